@@ -1,0 +1,136 @@
+// buildApp: the Fastify instance with every route, no listen (tests call app.inject()).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Services } from './services.js';
+import { AppError, registerErrorHandler } from './http/errors.js';
+import { makeCrossSiteGuard } from './http/cross-site.js';
+import { registerAccessControl } from './http/access.js';
+import { throttleKeyForAddress } from './http/client-address.js';
+import { SessionsService } from './modules/sessions/sessions.service.js';
+import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
+import { SignInService } from './modules/auth/sign-in.service.js';
+import { AccessPolicy } from './modules/two-factor-policy/require-2fa.js';
+import { sessionRoutes } from './modules/sessions/session.routes.js';
+import { accountRoutes } from './modules/account/account.routes.js';
+import { adminUserRoutes } from './modules/users/admin.routes.js';
+import { settingsRoutes } from './modules/settings/settings.routes.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { opsRoutes } from './modules/ops/ops.routes.js';
+import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
+
+export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
+
+/** Log redaction: secrets never reach the log, whatever a handler or plugin logs. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.code',
+  '*.token',
+  '*.secret',
+  '*.key',
+  '*.backupCodes',
+];
+
+export interface AppOptions {
+  /** false in tests that want a quiet run; otherwise pino at the configured level. */
+  logger?: boolean;
+}
+
+export async function buildApp(s: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: s.config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    trustProxy: s.config.trustProxy.length > 0 ? [...s.config.trustProxy] : false,
+    bodyLimit: 16 * 1024,
+    // Extra fields are an error, not silently dropped: bad input gets a clear answer.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    return503OnClosing: true,
+  });
+
+  registerErrorHandler(app);
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: s.config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => throttleKeyForAddress(request.ip),
+    errorResponseBuilder: (_request, context) => {
+      const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+      return new AppError('rate_limited', undefined, { retryAfterSeconds: seconds }, { 'retry-after': String(seconds) });
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Gatehouse', description: 'Self-hosted sign-in platform: the HTTP API.', version: '0.1.0' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'gatehouse_session' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list' } });
+
+  app.addHook('onRequest', makeCrossSiteGuard(s.config.publicUrl));
+  app.addHook('onResponse', async (request, reply) => {
+    s.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+
+  const sessions = new SessionsService(s);
+  const twoFactor = new TwoFactorService(s);
+  const signIn = new SignInService(s, twoFactor);
+  const policy = new AccessPolicy(s.db, s.settings, s.clock);
+  registerAccessControl(app, s, sessions);
+
+  sessionRoutes(app, s, { signIn, sessions, policy });
+  accountRoutes(app, s, { twoFactor, sessions });
+  adminUserRoutes(app, s, { twoFactor, policy });
+  settingsRoutes(app, s);
+  auditRoutes(app, s);
+  opsRoutes(app, s);
+  verifyRoutes(app);
+  await registerWebUi(app);
+  return app;
+}
+
+/** The React app from web/dist, with index.html for every client-side route. */
+async function registerWebUi(app: FastifyInstance): Promise<void> {
+  const index = path.join(WEB_DIST, 'index.html');
+  if (!fs.existsSync(index)) {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html').send('<!doctype html><title>Gatehouse</title><p>The web UI is not built yet: run <code>npm run build</code>.</p>'),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: false, cacheControl: false });
+  const html = fs.readFileSync(index);
+  const page = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-store').send(html);
+  for (const route of ['/', '/sign-in', '/account', '/account/*', '/admin', '/admin/*', '/enrol']) {
+    app.get(route, { config: { access: 'public' }, schema: { hide: true } }, page);
+  }
+}

@@ -1,0 +1,150 @@
+// The only reader of process.env. Every value is validated here, once, at start-up:
+// a bad value stops the program before it listens, with a message naming the variable and the fix.
+import os from 'node:os';
+
+export interface Config {
+  readonly databaseUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: URL;
+  readonly secureCookies: boolean;
+  /** base64 of 32 bytes, or null: then main.ts creates/reads a key file next to the SQLite database. */
+  readonly encryptionKey: Buffer | null;
+  readonly issuer: string;
+  readonly signinRateLimit: number;
+  readonly trustProxy: readonly string[];
+  readonly sessionIdleSeconds: number;
+  readonly sessionMaxSeconds: number;
+  readonly hashConcurrency: number;
+  readonly hashQueueLimit: number;
+  readonly auditRetentionDays: number;
+  readonly logLevel: string;
+  readonly allowedRedirectHosts: readonly string[];
+  readonly cookieDomain: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string, fix: string) {
+    super(`${variable}: ${problem}. ${fix}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(name, `"${raw}" is not a whole number`, `Set it to a whole number from ${min} to ${max}.`);
+  }
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(name, `${value} is out of range`, `Set it to a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function parseDatabaseUrl(raw: string): string {
+  if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
+  throw new ConfigError(
+    'GATEHOUSE_DATABASE_URL',
+    `"${raw.replace(/\/\/[^@]*@/, '//***@')}" is neither a sqlite: nor a postgres:// address`,
+    'Use sqlite:./data/gatehouse.db or postgres://user:pass@host:5432/db.',
+  );
+}
+
+function parsePublicUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('GATEHOUSE_PUBLIC_URL', `"${raw}" is not an address`, 'Use the address users type, like https://login.example.com.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('GATEHOUSE_PUBLIC_URL', `"${raw}" is not http or https`, 'Use the address users type, like https://login.example.com.');
+  }
+  return url;
+}
+
+function parseEncryptionKey(raw: string | undefined): Buffer | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const key = Buffer.from(raw.trim(), 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(raw.trim())) {
+    throw new ConfigError(
+      'GATEHOUSE_ENCRYPTION_KEY',
+      `must be 32 bytes in base64 (got ${key.length} bytes)`,
+      'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"',
+    );
+  }
+  return key;
+}
+
+function parseTrustProxy(raw: string | undefined): string[] {
+  const entries = list(raw);
+  for (const entry of entries) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
+      throw new ConfigError('GATEHOUSE_TRUST_PROXY', `"${entry}" is not an IP address or CIDR range`, 'List proxy addresses, comma-separated, like 127.0.0.1,10.0.0.0/8.');
+    }
+  }
+  return entries;
+}
+
+function parseRedirectHosts(raw: string | undefined): string[] {
+  const entries = list(raw).map((h) => h.toLowerCase());
+  for (const entry of entries) {
+    if (!/^(\*\.)?[a-z0-9.-]+(:\d+)?$/.test(entry)) {
+      throw new ConfigError('GATEHOUSE_ALLOWED_REDIRECT_HOSTS', `"${entry}" is not a host name`, 'List hosts, comma-separated, like app.example.com,*.example.com.');
+    }
+  }
+  return entries;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = parseDatabaseUrl(env.GATEHOUSE_DATABASE_URL?.trim() || 'sqlite:./data/gatehouse.db');
+  const publicUrl = parsePublicUrl(env.GATEHOUSE_PUBLIC_URL?.trim() || 'http://localhost:3000');
+  const encryptionKey = parseEncryptionKey(env.GATEHOUSE_ENCRYPTION_KEY);
+  if (encryptionKey === null && !databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(
+      'GATEHOUSE_ENCRYPTION_KEY',
+      'is required with PostgreSQL, since every instance must share it',
+      'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))" and give the same value to every instance.',
+    );
+  }
+  const sessionIdleSeconds = integer(env, 'GATEHOUSE_SESSION_IDLE_SECONDS', 12 * 3600, 60, 30 * 86400);
+  const sessionMaxSeconds = integer(env, 'GATEHOUSE_SESSION_MAX_SECONDS', 7 * 86400, 60, 365 * 86400);
+  if (sessionMaxSeconds < sessionIdleSeconds) {
+    throw new ConfigError('GATEHOUSE_SESSION_MAX_SECONDS', 'is shorter than GATEHOUSE_SESSION_IDLE_SECONDS', 'Make the absolute lifetime at least the idle timeout.');
+  }
+  const logLevel = env.GATEHOUSE_LOG_LEVEL?.trim() || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('GATEHOUSE_LOG_LEVEL', `"${logLevel}" is not a level`, 'Use one of fatal, error, warn, info, debug, trace, silent.');
+  }
+  const cookieDomain = env.GATEHOUSE_COOKIE_DOMAIN?.trim() || null;
+  if (cookieDomain !== null && !/^\.?[a-z0-9.-]+$/i.test(cookieDomain)) {
+    throw new ConfigError('GATEHOUSE_COOKIE_DOMAIN', `"${cookieDomain}" is not a domain`, 'Use a parent domain like example.com.');
+  }
+  return Object.freeze({
+    databaseUrl,
+    host: env.GATEHOUSE_HOST?.trim() || '127.0.0.1',
+    port: integer(env, 'GATEHOUSE_PORT', 3000, 0, 65535),
+    publicUrl,
+    secureCookies: publicUrl.protocol === 'https:',
+    encryptionKey,
+    issuer: env.GATEHOUSE_ISSUER?.trim() || 'Gatehouse',
+    signinRateLimit: integer(env, 'GATEHOUSE_SIGNIN_RATE_LIMIT', 100, 0, 1_000_000),
+    trustProxy: Object.freeze(parseTrustProxy(env.GATEHOUSE_TRUST_PROXY)),
+    sessionIdleSeconds,
+    sessionMaxSeconds,
+    hashConcurrency: integer(env, 'GATEHOUSE_HASH_CONCURRENCY', Math.max(1, os.availableParallelism()), 1, 256),
+    hashQueueLimit: integer(env, 'GATEHOUSE_HASH_QUEUE_LIMIT', 512, 1, 100_000),
+    auditRetentionDays: integer(env, 'GATEHOUSE_AUDIT_RETENTION_DAYS', 365, 1, 36500),
+    logLevel,
+    allowedRedirectHosts: Object.freeze(parseRedirectHosts(env.GATEHOUSE_ALLOWED_REDIRECT_HOSTS)),
+    cookieDomain,
+  });
+}

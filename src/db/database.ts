@@ -1,0 +1,75 @@
+// Opens the database named by GATEHOUSE_DATABASE_URL: SQLite (better-sqlite3) by default,
+// PostgreSQL (pg) for several instances. Everything above this file sees one Kysely<DB>.
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { DB } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly dialect: DialectName;
+  /** The SQLite file, for backups and for the default key file's folder; null on PostgreSQL. */
+  readonly sqlitePath: string | null;
+  close(): Promise<void>;
+}
+
+/** How long a SQLite writer waits for the lock before giving up (another process, e.g. the CLI). */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export function sqlitePathFromUrl(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  return rest === ':memory:' ? rest : path.resolve(rest.replace(/^\/\/(?=\/)/, ''));
+}
+
+export function openDatabase(url: string): Database {
+  if (url.startsWith('sqlite:')) return openSqlite(sqlitePathFromUrl(url));
+  return openPostgres(url);
+}
+
+function openSqlite(file: string): Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const connection = new SQLite(file);
+  // WAL lets readers go on while one writer commits; the busy timeout turns a momentary lock
+  // held by another process into a short wait instead of an SQLITE_BUSY error.
+  connection.pragma('journal_mode = WAL');
+  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('synchronous = NORMAL');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlitePath: file === ':memory:' ? null : file,
+    close: () => db.destroy(),
+  };
+}
+
+// pg returns BIGINT (type 20) as a string to avoid precision loss; our bigints are epoch
+// milliseconds and step numbers, far below 2^53, so numbers are safe and match SQLite's shape.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+} as unknown as pg.CustomTypesConfig;
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: pgTypes,
+    // Fail fast when the server is down instead of queueing requests forever.
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', sqlitePath: null, close: () => db.destroy() };
+}
+
+export async function pingDatabase(db: Kysely<DB>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

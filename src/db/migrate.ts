@@ -1,0 +1,21 @@
+// Applies pending migrations in name order. Kysely's Migrator takes a lock first
+// (pg_advisory_xact_lock on PostgreSQL), so instances starting together do not race.
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely } from 'kysely';
+import * as m0001 from './migrations/0001_foundation.js';
+import * as m0002 from './migrations/0002_two_factor.js';
+
+// Listed here rather than read from the folder, so the same code runs from src/ and dist/.
+const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+  '0002_two_factor': m0002,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,63 @@
+// The one place that decides what a session may do. Every route declares its access level in
+// its config; a route that declares nothing is treated as needing a full session, so a new
+// route is closed until someone opens it on purpose.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../services.js';
+import type { ResolvedSession, SessionsService } from '../modules/sessions/sessions.service.js';
+import { AppError } from './errors.js';
+import { readSessionToken } from './session-cookie.js';
+
+/**
+ * public: anyone. pending: only a sign-in waiting for its second factor.
+ * enrolment: a full session, or a restricted one that must enrol in 2FA (setup, enable, whoami, sign-out).
+ * full: a signed-in user. admin: a signed-in administrator.
+ */
+export type Access = 'public' | 'pending' | 'enrolment' | 'full' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+    /** A public route that still wants to know the caller's session (sign-out). */
+    readsSession?: boolean;
+  }
+  interface FastifyRequest {
+    session: ResolvedSession | null;
+  }
+}
+
+export function authorize(access: Access, session: ResolvedSession | null): void {
+  switch (access) {
+    case 'public':
+      return;
+    case 'pending':
+      if (session?.kind !== 'pending') throw new AppError('no_pending_sign_in');
+      return;
+    case 'enrolment':
+      if (!session || session.kind === 'pending') throw new AppError('unauthenticated');
+      return;
+    case 'full':
+    case 'admin':
+      if (!session || session.kind === 'pending') throw new AppError('unauthenticated');
+      if (session.kind === 'restricted') throw new AppError('two_factor_setup_required');
+      if (access === 'admin' && session.user.role !== 'admin') throw new AppError('forbidden');
+      return;
+  }
+}
+
+export function registerAccessControl(app: FastifyInstance, s: Services, sessions: SessionsService): void {
+  app.decorateRequest('session', null);
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    const access = request.routeOptions.config.access ?? (request.url.startsWith('/api/') ? 'full' : 'public');
+    // Authorise before validating the body: an anonymous caller learns nothing about a route's shape.
+    if (access === 'public' && !request.routeOptions.config.readsSession) return;
+    const token = readSessionToken(request, s.config);
+    request.session = token ? await sessions.resolve(token) : null;
+    authorize(access, request.session);
+  });
+}
+
+/** The signed-in user as an audit reference (after authorize, so the session exists). */
+export function actorOf(request: FastifyRequest): { id: string; email: string } {
+  const user = request.session!.user;
+  return { id: user.id, email: user.email };
+}

@@ -1,0 +1,111 @@
+// Every error code the API can answer, with its HTTP status and a default message for people.
+// One handler (below) renders them all as {"error", "message"}; anything unexpected is a 500
+// whose details stay in the log.
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+export const ERRORS = {
+  invalid_request: [400, 'The request is not valid.'],
+  weak_password: [400, 'The password does not meet the rules.'],
+  invalid_code: [401, 'The code is not valid.'],
+  invalid_credentials: [401, 'The email or password is not correct.'],
+  unauthenticated: [401, 'Sign in first.'],
+  no_pending_sign_in: [401, 'There is no sign-in waiting for a code. Start again with the password.'],
+  blocked: [403, 'This account is blocked.'],
+  forbidden: [403, 'You are not allowed to do this.'],
+  cross_site: [403, 'Requests from other sites are refused.'],
+  two_factor_setup_required: [403, 'Enable two-factor authentication first.'],
+  two_factor_required: [403, 'This requires an account with two-factor authentication.'],
+  not_found: [404, 'Not found.'],
+  method_not_allowed: [405, 'Method not allowed.'],
+  email_taken: [409, 'An account with this email already exists.'],
+  already_enabled: [409, 'Two-factor authentication is already on.'],
+  not_enabled: [409, 'Two-factor authentication is not on.'],
+  no_pending_setup: [409, 'Start the setup first.'],
+  last_admin: [409, 'The last administrator cannot be blocked or demoted.'],
+  payload_too_large: [413, 'The request body is too large.'],
+  unsupported_media_type: [415, 'Send JSON.'],
+  locked: [429, 'Too many failed attempts. Try again later.'],
+  rate_limited: [429, 'Too many requests. Slow down.'],
+  internal: [500, 'Something went wrong on our side.'],
+  unavailable: [503, 'The service is briefly unavailable. Try again.'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? ERRORS[code][1]);
+    this.statusCode = ERRORS[code][0];
+  }
+
+  /** The same code under another status, where API.md gives one route its own (invalid_code is 400 outside sign-in). */
+  withStatus(statusCode: number): this {
+    this.statusCode = statusCode;
+    return this;
+  }
+}
+
+export function lockedError(retryAfterSeconds: number): AppError {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new AppError('locked', undefined, { retryAfterSeconds: seconds }, { 'retry-after': String(seconds) });
+}
+
+/** Fastify's own errors (validation, parsing, size) mapped onto our codes. */
+function fromFastifyError(error: FastifyError): AppError | null {
+  if (error.validation) return new AppError('invalid_request', `The request is not valid: ${error.message}`);
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('invalid_request', 'The body is not valid JSON.');
+    default:
+      break;
+  }
+  if (error.statusCode === 429) return new AppError('rate_limited');
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError('invalid_request');
+  }
+  return null;
+}
+
+/** Database driver errors that mean "the database is not reachable right now". */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  const code = e.code ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', '57P01', '57P03', '08006', '08001', '08003'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '')
+  );
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let appError = error instanceof AppError ? error : fromFastifyError(error);
+    if (!appError && isDatabaseUnavailable(error)) {
+      request.log.warn({ err: { code: (error as { code?: string }).code } }, 'database unavailable');
+      appError = new AppError('unavailable');
+      appError.headers['retry-after'] = '2';
+    }
+    if (!appError) {
+      request.log.error({ err: error }, 'unhandled error');
+      appError = new AppError('internal');
+    }
+    void reply
+      .code(appError.statusCode)
+      .headers(appError.headers)
+      .send({ error: appError.code, message: appError.message, ...appError.extra });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).send({ error: 'not_found', message: ERRORS.not_found[1] });
+  });
+}

@@ -1,0 +1,33 @@
+// The session cookie: HttpOnly, SameSite=Lax, path /. Under https it is Secure and, unless a
+// cookie domain is configured for sibling sub-domains, `__Host-` prefixed (the browser then
+// refuses it from any other host or path, and without Secure).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+
+export function sessionCookieName(config: Config): string {
+  return config.secureCookies && !config.cookieDomain ? '__Host-gatehouse_session' : 'gatehouse_session';
+}
+
+function cookieOptions(config: Config) {
+  return {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: config.secureCookies,
+    path: '/',
+    ...(config.cookieDomain ? { domain: config.cookieDomain } : {}),
+  };
+}
+
+export function setSessionCookie(reply: FastifyReply, config: Config, token: string, expiresAt: number): void {
+  void reply.setCookie(sessionCookieName(config), token, { ...cookieOptions(config), expires: new Date(expiresAt) });
+}
+
+export function clearSessionCookie(reply: FastifyReply, config: Config): void {
+  void reply.clearCookie(sessionCookieName(config), cookieOptions(config));
+}
+
+export function readSessionToken(request: FastifyRequest, config: Config): string | null {
+  const token = request.cookies[sessionCookieName(config)];
+  // Tokens are 43 base64url characters; anything else is not worth a database read.
+  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+}

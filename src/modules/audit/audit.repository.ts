@@ -1,0 +1,109 @@
+// The audit log: who did what to which account, when, from where. Append-only apart from
+// retention pruning. Ids sort by time (a millisecond prefix), so paging is (at, id) descending.
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+
+export interface AccountRef {
+  id: string;
+  email: string;
+}
+
+export interface AuditEventInput {
+  kind: string;
+  actor?: AccountRef | null;
+  subject?: AccountRef | null;
+  address?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  kind: string;
+  actor: AccountRef | null;
+  subject: AccountRef | null;
+  address: string | null;
+  details: Record<string, unknown>;
+}
+
+function newEventId(now: number): string {
+  return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
+}
+
+export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, now = Date.now()): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: newEventId(now),
+      at: now,
+      kind: event.kind,
+      actor_id: event.actor?.id ?? null,
+      actor_email: event.actor?.email ?? null,
+      subject_id: event.subject?.id ?? null,
+      subject_email: event.subject?.email ?? null,
+      address: event.address ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute();
+}
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: { at: number; id: string } | null;
+  kind?: string;
+  /** An account id or email: events where it is the actor or the subject. */
+  account?: string;
+}
+
+export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+  let q = db.selectFrom('audit_events').selectAll();
+  if (query.kind) q = q.where('kind', '=', query.kind);
+  if (query.account) {
+    const account = query.account.trim().toLowerCase();
+    q = q.where((eb) =>
+      eb.or([eb('subject_id', '=', account), eb('subject_email', '=', account), eb('actor_id', '=', account), eb('actor_email', '=', account)]),
+    );
+  }
+  const cursor = query.cursor;
+  if (cursor) {
+    q = q.where((eb) => eb.or([eb('at', '<', cursor.at), eb.and([eb('at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+  }
+  const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    events: page.map((row) => ({
+      id: row.id,
+      at: new Date(Number(row.at)).toISOString(),
+      kind: row.kind,
+      actor: row.actor_id ? { id: row.actor_id, email: row.actor_email ?? '' } : null,
+      subject: row.subject_id ? { id: row.subject_id, email: row.subject_email ?? '' } : null,
+      address: row.address,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(Number(last.at), last.id) : null,
+  };
+}
+
+export async function pruneAuditEvents(db: Kysely<DB>, olderThan: number): Promise<number> {
+  const result = await db.deleteFrom('audit_events').where('at', '<', olderThan).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export function encodeCursor(at: number, id: string): string {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string | undefined): { at: number; id: string } | null {
+  if (!raw) return null;
+  try {
+    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
+      return { at: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}

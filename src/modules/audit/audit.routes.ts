@@ -1,0 +1,34 @@
+// The audit log (admins): newest first, cursor paging, filters by kind and account.
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Services } from '../../services.js';
+import { AppError } from '../../http/errors.js';
+import { decodeCursor, listAuditEvents } from './audit.repository.js';
+
+export function auditRoutes(app: FastifyInstance, s: Services): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
+    '/api/admin/audit',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['administration'],
+        summary: 'Security events, newest first',
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            kind: Type.Optional(Type.String({ maxLength: 64 })),
+            account: Type.Optional(Type.String({ maxLength: 320 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const cursor = decodeCursor(request.query.cursor);
+      if (request.query.cursor && !cursor) throw new AppError('invalid_request', 'The cursor is not valid.');
+      return listAuditEvents(s.db, { limit: request.query.limit ?? 50, cursor, kind: request.query.kind, account: request.query.account });
+    },
+  );
+}

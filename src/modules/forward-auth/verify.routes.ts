@@ -1,0 +1,35 @@
+// Forward auth for reverse proxies (nginx auth_request, Traefik forwardAuth, Caddy forward_auth):
+// one indexed read per call, no hashing; idle time refreshed at most once a minute.
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '../../http/errors.js';
+
+export function verifyRoutes(app: FastifyInstance): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
+    '/api/verify',
+    {
+      config: { access: 'public', readsSession: true },
+      schema: {
+        tags: ['forward auth'],
+        summary: 'Session check for a reverse proxy: identity in X-Gatehouse-* headers',
+        querystring: Type.Object({ role: Type.Optional(Type.Literal('admin')), '2fa': Type.Optional(Type.Literal('required')) }),
+      },
+    },
+    async (request, reply) => {
+      const session = request.session;
+      // Pending and restricted sessions are not signed in as far as a guarded app is concerned.
+      if (!session || session.kind !== 'full') throw new AppError('unauthenticated');
+      if (request.query.role === 'admin' && session.user.role !== 'admin') throw new AppError('forbidden');
+      if (request.query['2fa'] === 'required' && !session.twoFactorEnabled) throw new AppError('two_factor_required');
+      void reply.headers({
+        'x-gatehouse-user-id': session.user.id,
+        'x-gatehouse-email': session.user.email,
+        'x-gatehouse-role': session.user.role,
+        'x-gatehouse-2fa': String(session.twoFactorEnabled),
+        'cache-control': 'no-store',
+      });
+      return reply.code(200).send({ status: 'ok' });
+    },
+  );
+}

@@ -1,0 +1,51 @@
+// Prometheus metrics, one registry per app instance (tests build several apps in one process).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly signIns: Counter<'outcome'>;
+  readonly secondFactor: Counter<'outcome'>;
+  readonly hashSeconds: Histogram;
+  readonly hashQueueWaiting: Gauge;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'gatehouse_http_requests_total',
+      help: 'HTTP requests answered, by route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    signIns: new Counter({
+      name: 'gatehouse_sign_ins_total',
+      help: 'Password sign-in outcomes.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    secondFactor: new Counter({
+      name: 'gatehouse_second_factor_total',
+      help: 'Second-step outcomes.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    hashSeconds: new Histogram({
+      name: 'gatehouse_password_hash_seconds',
+      help: 'Time of one Argon2id hash or verification, queue wait excluded.',
+      buckets: [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28],
+      registers: [registry],
+    }),
+    hashQueueWaiting: new Gauge({
+      name: 'gatehouse_password_hash_queue_waiting',
+      help: 'Password checks waiting for a hashing slot.',
+      registers: [registry],
+      collect() {
+        if (options.hashQueueWaiting) this.set(options.hashQueueWaiting());
+      },
+    }),
+  };
+}

@@ -1,0 +1,31 @@
+// Operations: health, metrics. Public, read-only.
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services.js';
+import { pingDatabase } from '../../db/database.js';
+
+/** A health check must answer quickly even when the database hangs. */
+const HEALTH_TIMEOUT_MS = 2000;
+
+export function opsRoutes(app: FastifyInstance, s: Services): void {
+  app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Liveness and database reachability' } }, async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        pingDatabase(s.db),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), HEALTH_TIMEOUT_MS);
+        }),
+      ]);
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', error: 'unavailable', message: 'The database does not answer.' });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+    void reply.type(s.metrics.registry.contentType);
+    return s.metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,86 @@
+// SQL for sessions. Rows are keyed by the SHA-256 of the token; the token is never stored.
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, SessionsTable, UsersTable } from '../../db/schema.js';
+
+export type SessionKind = SessionsTable['kind'];
+export type SessionRow = Selectable<SessionsTable>;
+
+export async function insertSession(db: Kysely<DB>, row: SessionRow): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+export async function findSessionWithUser(
+  db: Kysely<DB>,
+  tokenHash: string,
+): Promise<{ session: SessionRow; user: Selectable<UsersTable>; twoFactorEnabled: boolean } | undefined> {
+  // One indexed read answers a session check: the session, its user and whether 2FA is on.
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
+    .select([
+      'two_factor.enabled_at as two_factor_enabled_at',
+      'sessions.token_hash',
+      'sessions.user_id',
+      'sessions.kind',
+      'sessions.created_at as session_created_at',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+      'sessions.address',
+      'users.id',
+      'users.email',
+      'users.role',
+      'users.password_hash',
+      'users.blocked',
+      'users.created_at',
+      'users.last_sign_in_at',
+      'users.password_changed_at',
+      'users.two_factor_required_since',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    session: {
+      token_hash: row.token_hash,
+      user_id: row.user_id,
+      kind: row.kind,
+      created_at: row.session_created_at,
+      last_seen_at: row.last_seen_at,
+      expires_at: row.expires_at,
+      address: row.address,
+    },
+    user: {
+      id: row.id,
+      email: row.email,
+      role: row.role,
+      password_hash: row.password_hash,
+      blocked: row.blocked,
+      created_at: row.created_at,
+      last_sign_in_at: row.last_sign_in_at,
+      password_changed_at: row.password_changed_at,
+      two_factor_required_since: row.two_factor_required_since,
+    },
+    twoFactorEnabled: row.two_factor_enabled_at != null,
+  };
+}
+
+export async function touchSession(db: Kysely<DB>, tokenHash: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
+}
+
+/** Deletes one session; answers whether it existed (a pending sign-in is consumed exactly once). */
+export async function deleteSession(db: Kysely<DB>, tokenHash: string): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export async function deleteUserSessions(db: Kysely<DB>, userId: string, exceptTokenHash?: string): Promise<void> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (exceptTokenHash) q = q.where('token_hash', '!=', exceptTokenHash);
+  await q.execute();
+}
+
+export async function deleteExpiredSessions(db: Kysely<DB>, now: number): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+}

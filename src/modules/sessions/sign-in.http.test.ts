@@ -1,0 +1,118 @@
+// Signing in and out over HTTP, on SQLite and PostgreSQL.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
+import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
+import { hashSessionToken } from '../../crypto/tokens.js';
+
+for (const dialect of DIALECTS) {
+  describe(`sign-in on ${dialect.name}`, { skip: dialect.skip }, () => {
+    let database: TestDatabase;
+    let t: TestApp;
+
+    before(async () => {
+      database = await dialect.create();
+      t = await startTestApp({ url: database.url });
+      await seedUser(t.s, 'Admin@Example.com', 'admin');
+      await seedUser(t.s, 'user@example.com', 'user');
+    });
+    after(async () => {
+      await t?.close();
+      await database?.drop();
+    });
+
+    it('signs in with the right password, case-insensitive email, and sets a safe cookie', async () => {
+      const c = new Client(t.app);
+      const r = await c.signIn('  ADMIN@example.COM ');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.status, 'authenticated');
+      assert.deepEqual(Object.keys(r.body.user).sort(), ['email', 'id', 'role', 'twoFactorEnabled']);
+      assert.equal(r.body.user.email, 'admin@example.com');
+      assert.equal(r.body.user.role, 'admin');
+      const cookie = r.cookies.find((k) => k.name === 'gatehouse_session')!;
+      assert.equal(cookie.httpOnly, true);
+      assert.equal(cookie.sameSite, 'Lax');
+      assert.equal(cookie.path, '/');
+      assert.ok(cookie.value.length >= 43, 'at least 256 bits of token');
+      const me = await c.get('/api/session');
+      assert.equal(me.status, 200);
+      assert.equal(me.body.user.email, 'admin@example.com');
+    });
+
+    it('stores only the SHA-256 of the session token', async () => {
+      const c = new Client(t.app);
+      await c.signIn('user@example.com');
+      const rows = await t.s.db.selectFrom('sessions').select('token_hash').execute();
+      assert.ok(rows.some((r) => r.token_hash === hashSessionToken(c.cookie!)));
+      assert.ok(rows.every((r) => r.token_hash !== c.cookie));
+    });
+
+    it('answers a wrong password and an unknown email identically', async () => {
+      const wrong = await new Client(t.app).signIn('user@example.com', 'not-the-password-at-all');
+      const unknown = await new Client(t.app).signIn('nobody@example.com', 'not-the-password-at-all');
+      assert.equal(wrong.status, 401);
+      assert.deepEqual(wrong.body, unknown.body);
+      assert.equal(unknown.status, 401);
+      assert.equal(wrong.body.error, 'invalid_credentials');
+      assert.equal(wrong.cookies.length, 0);
+      // a success resets the count so other tests start clean
+      assert.equal((await new Client(t.app).signIn('user@example.com')).status, 200);
+    });
+
+    it('refuses malformed bodies with 400 invalid_request', async () => {
+      const c = new Client(t.app);
+      for (const body of [{}, { email: 'user@example.com' }, { email: 5, password: 'x' }, { email: 'user@example.com', password: STRONG_PASSWORD, extra: 1 }, { email: 'user@example.com', password: 'x'.repeat(257) }]) {
+        const r = await c.post('/api/session', body);
+        assert.equal(r.status, 400, JSON.stringify(body));
+        assert.equal(r.body.error, 'invalid_request');
+        assert.equal(typeof r.body.message, 'string');
+      }
+      const raw = await t.app.inject({ method: 'POST', url: '/api/session', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+      assert.equal(raw.statusCode, 400);
+      assert.equal(raw.json().error, 'invalid_request');
+    });
+
+    it('refuses cross-site state changes', async () => {
+      const c = new Client(t.app);
+      const r1 = await c.post('/api/session', { email: 'user@example.com', password: STRONG_PASSWORD }, { 'sec-fetch-site': 'cross-site' });
+      assert.equal(r1.status, 403);
+      assert.equal(r1.body.error, 'cross_site');
+      const r2 = await c.post('/api/session', { email: 'user@example.com', password: STRONG_PASSWORD }, { origin: 'https://evil.example' });
+      assert.equal(r2.body.error, 'cross_site');
+      const same = await c.post('/api/session', { email: 'user@example.com', password: STRONG_PASSWORD }, { origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' });
+      assert.equal(same.status, 200);
+    });
+
+    it('gives a new token on every sign-in and ends the session on sign-out, server-side', async () => {
+      const c = new Client(t.app);
+      await c.signIn('user@example.com');
+      const first = c.cookie!;
+      await c.signIn('user@example.com');
+      assert.notEqual(c.cookie, first);
+      const stolen = new Client(t.app);
+      stolen.cookie = c.cookie;
+      assert.equal((await c.delete('/api/session')).status, 204);
+      assert.equal((await c.get('/api/session')).status, 401);
+      const replay = await stolen.get('/api/session');
+      assert.equal(replay.status, 401);
+      assert.equal(replay.body.error, 'unauthenticated');
+    });
+
+    it('expires sessions after the idle timeout', async () => {
+      let now = Date.now();
+      const local = await startTestApp({ url: database.url, clock: () => now, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });
+      try {
+        const c = new Client(local.app);
+        assert.equal((await c.signIn('user@example.com')).status, 200);
+        now += 599_000;
+        assert.equal((await c.get('/api/session')).status, 200, 'still alive, and touched');
+        now += 599_000;
+        assert.equal((await c.get('/api/session')).status, 200, 'alive: idle time was refreshed');
+        now += 601_000;
+        assert.equal((await c.get('/api/session')).status, 401);
+      } finally {
+        await local.close();
+      }
+    });
+  });
+}

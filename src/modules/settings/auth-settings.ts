@@ -1,0 +1,29 @@
+// Authentication settings: their shape, limits and defaults. NIST SP 800-63B §5.2.2 allows at
+// most 100 consecutive failed attempts on one account, hence the ceiling on the attempt counts.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const REQUIRE_2FA_VALUES = ['off', 'admins', 'everyone'] as const;
+export type Require2fa = (typeof REQUIRE_2FA_VALUES)[number];
+
+export const AuthSettingsSchema = Type.Object(
+  {
+    passwordAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+    codeAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+    lockoutSeconds: Type.Integer({ minimum: 60, maximum: 86400 }),
+    require2fa: Type.Union([Type.Literal('off'), Type.Literal('admins'), Type.Literal('everyone')]),
+    require2faGraceDays: Type.Integer({ minimum: 0, maximum: 90 }),
+  },
+  { additionalProperties: false },
+);
+export type AuthSettings = Static<typeof AuthSettingsSchema>;
+
+export const AuthSettingsPatchSchema = Type.Partial(AuthSettingsSchema, { additionalProperties: false });
+export type AuthSettingsPatch = Static<typeof AuthSettingsPatchSchema>;
+
+export const DEFAULT_AUTH_SETTINGS: AuthSettings = Object.freeze({
+  passwordAttempts: 5,
+  codeAttempts: 5,
+  lockoutSeconds: 600,
+  require2fa: 'off',
+  require2faGraceDays: 7,
+});

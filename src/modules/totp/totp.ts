@@ -1,0 +1,94 @@
+// TOTP (RFC 6238) over HOTP (RFC 4226), from the otpauth library, with the two things its
+// plain `validate` leaves to us: a constant-time comparison of every candidate in the window,
+// and the step that matched, so the caller can refuse a code whose step was already used.
+import { HOTP, Secret, TOTP } from 'otpauth';
+import { constantTimeEqual } from '../../crypto/tokens.js';
+
+export type TotpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
+
+export const TOTP_PERIOD_SECONDS = 30;
+export const TOTP_DIGITS = 6;
+/** ±2 steps: a device whose clock is up to a minute off still works (API.md), beyond that it does not. */
+export const TOTP_WINDOW_STEPS = 2;
+/** 160 bits, the HMAC-SHA1 block output size RFC 4226 §4 recommends for the shared secret. */
+export const TOTP_SECRET_BYTES = 20;
+
+export function generateTotpSecret(): string {
+  return new Secret({ size: TOTP_SECRET_BYTES }).base32;
+}
+
+export function timeStep(nowMs: number, period = TOTP_PERIOD_SECONDS): number {
+  return Math.floor(nowMs / 1000 / period);
+}
+
+export function generateHotp(secretBase32: string, counter: number, digits = TOTP_DIGITS, algorithm: TotpAlgorithm = 'SHA1'): string {
+  return HOTP.generate({ secret: Secret.fromBase32(secretBase32), counter, digits, algorithm });
+}
+
+export function generateTotp(
+  secretBase32: string,
+  nowMs: number,
+  options: { digits?: number; algorithm?: TotpAlgorithm; period?: number } = {},
+): string {
+  return generateHotp(secretBase32, timeStep(nowMs, options.period), options.digits, options.algorithm);
+}
+
+/**
+ * Finds the step, within the drift window and after `lastUsedStep`, whose code equals `code`.
+ * Every candidate is computed and compared, so timing does not reveal which one matched.
+ * Returns the matched step and its offset from now (in steps), or null.
+ */
+export function matchTotp(
+  secretBase32: string,
+  code: string,
+  nowMs: number,
+  lastUsedStep: number | null,
+): { step: number; offset: number } | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const current = timeStep(nowMs);
+  let match: { step: number; offset: number } | null = null;
+  for (let offset = -TOTP_WINDOW_STEPS; offset <= TOTP_WINDOW_STEPS; offset++) {
+    const step = current + offset;
+    const equal = constantTimeEqual(generateHotp(secretBase32, step), code);
+    const fresh = lastUsedStep === null || step > lastUsedStep;
+    if (equal && fresh && match === null) match = { step, offset };
+  }
+  return match;
+}
+
+/** Was `code` valid in the window but for a step already used? (For auditing replays.) */
+export function isReplayedTotp(secretBase32: string, code: string, nowMs: number, lastUsedStep: number | null): boolean {
+  if (lastUsedStep === null || !/^\d{6}$/.test(code)) return false;
+  const current = timeStep(nowMs);
+  for (let offset = -TOTP_WINDOW_STEPS; offset <= TOTP_WINDOW_STEPS; offset++) {
+    const step = current + offset;
+    if (step <= lastUsedStep && constantTimeEqual(generateHotp(secretBase32, step), code)) return true;
+  }
+  return false;
+}
+
+/** The Key URI an authenticator app scans: otpauth://totp/Issuer:account?secret=…&issuer=… */
+export function keyUri(secretBase32: string, issuer: string, accountName: string): string {
+  return new TOTP({
+    issuer,
+    label: accountName,
+    secret: Secret.fromBase32(secretBase32),
+    algorithm: 'SHA1',
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+  }).toString();
+}
+
+/** How many recent offsets the clock-drift estimate averages. */
+export const DRIFT_SAMPLES = 8;
+
+export function addOffsetSample(recent: number[], offset: number): number[] {
+  return [...recent, offset].slice(-DRIFT_SAMPLES);
+}
+
+/** The phone clock's apparent offset in seconds (positive: ahead), or null until a code was accepted. */
+export function estimateClockOffsetSeconds(recent: number[]): number | null {
+  if (recent.length === 0) return null;
+  const mean = recent.reduce((sum, o) => sum + o, 0) / recent.length;
+  return Math.round(mean * TOTP_PERIOD_SECONDS);
+}
