@@ -1,0 +1,62 @@
+// The shell: header (brand, En / Es, user menu at the right) and the page for the path.
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, type User } from './api';
+import { navigate, usePath } from './navigation';
+import { Header } from './components/Header';
+import { SignInPage } from './pages/SignInPage';
+import { AccountPage } from './pages/AccountPage';
+import { UsersPage } from './pages/UsersPage';
+import { SettingsPage } from './pages/SettingsPage';
+import { EnrolPage } from './pages/EnrolPage';
+
+export function App() {
+  const { t } = useTranslation();
+  const path = usePath();
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+
+  const refresh = useCallback(async () => {
+    try {
+      const { user: current } = await api<{ user: User }>('GET', '/api/session');
+      setUser(current);
+    } catch {
+      setUser(null);
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  useEffect(() => {
+    if (user === null && path !== '/sign-in') navigate(`/sign-in${window.location.search}`);
+    if (user?.restricted && path !== '/enrol') navigate(`/enrol${window.location.search}`);
+    if (user && !user.restricted && (path === '/' || path === '/sign-in')) navigate('/account');
+  }, [user, path]);
+
+  const signOut = async () => {
+    await api('DELETE', '/api/session');
+    setUser(null);
+    navigate('/sign-in');
+  };
+
+  let page = null;
+  if (user === undefined) page = null;
+  else if (user === null) page = <SignInPage onSignedIn={refresh} />;
+  else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
+  else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage />;
+  else if (path === '/admin/settings' && user.role === 'admin') page = <SettingsPage />;
+  else page = <AccountPage user={user} onChanged={refresh} />;
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t('brand')}
+      </a>
+      <Header user={user ?? null} onSignOut={signOut} />
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </>
+  );
+}

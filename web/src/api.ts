@@ -1,0 +1,40 @@
+// The API client: JSON in, JSON out, errors as ApiError with the server's code.
+export interface User {
+  id: string;
+  email: string;
+  role: 'admin' | 'user';
+  twoFactorEnabled: boolean;
+  twoFactorRequiredBy?: string;
+  restricted?: boolean;
+}
+
+export interface AdminUser extends User {
+  createdAt: string;
+  lastSignInAt: string | null;
+  lockedUntil: string | null;
+  blocked: boolean;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const data = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!response.ok) throw new ApiError(response.status, String(data.error ?? 'internal'), String(data.message ?? response.statusText), data);
+  return data as T;
+}

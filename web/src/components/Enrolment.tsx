@@ -1,0 +1,130 @@
+// Enrolment in 2FA: QR code (or account name and key typed in), clocks side by side,
+// a confirmation code, then the backup codes.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { errorMessage } from '../errors';
+import { BackupCodes } from './BackupCodes';
+
+interface Setup {
+  accountName: string;
+  issuer: string;
+  key: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
+  const { t } = useTranslation();
+  const [setup, setSetup] = useState<Setup | null>(null);
+  const [showKey, setShowKey] = useState(false);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [serverOffsetMs, setServerOffsetMs] = useState<number | null>(null);
+  const [now, setNow] = useState(Date.now());
+  const [keyCopied, setKeyCopied] = useState(false);
+  const codeRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const started = Date.now();
+    api<Setup>('POST', '/api/me/2fa/setup')
+      .then((result) => setSetup(result))
+      .catch(setError);
+    // The server's clock from the Date header, to show next to this device's.
+    fetch('/healthz', { cache: 'no-store' })
+      .then((r) => {
+        const date = r.headers.get('date');
+        if (date) setServerOffsetMs(new Date(date).getTime() + 500 - (started + Date.now()) / 2);
+      })
+      .catch(() => {});
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  useEffect(() => {
+    if (setup) codeRef.current?.focus();
+  }, [setup]);
+
+  const enable = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const result = await api<{ backupCodes: string[] }>('POST', '/api/me/2fa/enable', { code: code.trim() });
+      setCodes(result.backupCodes);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  if (codes && setup) return <BackupCodes codes={codes} account={setup.accountName} onConfirmed={onDone} />;
+  if (!setup) return error ? <p role="alert" className="error">{errorMessage(t, error)}</p> : null;
+
+  const groupedKey = setup.key.match(/.{1,4}/g)?.join(' ') ?? setup.key;
+  const driftSeconds = serverOffsetMs === null ? 0 : Math.round(Math.abs(serverOffsetMs) / 1000);
+  const qrSrc = `data:image/svg+xml;base64,${btoa(setup.qrSvg)}`;
+
+  return (
+    <div className="enrolment">
+      <p>{t('account.scan')}</p>
+      <img className="qr" src={qrSrc} alt={t('account.qrAlt')} width={220} height={220} />
+      <button type="button" className="link" aria-expanded={showKey} aria-controls="manual-key" onClick={() => setShowKey(!showKey)}>
+        {t('account.cantScan')}
+      </button>
+      {showKey && (
+          <dl className="key" id="manual-key">
+            <dt>{t('account.accountName')}</dt>
+            <dd>{setup.accountName}</dd>
+            <dt>{t('account.key')}</dt>
+            <dd>
+              <code data-key={setup.key}>{groupedKey}</code>{' '}
+              <button
+                type="button"
+                onClick={() => {
+                  void navigator.clipboard.writeText(setup.key).then(() => setKeyCopied(true));
+                }}
+              >
+                {keyCopied ? t('account.copied') : t('account.copyKey')}
+              </button>
+            </dd>
+          </dl>
+      )}
+      <dl className="clocks">
+        <dt>{t('account.serverTime')}</dt>
+        <dd>{serverOffsetMs === null ? '…' : new Date(now + serverOffsetMs).toLocaleTimeString()}</dd>
+        <dt>{t('account.deviceTime')}</dt>
+        <dd>{new Date(now).toLocaleTimeString()}</dd>
+      </dl>
+      {driftSeconds > 30 && <p className="warning">{t('account.clockWarning', { seconds: driftSeconds })}</p>}
+      <form onSubmit={enable}>
+        <label htmlFor="confirmation-code">{t('account.confirmationCode')}</label>
+        <input
+          id="confirmation-code"
+          ref={codeRef}
+          value={code}
+          onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
+          inputMode="numeric"
+          pattern="[0-9]{6}"
+          autoComplete="one-time-code"
+          maxLength={6}
+          required
+        />
+        {error !== null && (
+          <p role="alert" className="error">
+            {errorMessage(t, error)}
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" className="primary">
+            {t('account.enable')}
+          </button>
+          {onCancel && (
+            <button type="button" onClick={onCancel}>
+              {t('account.cancel')}
+            </button>
+          )}
+        </div>
+      </form>
+    </div>
+  );
+}

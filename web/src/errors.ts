@@ -1,0 +1,19 @@
+import type { TFunction } from 'i18next';
+import { ApiError } from './api';
+
+export function formatDuration(t: TFunction, seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  return s >= 60 ? t('time.minutes', { m: Math.floor(s / 60), s: s % 60 }) : t('time.seconds', { s });
+}
+
+/** A message for people, in the current language, for any error the API answers. */
+export function errorMessage(t: TFunction, error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'locked') return t('errors.locked', { time: formatDuration(t, Number(error.body.retryAfterSeconds ?? 0)) });
+    if (error.code === 'weak_password' && typeof error.body.reason === 'string') return t(`errors.${error.body.reason}`);
+    const key = `errors.${error.code}`;
+    const text = t(key);
+    return text === key ? t('errors.generic') : text;
+  }
+  return t('errors.generic');
+}

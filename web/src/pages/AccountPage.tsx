@@ -1,0 +1,206 @@
+// Client area → "Password and account security": the password and two-factor authentication.
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, type User } from '../api';
+import { errorMessage } from '../errors';
+import { Enrolment } from '../components/Enrolment';
+import { BackupCodes } from '../components/BackupCodes';
+
+interface Status {
+  enabled: boolean;
+  enabledAt: string | null;
+  backupCodesLeft: number;
+  clockOffsetSeconds: number | null;
+}
+
+export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
+  const { t } = useTranslation();
+  return (
+    <section className="card">
+      <h1>{t('account.title')}</h1>
+      <div role="tablist" aria-label={t('account.title')} className="tabs">
+        <button type="button" role="tab" aria-selected="true" id="tab-security" aria-controls="panel-security">
+          {t('account.securityTab')}
+        </button>
+      </div>
+      <div role="tabpanel" id="panel-security" aria-labelledby="tab-security">
+        {user.twoFactorRequiredBy && !user.twoFactorEnabled && (
+          <p className="warning" role="status">
+            {t('account.required', { date: new Date(user.twoFactorRequiredBy).toLocaleString() })}
+          </p>
+        )}
+        <PasswordForm />
+        <TwoFactorSection onChanged={onChanged} email={user.email} />
+      </div>
+    </section>
+  );
+}
+
+function PasswordForm() {
+  const { t } = useTranslation();
+  const [currentPassword, setCurrent] = useState('');
+  const [newPassword, setNew] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setDone(false);
+    try {
+      await api('POST', '/api/me/password', { currentPassword, newPassword });
+      setCurrent('');
+      setNew('');
+      setDone(true);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} aria-labelledby="password-title">
+      <h2 id="password-title">{t('account.changePassword')}</h2>
+      <label htmlFor="current-password">{t('account.currentPassword')}</label>
+      <input id="current-password" type="password" autoComplete="current-password" value={currentPassword} onChange={(e) => setCurrent(e.target.value)} required maxLength={256} />
+      <label htmlFor="new-password">{t('account.newPassword')}</label>
+      <input id="new-password" type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} required minLength={10} maxLength={256} aria-describedby="password-rules" />
+      <p id="password-rules" className="hint">
+        {t('account.passwordRules')}
+      </p>
+      {error !== null && (
+        <p role="alert" className="error">
+          {errorMessage(t, error)}
+        </p>
+      )}
+      {done && <p role="status">{t('account.passwordChanged')}</p>}
+      <button type="submit">{t('account.savePassword')}</button>
+    </form>
+  );
+}
+
+type Mode = 'idle' | 'enrolling' | 'new-codes' | 'showing-codes' | 'disabling';
+
+function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>; email: string }) {
+  const { t } = useTranslation();
+  const [status, setStatus] = useState<Status | null>(null);
+  const [mode, setMode] = useState<Mode>('idle');
+  const [input, setInput] = useState('');
+  const [codes, setCodes] = useState<string[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => setStatus(await api<Status>('GET', '/api/me/2fa')), []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const reset = (next: Mode) => {
+    setMode(next);
+    setInput('');
+    setError(null);
+    setNotice(null);
+  };
+
+  const newCodes = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      const result = await api<{ backupCodes: string[] }>('POST', '/api/me/2fa/backup-codes', { code: input.trim() });
+      setCodes(result.backupCodes);
+      reset('showing-codes');
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const disable = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await api('POST', '/api/me/2fa/disable', { password: input });
+      reset('idle');
+      setNotice(t('account.disabled'));
+      await load();
+      await onChanged();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const finished = async () => {
+    reset('idle');
+    await load();
+    await onChanged();
+  };
+
+  if (!status) return null;
+  const alert = error !== null && (
+    <p role="alert" className="error">
+      {errorMessage(t, error)}
+    </p>
+  );
+
+  return (
+    <section aria-labelledby="twofactor-title">
+      <h2 id="twofactor-title">{t('account.twoFactor')}</h2>
+      {notice && <p role="status">{notice}</p>}
+      {!status.enabled && mode === 'idle' && (
+        <>
+          <p>{t('account.twoFactorOff')}</p>
+          <button type="button" className="primary" onClick={() => reset('enrolling')}>
+            {t('account.enable2fa')}
+          </button>
+        </>
+      )}
+      {mode === 'enrolling' && <Enrolment onDone={() => void finished()} onCancel={() => reset('idle')} />}
+      {mode === 'showing-codes' && <BackupCodes codes={codes} account={email} onConfirmed={() => void finished()} />}
+      {status.enabled && mode !== 'showing-codes' && (
+        <>
+          <p>{t('account.on', { date: status.enabledAt ? new Date(status.enabledAt).toLocaleDateString() : '' })}</p>
+          <p>{t('account.codesLeft', { count: status.backupCodesLeft })}</p>
+          {status.clockOffsetSeconds !== null && Math.abs(status.clockOffsetSeconds) >= 20 && (
+            <p className="warning">
+              {t('account.clockOffset', { seconds: Math.abs(status.clockOffsetSeconds), direction: t(status.clockOffsetSeconds > 0 ? 'account.ahead' : 'account.behind') })}
+            </p>
+          )}
+          {mode === 'new-codes' ? (
+            <form onSubmit={newCodes}>
+              <label htmlFor="new-codes-code">{t('account.appCodeForNew')}</label>
+              <input id="new-codes-code" value={input} onChange={(e) => setInput(e.target.value)} inputMode="numeric" autoComplete="one-time-code" maxLength={6} required autoFocus />
+              {alert}
+              <div className="actions">
+                <button type="submit" className="primary">
+                  {t('account.generate')}
+                </button>
+                <button type="button" onClick={() => reset('idle')}>
+                  {t('account.cancel')}
+                </button>
+              </div>
+            </form>
+          ) : mode === 'disabling' ? (
+            <form onSubmit={disable}>
+              <label htmlFor="disable-password">{t('account.passwordToDisable')}</label>
+              <input id="disable-password" type="password" value={input} onChange={(e) => setInput(e.target.value)} autoComplete="current-password" required autoFocus />
+              {alert}
+              <div className="actions">
+                <button type="submit" className="danger">
+                  {t('account.confirmDisable')}
+                </button>
+                <button type="button" onClick={() => reset('idle')}>
+                  {t('account.cancel')}
+                </button>
+              </div>
+            </form>
+          ) : (
+            <div className="actions">
+              <button type="button" onClick={() => reset('new-codes')}>
+                {t('account.generateNew')}
+              </button>
+              <button type="button" className="danger" onClick={() => reset('disabling')}>
+                {t('account.disable')}
+              </button>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

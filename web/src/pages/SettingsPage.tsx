@@ -1,0 +1,125 @@
+// Authentication settings (administrators) and the audit log of recent security events.
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { errorMessage } from '../errors';
+
+interface AuthSettings {
+  passwordAttempts: number;
+  codeAttempts: number;
+  lockoutSeconds: number;
+  require2fa: 'off' | 'admins' | 'everyone';
+  require2faGraceDays: number;
+}
+
+interface AuditEvent {
+  id: string;
+  at: string;
+  kind: string;
+  actor: { email: string } | null;
+  subject: { email: string } | null;
+  address: string | null;
+}
+
+export function SettingsPage() {
+  const { t } = useTranslation();
+  const [settings, setSettings] = useState<AuthSettings | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const [events, setEvents] = useState<AuditEvent[]>([]);
+
+  const loadAudit = () =>
+    api<{ events: AuditEvent[] }>('GET', '/api/admin/audit?limit=30')
+      .then((r) => setEvents(r.events))
+      .catch(() => {});
+
+  useEffect(() => {
+    api<AuthSettings>('GET', '/api/admin/settings/authentication').then(setSettings).catch(setError);
+    void loadAudit();
+  }, []);
+
+  if (!settings) return null;
+
+  const number = (field: keyof AuthSettings, min: number, max: number) => (
+    <>
+      <label htmlFor={field}>{t(`settings.${field}`)}</label>
+      <input
+        id={field}
+        type="number"
+        min={min}
+        max={max}
+        step={1}
+        required
+        value={String(settings[field])}
+        onChange={(e) => setSettings({ ...settings, [field]: e.target.value === '' ? ('' as unknown as number) : Number(e.target.value) })}
+      />
+    </>
+  );
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      setSettings(await api<AuthSettings>('PUT', '/api/admin/settings/authentication', settings));
+      setSaved(true);
+      void loadAudit();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section className="card wide">
+      <h1>{t('settings.title')}</h1>
+      <form onSubmit={save}>
+        {number('passwordAttempts', 1, 100)}
+        {number('codeAttempts', 1, 100)}
+        {number('lockoutSeconds', 60, 86400)}
+        <label htmlFor="require2fa">{t('settings.require2fa')}</label>
+        <select id="require2fa" value={settings.require2fa} onChange={(e) => setSettings({ ...settings, require2fa: e.target.value as AuthSettings['require2fa'] })}>
+          <option value="off">{t('settings.requireOff')}</option>
+          <option value="admins">{t('settings.requireAdmins')}</option>
+          <option value="everyone">{t('settings.requireEveryone')}</option>
+        </select>
+        {number('require2faGraceDays', 0, 90)}
+        {error !== null && (
+          <p role="alert" className="error">
+            {errorMessage(t, error)}
+          </p>
+        )}
+        {saved && <p role="status">{t('settings.saved')}</p>}
+        <button type="submit" className="primary">
+          {t('settings.save')}
+        </button>
+      </form>
+      <h2>{t('settings.audit')}</h2>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('settings.when')}</th>
+              <th scope="col">{t('settings.event')}</th>
+              <th scope="col">{t('settings.actor')}</th>
+              <th scope="col">{t('settings.subject')}</th>
+              <th scope="col">{t('settings.address')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td>{new Date(e.at).toLocaleString()}</td>
+                <td>
+                  <code>{e.kind}</code>
+                </td>
+                <td>{e.actor?.email ?? '—'}</td>
+                <td>{e.subject?.email ?? '—'}</td>
+                <td>{e.address ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
