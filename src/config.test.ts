@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.databaseUrl, 'sqlite:./data/gatehouse.db');
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 3000);
+    assert.equal(c.publicUrl.origin, 'http://localhost:3000');
+    assert.equal(c.secureCookies, false);
+    assert.equal(c.issuer, 'Gatehouse');
+    assert.equal(c.signinRateLimit, 100);
+    assert.ok(Object.isFrozen(c));
+  });
+  it('names the variable and the fix for a bad value', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ GATEHOUSE_PORT: 'eighty' }, 'GATEHOUSE_PORT'],
+      [{ GATEHOUSE_PORT: '70000' }, 'GATEHOUSE_PORT'],
+      [{ GATEHOUSE_PUBLIC_URL: 'not a url' }, 'GATEHOUSE_PUBLIC_URL'],
+      [{ GATEHOUSE_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'GATEHOUSE_ENCRYPTION_KEY'],
+      [{ GATEHOUSE_DATABASE_URL: 'mysql://x' }, 'GATEHOUSE_DATABASE_URL'],
+      [{ GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' }, 'GATEHOUSE_ENCRYPTION_KEY'],
+      [{ GATEHOUSE_SIGNIN_RATE_LIMIT: '-1' }, 'GATEHOUSE_SIGNIN_RATE_LIMIT'],
+      [{ GATEHOUSE_TRUST_PROXY: 'proxy.example' }, 'GATEHOUSE_TRUST_PROXY'],
+    ];
+    for (const [env, variable] of cases) {
+      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.message.startsWith(variable), JSON.stringify(env));
+    }
+  });
+  it('makes cookies Secure under https', () => {
+    assert.equal(loadConfig({ GATEHOUSE_PUBLIC_URL: 'https://login.example.com' }).secureCookies, true);
+  });
+});

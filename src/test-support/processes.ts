@@ -1,0 +1,88 @@
+// Real server processes (`gatehouse serve`) for tests about several instances, crashes and
+// signals, and a fetch-based client with a cookie jar that talks to them over real sockets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ENTRY = path.join(ROOT, 'src', 'cli', 'run.ts');
+
+export interface ServerProcess {
+  baseUrl: string;
+  child: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startServerProcess(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', GATEHOUSE_PORT: '0', GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_SIGNIN_RATE_LIMIT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    baseUrl,
+    child,
+    output: () => output,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** A browser-like client over real HTTP: keeps the session cookie. */
+export class HttpClient {
+  cookie: string | null = null;
+
+  constructor(public baseUrl: string) {}
+
+  async call(method: string, url: string, body?: unknown): Promise<HttpAnswer> {
+    const response = await fetch(this.baseUrl + url, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.cookie ? { cookie: `gatehouse_session=${this.cookie}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const match = /^gatehouse_session=([^;]*)/.exec(line);
+      if (match) this.cookie = match[1] === '' ? null : match[1]!;
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+
+  post = (url: string, body: unknown = {}) => this.call('POST', url, body);
+  get = (url: string) => this.call('GET', url);
+}
