@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Ajv } from 'ajv';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -53,11 +54,10 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     logger: options.logger === false ? false : { level: s.config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
     trustProxy: s.config.trustProxy.length > 0 ? [...s.config.trustProxy] : false,
     bodyLimit: 16 * 1024,
-    // Extra fields are an error, not silently dropped: bad input gets a clear answer.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
   });
 
+  registerValidation(app);
   registerErrorHandler(app);
   await app.register(cookie);
   await app.register(helmet, {
@@ -116,6 +116,17 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   verifyRoutes(app);
   await registerWebUi(app);
   return app;
+}
+
+/**
+ * Two validators: JSON bodies are taken as typed (a "3" is not a number, an extra field is an
+ * error, not silently dropped); query strings and path parameters are text, so they are coerced.
+ */
+function registerValidation(app: FastifyInstance): void {
+  const options = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
+  const bodies = new Ajv({ ...options, coerceTypes: false });
+  const urlParts = new Ajv({ ...options, coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : urlParts).compile(schema));
 }
 
 /** The React app from web/dist, with index.html for every client-side route. */

@@ -60,7 +60,7 @@ export async function seedUser(s: Services, email: string, role: Role = 'user', 
 export interface Answer {
   status: number;
   body: any;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | number | undefined>;
   cookies: LightMyRequestResponse['cookies'];
 }
 

@@ -78,7 +78,9 @@ export class AttemptLimiter {
       if (taken.rows.length === 1) return this.slot(key, kind);
 
       const row = await this.db.selectFrom('attempt_counters').select('locked_until').where('key', '=', key).executeTakeFirst();
-      if (row?.locked_until != null && row.locked_until > now) throw lockedError((row.locked_until - now) / 1000);
+      // A fresh clock: the lock may have been set (by another instance) after `now` was read.
+      const checkedAt = this.clock();
+      if (row?.locked_until != null && row.locked_until > checkedAt) throw lockedError((row.locked_until - checkedAt) / 1000);
       if (now > deadline) throw new AppError('unavailable', 'Too many attempts at once on this account. Try again.');
       await this.waitForRelease(key);
     }

@@ -20,7 +20,7 @@ export function decodeUserCursor(raw: string | undefined): { createdAt: number; 
 }
 
 function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
 export async function listUsers(
@@ -29,8 +29,8 @@ export async function listUsers(
 ): Promise<{ rows: UserRow[]; nextCursor: string | null }> {
   let q = db.selectFrom('users').selectAll();
   const search = query.q?.trim().toLowerCase();
-  // ESCAPE makes % and _ typed by the admin literal, in SQLite (no default escape) and PostgreSQL alike.
-  if (search) q = q.where(sql<boolean>`email LIKE ${`%${escapeLike(search)}%`} ESCAPE '\'`);
+  // ESCAPE '!' makes % and _ typed by the admin literal, in SQLite (no default escape) and PostgreSQL alike.
+  if (search) q = q.where(sql<boolean>`email LIKE ${`%${escapeLike(search)}%`} ESCAPE '!'`);
   const cursor = query.cursor;
   if (cursor) {
     q = q.where((eb) => eb.or([eb('created_at', '>', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '>', cursor.id)])]));
