@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** tsx by absolute address: the child may run in another folder. */
+const TSX = import.meta.resolve('tsx');
 const ENTRY = path.join(ROOT, 'src', 'cli', 'run.ts');
 
 export interface ServerProcess {
@@ -15,7 +17,7 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve'], {
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, 'serve'], {
     cwd,
     env: { PATH: process.env.PATH ?? '', GATEHOUSE_PORT: '0', GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_SIGNIN_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
