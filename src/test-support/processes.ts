@@ -1,6 +1,7 @@
 // Real server processes (`gatehouse serve`) for tests about several instances, crashes and
 // signals, and a fetch-based client with a cookie jar that talks to them over real sockets.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,10 +17,27 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `gatehouse serve` on a free port whose address is also its public URL (browsers send Origin). */
 export async function startServerProcess(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
+  const port = String(await freePort());
   const child = spawn(process.execPath, ['--import', TSX, ENTRY, 'serve'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', GATEHOUSE_PORT: '0', GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_SIGNIN_RATE_LIMIT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      GATEHOUSE_PORT: port,
+      GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      GATEHOUSE_LOG_LEVEL: 'info',
+      GATEHOUSE_SIGNIN_RATE_LIMIT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -17,8 +17,10 @@ void i18next
     detection: { order: ['localStorage', 'navigator'], caches: ['localStorage'], lookupLocalStorage: 'gatehouse.language' },
   });
 
-i18next.on('languageChanged', (lng) => {
-  document.documentElement.lang = lng.startsWith('es') ? 'es' : 'en';
-});
+const setDocumentLanguage = (lng: string | undefined) => {
+  document.documentElement.lang = lng?.startsWith('es') ? 'es' : 'en';
+};
+setDocumentLanguage(i18next.resolvedLanguage);
+i18next.on('languageChanged', setDocumentLanguage);
 
 export default i18next;

@@ -116,3 +116,13 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('cross-site guard origins', () => {
+  it('accepts the loopback aliases of a loopback public URL, and nothing else', async () => {
+    const { allowedOrigins } = await import('../../http/cross-site.js');
+    const local = allowedOrigins(new URL('http://localhost:3000'));
+    assert.ok(local.has('http://127.0.0.1:3000') && local.has('http://localhost:3000') && local.has('http://[::1]:3000'));
+    assert.ok(!local.has('http://127.0.0.1:3001') && !local.has('https://localhost:3000'));
+    assert.deepEqual([...allowedOrigins(new URL('https://login.example.com'))], ['https://login.example.com']);
+  });
+});
