@@ -110,7 +110,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   sessionRoutes(app, s, { signIn, sessions, policy });
   accountRoutes(app, s, { twoFactor, sessions });
   adminUserRoutes(app, s, { twoFactor, policy });
-  settingsRoutes(app, s);
+  settingsRoutes(app, s, { policy });
   auditRoutes(app, s);
   opsRoutes(app, s);
   verifyRoutes(app);

@@ -32,6 +32,8 @@ export const AdminUserSchema = Type.Intersect([
     lastSignInAt: Type.Union([Type.String(), Type.Null()]),
     lockedUntil: Type.Union([Type.String(), Type.Null()]),
     blocked: Type.Boolean(),
+    twoFactorRequired: Type.Boolean(),
+    twoFactorOverdue: Type.Boolean(),
   }),
 ]);
 

@@ -53,6 +53,7 @@ describe('web UI in Chromium', { skip }, () => {
     const seed = await startTestApp({ url, masterKey });
     await seedUser(seed.s, 'admin@example.com', 'admin');
     await seedUser(seed.s, 'ana@example.com', 'user');
+    await seedUser(seed.s, 'newbie@example.com', 'user');
     await seed.close();
     server = await startServerProcess({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
     browser = await launchChromium();
@@ -246,9 +247,32 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(saved.codeAttempts, 4);
   });
 
+  it('with 2FA required of everyone, takes a user without it straight through enrolment into the platform', async () => {
+    await page.getByLabel('Require two-factor authentication').selectOption('everyone');
+    await page.getByLabel('Grace period (days)').fill('0');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    await signOut('admin@example.com');
+
+    await signIn('newbie@example.com');
+    await page.getByText('Your administrator requires two-factor authentication. Enable it to continue.').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/enrol');
+    await openMenu('newbie@example.com');
+    assert.equal(await page.getByRole('menuitem', { name: 'Client area' }).count(), 0, 'nothing but enrolment and sign-out');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: "Can't scan a QR code?" }).click();
+    const newbieKey = (await page.locator('[data-key]').getAttribute('data-key'))!;
+    await page.getByLabel('Confirmation code').fill(phoneCode(newbieKey, Date.now()));
+    await page.getByRole('button', { name: 'Enable', exact: true }).click();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'I confirm that the codes are saved' }).click();
+    await page.getByRole('tab', { name: 'Password and account security' }).waitFor();
+    await page.getByText('Backup codes left: 10').waitFor();
+  });
+
   it('fits a phone screen and logs no page error', async () => {
     await page.setViewportSize({ width: 375, height: 740 });
-    await openMenu('admin@example.com');
+    await openMenu('newbie@example.com');
     await page.getByRole('menuitem', { name: 'Client area' }).click();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling on a phone (${overflow}px)`);

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type User } from './api';
-import { navigate, usePath } from './navigation';
+import { navigate, pathOnly, usePath } from './navigation';
 import { Header } from './components/Header';
 import { SignInPage } from './pages/SignInPage';
 import { AccountPage } from './pages/AccountPage';
@@ -12,7 +12,8 @@ import { EnrolPage } from './pages/EnrolPage';
 
 export function App() {
   const { t } = useTranslation();
-  const path = usePath();
+  const fullPath = usePath();
+  const path = pathOnly(fullPath);
   const [user, setUser] = useState<User | null | undefined>(undefined);
 
   const refresh = useCallback(async () => {
@@ -31,7 +32,7 @@ export function App() {
   useEffect(() => {
     if (user === null && path !== '/sign-in') navigate(`/sign-in${window.location.search}`);
     if (user?.restricted && path !== '/enrol') navigate(`/enrol${window.location.search}`);
-    if (user && !user.restricted && (path === '/' || path === '/sign-in')) navigate('/account');
+    if (user && !user.restricted && (path === '/' || path === '/sign-in' || path === '/enrol')) navigate('/account');
   }, [user, path]);
 
   const signOut = async () => {
@@ -46,7 +47,7 @@ export function App() {
   else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
   else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage />;
   else if (path === '/admin/settings' && user.role === 'admin') page = <SettingsPage />;
-  else page = <AccountPage user={user} onChanged={refresh} />;
+  else page = <AccountPage key={fullPath} user={user} onChanged={refresh} />;
 
   return (
     <>
@@ -54,6 +55,20 @@ export function App() {
         {t('brand')}
       </a>
       <Header user={user ?? null} onSignOut={signOut} />
+      {user && !user.restricted && user.twoFactorRequiredBy && !user.twoFactorEnabled && (
+        <div className="banner" role="status">
+          {t('account.required', { date: new Date(user.twoFactorRequiredBy).toLocaleString() })}{' '}
+          <a
+            href="/account?enrol=1"
+            onClick={(event) => {
+              event.preventDefault();
+              navigate('/account?enrol=1');
+            }}
+          >
+            {t('account.enable2fa')}
+          </a>
+        </div>
+      )}
       <main id="main" tabIndex={-1}>
         {page}
       </main>

@@ -13,6 +13,8 @@ export interface AdminUser extends User {
   lastSignInAt: string | null;
   lockedUntil: string | null;
   blocked: boolean;
+  twoFactorRequired: boolean;
+  twoFactorOverdue: boolean;
 }
 
 export class ApiError extends Error {

@@ -7,11 +7,16 @@ export function navigate(to: string): void {
 }
 
 export function usePath(): string {
-  const [path, setPath] = useState(window.location.pathname);
+  const [path, setPath] = useState(window.location.pathname + window.location.search);
   useEffect(() => {
-    const update = () => setPath(window.location.pathname);
+    const update = () => setPath(window.location.pathname + window.location.search);
     window.addEventListener('popstate', update);
     return () => window.removeEventListener('popstate', update);
   }, []);
   return path;
+}
+
+/** The path without its query string. */
+export function pathOnly(path: string): string {
+  return path.split('?')[0] ?? path;
 }

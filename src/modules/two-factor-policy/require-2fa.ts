@@ -51,6 +51,44 @@ export class AccessPolicy {
     return overdue ? { restricted: true, requiredBy: deadline } : { restricted: false, requiredBy: deadline };
   }
 
+  /**
+   * Starts the clock of every user the new policy requires who has none yet, and stops it for those
+   * it no longer requires, so each grace period counts from when the requirement first applied.
+   */
+  async applyPolicyChange(before: Require2fa, after: Require2fa): Promise<void> {
+    if (before === after) return;
+    const now = this.clock();
+    await this.db.transaction().execute(async (trx) => {
+      if (after === 'off') {
+        await trx.updateTable('users').set({ two_factor_required_since: null }).execute();
+        return;
+      }
+      if (after === 'admins') await trx.updateTable('users').set({ two_factor_required_since: null }).where('role', '=', 'user').execute();
+      let stamp = trx.updateTable('users').set({ two_factor_required_since: now }).where('two_factor_required_since', 'is', null);
+      if (after === 'admins') stamp = stamp.where('role', '=', 'admin');
+      await stamp.execute();
+    });
+  }
+
+  /** When a user is created or changes role: start or stop their clock as the policy says. */
+  async applyToUser(userId: string, role: UserRow['role']): Promise<void> {
+    const { require2fa } = await this.settings.get();
+    if (isRequired(require2fa, role)) {
+      await this.db.updateTable('users').set({ two_factor_required_since: this.clock() }).where('id', '=', userId).where('two_factor_required_since', 'is', null).execute();
+    } else {
+      await this.db.updateTable('users').set({ two_factor_required_since: null }).where('id', '=', userId).execute();
+    }
+  }
+
+  /** For the Users table: is this user required to have 2FA, by when, and are they overdue? */
+  async describe(user: UserRow, twoFactorEnabled: boolean): Promise<{ required: boolean; requiredBy: number | null; overdue: boolean }> {
+    const { require2fa, require2faGraceDays } = await this.settings.get();
+    if (!isRequired(require2fa, user.role)) return { required: false, requiredBy: null, overdue: false };
+    if (twoFactorEnabled || user.two_factor_required_since == null) return { required: true, requiredBy: null, overdue: false };
+    const { deadline, overdue } = graceDecision(user.two_factor_required_since, require2faGraceDays, this.clock());
+    return { required: true, requiredBy: deadline, overdue };
+  }
+
   /** After an administrator removes a required user's 2FA, they must enrol at their next sign-in. */
   async requireEnrolmentNow(user: UserRow): Promise<void> {
     const { require2fa } = await this.settings.get();

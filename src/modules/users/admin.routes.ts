@@ -22,7 +22,12 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
   async function present(rows: UserRow[]) {
     const ids = rows.map((u) => u.id);
     const [withTwoFactor, locks] = await Promise.all([usersWithTwoFactor(s.db, ids), s.limiter.lockedUntilMany(ids.map(accountCounterKey))]);
-    return rows.map((u) => presentAdminUser(u, withTwoFactor.has(u.id), locks.get(accountCounterKey(u.id)) ?? null));
+    return Promise.all(
+      rows.map(async (u) => {
+        const requirement = await deps.policy.describe(u, withTwoFactor.has(u.id));
+        return presentAdminUser(u, withTwoFactor.has(u.id), locks.get(accountCounterKey(u.id)) ?? null, requirement);
+      }),
+    );
   }
 
   r.get(
@@ -92,7 +97,11 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
     },
     async (request) => {
       const user = await requireUser(s, request.params.id);
-      const updated = await updateUser(s, user, request.body, actorOf(request), request.ip);
+      let updated = await updateUser(s, user, request.body, actorOf(request), request.ip);
+      if (request.body.role !== undefined && request.body.role !== user.role) {
+        await deps.policy.applyToUser(updated.id, updated.role);
+        updated = await requireUser(s, updated.id);
+      }
       return (await present([updated]))[0]!;
     },
   );

@@ -14,6 +14,9 @@ export interface AdminUser extends PublicUser {
   lastSignInAt: string | null;
   lockedUntil: string | null;
   blocked: boolean;
+  /** The require-2FA policy applies to this account (and it has no 2FA yet, for requiredBy/overdue). */
+  twoFactorRequired: boolean;
+  twoFactorOverdue: boolean;
 }
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
@@ -24,9 +27,16 @@ export function presentUser(row: UserRow, twoFactorEnabled: boolean, extra: { tw
   return user;
 }
 
-export function presentAdminUser(row: UserRow, twoFactorEnabled: boolean, lockedUntil: number | null): AdminUser {
+export function presentAdminUser(
+  row: UserRow,
+  twoFactorEnabled: boolean,
+  lockedUntil: number | null,
+  requirement: { required: boolean; requiredBy: number | null; overdue: boolean } = { required: false, requiredBy: null, overdue: false },
+): AdminUser {
   return {
-    ...presentUser(row, twoFactorEnabled),
+    ...presentUser(row, twoFactorEnabled, { twoFactorRequiredBy: requirement.requiredBy }),
+    twoFactorRequired: requirement.required,
+    twoFactorOverdue: requirement.overdue,
     createdAt: new Date(row.created_at).toISOString(),
     lastSignInAt: iso(row.last_sign_in_at),
     lockedUntil: iso(lockedUntil),

@@ -4,6 +4,7 @@ import type { Services } from '../../services.js';
 import type { AccountRef } from '../audit/audit.repository.js';
 import { assertStrongPassword } from '../account/password.service.js';
 import { accountCounterKey } from '../lockout/attempt-limiter.js';
+import { isRequired } from '../two-factor-policy/require-2fa.js';
 import { countActiveAdmins, findUserById, insertUser, isUniqueViolation, normalizeEmail, type Role, type UserRow } from './users.repository.js';
 
 export async function createUser(
@@ -17,7 +18,10 @@ export async function createUser(
   const passwordHash = await s.hasher.hash(input.password);
   let user: UserRow;
   try {
-    user = await insertUser(s.db, { email, role: input.role, passwordHash, now: s.clock() });
+    // Under a require-2FA policy that covers this role, the new user's grace period starts now.
+    const { require2fa } = await s.settings.get();
+    const now = s.clock();
+    user = await insertUser(s.db, { email, role: input.role, passwordHash, now, twoFactorRequiredSince: isRequired(require2fa, input.role) ? now : null });
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError('email_taken');
     throw error;

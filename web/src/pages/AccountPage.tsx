@@ -24,11 +24,6 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
         </button>
       </div>
       <div role="tabpanel" id="panel-security" aria-labelledby="tab-security">
-        {user.twoFactorRequiredBy && !user.twoFactorEnabled && (
-          <p className="warning" role="status">
-            {t('account.required', { date: new Date(user.twoFactorRequiredBy).toLocaleString() })}
-          </p>
-        )}
         <PasswordForm />
         <TwoFactorSection onChanged={onChanged} email={user.email} />
       </div>
@@ -83,7 +78,8 @@ type Mode = 'idle' | 'enrolling' | 'new-codes' | 'showing-codes' | 'disabling';
 function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>; email: string }) {
   const { t } = useTranslation();
   const [status, setStatus] = useState<Status | null>(null);
-  const [mode, setMode] = useState<Mode>('idle');
+  // The require-2FA banner links here with ?enrol=1: start enrolment straight away.
+  const [mode, setMode] = useState<Mode>(new URLSearchParams(window.location.search).has('enrol') ? 'enrolling' : 'idle');
   const [input, setInput] = useState('');
   const [codes, setCodes] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -127,6 +123,7 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
 
   const finished = async () => {
     reset('idle');
+    if (window.location.search) window.history.replaceState(null, '', window.location.pathname);
     await load();
     await onChanged();
   };

@@ -88,6 +88,7 @@ export function UsersPage() {
                 <td>
                   {u.blocked ? <span className="badge danger">{t('users.blocked')}</span> : null}
                   {u.lockedUntil ? <span className="badge warning">{t('users.locked')}</span> : null}
+                  {u.twoFactorOverdue ? <span className="badge danger">{t('users.overdue')}</span> : u.twoFactorRequired && !u.twoFactorEnabled ? <span className="badge warning">{t('users.required')}</span> : null}
                   {!u.blocked && !u.lockedUntil ? t('users.active') : null}
                 </td>
                 <td>{u.lastSignInAt ? new Date(u.lastSignInAt).toLocaleString() : t('users.never')}</td>
