@@ -113,7 +113,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   settingsRoutes(app, s, { policy });
   auditRoutes(app, s);
   opsRoutes(app, s);
-  verifyRoutes(app);
+  verifyRoutes(app, s);
   await registerWebUi(app);
   return app;
 }

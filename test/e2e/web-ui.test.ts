@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../../src/test-support/browser.js';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { skipUnless } from '../../src/test-support/databases.js';
@@ -17,19 +18,10 @@ import { startServerProcess, type ServerProcess } from '../../src/test-support/p
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { WEB_DIST } from '../../src/app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = process.env.GATEHOUSE_SCREENSHOTS; // a folder: save the README's screenshots there
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-}
-
 const skip =
-  skipUnless(fs.existsSync(CHROMIUM), `Chromium: ${CHROMIUM} is missing (apt-get install chromium)`) ??
+  chromiumSkip ??
   skipUnless(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web UI: web/dist is not built (npm run build)');
 
 function decodeQr(png: Buffer): string | null {

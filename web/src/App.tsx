@@ -32,7 +32,14 @@ export function App() {
   useEffect(() => {
     if (user === null && path !== '/sign-in') navigate(`/sign-in${window.location.search}`);
     if (user?.restricted && path !== '/enrol') navigate(`/enrol${window.location.search}`);
-    if (user && !user.restricted && (path === '/' || path === '/sign-in' || path === '/enrol')) navigate('/account');
+    if (user && !user.restricted && (path === '/' || path === '/sign-in' || path === '/enrol')) {
+      // Back to where a guarded application sent the user (?rd=), if the server allows that address.
+      const rd = new URLSearchParams(window.location.search).get('rd');
+      if (!rd) return navigate('/account');
+      api<{ redirect: string | null }>('GET', `/api/redirect-target?rd=${encodeURIComponent(rd)}`)
+        .then(({ redirect }) => (redirect ? window.location.assign(redirect) : navigate('/account')))
+        .catch(() => navigate('/account'));
+    }
   }, [user, path]);
 
   const signOut = async () => {

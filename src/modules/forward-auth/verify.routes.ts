@@ -4,8 +4,27 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
+import type { Services } from '../../services.js';
+import { allowedRedirect } from './redirect-target.js';
 
-export function verifyRoutes(app: FastifyInstance): void {
+export function verifyRoutes(app: FastifyInstance, s: Services): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
+    '/api/redirect-target',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['forward auth'],
+        summary: 'Where the sign-in page may return to: the address if allowed, null otherwise',
+        querystring: Type.Object({ rd: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const redirect = allowedRedirect(request.query.rd, s.config.publicUrl, s.config.allowedRedirectHosts);
+      if (redirect === null) await s.audit({ kind: 'redirect.refused', address: request.ip, details: { rd: request.query.rd.slice(0, 512) } });
+      return { redirect };
+    },
+  );
+
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/api/verify',
     {
