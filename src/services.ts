@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Database, DialectName } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { deriveKeys, type Keys } from './crypto/secret-box.js';
+import { loadPepper } from './crypto/keyring.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/password-hasher.js';
 import { SettingsService } from './modules/settings/settings.service.js';
 import { AttemptLimiter } from './modules/lockout/attempt-limiter.js';
@@ -46,7 +47,7 @@ export async function createServices(
     database,
     db: database.db,
     dialect: database.dialect,
-    keys: deriveKeys(options.masterKey),
+    keys: deriveKeys(options.masterKey, await loadPepper(database.db, options.masterKey, clock())),
     hasher,
     settings,
     limiter: new AttemptLimiter(database.db, settings, clock),

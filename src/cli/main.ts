@@ -1,8 +1,10 @@
 // The `gatehouse` command. It reads the same configuration as the server and calls the same
 // services. Bad input: one line naming the problem on stderr, a non-zero exit, nothing written.
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { MaintenanceError, backupDatabase, restoreDatabase, rotateKey } from './maintenance.js';
 import { KeyFileError } from '../crypto/encryption-key.js';
+import { WrongKeyError } from '../crypto/keyring.js';
 import { bootstrap, loadDotEnv } from '../bootstrap.js';
 import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
@@ -18,10 +20,13 @@ const USAGE = `Usage: gatehouse <command>
   migrate                                                      apply pending database migrations
   user create --email E --role admin|user --password-stdin     create a user (prints its id)
   user disable-2fa --email E                                   turn 2FA off for an account
-  user unlock --email E                                        lift a lockout`;
+  user unlock --email E                                        lift a lockout
+  backup --to FILE                                             consistent online copy of the SQLite database
+  restore --from FILE                                          replace the SQLite database with a backup (server stopped)
+  rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY`;
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from standard input; pipe it in');
+  if (process.stdin.isTTY) throw new UsageError('this reads from standard input; pipe it in');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // One trailing newline (from echo) is not part of the password.
@@ -98,6 +103,29 @@ export async function runCli(argv: string[]): Promise<void> {
       return;
     case 'user':
       return userCommand(sub, rest);
+    case 'backup': {
+      const { values } = parseArgs({ args: argv.slice(1), options: { to: { type: 'string' } }, strict: true });
+      if (!values.to) throw new UsageError('--to FILE is required');
+      await backupDatabase(loadConfig(), values.to);
+      process.stdout.write(`Backed up to ${values.to}.\n`);
+      return;
+    }
+    case 'restore': {
+      const { values } = parseArgs({ args: argv.slice(1), options: { from: { type: 'string' } }, strict: true });
+      if (!values.from) throw new UsageError('--from FILE is required');
+      await restoreDatabase(loadConfig(), values.from);
+      process.stdout.write(`Restored from ${values.from}.\n`);
+      return;
+    }
+    case 'rotate-key': {
+      const { values } = parseArgs({ args: argv.slice(1), options: { 'old-key-stdin': { type: 'boolean' } }, strict: true });
+      if (!values['old-key-stdin']) throw new UsageError('--old-key-stdin is required: pipe the old key in');
+      const oldKey = Buffer.from((await readStdin()).trim(), 'base64');
+      if (oldKey.length !== 32) throw new UsageError('the old key must be 32 bytes in base64');
+      const count = await rotateKey(loadConfig(), oldKey);
+      process.stdout.write(`Re-encrypted ${count} two-factor secrets under the new key.\n`);
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -109,7 +137,7 @@ export async function runCli(argv: string[]): Promise<void> {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof KeyFileError) return error.message;
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof KeyFileError || error instanceof WrongKeyError || error instanceof MaintenanceError) return error.message;
   if (error instanceof AppError) return error.message;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return (error as Error).message;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { decryptSecret, deriveKeys, encryptSecret } from './secret-box.js';
 
 describe('secret box (AES-256-GCM)', () => {
-  const key = deriveKeys(randomBytes(32)).secretBox;
+  const key = deriveKeys(randomBytes(32), randomBytes(32)).secretBox;
 
   it('round-trips and never contains the plaintext', () => {
     const sealed = encryptSecret(key, 'JBSWY3DPEHPK3PXP', 'user-1');
@@ -22,11 +22,11 @@ describe('secret box (AES-256-GCM)', () => {
     const raw = Buffer.from(sealed.slice(3), 'base64');
     raw[14]! ^= 1;
     assert.throws(() => decryptSecret(key, `v1.${raw.toString('base64')}`, 'user-1'));
-    assert.throws(() => decryptSecret(deriveKeys(randomBytes(32)).secretBox, sealed, 'user-1'));
+    assert.throws(() => decryptSecret(deriveKeys(randomBytes(32), randomBytes(32)).secretBox, sealed, 'user-1'));
   });
 
   it('derives distinct keys per purpose', () => {
-    const keys = deriveKeys(randomBytes(32));
+    const keys = deriveKeys(randomBytes(32), randomBytes(32));
     assert.notDeepEqual(keys.secretBox, keys.backupCodes);
     assert.notDeepEqual(keys.backupCodes, keys.emailCounters);
   });

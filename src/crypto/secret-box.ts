@@ -6,7 +6,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 const VERSION = 'v1';
 
 export interface Keys {
-  /** Encrypts TOTP secrets. */
+  /** Encrypts TOTP secrets. Derived from GATEHOUSE_ENCRYPTION_KEY: rotating that key re-encrypts them. */
   readonly secretBox: Buffer;
   /** Keys the backup-code hashes: without it a stolen database cannot be brute-forced. */
   readonly backupCodes: Buffer;
@@ -14,13 +14,25 @@ export interface Keys {
   readonly emailCounters: Buffer;
 }
 
-/** Separate keys for separate purposes, derived from the one configured master key (RFC 5869). */
-export function deriveKeys(master: Buffer): Keys {
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `gatehouse ${info}`, 32));
+function hkdf(key: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `gatehouse ${info}`, 32));
+}
+
+/** The key that encrypts TOTP secrets (and the pepper below), derived from the master key (RFC 5869). */
+export function deriveSecretBoxKey(master: Buffer): Buffer {
+  return hkdf(master, 'totp-secret v1');
+}
+
+/**
+ * Hashes cannot be re-keyed, so the keys for backup-code and email hashes come from a random
+ * pepper kept in the database, encrypted under the master key: rotating the master key
+ * re-encrypts the pepper, and every stored hash stays valid.
+ */
+export function deriveKeys(master: Buffer, pepper: Buffer): Keys {
   return Object.freeze({
-    secretBox: derive('totp-secret v1'),
-    backupCodes: derive('backup-code v1'),
-    emailCounters: derive('email-counter v1'),
+    secretBox: deriveSecretBoxKey(master),
+    backupCodes: hkdf(pepper, 'backup-code v1'),
+    emailCounters: hkdf(pepper, 'email-counter v1'),
   });
 }
 
