@@ -13,7 +13,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Services } from './services.js';
 import { AppError, registerErrorHandler } from './http/errors.js';
 import { makeCrossSiteGuard } from './http/cross-site.js';
-import { registerAccessControl } from './http/access.js';
+import { registerAccessControl, type Access } from './http/access.js';
 import { throttleKeyForAddress } from './http/client-address.js';
 import { SessionsService } from './modules/sessions/sessions.service.js';
 import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
@@ -43,6 +43,18 @@ export const REDACT_PATHS = [
   '*.key',
   '*.backupCodes',
 ];
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
 
 export interface AppOptions {
   /** false in tests that want a quiet run; otherwise pino at the configured level. */
@@ -101,11 +113,23 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     s.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
   });
 
+  // Every route with its access level: the 2FA-bypass and fuzz tests walk this table.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routeTable.push({ method, url: route.url, access: route.config?.access ?? (route.url.startsWith('/api/') ? 'full' : 'public') });
+    }
+  });
+
   const sessions = new SessionsService(s);
   const twoFactor = new TwoFactorService(s);
   const signIn = new SignInService(s, twoFactor);
   const policy = new AccessPolicy(s.db, s.settings, s.clock);
   registerAccessControl(app, s, sessions);
+  refuseUnexpectedBodies(app);
 
   sessionRoutes(app, s, { signIn, sessions, policy });
   accountRoutes(app, s, { twoFactor, sessions });
@@ -127,6 +151,16 @@ function registerValidation(app: FastifyInstance): void {
   const bodies = new Ajv({ ...options, coerceTypes: false });
   const urlParts = new Ajv({ ...options, coerceTypes: 'array' });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : urlParts).compile(schema));
+}
+
+/** A call that takes no body refuses one (other than {}), rather than ignoring what was sent. Runs after access control. */
+function refuseUnexpectedBodies(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.schema?.body) return;
+    const body: unknown = request.body;
+    const empty = body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0);
+    if (!empty) throw new AppError('invalid_request', 'This call takes no body.');
+  });
 }
 
 /** The React app from web/dist, with index.html for every client-side route. */

@@ -10,6 +10,9 @@ import type { SignInService } from '../auth/sign-in.service.js';
 import type { SessionsService } from './sessions.service.js';
 import type { AccessPolicy } from '../two-factor-policy/require-2fa.js';
 
+/** An email (≤ 320) and a password (≤ 256 characters, ≤ 4 bytes each) fit with room to spare. */
+const SIGN_IN_BODY_LIMIT = 4096;
+
 export function sessionRoutes(
   app: FastifyInstance,
   s: Services,
@@ -22,6 +25,7 @@ export function sessionRoutes(
     '/api/session',
     {
       config: { access: 'public', ...signInRateLimit },
+      bodyLimit: SIGN_IN_BODY_LIMIT,
       schema: {
         tags: ['session'],
         summary: 'Sign in with email and password',
@@ -47,6 +51,7 @@ export function sessionRoutes(
     '/api/session/second-factor',
     {
       config: { access: 'pending', ...signInRateLimit },
+      bodyLimit: SIGN_IN_BODY_LIMIT,
       schema: {
         tags: ['session'],
         summary: 'Second step: a code from the app or one backup code',
