@@ -130,9 +130,13 @@ for (const dialect of DIALECTS) {
       assert.equal(tooLarge.json().error, 'payload_too_large');
       const hugeQuery = await admin.get(`/api/admin/users?q=${'a'.repeat(5000)}`);
       assert.equal(hugeQuery.status, 400);
-      for (const query of ['limit=0', 'limit=-1', 'limit=abc', 'limit=1e9', 'cursor=%00', 'extra=1']) {
+      for (const query of ['limit=0', 'limit=-1', 'limit=abc', 'limit=1e9', 'cursor=%00', 'extra=1', 'q=%00', 'q=a%01b']) {
         assert.equal((await admin.get(`/api/admin/users?${query}`)).status, 400, query);
       }
+      for (const query of ['kind=%00', 'account=x%00', 'cursor=%00']) {
+        assert.equal((await admin.get(`/api/admin/audit?${query}`)).status, 400, query);
+      }
+      assert.equal((await admin.get('/api/redirect-target?rd=https://a%00b/')).status, 400);
 
       assert.deepEqual(await snapshot(), before, 'nothing changed');
     });

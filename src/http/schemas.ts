@@ -3,7 +3,13 @@
 import { Type } from '@sinclair/typebox';
 import { PASSWORD_MAX_LENGTH } from '../modules/passwords/password-policy.js';
 
-export const EmailSchema = Type.String({ minLength: 3, maxLength: 320, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\s*$' });
+/** No control characters (NUL above all: PostgreSQL text cannot hold it, and no one types it). */
+const NO_CONTROL = '\\u0000-\\u001f\\u007f';
+export const EmailSchema = Type.String({ minLength: 3, maxLength: 320, pattern: `^\\s*[^\\s@${NO_CONTROL}]+@[^\\s@${NO_CONTROL}]+\\s*$` });
+/** Free text in a query string (search, filters, cursors). */
+export function QueryText(maxLength: number) {
+  return Type.String({ maxLength, pattern: `^[^${NO_CONTROL}]*$` });
+}
 /** Passwords longer than the maximum are refused by validation, before any hashing. */
 export const PasswordSchema = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH });
 export const CodeSchema = Type.String({ minLength: 1, maxLength: 64 });

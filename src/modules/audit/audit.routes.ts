@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.js';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, listAuditEvents } from './audit.repository.js';
+import { QueryText } from '../../http/schemas.js';
 
 export function auditRoutes(app: FastifyInstance, s: Services): void {
   app.withTypeProvider<TypeBoxTypeProvider>().get(
@@ -17,9 +18,9 @@ export function auditRoutes(app: FastifyInstance, s: Services): void {
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-            kind: Type.Optional(Type.String({ maxLength: 64 })),
-            account: Type.Optional(Type.String({ maxLength: 320 })),
+            cursor: Type.Optional(QueryText(200)),
+            kind: Type.Optional(QueryText(64)),
+            account: Type.Optional(QueryText(320)),
           },
           { additionalProperties: false },
         ),

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
+import { QueryText } from '../../http/schemas.js';
 import type { Services } from '../../services.js';
 import { allowedRedirect } from './redirect-target.js';
 
@@ -15,7 +16,7 @@ export function verifyRoutes(app: FastifyInstance, s: Services): void {
       schema: {
         tags: ['forward auth'],
         summary: 'Where the sign-in page may return to: the address if allowed, null otherwise',
-        querystring: Type.Object({ rd: Type.String({ maxLength: 4096 }) }, { additionalProperties: false }),
+        querystring: Type.Object({ rd: QueryText(4096) }, { additionalProperties: false }),
       },
     },
     async (request) => {

@@ -1,6 +1,7 @@
 // Signing in and out over HTTP, on SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { hashSessionToken } from '../../crypto/tokens.js';
@@ -9,10 +10,11 @@ for (const dialect of DIALECTS) {
   describe(`sign-in on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
+    const masterKey = randomBytes(32);
 
     before(async () => {
       database = await dialect.create();
-      t = await startTestApp({ url: database.url });
+      t = await startTestApp({ url: database.url, masterKey });
       await seedUser(t.s, 'Admin@Example.com', 'admin');
       await seedUser(t.s, 'user@example.com', 'user');
     });
@@ -100,7 +102,7 @@ for (const dialect of DIALECTS) {
 
     it('expires sessions after the idle timeout', async () => {
       let now = Date.now();
-      const local = await startTestApp({ url: database.url, clock: () => now, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });
+      const local = await startTestApp({ url: database.url, masterKey, clock: () => now, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });
       try {
         const c = new Client(local.app);
         assert.equal((await c.signIn('user@example.com')).status, 200);

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.js';
 import { actorOf } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
-import { AdminUserSchema, EmailSchema, RoleSchema } from '../../http/schemas.js';
+import { AdminUserSchema, EmailSchema, RoleSchema, QueryText } from '../../http/schemas.js';
 import { accountCounterKey } from '../lockout/attempt-limiter.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import type { AccessPolicy } from '../two-factor-policy/require-2fa.js';
@@ -38,7 +38,7 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
         tags,
         summary: 'List and search users',
         querystring: Type.Object(
-          { q: Type.Optional(Type.String({ maxLength: 320 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+          { q: Type.Optional(QueryText(320)), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), cursor: Type.Optional(QueryText(200)) },
           { additionalProperties: false },
         ),
       },
