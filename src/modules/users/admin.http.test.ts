@@ -191,27 +191,29 @@ for (const dialect of DIALECTS) {
       assert.equal((await a.patch(`/api/admin/users/${member.id}`, { role: 'user' })).body.role, 'user');
     });
 
-    it('finds users by email and pages through all of them exactly once, while users are added', async () => {
+    it('finds users by email prefix and pages through all of them exactly once, while users are added', async () => {
       for (let i = 0; i < 23; i++) {
         now += 1;
-        await seedUser(t.s, `page-${String(i).padStart(2, '0')}@paging.example`);
+        await seedUser(t.s, `pg-${String(i).padStart(2, '0')}@paging.example`);
       }
       const a = await admin();
       const seen: string[] = [];
       let cursor: string | null = null;
       let added = 0;
       do {
-        const r: { body: { users: Array<{ email: string }>; nextCursor: string | null } } = await a.get(`/api/admin/users?q=paging.example&limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+        const r: { body: { users: Array<{ email: string }>; nextCursor: string | null } } = await a.get(`/api/admin/users?q=pg-&limit=5${cursor ? `&cursor=${cursor}` : ''}`);
         seen.push(...r.body.users.map((u) => u.email));
         cursor = r.body.nextCursor;
         if (added < 2) {
           now += 1;
-          await seedUser(t.s, `late-${added++}@paging.example`);
+          await seedUser(t.s, `pg-late-${added++}@paging.example`);
         }
       } while (cursor);
       assert.equal(seen.length, new Set(seen).size, 'no duplicates');
       assert.equal(seen.length, 25, 'every user, including those added while paging');
-      assert.equal((await a.get('/api/admin/users?q=page-07')).body.users.length, 1);
+      assert.equal((await a.get('/api/admin/users?q=pg-07')).body.users.length, 1);
+      assert.equal((await a.get('/api/admin/users?q=PG-07@PAGING')).body.users.length, 1, 'case-insensitive');
+      assert.equal((await a.get('/api/admin/users?q=paging.example')).body.users.length, 0, 'a prefix search');
       assert.equal((await a.get('/api/admin/users?q=%25')).body.users.length, 0, '% is literal');
       assert.equal((await a.get('/api/admin/users?cursor=garbage')).status, 400);
     });
