@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Ajv } from 'ajv';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -13,6 +12,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Services } from './services.js';
 import { AppError, registerErrorHandler } from './http/errors.js';
 import { makeCrossSiteGuard } from './http/cross-site.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerAccessControl, type Access } from './http/access.js';
 import { throttleKeyForAddress } from './http/client-address.js';
 import { SessionsService } from './modules/sessions/sessions.service.js';
@@ -72,26 +72,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   registerValidation(app);
   registerErrorHandler(app);
   await app.register(cookie);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    strictTransportSecurity: s.config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginEmbedderPolicy: false,
-  });
+  registerSecurityHeaders(app, s.config.secureCookies);
   await app.register(rateLimit, {
     global: false,
     keyGenerator: (request) => throttleKeyForAddress(request.ip),

@@ -1,5 +1,5 @@
 // SQL for sessions. Rows are keyed by the SHA-256 of the token; the token is never stored.
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { DB, SessionsTable, UsersTable } from '../../db/schema.js';
 
 export type SessionKind = SessionsTable['kind'];
@@ -9,36 +9,55 @@ export async function insertSession(db: Kysely<DB>, row: SessionRow): Promise<vo
   await db.insertInto('sessions').values(row).execute();
 }
 
+const SESSION_COLUMNS = [
+  'two_factor.enabled_at as two_factor_enabled_at',
+  'sessions.token_hash',
+  'sessions.user_id',
+  'sessions.kind',
+  'sessions.created_at as session_created_at',
+  'sessions.last_seen_at',
+  'sessions.expires_at',
+  'sessions.address',
+  'users.id',
+  'users.email',
+  'users.role',
+  'users.password_hash',
+  'users.blocked',
+  'users.created_at',
+  'users.last_sign_in_at',
+  'users.password_changed_at',
+  'users.two_factor_required_since',
+] as const;
+
+function sessionLookup(db: Kysely<DB>, tokenHash: string) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
+    .select(SESSION_COLUMNS)
+    .where('sessions.token_hash', '=', tokenHash);
+}
+
+type SessionLookupRow = Awaited<ReturnType<ReturnType<typeof sessionLookup>['executeTakeFirstOrThrow']>>;
+
+/**
+ * Every guarded request runs this query, so it is built once per database and then executed with
+ * new parameters: building a Kysely query costs more than the indexed read itself.
+ */
+const compiledLookups = new WeakMap<Kysely<DB>, string>();
+
 export async function findSessionWithUser(
   db: Kysely<DB>,
   tokenHash: string,
 ): Promise<{ session: SessionRow; user: Selectable<UsersTable>; twoFactorEnabled: boolean } | undefined> {
   // One indexed read answers a session check: the session, its user and whether 2FA is on.
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
-    .select([
-      'two_factor.enabled_at as two_factor_enabled_at',
-      'sessions.token_hash',
-      'sessions.user_id',
-      'sessions.kind',
-      'sessions.created_at as session_created_at',
-      'sessions.last_seen_at',
-      'sessions.expires_at',
-      'sessions.address',
-      'users.id',
-      'users.email',
-      'users.role',
-      'users.password_hash',
-      'users.blocked',
-      'users.created_at',
-      'users.last_sign_in_at',
-      'users.password_changed_at',
-      'users.two_factor_required_since',
-    ])
-    .where('sessions.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  let text = compiledLookups.get(db);
+  if (text === undefined) {
+    text = sessionLookup(db, '').compile().sql;
+    compiledLookups.set(db, text);
+  }
+  const result = await db.executeQuery<SessionLookupRow>(CompiledQuery.raw(text, [tokenHash]));
+  const row = result.rows[0];
   if (!row) return undefined;
   return {
     session: {

@@ -1,0 +1,52 @@
+// Fast seeding for benchmarks: users share one precomputed Argon2id hash (OWASP parameters), and
+// optionally an enabled TOTP secret each, written straight into the database in batches.
+import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
+import type { TwoFactorTable, UsersTable } from '../../src/db/schema.js';
+import { hash, Algorithm } from '@node-rs/argon2';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createServices } from '../../src/services.js';
+import { encryptSecret } from '../../src/crypto/secret-box.js';
+import { generateTotpSecret } from '../../src/modules/totp/totp.js';
+
+export const BENCH_PASSWORD = 'correct-horse-battery-staple-42';
+
+export interface Seeded {
+  emails: string[];
+  secrets: Map<string, string>;
+}
+
+export async function seedUsers(url: string, masterKey: Buffer, options: { count: number; withTwoFactor?: number; prefix?: string; admin?: string }): Promise<Seeded> {
+  const config = loadConfig({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
+  const database = openDatabase(url);
+  await migrateToLatest(database.db);
+  const s = await createServices(config, database, { masterKey });
+  const passwordHash = await hash(BENCH_PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  const emails: string[] = [];
+  const secrets = new Map<string, string>();
+  const now = Date.now();
+  const batch = 500;
+  for (let start = 0; start < options.count; start += batch) {
+    const users: Insertable<UsersTable>[] = [];
+    const twoFactor: Insertable<TwoFactorTable>[] = [];
+    for (let i = start; i < Math.min(options.count, start + batch); i++) {
+      const id = randomUUID();
+      const email = i === 0 && options.admin ? options.admin : `${options.prefix ?? 'user'}-${String(i).padStart(7, '0')}@bench.example`;
+      users.push({ id, email, role: (i === 0 && options.admin ? 'admin' : 'user') as 'admin' | 'user', password_hash: passwordHash, blocked: 0, created_at: now + i, last_sign_in_at: null, password_changed_at: now, two_factor_required_since: null });
+      if (i < (options.withTwoFactor ?? 0)) {
+        const secret = generateTotpSecret();
+        secrets.set(email, secret);
+        twoFactor.push({ user_id: id, secret_ciphertext: encryptSecret(s.keys.secretBox, secret, id), enabled_at: now, last_used_step: null, recent_offsets: '[]', created_at: now });
+      }
+      emails.push(email);
+    }
+    await database.db.transaction().execute(async (trx) => {
+      await trx.insertInto('users').values(users).execute();
+      if (twoFactor.length > 0) await trx.insertInto('two_factor').values(twoFactor).execute();
+    });
+  }
+  await database.close();
+  return { emails, secrets };
+}

@@ -1,0 +1,259 @@
+// `npm run bench [-- --quick]`: Gatehouse measured against the physical limit (raw Argon2id)
+// and against a bare Fastify route, as ratios within one run (this machine is shared and noisy:
+// absolute numbers vary, ratios much less). Starts its own servers on fresh databases.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { phoneCode } from '../src/test-support/authenticator.js';
+import { BENCH_PASSWORD, seedUsers } from './lib/seed.js';
+import { cpuSeconds, memory, startBareFastify, startGatehouse, type BenchServer } from './lib/processes.js';
+import { hammer, median, probe, runFlows, spread } from './lib/load.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 3 : 5;
+const SECONDS = QUICK ? 2 : 5;
+const CONNECTIONS = 32;
+const HASH_CONCURRENCY = os.availableParallelism();
+const GROWTH_SIZES = QUICK ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
+const POSTGRES_URL = process.env.GATEHOUSE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+const masterKey = randomBytes(32);
+const env = (url: string) => ({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'), GATEHOUSE_HASH_CONCURRENCY: String(HASH_CONCURRENCY) });
+
+interface Figure {
+  name: string;
+  value: number;
+  min?: number;
+  max?: number;
+  goal: string;
+  met: boolean | null;
+  note?: string;
+}
+const figures: Figure[] = [];
+function record(figure: Figure): void {
+  figures.push(figure);
+  const range = figure.min !== undefined ? ` (${fmt(figure.min)}–${fmt(figure.max!)})` : '';
+  const verdict = figure.met === null ? '' : figure.met ? '  ✓' : '  ✗ goal missed';
+  process.stdout.write(`${figure.name.padEnd(58)} ${fmt(figure.value).padStart(9)}${range}   goal ${figure.goal}${verdict}\n`);
+}
+const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
+
+function rawArgon2(seconds: number): number {
+  const out = execFileSync(process.execPath, [path.join(HERE, 'lib', 'raw-argon2.mjs'), String(HASH_CONCURRENCY), String(seconds * 1000)], { encoding: 'utf8' });
+  return (JSON.parse(out) as { perSecond: number }).perSecond;
+}
+
+async function post(url: string, body: unknown, cookie?: string): Promise<{ status: number; cookie?: string; body: any }> {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+  const set = r.headers.getSetCookie().find((c) => c.startsWith('gatehouse_session='));
+  return { status: r.status, cookie: set?.split(';')[0], body: await r.json().catch(() => null) };
+}
+
+let rotating = 0;
+const rotatingSignIn = (emails: string[]) => () => JSON.stringify({ email: emails[rotating++ % emails.length], password: BENCH_PASSWORD });
+
+async function signInAndThroughput(server: BenchServer, emails: string[], twoFactor: { emails: string[]; secrets: Map<string, string> }) {
+  const signInRatios: number[] = [];
+  const flowRatios: number[] = [];
+  let next2fa = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const raw = rawArgon2(SECONDS);
+    const signIns = await hammer({ url: `${server.url}/api/session`, method: 'POST', connections: CONNECTIONS, seconds: SECONDS, body: rotatingSignIn(emails) });
+    const flows = await runFlows(CONNECTIONS, SECONDS, async () => {
+      const email = twoFactor.emails[next2fa++ % twoFactor.emails.length]!;
+      const first = await post(`${server.url}/api/session`, { email, password: BENCH_PASSWORD });
+      if (first.body?.status !== 'second_factor_required') return false;
+      const second = await post(`${server.url}/api/session/second-factor`, { code: phoneCode(twoFactor.secrets.get(email)!, Date.now()) }, first.cookie);
+      return second.status === 200;
+    });
+    signInRatios.push(signIns.perSecond / raw);
+    flowRatios.push(flows.perSecond / raw);
+    process.stdout.write(`  run ${run + 1}: raw Argon2id ${raw.toFixed(1)}/s, sign-ins ${signIns.perSecond.toFixed(1)}/s (errors ${signIns.errors}), 2FA flows ${flows.perSecond.toFixed(1)}/s (failed ${flows.failed})\n`);
+  }
+  record({ name: '1. password sign-ins/s ÷ raw Argon2id verifications/s', value: median(signInRatios), ...spread(signInRatios), goal: '≥ 0.9', met: median(signInRatios) >= 0.9 });
+  record({ name: '2. full 2FA sign-ins/s ÷ raw Argon2id verifications/s', value: median(flowRatios), ...spread(flowRatios), goal: '≥ 0.85', met: median(flowRatios) >= 0.85 });
+}
+
+async function sessionChecks(server: BenchServer, email: string) {
+  const bare = await startBareFastify();
+  const { cookie } = await post(`${server.url}/api/session`, { email, password: BENCH_PASSWORD });
+  const ratios: number[] = [];
+  const verifyRatios: number[] = [];
+  let last = { p50: 0, p99: 0, verifyP50: 0, verifyP99: 0 };
+  for (let run = 0; run < RUNS; run++) {
+    const floor = await hammer({ url: `${bare.url}/`, connections: CONNECTIONS, seconds: SECONDS });
+    const session = await hammer({ url: `${server.url}/api/session`, connections: CONNECTIONS, seconds: SECONDS, headers: { cookie: cookie! } });
+    const verify = await hammer({ url: `${server.url}/api/verify`, connections: CONNECTIONS, seconds: SECONDS, headers: { cookie: cookie! } });
+    ratios.push(session.perSecond / floor.perSecond);
+    verifyRatios.push(verify.perSecond / session.perSecond);
+    last = { p50: session.p50, p99: session.p99, verifyP50: verify.p50, verifyP99: verify.p99 };
+    process.stdout.write(`  run ${run + 1}: bare Fastify ${floor.perSecond.toFixed(0)}/s, GET /api/session ${session.perSecond.toFixed(0)}/s (p50 ${session.p50} ms, p99 ${session.p99} ms), GET /api/verify ${verify.perSecond.toFixed(0)}/s\n`);
+  }
+  await bare.stop();
+  record({ name: '3. session checks/s ÷ bare Fastify route/s', value: median(ratios), ...spread(ratios), goal: '≥ 0.5', met: median(ratios) >= 0.5, note: `p50 ${last.p50} ms, p99 ${last.p99} ms at ${CONNECTIONS} connections` });
+  record({ name: '   forward-auth checks/s ÷ session checks/s', value: median(verifyRatios), ...spread(verifyRatios), goal: '≥ 1 (issue 9)', met: median(verifyRatios) >= 0.95, note: `p50 ${last.verifyP50} ms, p99 ${last.verifyP99} ms` });
+}
+
+async function eventLoop(server: BenchServer, emails: string[]) {
+  const ratios: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const idle = await probe(`${server.url}/healthz`, SECONDS);
+    const [busy] = await Promise.all([
+      probe(`${server.url}/healthz`, SECONDS),
+      hammer({ url: `${server.url}/api/session`, method: 'POST', connections: CONNECTIONS, seconds: SECONDS, body: rotatingSignIn(emails) }),
+    ]);
+    ratios.push(busy.p99 / idle.p99);
+    process.stdout.write(`  run ${run + 1}: /healthz p99 idle ${idle.p99.toFixed(2)} ms, under saturated sign-ins ${busy.p99.toFixed(2)} ms\n`);
+  }
+  record({ name: '4. /healthz p99 under saturated sign-ins ÷ idle p99', value: median(ratios), ...spread(ratios), goal: '≤ 5', met: median(ratios) <= 5 });
+}
+
+async function memoryUnderFlood(url: string, emails: string[]) {
+  const server = await startGatehouse(env(url));
+  await new Promise((r) => setTimeout(r, 500));
+  const idle = memory(server.pid).rssMiB;
+  await hammer({ url: `${server.url}/api/session`, method: 'POST', connections: 200, seconds: SECONDS * 2, body: rotatingSignIn(emails) });
+  const peak = memory(server.pid).peakMiB;
+  await server.stop();
+  const budget = idle + HASH_CONCURRENCY * 19 + 64;
+  record({ name: '5. peak RSS with 200 concurrent sign-ins (MiB)', value: peak, goal: `≤ idle ${idle.toFixed(0)} + ${HASH_CONCURRENCY}×19 + 64 = ${budget.toFixed(0)}`, met: peak <= budget, note: `idle RSS ${idle.toFixed(0)} MiB` });
+}
+
+async function growth() {
+  const signIn: Record<number, number> = {};
+  const search: Record<number, number> = {};
+  for (const size of GROWTH_SIZES) {
+    const url = `sqlite:${path.join(tmp, `growth-${size}.db`)}`;
+    const started = Date.now();
+    const { emails } = await seedUsers(url, masterKey, { count: size, admin: 'admin@bench.example' });
+    const server = await startGatehouse(env(url));
+    const { cookie } = await post(`${server.url}/api/session`, { email: 'admin@bench.example', password: BENCH_PASSWORD });
+    const signInTimes: number[] = [];
+    const searchTimes: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const email = emails[Math.floor(Math.random() * emails.length)]!;
+      let t0 = performance.now();
+      await post(`${server.url}/api/session`, { email, password: BENCH_PASSWORD });
+      signInTimes.push(performance.now() - t0);
+      const q = email.slice(0, 'user-'.length + 5);
+      t0 = performance.now();
+      await fetch(`${server.url}/api/admin/users?q=${encodeURIComponent(q)}&limit=50`, { headers: { cookie: cookie! } }).then((r) => r.json());
+      searchTimes.push(performance.now() - t0);
+    }
+    await server.stop();
+    signIn[size] = median(signInTimes);
+    search[size] = median(searchTimes);
+    process.stdout.write(`  ${size} users (seeded in ${((Date.now() - started) / 1000).toFixed(0)} s): sign-in p50 ${signIn[size]!.toFixed(1)} ms, search p50 ${search[size]!.toFixed(1)} ms\n`);
+  }
+  const largest = GROWTH_SIZES[GROWTH_SIZES.length - 1]!;
+  record({ name: `6. sign-in p50 at ${largest} users ÷ at 1000`, value: signIn[largest]! / signIn[1000]!, goal: '≤ 1.2', met: signIn[largest]! / signIn[1000]! <= 1.2 });
+  record({ name: `   admin search p50 at ${largest} users (ms)`, value: search[largest]!, goal: '≤ 20', met: search[largest]! <= 20 });
+}
+
+async function scaleOut() {
+  const name = `gatehouse_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  try {
+    await admin.connect();
+  } catch {
+    record({ name: '8. scale-out on PostgreSQL', value: NaN, goal: 'n/a', met: null, note: `PostgreSQL not reachable at ${POSTGRES_URL}: skipped` });
+    return;
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  try {
+    const { emails } = await seedUsers(url.toString(), masterKey, { count: 400 });
+    const one = await startGatehouse(env(url.toString()));
+    const two = await startGatehouse(env(url.toString()));
+    const ratios: number[] = [];
+    const throughput: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      let cpu0 = cpuSeconds(one.pid);
+      const single = await hammer({ url: `${one.url}/api/session`, method: 'POST', connections: CONNECTIONS, seconds: SECONDS, body: rotatingSignIn(emails) });
+      const singleCpu = (cpuSeconds(one.pid) - cpu0) / (single.perSecond * SECONDS);
+      cpu0 = cpuSeconds(one.pid) + cpuSeconds(two.pid);
+      const pair = await Promise.all([one, two].map((s) => hammer({ url: `${s.url}/api/session`, method: 'POST', connections: CONNECTIONS / 2, seconds: SECONDS, body: rotatingSignIn(emails) })));
+      const pairRate = pair[0]!.perSecond + pair[1]!.perSecond;
+      const pairCpu = (cpuSeconds(one.pid) + cpuSeconds(two.pid) - cpu0) / (pairRate * SECONDS);
+      ratios.push(pairCpu / singleCpu);
+      throughput.push(pairRate / single.perSecond);
+      process.stdout.write(`  run ${run + 1}: one instance ${single.perSecond.toFixed(1)}/s at ${(singleCpu * 1000).toFixed(1)} CPU-ms each; two ${pairRate.toFixed(1)}/s at ${(pairCpu * 1000).toFixed(1)} CPU-ms each\n`);
+    }
+    await one.stop();
+    await two.stop();
+    record({ name: '8. CPU-seconds per sign-in, two instances ÷ one (PostgreSQL)', value: median(ratios), ...spread(ratios), goal: '≤ 1.2', met: median(ratios) <= 1.2 });
+    record({ name: '   throughput, two instances ÷ one (same 2 cores)', value: median(throughput), ...spread(throughput), goal: 'report', met: null });
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** Issue 7: unknown-email and wrong-password sign-ins take the same time (interleaved samples). */
+async function enumerationTiming(server: BenchServer) {
+  const samples = QUICK ? 200 : 400;
+  const unknown: number[] = [];
+  const wrong: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    for (const [list, email] of [[unknown, `nobody-${i}@bench.example`], [wrong, `timing-${i % 50}@bench.example`]] as const) {
+      const t0 = performance.now();
+      await post(`${server.url}/api/session`, { email, password: 'definitely-wrong-password' });
+      list.push(performance.now() - t0);
+    }
+  }
+  const ratio = median(unknown) / median(wrong);
+  record({ name: `enumeration: median unknown-email ÷ wrong-password time (${samples}×2)`, value: ratio, goal: '0.9–1.1', met: ratio >= 0.9 && ratio <= 1.1, note: `${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms` });
+}
+
+async function main() {
+  const started = Date.now();
+  process.stdout.write(`Gatehouse benchmark (${QUICK ? 'quick' : 'full'}): ${RUNS} runs × ${SECONDS} s, ${CONNECTIONS} connections, hash concurrency ${HASH_CONCURRENCY}, ${os.cpus().length} cores\n\n`);
+  const url = `sqlite:${path.join(tmp, 'main.db')}`;
+  const flowsNeeded = Math.ceil(60 * SECONDS * RUNS * 1.5);
+  const seeded = await seedUsers(url, masterKey, { count: 200, prefix: 'plain' });
+  const twoFactor = await seedUsers(url, masterKey, { count: flowsNeeded, withTwoFactor: flowsNeeded, prefix: 'otp' });
+  const timing = await seedUsers(url, masterKey, { count: 50, prefix: 'timing' });
+  void timing;
+  const server = await startGatehouse({ ...env(url), GATEHOUSE_HASH_QUEUE_LIMIT: '100000' });
+  // Limits far away: the benchmark measures throughput, not lockouts.
+  process.stdout.write('Sign-in throughput against the physical limit\n');
+  await signInAndThroughput(server, seeded.emails, { emails: twoFactor.emails, secrets: twoFactor.secrets });
+  process.stdout.write('Session checks against a bare Fastify route\n');
+  await sessionChecks(server, seeded.emails[0]!);
+  process.stdout.write('Event loop under a flood of sign-ins\n');
+  await eventLoop(server, seeded.emails);
+  process.stdout.write('Enumeration timing\n');
+  await enumerationTiming(server);
+  await server.stop();
+  process.stdout.write('Memory\n');
+  await memoryUnderFlood(url, seeded.emails);
+  process.stdout.write('Growth\n');
+  await growth();
+  process.stdout.write('Scale-out\n');
+  await scaleOut();
+  record({ name: '7. peer comparison (Better Auth)', value: NaN, goal: 'see summary', met: null, note: 'not measured yet' });
+
+  const seconds = (Date.now() - started) / 1000;
+  const result = { at: new Date().toISOString(), mode: QUICK ? 'quick' : 'full', seconds, machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, figures };
+  fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(HERE, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+  const rows = figures.map((f) => `| ${f.name.trim()} | ${Number.isNaN(f.value) ? '—' : fmt(f.value)} | ${f.min !== undefined ? `${fmt(f.min)}–${fmt(f.max!)}` : ''} | ${f.goal} | ${f.met === null ? '' : f.met ? 'met' : '**missed**'} | ${f.note ?? ''} |`);
+  fs.writeFileSync(
+    path.join(HERE, 'results', 'latest.md'),
+    [`# Benchmark results (${result.mode}, ${result.at.slice(0, 10)})`, '', `${RUNS} runs × ${SECONDS} s each, median with the range of the runs; ${os.cpus().length} cores (${result.machine.model}), Node ${process.version}; took ${seconds.toFixed(0)} s.`, '', '| figure | median | range | goal | | note |', '| --- | --- | --- | --- | --- | --- |', ...rows, ''].join('\n'),
+  );
+  process.stdout.write(`\nWrote bench/results/latest.json and bench/results/latest.md in ${seconds.toFixed(0)} s.\n`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
