@@ -11,7 +11,8 @@ import pg from 'pg';
 import { phoneCode } from '../src/test-support/authenticator.js';
 import { BENCH_PASSWORD, seedUsers } from './lib/seed.js';
 import { cpuSeconds, memory, startBareFastify, startGatehouse, type BenchServer } from './lib/processes.js';
-import { hammer, median, probe, runFlows, spread } from './lib/load.js';
+import { hammer, median, probe, runFlows, spread, type Rate } from './lib/load.js';
+import { peerPost, seedBetterAuth, startBetterAuth } from './lib/peer.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const QUICK = process.argv.includes('--quick');
@@ -36,6 +37,8 @@ interface Figure {
   note?: string;
 }
 const figures: Figure[] = [];
+/** Our own medians, kept for the peer comparison. */
+const ours = { signInRatio: NaN, flowRatio: NaN, sessionPerSecond: NaN, codeChecksPerSecond: NaN };
 function record(figure: Figure): void {
   figures.push(figure);
   const range = figure.min !== undefined ? ` (${fmt(figure.min)}–${fmt(figure.max!)})` : '';
@@ -76,6 +79,8 @@ async function signInAndThroughput(server: BenchServer, emails: string[], twoFac
     flowRatios.push(flows.perSecond / raw);
     process.stdout.write(`  run ${run + 1}: raw Argon2id ${raw.toFixed(1)}/s, sign-ins ${signIns.perSecond.toFixed(1)}/s (errors ${signIns.errors}), 2FA flows ${flows.perSecond.toFixed(1)}/s (failed ${flows.failed})\n`);
   }
+  ours.signInRatio = median(signInRatios);
+  ours.flowRatio = median(flowRatios);
   record({ name: '1. password sign-ins/s ÷ raw Argon2id verifications/s', value: median(signInRatios), ...spread(signInRatios), goal: '≥ 0.9', met: median(signInRatios) >= 0.9 });
   record({ name: '2. full 2FA sign-ins/s ÷ raw Argon2id verifications/s', value: median(flowRatios), ...spread(flowRatios), goal: '≥ 0.85', met: median(flowRatios) >= 0.85 });
 }
@@ -84,6 +89,7 @@ async function sessionChecks(server: BenchServer, email: string) {
   const bare = await startBareFastify();
   const { cookie } = await post(`${server.url}/api/session`, { email, password: BENCH_PASSWORD });
   const ratios: number[] = [];
+  const sessionRates: number[] = [];
   const verifyRatios: number[] = [];
   let last = { p50: 0, p99: 0, verifyP50: 0, verifyP99: 0 };
   for (let run = 0; run < RUNS; run++) {
@@ -91,11 +97,13 @@ async function sessionChecks(server: BenchServer, email: string) {
     const session = await hammer({ url: `${server.url}/api/session`, connections: CONNECTIONS, seconds: SECONDS, headers: { cookie: cookie! } });
     const verify = await hammer({ url: `${server.url}/api/verify`, connections: CONNECTIONS, seconds: SECONDS, headers: { cookie: cookie! } });
     ratios.push(session.perSecond / floor.perSecond);
+    sessionRates.push(session.perSecond);
     verifyRatios.push(verify.perSecond / session.perSecond);
     last = { p50: session.p50, p99: session.p99, verifyP50: verify.p50, verifyP99: verify.p99 };
     process.stdout.write(`  run ${run + 1}: bare Fastify ${floor.perSecond.toFixed(0)}/s, GET /api/session ${session.perSecond.toFixed(0)}/s (p50 ${session.p50} ms, p99 ${session.p99} ms), GET /api/verify ${verify.perSecond.toFixed(0)}/s\n`);
   }
   await bare.stop();
+  ours.sessionPerSecond = median(sessionRates);
   record({ name: '3. session checks/s ÷ bare Fastify route/s', value: median(ratios), ...spread(ratios), goal: '≥ 0.5', met: median(ratios) >= 0.5, note: `p50 ${last.p50} ms, p99 ${last.p99} ms at ${CONNECTIONS} connections` });
   record({ name: '   forward-auth checks/s ÷ session checks/s', value: median(verifyRatios), ...spread(verifyRatios), goal: '≥ 1 (issue 9)', met: median(verifyRatios) >= 0.95, note: `p50 ${last.verifyP50} ms, p99 ${last.verifyP99} ms` });
 }
@@ -212,6 +220,79 @@ async function enumerationTiming(server: BenchServer) {
   record({ name: `enumeration: median unknown-email ÷ wrong-password time (${samples}×2)`, value: ratio, goal: '0.9–1.1', met: ratio >= 0.9 && ratio <= 1.1, note: `${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms` });
 }
 
+const CODE_CHECKS = QUICK ? 150 : 300;
+
+/**
+ * The second step alone: `emails.length` sign-ins are first brought to the "code required" step,
+ * then 32 workers submit the codes, timed. Answers code checks per second.
+ */
+async function codeChecks(base: string, emails: string[], secrets: Map<string, string>, signInPath: string, codePath: string, peer: boolean): Promise<number> {
+  const send = (route: string, body: unknown, cookie?: string) => (peer ? peerPost(base, route, body, cookie) : post(base + route, body, cookie));
+  const pending: Array<{ email: string; cookie: string }> = [];
+  await runFlowsOver(emails, async (email) => {
+    const first = await send(signInPath, { email, password: BENCH_PASSWORD });
+    pending.push({ email, cookie: first.cookie ?? '' });
+  });
+  const started = performance.now();
+  let ok = 0;
+  await runFlowsOver(pending, async ({ email, cookie }) => {
+    const r = await send(codePath, { code: phoneCode(secrets.get(email)!, Date.now()) }, cookie);
+    if (r.status === 200) ok++;
+  });
+  return (ok * 1000) / (performance.now() - started);
+}
+
+async function runFlowsOver<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+/** Better Auth on the same flows, same machine, same run; compared as ratios. */
+async function peer(flowUsers: number) {
+  const file = path.join(tmp, 'better-auth.db');
+  const server = await startBetterAuth(file);
+  try {
+    const started = Date.now();
+    const plain = await seedBetterAuth(server.url, 200, 0, 'plain');
+    const flows = await seedBetterAuth(server.url, flowUsers, flowUsers, 'otp');
+    const codePool = await seedBetterAuth(server.url, CODE_CHECKS, CODE_CHECKS, 'codecheck');
+    process.stdout.write(`  seeded Better Auth through its API in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    const { cookie } = await peerPost(server.url, '/api/auth/sign-in/email', { email: plain.emails[0], password: BENCH_PASSWORD });
+    const signInRatios: number[] = [];
+    const flowRatios: number[] = [];
+    const sessionRates: number[] = [];
+    let nextFlow = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const raw = rawArgon2(SECONDS);
+      const signIns: Rate = await hammer({ url: `${server.url}/api/auth/sign-in/email`, method: 'POST', connections: CONNECTIONS, seconds: SECONDS, headers: { origin: server.url }, body: rotatingSignIn(plain.emails) });
+      const flowRate = await runFlows(CONNECTIONS, SECONDS, async () => {
+        const email = flows.emails[nextFlow++ % flows.emails.length]!;
+        const first = await peerPost(server.url, '/api/auth/sign-in/email', { email, password: BENCH_PASSWORD });
+        if (!first.body?.twoFactorRedirect) return false;
+        const second = await peerPost(server.url, '/api/auth/two-factor/verify-totp', { code: phoneCode(flows.secrets.get(email)!, Date.now()) }, first.cookie);
+        return second.status === 200;
+      });
+      const session = await hammer({ url: `${server.url}/api/auth/get-session`, connections: CONNECTIONS, seconds: SECONDS, headers: { cookie } });
+      signInRatios.push(signIns.perSecond / raw);
+      flowRatios.push(flowRate.perSecond / raw);
+      sessionRates.push(session.perSecond);
+      process.stdout.write(`  run ${run + 1}: raw ${raw.toFixed(1)}/s, Better Auth sign-ins ${signIns.perSecond.toFixed(1)}/s (errors ${signIns.errors}), 2FA flows ${flowRate.perSecond.toFixed(1)}/s (failed ${flowRate.failed}), get-session ${session.perSecond.toFixed(0)}/s (p50 ${session.p50} ms)\n`);
+    }
+    const theirCodeChecks = await codeChecks(server.url, codePool.emails, codePool.secrets, '/api/auth/sign-in/email', '/api/auth/two-factor/verify-totp', true);
+    process.stdout.write(`  Better Auth: ${theirCodeChecks.toFixed(0)} code checks/s\n`);
+    const theirSignIn = median(signInRatios);
+    const theirFlow = median(flowRatios);
+    record({ name: '7. session checks/s, Gatehouse ÷ Better Auth', value: ours.sessionPerSecond / median(sessionRates), goal: '≥ 20', met: ours.sessionPerSecond / median(sessionRates) >= 20, note: `Better Auth get-session ${median(sessionRates).toFixed(0)}/s` });
+    record({ name: '   sign-ins ÷ raw hash rate: Gatehouse, Better Auth', value: ours.signInRatio, goal: `≥ Better Auth's ${fmt(theirSignIn)}`, met: ours.signInRatio >= theirSignIn, note: `Better Auth ${fmt(theirSignIn)} (${fmt(Math.min(...signInRatios))}–${fmt(Math.max(...signInRatios))})` });
+    record({ name: '   2FA flows ÷ raw hash rate: Gatehouse, Better Auth', value: ours.flowRatio, goal: `≥ Better Auth's ${fmt(theirFlow)}`, met: ours.flowRatio >= theirFlow, note: `Better Auth ${fmt(theirFlow)} (${fmt(Math.min(...flowRatios))}–${fmt(Math.max(...flowRatios))})` });
+    record({ name: '   code checks alone/s, Gatehouse ÷ Better Auth', value: ours.codeChecksPerSecond / theirCodeChecks, goal: 'report', met: null, note: `${ours.codeChecksPerSecond.toFixed(0)}/s vs ${theirCodeChecks.toFixed(0)}/s` });
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main() {
   const started = Date.now();
   process.stdout.write(`Gatehouse benchmark (${QUICK ? 'quick' : 'full'}): ${RUNS} runs × ${SECONDS} s, ${CONNECTIONS} connections, hash concurrency ${HASH_CONCURRENCY}, ${os.cpus().length} cores\n\n`);
@@ -219,8 +300,9 @@ async function main() {
   const flowsNeeded = Math.ceil(60 * SECONDS * RUNS * 1.5);
   const seeded = await seedUsers(url, masterKey, { count: 200, prefix: 'plain' });
   const twoFactor = await seedUsers(url, masterKey, { count: flowsNeeded, withTwoFactor: flowsNeeded, prefix: 'otp' });
-  const timing = await seedUsers(url, masterKey, { count: 50, prefix: 'timing' });
-  void timing;
+  await seedUsers(url, masterKey, { count: 50, prefix: 'timing' });
+  const codeCheckPool = await seedUsers(url, masterKey, { count: CODE_CHECKS, withTwoFactor: CODE_CHECKS, prefix: 'codecheck' });
+  const server2faPool = flowsNeeded;
   const server = await startGatehouse({ ...env(url), GATEHOUSE_HASH_QUEUE_LIMIT: '100000' });
   // Limits far away: the benchmark measures throughput, not lockouts.
   process.stdout.write('Sign-in throughput against the physical limit\n');
@@ -231,6 +313,9 @@ async function main() {
   await eventLoop(server, seeded.emails);
   process.stdout.write('Enumeration timing\n');
   await enumerationTiming(server);
+  process.stdout.write('Code check alone\n');
+  ours.codeChecksPerSecond = await codeChecks(server.url, codeCheckPool.emails, codeCheckPool.secrets, '/api/session', '/api/session/second-factor', false);
+  process.stdout.write(`  Gatehouse: ${ours.codeChecksPerSecond.toFixed(0)} code checks/s\n`);
   await server.stop();
   process.stdout.write('Memory\n');
   await memoryUnderFlood(url, seeded.emails);
@@ -238,7 +323,8 @@ async function main() {
   await growth();
   process.stdout.write('Scale-out\n');
   await scaleOut();
-  record({ name: '7. peer comparison (Better Auth)', value: NaN, goal: 'see summary', met: null, note: 'not measured yet' });
+  process.stdout.write('Peer: Better Auth\n');
+  await peer(server2faPool);
 
   const seconds = (Date.now() - started) / 1000;
   const result = { at: new Date().toISOString(), mode: QUICK ? 'quick' : 'full', seconds, machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, figures };
