@@ -3,7 +3,8 @@
 // for Argon2id: m=19456 KiB, t=2, p=1; they are kept in the PHC string, so a hash made with
 // weaker ones is recognised and upgraded at the next successful sign-in.
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import { WorkQueue } from './work-queue.js';
+import { AppError } from '../../http/errors.js';
+import { QueueFullError, WorkQueue } from './work-queue.js';
 
 export interface Argon2Params {
   readonly memoryCost: number;
@@ -36,15 +37,22 @@ export async function createPasswordHasher(options: {
 }): Promise<PasswordHasher> {
   const params = options.params ?? OWASP_ARGON2ID;
   const queue = new WorkQueue(options.concurrency, options.queueLimit);
-  const timed = async <T>(work: () => Promise<T>): Promise<T> =>
-    queue.run(async () => {
-      const started = process.hrtime.bigint();
-      try {
-        return await work();
-      } finally {
-        options.observe?.(Number(process.hrtime.bigint() - started) / 1e9);
-      }
-    });
+  const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await queue.run(async () => {
+        const started = process.hrtime.bigint();
+        try {
+          return await work();
+        } finally {
+          options.observe?.(Number(process.hrtime.bigint() - started) / 1e9);
+        }
+      });
+    } catch (error) {
+      // A flood past the queue's bound: refuse at once (503 with Retry-After) rather than queue without end.
+      if (error instanceof QueueFullError) throw new AppError('unavailable', 'Too many sign-ins at once. Try again in a moment.', {}, { 'retry-after': '1' });
+      throw error;
+    }
+  };
   const argonOptions = { algorithm: Algorithm.Argon2id, ...params };
   const dummyHash = await hash('gatehouse dummy password for unknown accounts', argonOptions);
 

@@ -34,6 +34,18 @@ describe('Argon2id hasher', () => {
   });
 });
 
+describe('hasher under a flood', () => {
+  it('refuses past its queue bound with 503 unavailable instead of queueing without end', async () => {
+    const hasher = await createPasswordHasher({ params: { memoryCost: 1024, timeCost: 1, parallelism: 1 }, concurrency: 1, queueLimit: 2 });
+    const phc = await hasher.hash('correct-horse-battery-staple-42');
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => hasher.verify(phc, 'correct-horse-battery-staple-42')));
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.ok(refused.length >= 2, `${refused.length} refused`);
+    for (const r of refused) assert.equal(((r as PromiseRejectedResult).reason as { code: string; statusCode: number }).statusCode, 503);
+    assert.ok(results.some((r) => r.status === 'fulfilled' && r.value === true));
+  });
+});
+
 describe('work queue', () => {
   it('runs at most `concurrency` jobs and refuses past the queue limit', async () => {
     const queue = new WorkQueue(2, 3);

@@ -100,6 +100,25 @@ for (const dialect of DIALECTS) {
       assert.equal(replay.body.error, 'unauthenticated');
     });
 
+    it('upgrades a hash made with weaker parameters at the next sign-in', async () => {
+      const strong = { memoryCost: 4096, timeCost: 2, parallelism: 1 };
+      const upgraded = await startTestApp({ url: database.url, masterKey, argon2: strong });
+      try {
+        const before = await upgraded.s.db.selectFrom('users').select('password_hash').where('email', '=', 'user@example.com').executeTakeFirstOrThrow();
+        assert.match(before.password_hash, /m=1024,t=1,p=1/);
+        assert.equal((await new Client(upgraded.app).signIn('user@example.com')).status, 200);
+        const after = await upgraded.s.db.selectFrom('users').select('password_hash').where('email', '=', 'user@example.com').executeTakeFirstOrThrow();
+        assert.match(after.password_hash, /m=4096,t=2,p=1/);
+        assert.equal((await new Client(upgraded.app).signIn('user@example.com')).status, 200, 'the same password still works');
+      } finally {
+        await upgraded.close();
+      }
+      // Back to the suite's parameters for the tests that follow.
+      const back = await startTestApp({ url: database.url, masterKey });
+      await back.s.db.updateTable('users').set({ password_hash: await back.s.hasher.hash(STRONG_PASSWORD) }).where('email', '=', 'user@example.com').execute();
+      await back.close();
+    });
+
     it('expires sessions after the idle timeout', async () => {
       let now = Date.now();
       const local = await startTestApp({ url: database.url, masterKey, clock: () => now, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });

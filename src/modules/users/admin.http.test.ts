@@ -218,6 +218,15 @@ for (const dialect of DIALECTS) {
       assert.equal((await a.get('/api/admin/users?cursor=garbage')).status, 400);
     });
 
+    it('prunes audit events older than the retention', async () => {
+      const { pruneAuditEvents, insertAuditEvent } = await import('../audit/audit.repository.js');
+      await insertAuditEvent(t.s.db, { kind: 'test.ancient' }, now - 400 * 86_400_000);
+      const removed = await pruneAuditEvents(t.s.db, now - 365 * 86_400_000);
+      assert.equal(removed, 1);
+      const kinds = (await t.s.db.selectFrom('audit_events').select('kind').execute()).map((e) => e.kind);
+      assert.ok(!kinds.includes('test.ancient') && kinds.length > 0, 'only the old one went');
+    });
+
     it('pages the audit log newest first and filters it', async () => {
       const a = await admin();
       const page1 = (await a.get('/api/admin/audit?limit=3')).body;
