@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { errorMessage } from '../errors';
+import { ErrorAlert } from './ErrorAlert';
 import { BackupCodes } from './BackupCodes';
 
 interface Setup {
@@ -58,7 +58,7 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
   };
 
   if (codes && setup) return <BackupCodes codes={codes} account={setup.accountName} onConfirmed={onDone} />;
-  if (!setup) return error ? <p role="alert" className="error">{errorMessage(t, error)}</p> : null;
+  if (!setup) return <ErrorAlert error={error} />;
 
   const groupedKey = setup.key.match(/.{1,4}/g)?.join(' ') ?? setup.key;
   const driftSeconds = serverOffsetMs === null ? 0 : Math.round(Math.abs(serverOffsetMs) / 1000);
@@ -109,11 +109,7 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
           maxLength={6}
           required
         />
-        {error !== null && (
-          <p role="alert" className="error">
-            {errorMessage(t, error)}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         <div className="actions">
           <button type="submit" className="primary">
             {t('account.enable')}

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type User } from '../api';
-import { errorMessage } from '../errors';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
 
@@ -62,11 +62,7 @@ function PasswordForm() {
       <p id="password-rules" className="hint">
         {t('account.passwordRules')}
       </p>
-      {error !== null && (
-        <p role="alert" className="error">
-          {errorMessage(t, error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {done && <p role="status">{t('account.passwordChanged')}</p>}
       <button type="submit">{t('account.savePassword')}</button>
     </form>
@@ -129,11 +125,7 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   };
 
   if (!status) return null;
-  const alert = error !== null && (
-    <p role="alert" className="error">
-      {errorMessage(t, error)}
-    </p>
-  );
+  const alert = <ErrorAlert error={error} />;
 
   return (
     <section aria-labelledby="twofactor-title">

@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { errorMessage } from '../errors';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 interface AuthSettings {
   passwordAttempts: number;
@@ -83,11 +83,7 @@ export function SettingsPage() {
           <option value="everyone">{t('settings.requireEveryone')}</option>
         </select>
         {number('require2faGraceDays', 0, 90)}
-        {error !== null && (
-          <p role="alert" className="error">
-            {errorMessage(t, error)}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         {saved && <p role="status">{t('settings.saved')}</p>}
         <button type="submit" className="primary">
           {t('settings.save')}

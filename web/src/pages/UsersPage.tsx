@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type AdminUser } from '../api';
-import { errorMessage } from '../errors';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 export function UsersPage() {
   const { t } = useTranslation();
@@ -52,11 +52,7 @@ export function UsersPage() {
           setCursor(null);
         }}
       />
-      {error !== null && (
-        <p role="alert" className="error">
-          {errorMessage(t, error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -184,11 +180,7 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
         <option value="user">{t('users.roleUser')}</option>
         <option value="admin">{t('users.roleAdmin')}</option>
       </select>
-      {error !== null && (
-        <p role="alert" className="error">
-          {errorMessage(t, error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {done && <p role="status">{t('users.created')}</p>}
       <button type="submit">{t('users.create')}</button>
     </form>
