@@ -150,6 +150,11 @@ for (const dialect of DIALECTS) {
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
       assert.equal(r.headers['referrer-policy'], 'no-referrer');
       assert.equal(r.headers['strict-transport-security'], undefined, 'no HSTS over plain http');
+      const api = await t.app.inject({ method: 'GET', url: '/api/session' });
+      assert.equal(api.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'");
+      assert.equal(api.headers['x-content-type-options'], 'nosniff');
+      assert.equal(api.headers['x-frame-options'], 'DENY');
+      assert.equal(api.headers['cache-control'], 'no-store', 'account data is never cached');
     });
   });
 }
@@ -161,6 +166,7 @@ describe('headers and cookies under https', () => {
       await seedUser(t.s, 'https@example.com');
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'https@example.com', password: STRONG_PASSWORD } });
       assert.match(String(r.headers['strict-transport-security']), /max-age=31536000/);
+      assert.match(String((await t.app.inject({ method: 'GET', url: '/' })).headers['strict-transport-security']), /max-age=31536000/);
       const cookie = r.cookies.find((c) => c.name === '__Host-gatehouse_session');
       assert.ok(cookie, 'prefixed cookie');
       assert.equal(cookie.secure, true);

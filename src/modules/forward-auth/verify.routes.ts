@@ -47,7 +47,6 @@ export function verifyRoutes(app: FastifyInstance, s: Services): void {
         'x-gatehouse-email': session.user.email,
         'x-gatehouse-role': session.user.role,
         'x-gatehouse-2fa': String(session.twoFactorEnabled),
-        'cache-control': 'no-store',
       });
       return reply.code(200).send({ status: 'ok' });
     },
