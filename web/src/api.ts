@@ -1,21 +1,6 @@
 // The API client: JSON in, JSON out, errors as ApiError with the server's code.
-export interface User {
-  id: string;
-  email: string;
-  role: 'admin' | 'user';
-  twoFactorEnabled: boolean;
-  twoFactorRequiredBy?: string;
-  restricted?: boolean;
-}
-
-export interface AdminUser extends User {
-  createdAt: string;
-  lastSignInAt: string | null;
-  lockedUntil: string | null;
-  blocked: boolean;
-  twoFactorRequired: boolean;
-  twoFactorOverdue: boolean;
-}
+// The shapes the server presents (one definition for both sides).
+export type { PublicUser as User, AdminUser } from '../../src/modules/users/user.presenter';
 
 export class ApiError extends Error {
   constructor(

@@ -7,6 +7,8 @@ export interface PublicUser {
   role: 'admin' | 'user';
   twoFactorEnabled: boolean;
   twoFactorRequiredBy?: string;
+  /** Only in GET /api/session for a session that may do nothing but enrol in 2FA. */
+  restricted?: boolean;
 }
 
 export interface AdminUser extends PublicUser {

@@ -1,5 +1,5 @@
 // Client area → "Password and account security": the password and two-factor authentication.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent, type InputHTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type User } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -125,7 +125,6 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   };
 
   if (!status) return null;
-  const alert = <ErrorAlert error={error} />;
 
   return (
     <section aria-labelledby="twofactor-title">
@@ -151,33 +150,9 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
             </p>
           )}
           {mode === 'new-codes' ? (
-            <form onSubmit={newCodes}>
-              <label htmlFor="new-codes-code">{t('account.appCodeForNew')}</label>
-              <input id="new-codes-code" value={input} onChange={(e) => setInput(e.target.value)} inputMode="numeric" autoComplete="one-time-code" maxLength={6} required autoFocus />
-              {alert}
-              <div className="actions">
-                <button type="submit" className="primary">
-                  {t('account.generate')}
-                </button>
-                <button type="button" onClick={() => reset('idle')}>
-                  {t('account.cancel')}
-                </button>
-              </div>
-            </form>
+            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} value={input} onChange={setInput} onSubmit={newCodes} onCancel={() => reset('idle')} error={error} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code', maxLength: 6 }} />
           ) : mode === 'disabling' ? (
-            <form onSubmit={disable}>
-              <label htmlFor="disable-password">{t('account.passwordToDisable')}</label>
-              <input id="disable-password" type="password" value={input} onChange={(e) => setInput(e.target.value)} autoComplete="current-password" required autoFocus />
-              {alert}
-              <div className="actions">
-                <button type="submit" className="danger">
-                  {t('account.confirmDisable')}
-                </button>
-                <button type="button" onClick={() => reset('idle')}>
-                  {t('account.cancel')}
-                </button>
-              </div>
-            </form>
+            <OneFieldForm id="disable-password" label={t('account.passwordToDisable')} submit={t('account.confirmDisable')} danger value={input} onChange={setInput} onSubmit={disable} onCancel={() => reset('idle')} error={error} inputProps={{ type: 'password', autoComplete: 'current-password' }} />
           ) : (
             <div className="actions">
               <button type="button" onClick={() => reset('new-codes')}>
@@ -191,5 +166,36 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
         </>
       )}
     </section>
+  );
+}
+
+/** A confirmation step with one field (a code, a password), its submit button and Cancel. */
+function OneFieldForm(props: {
+  id: string;
+  label: string;
+  submit: string;
+  danger?: boolean;
+  value: string;
+  onChange: (value: string) => void;
+  onSubmit: (event: FormEvent) => void;
+  onCancel: () => void;
+  error: unknown;
+  inputProps: InputHTMLAttributes<HTMLInputElement>;
+}) {
+  const { t } = useTranslation();
+  return (
+    <form onSubmit={props.onSubmit}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value)} required autoFocus {...props.inputProps} />
+      <ErrorAlert error={props.error} />
+      <div className="actions">
+        <button type="submit" className={props.danger ? 'danger' : 'primary'}>
+          {props.submit}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          {t('account.cancel')}
+        </button>
+      </div>
+    </form>
   );
 }
