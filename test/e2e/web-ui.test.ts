@@ -37,6 +37,7 @@ describe('web UI in Chromium', { skip }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
   const pageErrors: string[] = [];
   let key = '';
+  let newbieKey = '';
   let backupCodes: string[] = [];
 
   before(async () => {
@@ -253,13 +254,40 @@ describe('web UI in Chromium', { skip }, () => {
     assert.equal(await page.getByRole('menuitem', { name: 'Client area' }).count(), 0, 'nothing but enrolment and sign-out');
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: "Can't scan a QR code?" }).click();
-    const newbieKey = (await page.locator('[data-key]').getAttribute('data-key'))!;
+    newbieKey = (await page.locator('[data-key]').getAttribute('data-key'))!;
     await page.getByLabel('Confirmation code').fill(phoneCode(newbieKey, Date.now()));
     await page.getByRole('button', { name: 'Enable', exact: true }).click();
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'I confirm that the codes are saved' }).click();
     await page.getByRole('tab', { name: 'Password and account security' }).waitFor();
     await page.getByText('Backup codes left: 10').waitFor();
+  });
+
+  it('works with the keyboard alone, with a visible focus', async () => {
+    await page.evaluate(() => fetch('/api/session', { method: 'DELETE' }));
+    await page.goto(`${server.baseUrl}/sign-in`);
+    await page.getByLabel('Email').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'email', 'the email field has the focus');
+    await page.keyboard.type('newbie@example.com');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(STRONG_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Authentication code').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'code', 'focus moved to the code');
+    await page.keyboard.type(phoneCode(newbieKey, Date.now() + 30_000));
+    await page.keyboard.press('Enter');
+    await page.getByRole('tab', { name: 'Password and account security' }).waitFor();
+    // Tab to the account menu, open it with Enter, and check the focus ring is drawn.
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => document.activeElement?.getAttribute('aria-haspopup') === 'menu')) break;
+    }
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-haspopup')), 'menu', 'the account menu is reachable with Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.notEqual(outline, 'none', 'visible focus');
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Sign out' }).waitFor();
+    await page.keyboard.press('Escape');
   });
 
   it('fits a phone screen and logs no page error', async () => {
