@@ -29,6 +29,10 @@ describe('config', () => {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.message.startsWith(variable), JSON.stringify(env));
     }
   });
+  it('lets the public URL follow the port when it is not set', () => {
+    assert.equal(loadConfig({ GATEHOUSE_PORT: '8080' }).publicUrl.origin, 'http://localhost:8080');
+    assert.equal(loadConfig({ GATEHOUSE_PORT: '8080', GATEHOUSE_PUBLIC_URL: 'https://login.example.com' }).publicUrl.origin, 'https://login.example.com');
+  });
   it('makes cookies Secure under https', () => {
     assert.equal(loadConfig({ GATEHOUSE_PUBLIC_URL: 'https://login.example.com' }).secureCookies, true);
   });

@@ -106,7 +106,10 @@ function parseRedirectHosts(raw: string | undefined): string[] {
 
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = parseDatabaseUrl(env.GATEHOUSE_DATABASE_URL?.trim() || 'sqlite:./data/gatehouse.db');
-  const publicUrl = parsePublicUrl(env.GATEHOUSE_PUBLIC_URL?.trim() || 'http://localhost:3000');
+  const port = integer(env, 'GATEHOUSE_PORT', 3000, 0, 65535);
+  // Unset, the public URL follows the port (http://localhost:3000 by default), so that moving the
+  // port alone does not make the cross-site guard refuse the browser.
+  const publicUrl = parsePublicUrl(env.GATEHOUSE_PUBLIC_URL?.trim() || `http://localhost:${port}`);
   const encryptionKey = parseEncryptionKey(env.GATEHOUSE_ENCRYPTION_KEY);
   if (encryptionKey === null && !databaseUrl.startsWith('sqlite:')) {
     throw new ConfigError(
@@ -131,7 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     databaseUrl,
     host: env.GATEHOUSE_HOST?.trim() || '127.0.0.1',
-    port: integer(env, 'GATEHOUSE_PORT', 3000, 0, 65535),
+    port,
     publicUrl,
     secureCookies: publicUrl.protocol === 'https:',
     encryptionKey,
