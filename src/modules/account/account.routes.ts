@@ -92,9 +92,10 @@ export function accountRoutes(app: FastifyInstance, s: Services, deps: { twoFact
       const code = request.body.code.trim();
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
       if (!/^\d{6}$/.test(code)) throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
-      const outcome = await checkWithinLimit(s.limiter, accountCounterKey(user.id), 'code', () => deps.twoFactor.verifyAppCode(user, code, request.ip));
-      if (outcome.lockedNow) await s.audit({ kind: 'account.locked', subject: user, address: request.ip, details: { reason: 'code_attempts' } });
-      if (!outcome.result) throw new AppError('invalid_code').withStatus(400);
+      const verified = await checkWithinLimit(s, { key: accountCounterKey(user.id), kind: 'code', subject: user, address: request.ip }, () =>
+        deps.twoFactor.verifyAppCode(user, code, request.ip),
+      );
+      if (!verified) throw new AppError('invalid_code').withStatus(400);
       return { backupCodes: await deps.twoFactor.regenerateBackupCodes(user, request.ip) };
     },
   );

@@ -9,11 +9,10 @@ import { updatePasswordHash, type UserRow } from '../users/users.repository.js';
 
 export async function confirmPassword(s: Services, user: UserRow, password: string, address: string | null): Promise<void> {
   const ref = { id: user.id, email: user.email };
-  const outcome = await checkWithinLimit(s.limiter, accountCounterKey(user.id), 'password', async () =>
+  const verified = await checkWithinLimit(s, { key: accountCounterKey(user.id), kind: 'password', subject: ref, address }, async () =>
     (await s.hasher.verify(user.password_hash, password)) ? true : null,
   );
-  if (outcome.lockedNow) await s.audit({ kind: 'account.locked', subject: ref, address, details: { reason: 'password_attempts' } });
-  if (!outcome.result) {
+  if (!verified) {
     await s.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address });
     throw new AppError('invalid_credentials', 'The password is not correct.');
   }

@@ -26,9 +26,10 @@ export class SignInService {
   async passwordStep(email: string, password: string, address: string | null): Promise<PasswordStepResult> {
     const user = await findUserByEmail(this.s.db, email);
     const key = passwordCounterKey(this.s, email, user);
-    let outcome;
+    const subject = user ? { id: user.id, email: user.email } : null;
+    let verified;
     try {
-      outcome = await checkWithinLimit(this.s.limiter, key, 'password', async () => {
+      verified = await checkWithinLimit(this.s, { key, kind: 'password', subject, address }, async () => {
         if (!user) {
           await this.s.hasher.verifyDummy(password);
           return null;
@@ -39,12 +40,11 @@ export class SignInService {
       if (error instanceof AppError && error.code === 'locked') this.s.metrics.signIns.inc({ outcome: 'locked' });
       throw error;
     }
-    if (outcome.lockedNow) await this.s.audit({ kind: 'account.locked', subject: user ? { id: user.id, email: user.email } : null, address, details: { reason: 'password_attempts' } });
-    if (!outcome.result || !user) {
+    if (!verified || !user) {
       this.s.metrics.signIns.inc({ outcome: 'invalid_credentials' });
       await this.s.audit({
         kind: 'sign_in.failed',
-        subject: user ? { id: user.id, email: user.email } : null,
+        subject,
         address,
         details: { reason: user ? 'wrong_password' : 'unknown_email', ...(user ? {} : { email: normalizeEmail(email).slice(0, 320) }) },
       });
@@ -76,17 +76,16 @@ export class SignInService {
   /** The second step: counts toward the code-attempt limit of the account. */
   async secondFactorStep(user: UserRow, code: string, address: string | null) {
     const ref = { id: user.id, email: user.email };
-    const outcome = await checkWithinLimit(this.s.limiter, accountCounterKey(user.id), 'code', () =>
+    const result = await checkWithinLimit(this.s, { key: accountCounterKey(user.id), kind: 'code', subject: ref, address }, () =>
       this.twoFactor.verifySecondFactor(ref, code, address),
     );
-    if (outcome.lockedNow) await this.s.audit({ kind: 'account.locked', subject: ref, address, details: { reason: 'code_attempts' } });
-    if (!outcome.result) {
+    if (!result) {
       this.s.metrics.secondFactor.inc({ outcome: 'invalid_code' });
       await this.s.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code' } });
       throw new AppError('invalid_code');
     }
-    this.s.metrics.secondFactor.inc({ outcome: outcome.result.method });
-    await this.completeSignIn(user, address, outcome.result.method);
-    return outcome.result;
+    this.s.metrics.secondFactor.inc({ outcome: result.method });
+    await this.completeSignIn(user, address, result.method);
+    return result;
   }
 }
