@@ -3,6 +3,8 @@
 // refuses it from any other host or path, and without Secure).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import type { SessionsService } from '../modules/sessions/sessions.service.js';
+import type { SessionKind } from '../modules/sessions/sessions.repository.js';
 
 export function sessionCookieName(config: Config): string {
   return config.secureCookies && !config.cookieDomain ? '__Host-gatehouse_session' : 'gatehouse_session';
@@ -30,4 +32,15 @@ export function readSessionToken(request: FastifyRequest, config: Config): strin
   const token = request.cookies[sessionCookieName(config)];
   // Tokens are 43 base64url characters; anything else is not worth a database read.
   return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+}
+
+/** A new session (a new random token, every time) and the cookie that carries it. */
+export async function startSession(
+  reply: FastifyReply,
+  config: Config,
+  sessions: SessionsService,
+  input: { userId: string; kind: SessionKind; address: string | null },
+): Promise<void> {
+  const { token, expiresAt } = await sessions.issue(input.userId, input.kind, input.address);
+  setSessionCookie(reply, config, token, expiresAt);
 }

@@ -6,7 +6,7 @@ import type { Services } from '../../services.js';
 import { actorOf } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import { BackupCodesSchema, CodeSchema, PasswordSchema } from '../../http/schemas.js';
-import { setSessionCookie } from '../../http/session-cookie.js';
+import { startSession } from '../../http/session-cookie.js';
 import { accountCounterKey } from '../lockout/attempt-limiter.js';
 import { checkWithinLimit } from '../lockout/attempt-check.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
@@ -61,8 +61,7 @@ export function accountRoutes(app: FastifyInstance, s: Services, deps: { twoFact
       if (session.kind === 'restricted') {
         // Enrolment done: the restricted session becomes a full one, under a new token.
         await deps.sessions.end(session.tokenHash);
-        const { token, expiresAt } = await deps.sessions.issue(session.user.id, 'full', request.ip);
-        setSessionCookie(reply, s.config, token, expiresAt);
+        await startSession(reply, s.config, deps.sessions, { userId: session.user.id, kind: 'full', address: request.ip });
       }
       return { backupCodes };
     },

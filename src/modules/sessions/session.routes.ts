@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.js';
 import { CodeSchema, EmailSchema, PasswordSchema, UserSchema } from '../../http/schemas.js';
-import { clearSessionCookie, setSessionCookie } from '../../http/session-cookie.js';
+import { clearSessionCookie, startSession } from '../../http/session-cookie.js';
 import { presentUser } from '../users/user.presenter.js';
 import type { SignInService } from '../auth/sign-in.service.js';
 import type { SessionsService } from './sessions.service.js';
@@ -35,13 +35,11 @@ export function sessionRoutes(
     async (request, reply) => {
       const result = await deps.signIn.passwordStep(request.body.email, request.body.password, request.ip);
       if (result.status === 'second_factor_required') {
-        const { token, expiresAt } = await deps.sessions.issue(result.user.id, 'pending', request.ip);
-        setSessionCookie(reply, s.config, token, expiresAt);
+        await startSession(reply, s.config, deps.sessions, { userId: result.user.id, kind: 'pending', address: request.ip });
         return { status: 'second_factor_required' };
       }
       const decision = await deps.policy.decide(result.user, false);
-      const { token, expiresAt } = await deps.sessions.issue(result.user.id, decision.restricted ? 'restricted' : 'full', request.ip);
-      setSessionCookie(reply, s.config, token, expiresAt);
+      await startSession(reply, s.config, deps.sessions, { userId: result.user.id, kind: decision.restricted ? 'restricted' : 'full', address: request.ip });
       if (decision.restricted) return { status: 'two_factor_setup_required' };
       return { status: 'authenticated', user: presentUser(result.user, false, { twoFactorRequiredBy: decision.requiredBy }) };
     },
@@ -66,8 +64,7 @@ export function sessionRoutes(
         clearSessionCookie(reply, s.config);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      const { token, expiresAt } = await deps.sessions.issue(pending.user.id, 'full', request.ip);
-      setSessionCookie(reply, s.config, token, expiresAt);
+      await startSession(reply, s.config, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip });
       const user = presentUser(pending.user, true);
       return result.method === 'backup_code'
         ? { status: 'authenticated', user, method: result.method, backupCodesLeft: result.backupCodesLeft }
