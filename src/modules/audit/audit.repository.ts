@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { encodeCursor, type Position } from '../../http/cursor.js';
 
 export interface AccountRef {
   id: string;
@@ -50,7 +51,7 @@ export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, n
 
 export interface AuditQuery {
   limit: number;
-  cursor?: { at: number; id: string } | null;
+  cursor?: Position | null;
   kind?: string;
   /** An account id or email: events where it is the actor or the subject. */
   account?: string;
@@ -67,7 +68,7 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
   }
   const cursor = query.cursor;
   if (cursor) {
-    q = q.where((eb) => eb.or([eb('at', '<', cursor.at), eb.and([eb('at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+    q = q.where((eb) => eb.or([eb('at', '<', cursor.time), eb.and([eb('at', '=', cursor.time), eb('id', '<', cursor.id)])]));
   }
   const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
@@ -82,28 +83,11 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
       address: row.address,
       details: JSON.parse(row.details) as Record<string, unknown>,
     })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(Number(last.at), last.id) : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ time: Number(last.at), id: last.id }) : null,
   };
 }
 
 export async function pruneAuditEvents(db: Kysely<DB>, olderThan: number): Promise<number> {
   const result = await db.deleteFrom('audit_events').where('at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);
-}
-
-export function encodeCursor(at: number, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
-}
-
-export function decodeCursor(raw: string | undefined): { at: number; id: string } | null {
-  if (!raw) return null;
-  try {
-    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
-      return { at: value[0], id: value[1] };
-    }
-  } catch {
-    // fall through
-  }
-  return null;
 }

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.js';
-import { AppError } from '../../http/errors.js';
-import { decodeCursor, listAuditEvents } from './audit.repository.js';
+import { listAuditEvents } from './audit.repository.js';
+import { decodeCursor } from '../../http/cursor.js';
 import { QueryText } from '../../http/schemas.js';
 
 export function auditRoutes(app: FastifyInstance, s: Services): void {
@@ -28,7 +28,6 @@ export function auditRoutes(app: FastifyInstance, s: Services): void {
     },
     async (request) => {
       const cursor = decodeCursor(request.query.cursor);
-      if (request.query.cursor && !cursor) throw new AppError('invalid_request', 'The cursor is not valid.');
       return listAuditEvents(s.db, { limit: request.query.limit ?? 50, cursor, kind: request.query.kind, account: request.query.account });
     },
   );

@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.js';
 import { actorOf } from '../../http/access.js';
-import { AppError } from '../../http/errors.js';
 import { AdminUserSchema, EmailSchema, RoleSchema, QueryText } from '../../http/schemas.js';
 import { accountCounterKey } from '../lockout/attempt-limiter.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
@@ -12,7 +11,8 @@ import type { AccessPolicy } from '../two-factor-policy/require-2fa.js';
 import { usersWithTwoFactor } from '../two-factor/two-factor.repository.js';
 import { presentAdminUser } from './user.presenter.js';
 import type { UserRow } from './users.repository.js';
-import { decodeUserCursor, listUsers } from './users.query.js';
+import { listUsers } from './users.query.js';
+import { decodeCursor } from '../../http/cursor.js';
 import { createUser, requireUser, unlockUser, updateUser } from './users.service.js';
 
 export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFactor: TwoFactorService; policy: AccessPolicy }): void {
@@ -44,8 +44,7 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
       },
     },
     async (request) => {
-      const cursor = decodeUserCursor(request.query.cursor);
-      if (cursor === 'invalid') throw new AppError('invalid_request', 'The cursor is not valid.');
+      const cursor = decodeCursor(request.query.cursor);
       const { rows, nextCursor } = await listUsers(s.db, { q: request.query.q, limit: request.query.limit ?? 50, cursor });
       return { users: await present(rows), nextCursor };
     },

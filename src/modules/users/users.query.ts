@@ -3,21 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { UserRow } from './users.repository.js';
-
-export function encodeUserCursor(row: { created_at: number; id: string }): string {
-  return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
-}
-
-export function decodeUserCursor(raw: string | undefined): { createdAt: number; id: string } | null | 'invalid' {
-  if (!raw) return null;
-  try {
-    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') return { createdAt: value[0] as number, id: value[1] };
-  } catch {
-    // fall through
-  }
-  return 'invalid';
-}
+import { encodeCursor, type Position } from '../../http/cursor.js';
 
 /** The smallest string greater than every string starting with `prefix` (byte/code-point order). */
 export function prefixUpperBound(prefix: string): string {
@@ -26,7 +12,7 @@ export function prefixUpperBound(prefix: string): string {
 
 export async function listUsers(
   db: Kysely<DB>,
-  query: { q?: string; limit: number; cursor: { createdAt: number; id: string } | null },
+  query: { q?: string; limit: number; cursor: Position | null },
 ): Promise<{ rows: UserRow[]; nextCursor: string | null }> {
   let q = db.selectFrom('users').selectAll();
   const search = query.q?.trim().toLowerCase();
@@ -35,10 +21,10 @@ export async function listUsers(
   if (search) q = q.where('email', '>=', search).where('email', '<', prefixUpperBound(search));
   const cursor = query.cursor;
   if (cursor) {
-    q = q.where((eb) => eb.or([eb('created_at', '>', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '>', cursor.id)])]));
+    q = q.where((eb) => eb.or([eb('created_at', '>', cursor.time), eb.and([eb('created_at', '=', cursor.time), eb('id', '>', cursor.id)])]));
   }
   const rows = await q.orderBy('created_at').orderBy('id').limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > query.limit && last ? encodeUserCursor(last) : null };
+  return { rows: page, nextCursor: rows.length > query.limit && last ? encodeCursor({ time: last.created_at, id: last.id }) : null };
 }
