@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState, type FormEvent, type InputHTMLAttribu
 import { useTranslation } from 'react-i18next';
 import { api, type User } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { useFormSubmit } from '../use-form-submit';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
 
@@ -35,22 +36,11 @@ function PasswordForm() {
   const { t } = useTranslation();
   const [currentPassword, setCurrent] = useState('');
   const [newPassword, setNew] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    setDone(false);
-    try {
-      await api('POST', '/api/me/password', { currentPassword, newPassword });
-      setCurrent('');
-      setNew('');
-      setDone(true);
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { submit, error, done } = useFormSubmit(async () => {
+    await api('POST', '/api/me/password', { currentPassword, newPassword });
+    setCurrent('');
+    setNew('');
+  });
 
   return (
     <form onSubmit={submit} aria-labelledby="password-title">

@@ -1,8 +1,9 @@
 // Authentication settings (administrators) and the audit log of recent security events.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { useFormSubmit } from '../use-form-submit';
 
 interface AuthSettings {
   passwordAttempts: number;
@@ -24,8 +25,7 @@ interface AuditEvent {
 export function SettingsPage() {
   const { t } = useTranslation();
   const [settings, setSettings] = useState<AuthSettings | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
+  const [loadError, setLoadError] = useState<unknown>(null);
   const [events, setEvents] = useState<AuditEvent[]>([]);
 
   const loadAudit = () =>
@@ -34,11 +34,16 @@ export function SettingsPage() {
       .catch(() => {});
 
   useEffect(() => {
-    api<AuthSettings>('GET', '/api/admin/settings/authentication').then(setSettings).catch(setError);
+    api<AuthSettings>('GET', '/api/admin/settings/authentication').then(setSettings).catch(setLoadError);
     void loadAudit();
   }, []);
 
-  if (!settings) return null;
+  const { submit: save, error, done: saved } = useFormSubmit(async () => {
+    setSettings(await api<AuthSettings>('PUT', '/api/admin/settings/authentication', settings));
+    void loadAudit();
+  });
+
+  if (!settings) return <ErrorAlert error={loadError} />;
 
   const number = (field: keyof AuthSettings, min: number, max: number) => (
     <>
@@ -55,19 +60,6 @@ export function SettingsPage() {
       />
     </>
   );
-
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    setSaved(false);
-    try {
-      setSettings(await api<AuthSettings>('PUT', '/api/admin/settings/authentication', settings));
-      setSaved(true);
-      void loadAudit();
-    } catch (e) {
-      setError(e);
-    }
-  };
 
   return (
     <section className="card wide">

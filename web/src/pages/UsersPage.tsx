@@ -1,9 +1,10 @@
 // Users (administrators): search, paging, a 2FA mark, lock and block states, and a row menu.
 // Nothing here can enable 2FA for someone else: only its owner can.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type AdminUser } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { useFormSubmit } from '../use-form-submit';
 
 export function UsersPage() {
   const { t } = useTranslation();
@@ -150,23 +151,12 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<'user' | 'admin'>('user');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    setDone(false);
-    try {
-      await api('POST', '/api/admin/users', { email, password, role });
-      setEmail('');
-      setPassword('');
-      setDone(true);
-      await onCreated();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { submit, error, done } = useFormSubmit(async () => {
+    await api('POST', '/api/admin/users', { email, password, role });
+    setEmail('');
+    setPassword('');
+    await onCreated();
+  });
 
   return (
     <form onSubmit={submit} aria-labelledby="create-title">
