@@ -1,7 +1,5 @@
 // The Database type Kysely checks every query against. Times are milliseconds since the epoch
 // (bigint in PostgreSQL, parsed back to number), booleans are 0/1 integers: one shape for both dialects.
-import type { Generated } from 'kysely';
-
 export interface UsersTable {
   id: string;
   email: string;
@@ -87,5 +85,3 @@ export interface DB {
   attempt_counters: AttemptCountersTable;
   settings: SettingsTable;
 }
-
-export type { Generated };

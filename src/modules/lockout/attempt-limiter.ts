@@ -145,13 +145,6 @@ export class AttemptLimiter {
     };
   }
 
-  /** Throws 429 `locked` if the account is locked now (for calls that do not check a secret). */
-  async assertNotLocked(key: string): Promise<void> {
-    const lockedUntil = await this.lockedUntil(key);
-    const now = this.clock();
-    if (lockedUntil !== null && lockedUntil > now) throw lockedError((lockedUntil - now) / 1000);
-  }
-
   async lockedUntil(key: string): Promise<number | null> {
     const row = await this.db.selectFrom('attempt_counters').select('locked_until').where('key', '=', key).executeTakeFirst();
     return row?.locked_until != null && row.locked_until > this.clock() ? row.locked_until : null;
