@@ -13,12 +13,9 @@ import type { Services } from './services.js';
 import { AppError, registerErrorHandler } from './http/errors.js';
 import { makeCrossSiteGuard } from './http/cross-site.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
-import { registerAccessControl, type Access } from './http/access.js';
+import { accessOf, registerAccessControl, type Access } from './modules/sessions/access.js';
 import { throttleKeyForAddress } from './http/client-address.js';
-import { SessionsService } from './modules/sessions/sessions.service.js';
-import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
-import { SignInService } from './modules/auth/sign-in.service.js';
-import { AccessPolicy } from './modules/two-factor-policy/require-2fa.js';
+import { signInRoutes } from './modules/sign-in/sign-in.routes.js';
 import { sessionRoutes } from './modules/sessions/session.routes.js';
 import { accountRoutes } from './modules/account/account.routes.js';
 import { adminUserRoutes } from './modules/users/admin.routes.js';
@@ -101,24 +98,21 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routeTable.push({ method, url: route.url, access: route.config?.access ?? (route.url.startsWith('/api/') ? 'full' : 'public') });
+      routeTable.push({ method, url: route.url, access: accessOf(route.url, route.config?.access) });
     }
   });
 
-  const sessions = new SessionsService(s);
-  const twoFactor = new TwoFactorService(s);
-  const signIn = new SignInService(s, twoFactor);
-  const policy = new AccessPolicy(s.db, s.settings, s.clock);
-  registerAccessControl(app, s, sessions);
+  registerAccessControl(app, s);
   refuseUnexpectedBodies(app);
 
-  sessionRoutes(app, s, { signIn, sessions, policy });
-  accountRoutes(app, s, { twoFactor, sessions });
-  adminUserRoutes(app, s, { twoFactor, policy });
-  settingsRoutes(app, s, { policy });
+  signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, signinRateLimit: s.config.signinRateLimit });
+  sessionRoutes(app, s);
+  accountRoutes(app, s);
+  adminUserRoutes(app, s);
+  settingsRoutes(app, s);
   auditRoutes(app, s);
   opsRoutes(app, s);
-  verifyRoutes(app, s);
+  verifyRoutes(app, { publicUrl: s.config.publicUrl, allowedRedirectHosts: s.config.allowedRedirectHosts, audit: s.audit });
   await registerWebUi(app);
   return app;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { loadOrCreateKeyFile } from './crypto/encryption-key.js';
+import { loadOrCreateKeyFile } from './key-file.js';
 import { createServices, type Services } from './services.js';
 
 export function loadDotEnv(): void {

@@ -3,7 +3,6 @@
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { countUsers } from './modules/users/users.repository.js';
-import { deleteExpiredSessions } from './modules/sessions/sessions.repository.js';
 import { pruneAuditEvents } from './modules/audit/audit.repository.js';
 import type { Services } from './services.js';
 
@@ -11,7 +10,7 @@ const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 async function housekeeping(s: Services): Promise<void> {
   const now = s.clock();
-  await deleteExpiredSessions(s.db, now);
+  await s.sessions.deleteExpired();
   await s.limiter.prune();
   await pruneAuditEvents(s.db, now - s.config.auditRetentionDays * 86_400_000);
 }

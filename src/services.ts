@@ -1,29 +1,44 @@
-// Everything a request handler may use, built once and passed to buildApp (explicit wiring:
-// tests build their own with a fresh database and an injected clock).
+// The composition root: every service built once, each given exactly what it uses (explicit
+// wiring). buildApp hands each route module the services it needs; tests build their own with a
+// fresh database and an injected clock.
 import type { Kysely } from 'kysely';
 import type { Config } from './config.js';
 import type { Database, DialectName } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { deriveKeys, type Keys } from './crypto/secret-box.js';
-import { loadPepper } from './crypto/keyring.js';
-import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/password-hasher.js';
-import { SettingsService } from './modules/settings/settings.service.js';
-import { AttemptLimiter } from './modules/lockout/attempt-limiter.js';
-import { insertAuditEvent, type AuditEventInput } from './modules/audit/audit.repository.js';
+import { PasswordService } from './modules/account/password.service.js';
+import { insertAuditEvent, type RecordAudit } from './modules/audit/audit.repository.js';
 import { createMetrics, type Metrics } from './modules/ops/metrics.js';
+import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/password-hasher.js';
+import { SessionsService } from './modules/sessions/sessions.service.js';
+import { loadPepper } from './modules/settings/pepper.js';
+import { SettingsService } from './modules/settings/settings.service.js';
+import { AttemptLimiter } from './modules/sign-in/attempt-limiter.js';
+import { SessionDecider } from './modules/sign-in/session-decision.js';
+import { SignInService } from './modules/sign-in/sign-in.service.js';
+import { RequireTwoFactorPolicy } from './modules/two-factor-policy/require-2fa.service.js';
+import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
+import { UsersService } from './modules/users/users.service.js';
 
 export interface Services {
   readonly config: Config;
   readonly database: Database;
   readonly db: Kysely<DB>;
   readonly dialect: DialectName;
+  readonly clock: () => number;
   readonly keys: Keys;
+  readonly metrics: Metrics;
+  readonly audit: RecordAudit;
   readonly hasher: PasswordHasher;
   readonly settings: SettingsService;
   readonly limiter: AttemptLimiter;
-  readonly metrics: Metrics;
-  readonly clock: () => number;
-  audit(event: AuditEventInput): Promise<void>;
+  readonly sessions: SessionsService;
+  readonly twoFactor: TwoFactorService;
+  readonly policy: RequireTwoFactorPolicy;
+  readonly decider: SessionDecider;
+  readonly signIn: SignInService;
+  readonly passwords: PasswordService;
+  readonly users: UsersService;
 }
 
 export async function createServices(
@@ -31,6 +46,7 @@ export async function createServices(
   database: Database,
   options: { masterKey: Buffer; clock?: () => number; argon2Params?: Argon2Params; defaultMetrics?: boolean },
 ): Promise<Services> {
+  const db = database.db;
   const clock = options.clock ?? Date.now;
   let queueSize = () => 0;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, hashQueueWaiting: () => queueSize() });
@@ -41,18 +57,16 @@ export async function createServices(
     observe: (seconds) => metrics.hashSeconds.observe(seconds),
   });
   queueSize = () => hasher.queue.pending;
-  const settings = new SettingsService(database.db, clock);
-  return {
-    config,
-    database,
-    db: database.db,
-    dialect: database.dialect,
-    keys: deriveKeys(options.masterKey, await loadPepper(database.db, options.masterKey, clock())),
-    hasher,
-    settings,
-    limiter: new AttemptLimiter(database.db, settings, clock),
-    metrics,
-    clock,
-    audit: (event) => insertAuditEvent(database.db, event, clock()),
-  };
+  const keys = deriveKeys(options.masterKey, await loadPepper(db, options.masterKey, clock()));
+  const audit: RecordAudit = (event) => insertAuditEvent(db, event, clock());
+  const settings = new SettingsService(db, clock);
+  const limiter = new AttemptLimiter({ db, settings, audit, clock });
+  const sessions = new SessionsService({ db, settings: config, clock });
+  const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock });
+  const policy = new RequireTwoFactorPolicy({ db, settings, clock });
+  const decider = new SessionDecider({ db, settings, clock });
+  const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, audit, metrics, clock, emailCounterKey: keys.emailCounters });
+  const passwords = new PasswordService({ db, hasher, limiter, audit, clock });
+  const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
+  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, twoFactor, policy, decider, signIn, passwords, users };
 }

@@ -3,14 +3,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { MaintenanceError, backupDatabase, restoreDatabase, rotateKey } from './maintenance.js';
-import { KeyFileError } from '../crypto/encryption-key.js';
+import { KeyFileError } from '../key-file.js';
 import { WrongKeyError } from '../crypto/keyring.js';
 import { bootstrap, loadDotEnv } from '../bootstrap.js';
 import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
-import { createUser, unlockUser } from '../modules/users/users.service.js';
-import { findUserByEmail } from '../modules/users/users.repository.js';
-import { TwoFactorService } from '../modules/two-factor/two-factor.service.js';
 import { PASSWORD_MAX_LENGTH } from '../modules/passwords/password-policy.js';
 
 export class UsageError extends Error {}
@@ -49,7 +46,7 @@ async function withServices<T>(work: (s: Services) => Promise<T>): Promise<T> {
 }
 
 async function requireUserByEmail(s: Services, email: string) {
-  const user = await findUserByEmail(s.db, email);
+  const user = await s.users.findByEmail(email);
   if (!user) throw new UsageError(`no user with email ${email.trim().toLowerCase()}`);
   return user;
 }
@@ -65,7 +62,7 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       const password = await readStdin();
       if (password.length > PASSWORD_MAX_LENGTH) throw new UsageError(`the password must have at most ${PASSWORD_MAX_LENGTH} characters`);
       const role = values.role;
-      const user = await withServices((s) => createUser(s, { email: values.email!, password, role }, null, null));
+      const user = await withServices((s) => s.users.create({ email: values.email!, password, role }, null, null));
       process.stdout.write(`${user.id}\n`);
       return;
     }
@@ -73,14 +70,14 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       const email = emailOption(args);
       await withServices(async (s) => {
         const user = await requireUserByEmail(s, email);
-        await new TwoFactorService(s).disable({ id: user.id, email: user.email }, null, null, 'cli');
+        await s.twoFactor.disable({ id: user.id, email: user.email }, null, null, 'cli');
       });
       process.stdout.write(`Two-factor authentication is off for ${email.trim().toLowerCase()}.\n`);
       return;
     }
     case 'unlock': {
       const email = emailOption(args);
-      await withServices(async (s) => unlockUser(s, await requireUserByEmail(s, email), null, null));
+      await withServices(async (s) => s.users.unlock(await requireUserByEmail(s, email), null, null));
       process.stdout.write(`${email.trim().toLowerCase()} is unlocked.\n`);
       return;
     }

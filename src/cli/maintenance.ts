@@ -7,7 +7,8 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { decryptSecret, deriveSecretBoxKey, encryptSecret } from '../crypto/secret-box.js';
-import { PEPPER_SETTING, openPepper, sealPepper } from '../crypto/keyring.js';
+import { resealPepper } from '../modules/settings/pepper.js';
+import { listSecretCiphertexts, updateSecretCiphertext } from '../modules/two-factor/two-factor.repository.js';
 
 export class MaintenanceError extends Error {}
 
@@ -67,7 +68,7 @@ export async function restoreDatabase(config: Config, from: string): Promise<voi
  * Re-encrypts every TOTP secret and the hash pepper from the old master key to the one now in
  * GATEHOUSE_ENCRYPTION_KEY, in one transaction: either every row moves to the new key or none does.
  */
-export async function rotateKey(config: Config, oldKey: Buffer): Promise<number> {
+export async function rotateKey(config: Config, oldKey: Buffer, clock: () => number = Date.now): Promise<number> {
   const newKey = config.encryptionKey;
   if (!newKey) throw new MaintenanceError('set GATEHOUSE_ENCRYPTION_KEY to the new key (the old one is read from standard input)');
   if (newKey.equals(oldKey)) throw new MaintenanceError('the new key is the same as the old one');
@@ -77,11 +78,8 @@ export async function rotateKey(config: Config, oldKey: Buffer): Promise<number>
     const oldBox = deriveSecretBoxKey(oldKey);
     const newBox = deriveSecretBoxKey(newKey);
     return await database.db.transaction().execute(async (trx) => {
-      const pepper = await trx.selectFrom('settings').select('value').where('key', '=', PEPPER_SETTING).executeTakeFirst();
-      if (pepper) {
-        await trx.updateTable('settings').set({ value: sealPepper(newKey, openPepper(oldKey, pepper.value)) }).where('key', '=', PEPPER_SETTING).execute();
-      }
-      const rows = await trx.selectFrom('two_factor').select(['user_id', 'secret_ciphertext']).execute();
+      await resealPepper(trx, oldKey, newKey, clock());
+      const rows = await listSecretCiphertexts(trx);
       for (const row of rows) {
         let secret: string;
         try {
@@ -89,7 +87,7 @@ export async function rotateKey(config: Config, oldKey: Buffer): Promise<number>
         } catch {
           throw new MaintenanceError('the old key does not decrypt the stored secrets; nothing was changed');
         }
-        await trx.updateTable('two_factor').set({ secret_ciphertext: encryptSecret(newBox, secret, row.user_id) }).where('user_id', '=', row.user_id).execute();
+        await updateSecretCiphertext(trx, row.user_id, encryptSecret(newBox, secret, row.user_id));
       }
       return rows.length;
     });

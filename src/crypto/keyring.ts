@@ -1,12 +1,7 @@
-// The pepper behind backup-code and email hashes: 32 random bytes made once per installation,
-// stored in the settings table encrypted under the master key (never in clear), shared by
-// every instance. Created by whichever instance starts first; the others read it.
-import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.js';
+// Sealing the hash pepper under the master key (pure: where it is stored is the settings module's
+// business). The pepper keys backup-code and email hashes, so it survives a key rotation.
 import { decryptSecret, deriveSecretBoxKey, encryptSecret } from './secret-box.js';
 
-export const PEPPER_SETTING = 'hash_pepper';
 const PEPPER_AAD = 'gatehouse hash pepper';
 
 export class WrongKeyError extends Error {
@@ -25,14 +20,4 @@ export function openPepper(master: Buffer, sealed: string): Buffer {
   } catch {
     throw new WrongKeyError();
   }
-}
-
-export async function loadPepper(db: Kysely<DB>, master: Buffer, now: number): Promise<Buffer> {
-  await db
-    .insertInto('settings')
-    .values({ key: PEPPER_SETTING, value: sealPepper(master, randomBytes(32)), updated_at: now })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('settings').select('value').where('key', '=', PEPPER_SETTING).executeTakeFirstOrThrow();
-  return openPepper(master, row.value);
 }

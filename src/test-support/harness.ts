@@ -8,7 +8,6 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createServices, type Services } from '../services.js';
 import { buildApp } from '../app.js';
 import type { Argon2Params } from '../modules/passwords/password-hasher.js';
-import { createUser } from '../modules/users/users.service.js';
 import type { Role } from '../modules/users/users.repository.js';
 
 /** Cheap Argon2id for tests that are not about hashing cost (the hashing tests use OWASP's). */
@@ -54,7 +53,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
 export const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
 
 export async function seedUser(s: Services, email: string, role: Role = 'user', password = STRONG_PASSWORD) {
-  return createUser(s, { email, password, role }, null, null);
+  return s.users.create({ email, password, role }, null, null);
 }
 
 export interface Answer {

@@ -2,20 +2,20 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.js';
-import { actorOf } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
-import { BackupCodesSchema, CodeSchema, PasswordSchema } from '../../http/schemas.js';
-import { startSession } from '../../http/session-cookie.js';
-import { accountCounterKey } from '../lockout/attempt-limiter.js';
-import { checkWithinLimit } from '../lockout/attempt-check.js';
+import { actorOf } from '../sessions/access.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
+import { isAppCodeFormat } from '../totp/totp.js';
+import { BackupCodesSchema, CodeSchema } from '../two-factor/two-factor.schemas.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
-import { changePassword, confirmPassword } from './password.service.js';
+import { NewPasswordSchema, PasswordSchema } from '../users/user.schemas.js';
+import type { PasswordService } from './password.service.js';
 
-const SixDigitCode = Type.String({ pattern: '^\\s*\\d{6}\\s*$', maxLength: 16 });
-
-export function accountRoutes(app: FastifyInstance, s: Services, deps: { twoFactor: TwoFactorService; sessions: SessionsService }): void {
+export function accountRoutes(
+  app: FastifyInstance,
+  deps: { passwords: PasswordService; twoFactor: TwoFactorService; sessions: SessionsService; limiter: AttemptLimiter },
+): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['account'];
 
@@ -26,12 +26,12 @@ export function accountRoutes(app: FastifyInstance, s: Services, deps: { twoFact
       schema: {
         tags,
         summary: 'Change the password (ends the other sessions)',
-        body: Type.Object({ currentPassword: PasswordSchema, newPassword: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
+        body: Type.Object({ currentPassword: PasswordSchema, newPassword: NewPasswordSchema }, { additionalProperties: false }),
       },
     },
     async (request, reply) => {
       const session = request.session!;
-      await changePassword(s, session.user, request.body, request.ip);
+      await deps.passwords.change(session.user, request.body, request.ip);
       await deps.sessions.endAllFor(session.user.id, session.tokenHash);
       return reply.code(204).send();
     },
@@ -55,13 +55,11 @@ export function accountRoutes(app: FastifyInstance, s: Services, deps: { twoFact
     },
     async (request, reply) => {
       const session = request.session!;
-      const code = request.body.code.trim();
-      if (!/^\d{6}$/.test(code)) throw new AppError('invalid_code', 'Enter the 6-digit code from the app.').withStatus(400);
-      const backupCodes = await deps.twoFactor.enable(actorOf(request), code, request.ip);
+      const backupCodes = await deps.twoFactor.enable(actorOf(request), request.body.code, request.ip);
       if (session.kind === 'restricted') {
         // Enrolment done: the restricted session becomes a full one, under a new token.
         await deps.sessions.end(session.tokenHash);
-        await startSession(reply, s.config, deps.sessions, { userId: session.user.id, kind: 'full', address: request.ip });
+        await deps.sessions.start(reply, { userId: session.user.id, kind: 'full', address: request.ip });
       }
       return { backupCodes };
     },
@@ -73,7 +71,7 @@ export function accountRoutes(app: FastifyInstance, s: Services, deps: { twoFact
     async (request, reply) => {
       const session = request.session!;
       if (!(await deps.twoFactor.isEnabled(session.user.id))) throw new AppError('not_enabled');
-      await confirmPassword(s, session.user, request.body.password, request.ip);
+      await deps.passwords.confirm(session.user, request.body.password, request.ip);
       await deps.twoFactor.disable(actorOf(request), actorOf(request), request.ip, 'self');
       return reply.code(204).send();
     },
@@ -90,8 +88,8 @@ export function accountRoutes(app: FastifyInstance, s: Services, deps: { twoFact
       if (!(await deps.twoFactor.isEnabled(user.id))) throw new AppError('not_enabled');
       const code = request.body.code.trim();
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
-      if (!/^\d{6}$/.test(code)) throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
-      const verified = await checkWithinLimit(s, { key: accountCounterKey(user.id), kind: 'code', subject: user, address: request.ip }, () =>
+      if (!isAppCodeFormat(code)) throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
+      const verified = await deps.limiter.check({ key: accountCounterKey(user.id), kind: 'code', subject: user, address: request.ip }, () =>
         deps.twoFactor.verifyAppCode(user, code, request.ip),
       );
       if (!verified) throw new AppError('invalid_code').withStatus(400);

@@ -1,38 +1,34 @@
-// Re-authentication with the password (password change, disabling 2FA): counts toward the
-// account's password-attempt limit like a sign-in does.
+// The signed-in user's own password: re-authentication with it (password change, disabling 2FA)
+// counts toward the account's password-attempt limit like a sign-in does.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { Services } from '../../services.js';
-import { accountCounterKey } from '../lockout/attempt-limiter.js';
-import { checkWithinLimit } from '../lockout/attempt-check.js';
-import { checkPassword, PASSWORD_PROBLEM_MESSAGES } from '../passwords/password-policy.js';
+import type { RecordAudit } from '../audit/audit.repository.js';
+import type { PasswordHasher } from '../passwords/password-hasher.js';
+import { assertStrongPassword } from '../passwords/password-policy.js';
+import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
 import { updatePasswordHash, type UserRow } from '../users/users.repository.js';
 
-export async function confirmPassword(s: Services, user: UserRow, password: string, address: string | null): Promise<void> {
-  const ref = { id: user.id, email: user.email };
-  const verified = await checkWithinLimit(s, { key: accountCounterKey(user.id), kind: 'password', subject: ref, address }, async () =>
-    (await s.hasher.verify(user.password_hash, password)) ? true : null,
-  );
-  if (!verified) {
-    await s.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address });
-    throw new AppError('invalid_credentials', 'The password is not correct.');
+export class PasswordService {
+  constructor(private readonly deps: { db: Kysely<DB>; hasher: PasswordHasher; limiter: AttemptLimiter; audit: RecordAudit; clock: () => number }) {}
+
+  /** Checks the account's password; 401 invalid_credentials when wrong (counted), 429 while locked. */
+  async confirm(user: UserRow, password: string, address: string | null): Promise<void> {
+    const ref = { id: user.id, email: user.email };
+    const verified = await this.deps.limiter.check({ key: accountCounterKey(user.id), kind: 'password', subject: ref, address }, async () =>
+      (await this.deps.hasher.verify(user.password_hash, password)) ? true : null,
+    );
+    if (!verified) {
+      await this.deps.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address });
+      throw new AppError('invalid_credentials', 'The password is not correct.');
+    }
   }
-}
 
-/** Applies the password rules; throws 400 weak_password with the reason. */
-export function assertStrongPassword(password: string, email: string): void {
-  const problem = checkPassword(password, [email, email.split('@')[0] ?? '', 'gatehouse']);
-  if (problem) throw new AppError('weak_password', PASSWORD_PROBLEM_MESSAGES[problem], { reason: problem });
-}
-
-export async function changePassword(
-  s: Services,
-  user: UserRow,
-  input: { currentPassword: string; newPassword: string },
-  address: string | null,
-): Promise<void> {
-  await confirmPassword(s, user, input.currentPassword, address);
-  assertStrongPassword(input.newPassword, user.email);
-  await updatePasswordHash(s.db, user.id, await s.hasher.hash(input.newPassword), s.clock());
-  const ref = { id: user.id, email: user.email };
-  await s.audit({ kind: 'password.changed', actor: ref, subject: ref, address });
+  async change(user: UserRow, input: { currentPassword: string; newPassword: string }, address: string | null): Promise<void> {
+    await this.confirm(user, input.currentPassword, address);
+    assertStrongPassword(input.newPassword, user.email);
+    await updatePasswordHash(this.deps.db, user.id, await this.deps.hasher.hash(input.newPassword), this.deps.clock());
+    const ref = { id: user.id, email: user.email };
+    await this.deps.audit({ kind: 'password.changed', actor: ref, subject: ref, address });
+  }
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { encodeCursor, type Position } from '../../http/cursor.js';
+import { pageByTime, type PageRequest } from '../../db/paging.js';
 
 export interface AccountRef {
   id: string;
@@ -17,6 +17,9 @@ export interface AuditEventInput {
   address?: string | null;
   details?: Record<string, unknown>;
 }
+
+/** Appends one event to the audit log (wired once with the database and the clock). */
+export type RecordAudit = (event: AuditEventInput) => Promise<void>;
 
 export interface AuditEvent {
   id: string;
@@ -32,7 +35,7 @@ function newEventId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
 }
 
-export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, now = Date.now()): Promise<void> {
+export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, now: number): Promise<void> {
   await db
     .insertInto('audit_events')
     .values({
@@ -49,9 +52,7 @@ export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, n
     .execute();
 }
 
-export interface AuditQuery {
-  limit: number;
-  cursor?: Position | null;
+export interface AuditQuery extends PageRequest {
   kind?: string;
   /** An account id or email: events where it is the actor or the subject. */
   account?: string;
@@ -66,15 +67,9 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
       eb.or([eb('subject_id', '=', account), eb('subject_email', '=', account), eb('actor_id', '=', account), eb('actor_email', '=', account)]),
     );
   }
-  const cursor = query.cursor;
-  if (cursor) {
-    q = q.where((eb) => eb.or([eb('at', '<', cursor.time), eb.and([eb('at', '=', cursor.time), eb('id', '<', cursor.id)])]));
-  }
-  const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
+  const { rows, nextCursor } = await pageByTime(q, { time: 'at', id: 'id', direction: 'desc' }, query);
   return {
-    events: page.map((row) => ({
+    events: rows.map((row) => ({
       id: row.id,
       at: new Date(Number(row.at)).toISOString(),
       kind: row.kind,
@@ -83,7 +78,7 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
       address: row.address,
       details: JSON.parse(row.details) as Record<string, unknown>,
     })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ time: Number(last.at), id: last.id }) : null,
+    nextCursor,
   };
 }
 

@@ -2,12 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { QueryText, cursorParam } from '../../http/query.js';
 import { listAuditEvents } from './audit.repository.js';
-import { decodeCursor } from '../../http/cursor.js';
-import { QueryText } from '../../http/schemas.js';
 
-export function auditRoutes(app: FastifyInstance, s: Services): void {
+export function auditRoutes(app: FastifyInstance, deps: { db: Kysely<DB> }): void {
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/api/admin/audit',
     {
@@ -26,9 +26,12 @@ export function auditRoutes(app: FastifyInstance, s: Services): void {
         ),
       },
     },
-    async (request) => {
-      const cursor = decodeCursor(request.query.cursor);
-      return listAuditEvents(s.db, { limit: request.query.limit ?? 50, cursor, kind: request.query.kind, account: request.query.account });
-    },
+    async (request) =>
+      listAuditEvents(deps.db, {
+        limit: request.query.limit ?? 50,
+        cursor: cursorParam(request.query.cursor),
+        kind: request.query.kind,
+        account: request.query.account,
+      }),
   );
 }

@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
-import { QueryText } from '../../http/schemas.js';
-import type { Services } from '../../services.js';
+import { QueryText } from '../../http/query.js';
+import type { RecordAudit } from '../audit/audit.repository.js';
 import { allowedRedirect } from './redirect-target.js';
 
-export function verifyRoutes(app: FastifyInstance, s: Services): void {
+export function verifyRoutes(app: FastifyInstance, deps: { publicUrl: URL; allowedRedirectHosts: readonly string[]; audit: RecordAudit }): void {
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/api/redirect-target',
     {
@@ -20,8 +20,8 @@ export function verifyRoutes(app: FastifyInstance, s: Services): void {
       },
     },
     async (request) => {
-      const redirect = allowedRedirect(request.query.rd, s.config.publicUrl, s.config.allowedRedirectHosts);
-      if (redirect === null) await s.audit({ kind: 'redirect.refused', address: request.ip, details: { rd: request.query.rd.slice(0, 512) } });
+      const redirect = allowedRedirect(request.query.rd, deps.publicUrl, deps.allowedRedirectHosts);
+      if (redirect === null) await deps.audit({ kind: 'redirect.refused', address: request.ip, details: { rd: request.query.rd.slice(0, 512) } });
       return { redirect };
     },
   );

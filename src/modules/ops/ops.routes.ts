@@ -1,17 +1,19 @@
 // Operations: health, metrics. Public, read-only.
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../services.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import { pingDatabase } from '../../db/database.js';
+import type { Metrics } from './metrics.js';
 
 /** A health check must answer quickly even when the database hangs. */
 const HEALTH_TIMEOUT_MS = 2000;
 
-export function opsRoutes(app: FastifyInstance, s: Services): void {
+export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics: Metrics }): void {
   app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Liveness and database reachability' } }, async (_request, reply) => {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        pingDatabase(s.db),
+        pingDatabase(deps.db),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('timeout')), HEALTH_TIMEOUT_MS);
         }),
@@ -25,7 +27,7 @@ export function opsRoutes(app: FastifyInstance, s: Services): void {
   });
 
   app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
-    void reply.type(s.metrics.registry.contentType);
-    return s.metrics.registry.metrics();
+    void reply.type(deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
   });
 }

@@ -4,6 +4,7 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as english from '@zxcvbn-ts/language-en';
+import { AppError } from '../../http/errors.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
 /** Refused before any hashing: Argon2 work must not grow with attacker-chosen input. */
@@ -32,3 +33,9 @@ export const PASSWORD_PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
   too_long: `The password must have at most ${PASSWORD_MAX_LENGTH} characters.`,
   too_common: 'This password is too common or too easy to guess. Choose another.',
 };
+
+/** Applies the password rules; throws 400 weak_password with the reason. */
+export function assertStrongPassword(password: string, email: string): void {
+  const problem = checkPassword(password, [email, email.split('@')[0] ?? '', 'gatehouse']);
+  if (problem) throw new AppError('weak_password', PASSWORD_PROBLEM_MESSAGES[problem], { reason: problem });
+}

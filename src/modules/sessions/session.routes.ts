@@ -1,76 +1,17 @@
-// Signing in and out: POST/GET/DELETE /api/session and the second step.
+// The current session: GET /api/session (who am I) and DELETE /api/session (sign out).
+// Signing in is the sign-in module's.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.js';
-import { CodeSchema, EmailSchema, PasswordSchema, UserSchema } from '../../http/schemas.js';
-import { clearSessionCookie, startSession } from '../../http/session-cookie.js';
+import type { RecordAudit } from '../audit/audit.repository.js';
+import type { SessionDecider } from '../sign-in/session-decision.js';
 import { presentUser } from '../users/user.presenter.js';
-import type { SignInService } from '../auth/sign-in.service.js';
+import { UserSchema } from '../users/user.schemas.js';
+import { actorOf } from './access.js';
 import type { SessionsService } from './sessions.service.js';
-import type { AccessPolicy } from '../two-factor-policy/require-2fa.js';
 
-/** An email (≤ 320) and a password (≤ 256 characters, ≤ 4 bytes each) fit with room to spare. */
-const SIGN_IN_BODY_LIMIT = 4096;
-
-export function sessionRoutes(
-  app: FastifyInstance,
-  s: Services,
-  deps: { signIn: SignInService; sessions: SessionsService; policy: AccessPolicy },
-): void {
+export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionsService; decider: SessionDecider; audit: RecordAudit }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const signInRateLimit = s.config.signinRateLimit > 0 ? { rateLimit: { max: s.config.signinRateLimit, timeWindow: 60_000 } } : {};
-
-  r.post(
-    '/api/session',
-    {
-      config: { access: 'public', ...signInRateLimit },
-      bodyLimit: SIGN_IN_BODY_LIMIT,
-      schema: {
-        tags: ['session'],
-        summary: 'Sign in with email and password',
-        body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false }),
-      },
-    },
-    async (request, reply) => {
-      const result = await deps.signIn.passwordStep(request.body.email, request.body.password, request.ip);
-      if (result.status === 'second_factor_required') {
-        await startSession(reply, s.config, deps.sessions, { userId: result.user.id, kind: 'pending', address: request.ip });
-        return { status: 'second_factor_required' };
-      }
-      const decision = await deps.policy.decide(result.user, false);
-      await startSession(reply, s.config, deps.sessions, { userId: result.user.id, kind: decision.restricted ? 'restricted' : 'full', address: request.ip });
-      if (decision.restricted) return { status: 'two_factor_setup_required' };
-      return { status: 'authenticated', user: presentUser(result.user, false, { twoFactorRequiredBy: decision.requiredBy }) };
-    },
-  );
-
-  r.post(
-    '/api/session/second-factor',
-    {
-      config: { access: 'pending', ...signInRateLimit },
-      bodyLimit: SIGN_IN_BODY_LIMIT,
-      schema: {
-        tags: ['session'],
-        summary: 'Second step: a code from the app or one backup code',
-        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
-      },
-    },
-    async (request, reply) => {
-      const pending = request.session!;
-      const result = await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip);
-      // The pending sign-in is consumed exactly once; a racing twin that lost gets no session.
-      if (!(await deps.sessions.end(pending.tokenHash))) {
-        clearSessionCookie(reply, s.config);
-        return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
-      }
-      await startSession(reply, s.config, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip });
-      const user = presentUser(pending.user, true);
-      return result.method === 'backup_code'
-        ? { status: 'authenticated', user, method: result.method, backupCodesLeft: result.backupCodesLeft }
-        : { status: 'authenticated', user, method: result.method };
-    },
-  );
 
   r.get(
     '/api/session',
@@ -81,7 +22,7 @@ export function sessionRoutes(
     async (request) => {
       const session = request.session!;
       if (session.kind === 'restricted') return { user: { ...presentUser(session.user, session.twoFactorEnabled), restricted: true }, restricted: true };
-      const decision = await deps.policy.decide(session.user, session.twoFactorEnabled);
+      const decision = await deps.decider.decide(session.user, session.twoFactorEnabled);
       return { user: presentUser(session.user, session.twoFactorEnabled, { twoFactorRequiredBy: decision.requiredBy }) };
     },
   );
@@ -92,9 +33,10 @@ export function sessionRoutes(
     async (request, reply) => {
       if (request.session) {
         await deps.sessions.end(request.session.tokenHash);
-        await s.audit({ kind: 'sign_out', actor: { id: request.session.user.id, email: request.session.user.email }, subject: { id: request.session.user.id, email: request.session.user.email }, address: request.ip });
+        const ref = actorOf(request);
+        await deps.audit({ kind: 'sign_out', actor: ref, subject: ref, address: request.ip });
       }
-      clearSessionCookie(reply, s.config);
+      deps.sessions.clearCookie(reply);
       return reply.code(204).send();
     },
   );

@@ -3,42 +3,49 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { DEFAULT_AUTH_SETTINGS, type AuthSettings, type AuthSettingsPatch } from './auth-settings.js';
+import { readSetting, writeSetting } from './settings.repository.js';
 
 const SETTINGS_KEY = 'authentication';
 export const SETTINGS_CACHE_MS = 2000;
+
+function parse(value: string | undefined): AuthSettings {
+  const stored = value ? (JSON.parse(value) as Partial<AuthSettings>) : {};
+  return Object.freeze({ ...DEFAULT_AUTH_SETTINGS, ...stored });
+}
 
 export class SettingsService {
   private cached: { value: AuthSettings; until: number } | null = null;
 
   constructor(
     private readonly db: Kysely<DB>,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number,
   ) {}
 
   async get(): Promise<AuthSettings> {
     const now = this.clock();
     if (this.cached && this.cached.until > now) return this.cached.value;
-    const row = await this.db.selectFrom('settings').select('value').where('key', '=', SETTINGS_KEY).executeTakeFirst();
-    const stored = row ? (JSON.parse(row.value) as Partial<AuthSettings>) : {};
-    const value = Object.freeze({ ...DEFAULT_AUTH_SETTINGS, ...stored });
+    const value = parse(await readSetting(this.db, SETTINGS_KEY));
     this.cached = { value, until: now + SETTINGS_CACHE_MS };
     return value;
   }
 
-  /** Applies a validated patch; returns the settings before and after. */
-  async update(patch: AuthSettingsPatch): Promise<{ before: AuthSettings; after: AuthSettings }> {
+  /**
+   * Applies a validated patch in one transaction with `alongside` (the changes the new settings
+   * cause elsewhere, such as starting require-2FA clocks); returns the settings before and after.
+   */
+  async update(
+    patch: AuthSettingsPatch,
+    alongside: (trx: Kysely<DB>, before: AuthSettings, after: AuthSettings) => Promise<void> = async () => {},
+  ): Promise<{ before: AuthSettings; after: AuthSettings }> {
     const now = this.clock();
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('settings').select('value').where('key', '=', SETTINGS_KEY).executeTakeFirst();
-      const before = { ...DEFAULT_AUTH_SETTINGS, ...(row ? (JSON.parse(row.value) as Partial<AuthSettings>) : {}) };
-      const after = { ...before, ...patch };
-      await trx
-        .insertInto('settings')
-        .values({ key: SETTINGS_KEY, value: JSON.stringify(after), updated_at: now })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(after), updated_at: now }))
-        .execute();
-      this.cached = null;
+    const result = await this.db.transaction().execute(async (trx) => {
+      const before = parse(await readSetting(trx, SETTINGS_KEY));
+      const after: AuthSettings = { ...before, ...patch };
+      await writeSetting(trx, SETTINGS_KEY, JSON.stringify(after), now);
+      await alongside(trx, before, after);
       return { before, after };
     });
+    this.cached = null;
+    return result;
   }
 }

@@ -33,38 +33,41 @@ export function generateTotp(
   return generateHotp(secretBase32, timeStep(nowMs, options.period), options.digits, options.algorithm);
 }
 
+const APP_CODE_FORMAT = new RegExp(`^\\d{${TOTP_DIGITS}}$`);
+
+/** Is `code` shaped like a code from the app (TOTP_DIGITS digits, nothing else)? */
+export function isAppCodeFormat(code: string): boolean {
+  return APP_CODE_FORMAT.test(code);
+}
+
 /**
- * Finds the step, within the drift window and after `lastUsedStep`, whose code equals `code`.
- * Every candidate is computed and compared, so timing does not reveal which one matched.
- * Returns the matched step and its offset from now (in steps), or null.
+ * Every step in the drift window around now whose code equals `code`, oldest first, with its
+ * offset from now (in steps). Every candidate is computed and compared in constant time, so the
+ * timing does not reveal which one matched. The one scan behind matchTotp and isReplayedTotp.
  */
-export function matchTotp(
-  secretBase32: string,
-  code: string,
-  nowMs: number,
-  lastUsedStep: number | null,
-): { step: number; offset: number } | null {
-  if (!/^\d{6}$/.test(code)) return null;
+function scanWindow(secretBase32: string, code: string, nowMs: number): Array<{ step: number; offset: number }> {
+  if (!isAppCodeFormat(code)) return [];
   const current = timeStep(nowMs);
-  let match: { step: number; offset: number } | null = null;
+  const matches: Array<{ step: number; offset: number }> = [];
   for (let offset = -TOTP_WINDOW_STEPS; offset <= TOTP_WINDOW_STEPS; offset++) {
     const step = current + offset;
-    const equal = constantTimeEqual(generateHotp(secretBase32, step), code);
-    const fresh = lastUsedStep === null || step > lastUsedStep;
-    if (equal && fresh && match === null) match = { step, offset };
+    if (constantTimeEqual(generateHotp(secretBase32, step), code)) matches.push({ step, offset });
   }
-  return match;
+  return matches;
+}
+
+/**
+ * The earliest step, within the drift window and after `lastUsedStep`, whose code equals `code`,
+ * with its offset from now (in steps); null when there is none.
+ */
+export function matchTotp(secretBase32: string, code: string, nowMs: number, lastUsedStep: number | null): { step: number; offset: number } | null {
+  return scanWindow(secretBase32, code, nowMs).find((m) => lastUsedStep === null || m.step > lastUsedStep) ?? null;
 }
 
 /** Was `code` valid in the window but for a step already used? (For auditing replays.) */
 export function isReplayedTotp(secretBase32: string, code: string, nowMs: number, lastUsedStep: number | null): boolean {
-  if (lastUsedStep === null || !/^\d{6}$/.test(code)) return false;
-  const current = timeStep(nowMs);
-  for (let offset = -TOTP_WINDOW_STEPS; offset <= TOTP_WINDOW_STEPS; offset++) {
-    const step = current + offset;
-    if (step <= lastUsedStep && constantTimeEqual(generateHotp(secretBase32, step), code)) return true;
-  }
-  return false;
+  if (lastUsedStep === null) return false;
+  return scanWindow(secretBase32, code, nowMs).some((m) => m.step <= lastUsedStep);
 }
 
 /** The Key URI an authenticator app scans: otpauth://totp/Issuer:account?secret=…&issuer=… */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
-import { graceDecision } from './require-2fa.js';
+import { graceDecision } from '../sign-in/session-decision.js';
 
 const DAY = 86_400_000;
 

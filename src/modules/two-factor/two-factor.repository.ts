@@ -129,3 +129,12 @@ export async function usersWithTwoFactor(db: Kysely<DB>, userIds: string[]): Pro
   const rows = await db.selectFrom('two_factor').select('user_id').where('user_id', 'in', userIds).where('enabled_at', 'is not', null).execute();
   return new Set(rows.map((r) => r.user_id));
 }
+
+/** Every stored secret, for re-encryption under a new key (`gatehouse rotate-key`). */
+export async function listSecretCiphertexts(db: Kysely<DB>): Promise<Array<{ user_id: string; secret_ciphertext: string }>> {
+  return db.selectFrom('two_factor').select(['user_id', 'secret_ciphertext']).execute();
+}
+
+export async function updateSecretCiphertext(db: Kysely<DB>, userId: string, secretCiphertext: string): Promise<void> {
+  await db.updateTable('two_factor').set({ secret_ciphertext: secretCiphertext }).where('user_id', '=', userId).execute();
+}

@@ -2,12 +2,15 @@
 import QRCode from 'qrcode';
 import { AppError } from '../../http/errors.js';
 import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
-import type { Services } from '../../services.js';
-import type { AccountRef } from '../audit/audit.repository.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { Keys } from '../../crypto/secret-box.js';
+import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
 import {
   addOffsetSample,
   estimateClockOffsetSeconds,
   generateTotpSecret,
+  isAppCodeFormat,
   isReplayedTotp,
   keyUri,
   matchTotp,
@@ -24,102 +27,126 @@ export interface TwoFactorStatus {
 
 export type SecondFactorResult = { method: 'totp' } | { method: 'backup_code'; backupCodesLeft: number };
 
+export interface TwoFactorDeps {
+  db: Kysely<DB>;
+  /** The secret box for TOTP secrets and the key of backup-code hashes. */
+  keys: Pick<Keys, 'secretBox' | 'backupCodes'>;
+  /** The name shown in the authenticator app. */
+  issuer: string;
+  audit: RecordAudit;
+  clock: () => number;
+}
+
 export class TwoFactorService {
-  constructor(private readonly s: Services) {}
+  private readonly db: Kysely<DB>;
+  private readonly keys: TwoFactorDeps['keys'];
+  private readonly issuer: string;
+  private readonly audit: RecordAudit;
+  private readonly clock: () => number;
+
+  constructor(deps: TwoFactorDeps) {
+    this.db = deps.db;
+    this.keys = deps.keys;
+    this.issuer = deps.issuer;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
 
   private secretOf(row: repo.TwoFactorRow): string {
-    return decryptSecret(this.s.keys.secretBox, row.secret_ciphertext, row.user_id);
+    return decryptSecret(this.keys.secretBox, row.secret_ciphertext, row.user_id);
   }
 
   async status(userId: string): Promise<TwoFactorStatus> {
-    const row = await repo.findTwoFactor(this.s.db, userId);
+    const row = await repo.findTwoFactor(this.db, userId);
     if (!row || row.enabled_at == null) return { enabled: false, enabledAt: null, backupCodesLeft: 0, clockOffsetSeconds: null };
     return {
       enabled: true,
       enabledAt: new Date(row.enabled_at).toISOString(),
-      backupCodesLeft: await repo.countUnusedBackupCodes(this.s.db, userId),
+      backupCodesLeft: await repo.countUnusedBackupCodes(this.db, userId),
       clockOffsetSeconds: estimateClockOffsetSeconds(JSON.parse(row.recent_offsets) as number[]),
     };
   }
 
   async beginSetup(user: AccountRef) {
     const secret = generateTotpSecret();
-    const ciphertext = encryptSecret(this.s.keys.secretBox, secret, user.id);
-    if (!(await repo.savePendingSetup(this.s.db, user.id, ciphertext, this.s.clock()))) throw new AppError('already_enabled');
-    const issuer = this.s.config.issuer;
+    const ciphertext = encryptSecret(this.keys.secretBox, secret, user.id);
+    if (!(await repo.savePendingSetup(this.db, user.id, ciphertext, this.clock()))) throw new AppError('already_enabled');
+    const issuer = this.issuer;
     const otpauthUri = keyUri(secret, issuer, user.email);
     const qrSvg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return { accountName: user.email, issuer, key: secret, otpauthUri, qrSvg };
   }
 
-  async enable(user: AccountRef, code: string, address: string | null): Promise<string[]> {
-    const row = await repo.findTwoFactor(this.s.db, user.id);
+  async enable(user: AccountRef, typed: string, address: string | null): Promise<string[]> {
+    const code = typed.trim();
+    if (!isAppCodeFormat(code)) throw new AppError('invalid_code', 'Enter the 6-digit code from the app.').withStatus(400);
+    const row = await repo.findTwoFactor(this.db, user.id);
     if (row?.enabled_at != null) throw new AppError('already_enabled');
     if (!row) throw new AppError('no_pending_setup');
-    const now = this.s.clock();
+    const now = this.clock();
     const match = matchTotp(this.secretOf(row), code, now, null);
     // API.md: a wrong confirmation code is 400 (nothing is being signed in to).
     if (!match) throw new AppError('invalid_code', 'The code is not valid. Check the phone clock and try the next code.').withStatus(400);
     const codes = generateBackupCodes();
-    const enabled = await repo.enableTwoFactor(this.s.db, {
+    const enabled = await repo.enableTwoFactor(this.db, {
       userId: user.id,
       secretCiphertext: row.secret_ciphertext,
       step: match.step,
       recentOffsets: [match.offset],
-      codes: codes.map((c) => newBackupCodeRecord(this.s.keys.backupCodes, c)),
+      codes: codes.map((c) => newBackupCodeRecord(this.keys.backupCodes, c)),
       now,
     });
     if (!enabled) throw new AppError('no_pending_setup');
-    await this.s.audit({ kind: '2fa.enabled', actor: user, subject: user, address });
+    await this.audit({ kind: '2fa.enabled', actor: user, subject: user, address });
     return codes;
   }
 
   /** Checks an app code, consuming its step. Null when wrong or already used. */
   async verifyAppCode(user: AccountRef, code: string, address: string | null): Promise<{ method: 'totp' } | null> {
-    const row = await repo.findTwoFactor(this.s.db, user.id);
+    const row = await repo.findTwoFactor(this.db, user.id);
     if (!row || row.enabled_at == null) return null;
     const secret = this.secretOf(row);
-    const now = this.s.clock();
+    const now = this.clock();
     const match = matchTotp(secret, code, now, row.last_used_step);
     const offsets = JSON.parse(row.recent_offsets) as number[];
-    if (match && (await repo.consumeTotpStep(this.s.db, user.id, match.step, addOffsetSample(offsets, match.offset)))) {
+    if (match && (await repo.consumeTotpStep(this.db, user.id, match.step, addOffsetSample(offsets, match.offset)))) {
       return { method: 'totp' };
     }
     // Lost the compare-and-set, or a code whose step was already spent: a replay.
     if (match || isReplayedTotp(secret, code, now, row.last_used_step)) {
-      await this.s.audit({ kind: '2fa.code_replay_refused', actor: user, subject: user, address });
+      await this.audit({ kind: '2fa.code_replay_refused', actor: user, subject: user, address });
     }
     return null;
   }
 
   /** The second step of a sign-in: an app code or one backup code. Null when neither matches. */
   async verifySecondFactor(user: AccountRef, code: string, address: string | null): Promise<SecondFactorResult | null> {
-    if (/^\s*\d{6}\s*$/.test(code)) return this.verifyAppCode(user, code.trim(), address);
-    const stored = await repo.unusedBackupCodes(this.s.db, user.id);
-    const match = findMatchingBackupCode(this.s.keys.backupCodes, code, stored);
-    if (!match || !(await repo.spendBackupCode(this.s.db, match.id, this.s.clock()))) return null;
-    const backupCodesLeft = await repo.countUnusedBackupCodes(this.s.db, user.id);
-    await this.s.audit({ kind: '2fa.backup_code_used', actor: user, subject: user, address, details: { backupCodesLeft } });
+    if (isAppCodeFormat(code.trim())) return this.verifyAppCode(user, code.trim(), address);
+    const stored = await repo.unusedBackupCodes(this.db, user.id);
+    const match = findMatchingBackupCode(this.keys.backupCodes, code, stored);
+    if (!match || !(await repo.spendBackupCode(this.db, match.id, this.clock()))) return null;
+    const backupCodesLeft = await repo.countUnusedBackupCodes(this.db, user.id);
+    await this.audit({ kind: '2fa.backup_code_used', actor: user, subject: user, address, details: { backupCodesLeft } });
     return { method: 'backup_code', backupCodesLeft };
   }
 
   /** Replaces the whole set of backup codes in one transaction. */
   async regenerateBackupCodes(user: AccountRef, address: string | null): Promise<string[]> {
     const codes = generateBackupCodes();
-    const records = codes.map((c) => newBackupCodeRecord(this.s.keys.backupCodes, c));
-    if (!(await repo.replaceBackupCodes(this.s.db, user.id, records, this.s.clock()))) throw new AppError('not_enabled');
-    await this.s.audit({ kind: '2fa.backup_codes_generated', actor: user, subject: user, address });
+    const records = codes.map((c) => newBackupCodeRecord(this.keys.backupCodes, c));
+    if (!(await repo.replaceBackupCodes(this.db, user.id, records, this.clock()))) throw new AppError('not_enabled');
+    await this.audit({ kind: '2fa.backup_codes_generated', actor: user, subject: user, address });
     return codes;
   }
 
   async isEnabled(userId: string): Promise<boolean> {
-    const row = await repo.findTwoFactor(this.s.db, userId);
+    const row = await repo.findTwoFactor(this.db, userId);
     return row?.enabled_at != null;
   }
 
   /** Turns 2FA off (secret and codes, one transaction). `actor` null: the command line. */
   async disable(subject: AccountRef, actor: AccountRef | null, address: string | null, via: 'self' | 'admin' | 'cli'): Promise<void> {
-    if (!(await repo.removeTwoFactor(this.s.db, subject.id))) throw new AppError('not_enabled');
-    await this.s.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
+    if (!(await repo.removeTwoFactor(this.db, subject.id))) throw new AppError('not_enabled');
+    await this.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
   }
 }

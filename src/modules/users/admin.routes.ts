@@ -1,27 +1,36 @@
-// Administration: users, Authentication settings and the audit log. Admins only (access 'admin').
+// Administration of users: list and search, create, block and role, unlock, turning 2FA off.
+// Admins only (access 'admin').
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.js';
-import { actorOf } from '../../http/access.js';
-import { AdminUserSchema, EmailSchema, RoleSchema, QueryText } from '../../http/schemas.js';
-import { accountCounterKey } from '../lockout/attempt-limiter.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
-import type { AccessPolicy } from '../two-factor-policy/require-2fa.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { QueryText, cursorParam } from '../../http/query.js';
+import { actorOf } from '../sessions/access.js';
+import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
+import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
 import { usersWithTwoFactor } from '../two-factor/two-factor.repository.js';
+import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import { presentAdminUser } from './user.presenter.js';
-import type { UserRow } from './users.repository.js';
-import { listUsers } from './users.query.js';
-import { decodeCursor } from '../../http/cursor.js';
-import { createUser, requireUser, unlockUser, updateUser } from './users.service.js';
+import { AdminUserSchema, EmailSchema, NewPasswordSchema, RoleSchema } from './user.schemas.js';
+import { listUsers, type UserRow } from './users.repository.js';
+import type { UsersService } from './users.service.js';
 
-export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFactor: TwoFactorService; policy: AccessPolicy }): void {
+export interface AdminUserDeps {
+  db: Kysely<DB>;
+  users: UsersService;
+  twoFactor: TwoFactorService;
+  policy: RequireTwoFactorPolicy;
+  limiter: AttemptLimiter;
+}
+
+export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['administration'];
 
   async function present(rows: UserRow[]) {
     const ids = rows.map((u) => u.id);
-    const [withTwoFactor, locks] = await Promise.all([usersWithTwoFactor(s.db, ids), s.limiter.lockedUntilMany(ids.map(accountCounterKey))]);
+    const [withTwoFactor, locks] = await Promise.all([usersWithTwoFactor(deps.db, ids), deps.limiter.lockedUntilMany(ids.map(accountCounterKey))]);
     return Promise.all(
       rows.map(async (u) => {
         const requirement = await deps.policy.describe(u, withTwoFactor.has(u.id));
@@ -44,8 +53,7 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
       },
     },
     async (request) => {
-      const cursor = decodeCursor(request.query.cursor);
-      const { rows, nextCursor } = await listUsers(s.db, { q: request.query.q, limit: request.query.limit ?? 50, cursor });
+      const { rows, nextCursor } = await listUsers(deps.db, { q: request.query.q, limit: request.query.limit ?? 50, cursor: cursorParam(request.query.cursor) });
       return { users: await present(rows), nextCursor };
     },
   );
@@ -57,12 +65,12 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
       schema: {
         tags,
         summary: 'Create a user',
-        body: Type.Object({ email: EmailSchema, password: Type.String({ maxLength: 256 }), role: RoleSchema }, { additionalProperties: false }),
+        body: Type.Object({ email: EmailSchema, password: NewPasswordSchema, role: RoleSchema }, { additionalProperties: false }),
         response: { 201: AdminUserSchema },
       },
     },
     async (request, reply) => {
-      const user = await createUser(s, request.body, actorOf(request), request.ip);
+      const user = await deps.users.create(request.body, actorOf(request), request.ip);
       return reply.code(201).send((await present([user]))[0]!);
     },
   );
@@ -70,15 +78,14 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
   r.post('/api/admin/users/:id/2fa/disable', { config: { access: 'admin' }, schema: { tags, summary: "Turn off a user's 2FA", params: IdParams } }, async (request, reply) => {
-    const user = await requireUser(s, request.params.id);
+    const user = await deps.users.require(request.params.id);
     await deps.twoFactor.disable({ id: user.id, email: user.email }, actorOf(request), request.ip, 'admin');
     await deps.policy.requireEnrolmentNow(user);
     return reply.code(204).send();
   });
 
   r.post('/api/admin/users/:id/unlock', { config: { access: 'admin' }, schema: { tags, summary: 'Lift a lockout', params: IdParams } }, async (request, reply) => {
-    const user = await requireUser(s, request.params.id);
-    await unlockUser(s, user, actorOf(request), request.ip);
+    await deps.users.unlock(await deps.users.require(request.params.id), actorOf(request), request.ip);
     return reply.code(204).send();
   });
 
@@ -95,13 +102,8 @@ export function adminUserRoutes(app: FastifyInstance, s: Services, deps: { twoFa
       },
     },
     async (request) => {
-      const user = await requireUser(s, request.params.id);
-      let updated = await updateUser(s, user, request.body, actorOf(request), request.ip);
-      if (request.body.role !== undefined && request.body.role !== user.role) {
-        await deps.policy.applyToUser(updated.id, updated.role);
-        updated = await requireUser(s, updated.id);
-      }
-      return (await present([updated]))[0]!;
+      const user = await deps.users.require(request.params.id);
+      return (await present([await deps.users.update(user, request.body, actorOf(request), request.ip)]))[0]!;
     },
   );
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, UsersTable } from '../../db/schema.js';
+import { pageByTime, type PageRequest } from '../../db/paging.js';
 
 export type UserRow = Selectable<UsersTable>;
 export type Role = 'admin' | 'user';
@@ -69,4 +70,54 @@ export async function countActiveAdmins(db: Kysely<DB>): Promise<number> {
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string };
   return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** The smallest string greater than every string starting with `prefix` (byte/code-point order). */
+export function prefixUpperBound(prefix: string): string {
+  return prefix + '\u{10FFFF}';
+}
+
+/**
+ * The administrators' list: emails starting with `q`, paged on (created_at, id), which stays exact
+ * while users are added (new ones sort after every existing cursor).
+ */
+export async function listUsers(db: Kysely<DB>, query: PageRequest & { q?: string }): Promise<{ rows: UserRow[]; nextCursor: string | null }> {
+  let q = db.selectFrom('users').selectAll();
+  const search = query.q?.trim().toLowerCase();
+  // A range on the unique email index, so it stays fast at millions of users (a substring LIKE
+  // would scan them all). % and _ are plain characters here.
+  if (search) q = q.where('email', '>=', search).where('email', '<', prefixUpperBound(search));
+  return pageByTime(q, { time: 'created_at', id: 'id', direction: 'asc' }, query);
+}
+
+export async function setUserFlags(db: Kysely<DB>, userId: string, set: { blocked?: number; role?: Role }): Promise<void> {
+  if (Object.keys(set).length > 0) await db.updateTable('users').set(set).where('id', '=', userId).execute();
+}
+
+// The require-2FA clock of each user: when the requirement first applied to them (null: not required).
+
+/** Starts the user's clock unless it runs already (once, even when requests race); answers the stored start. */
+export async function startTwoFactorClock(db: Kysely<DB>, userId: string, now: number): Promise<number> {
+  await db.updateTable('users').set({ two_factor_required_since: now }).where('id', '=', userId).where('two_factor_required_since', 'is', null).execute();
+  const row = await db.selectFrom('users').select('two_factor_required_since').where('id', '=', userId).executeTakeFirst();
+  return row?.two_factor_required_since ?? now;
+}
+
+/** Sets the user's clock outright: null stops it, 0 makes the requirement overdue at once. */
+export async function setTwoFactorClock(db: Kysely<DB>, userId: string, since: number | null): Promise<void> {
+  await db.updateTable('users').set({ two_factor_required_since: since }).where('id', '=', userId).execute();
+}
+
+/** After a policy change: stops the clock of the users `role` (or everyone) no longer covers. */
+export async function stopTwoFactorClocks(db: Kysely<DB>, role?: Role): Promise<void> {
+  let q = db.updateTable('users').set({ two_factor_required_since: null });
+  if (role) q = q.where('role', '=', role);
+  await q.execute();
+}
+
+/** After a policy change: starts the clock of every user of `role` (or everyone) who has none. */
+export async function startTwoFactorClocks(db: Kysely<DB>, now: number, role?: Role): Promise<void> {
+  let q = db.updateTable('users').set({ two_factor_required_since: now }).where('two_factor_required_since', 'is', null);
+  if (role) q = q.where('role', '=', role);
+  await q.execute();
 }

@@ -1,24 +1,15 @@
-// Request and response schemas shared by several routes. They validate input (400
-// invalid_request on any mismatch, extra fields included) and document the API in /docs.
+// Request and response schemas for accounts. They validate input (400 invalid_request on any
+// mismatch, extra fields included) and document the API in /docs.
 import { Type } from '@sinclair/typebox';
-import { PASSWORD_MAX_LENGTH } from '../modules/passwords/password-policy.js';
+import { NO_CONTROL } from '../../http/query.js';
+import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
 
-/** No control characters (NUL above all: PostgreSQL text cannot hold it, and no one types it). */
-const NO_CONTROL = '\\u0000-\\u001f\\u007f';
 export const EmailSchema = Type.String({ minLength: 3, maxLength: 320, pattern: `^\\s*[^\\s@${NO_CONTROL}]+@[^\\s@${NO_CONTROL}]+\\s*$` });
-/** Free text in a query string (search, filters, cursors). */
-export function QueryText(maxLength: number) {
-  return Type.String({ maxLength, pattern: `^[^${NO_CONTROL}]*$` });
-}
 /** Passwords longer than the maximum are refused by validation, before any hashing. */
 export const PasswordSchema = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH });
-export const CodeSchema = Type.String({ minLength: 1, maxLength: 64 });
+/** A new password: its rules (length, common passwords) are checked by the service, with the reason. */
+export const NewPasswordSchema = Type.String({ maxLength: PASSWORD_MAX_LENGTH });
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('user')]);
-
-export const ErrorSchema = Type.Object(
-  { error: Type.String(), message: Type.String() },
-  { additionalProperties: true, $id: 'Error' },
-);
 
 export const UserSchema = Type.Object(
   {
@@ -42,5 +33,3 @@ export const AdminUserSchema = Type.Intersect([
     twoFactorOverdue: Type.Boolean(),
   }),
 ]);
-
-export const BackupCodesSchema = Type.Object({ backupCodes: Type.Array(Type.String()) });

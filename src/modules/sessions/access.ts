@@ -2,10 +2,8 @@
 // its config; a route that declares nothing is treated as needing a full session, so a new
 // route is closed until someone opens it on purpose.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../services.js';
-import type { ResolvedSession, SessionsService } from '../modules/sessions/sessions.service.js';
-import { AppError } from './errors.js';
-import { readSessionToken } from './session-cookie.js';
+import { AppError } from '../../http/errors.js';
+import type { ResolvedSession, SessionsService } from './sessions.service.js';
 
 /**
  * public: anyone. pending: only a sign-in waiting for its second factor.
@@ -23,6 +21,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     session: ResolvedSession | null;
   }
+}
+
+/** A route's access level: what it declares, or closed (full) for an undeclared API route. */
+export function accessOf(url: string, declared: Access | undefined): Access {
+  return declared ?? (url.startsWith('/api/') ? 'full' : 'public');
 }
 
 export function authorize(access: Access, session: ResolvedSession | null): void {
@@ -44,14 +47,13 @@ export function authorize(access: Access, session: ResolvedSession | null): void
   }
 }
 
-export function registerAccessControl(app: FastifyInstance, s: Services, sessions: SessionsService): void {
+export function registerAccessControl(app: FastifyInstance, deps: { sessions: SessionsService }): void {
   app.decorateRequest('session', null);
   app.addHook('preValidation', async (request: FastifyRequest) => {
-    const access = request.routeOptions.config.access ?? (request.url.startsWith('/api/') ? 'full' : 'public');
+    const access = accessOf(request.url, request.routeOptions.config.access);
     // Authorise before validating the body: an anonymous caller learns nothing about a route's shape.
     if (access === 'public' && !request.routeOptions.config.readsSession) return;
-    const token = readSessionToken(request, s.config);
-    request.session = token ? await sessions.resolve(token) : null;
+    request.session = await deps.sessions.fromRequest(request);
     authorize(access, request.session);
   });
 }

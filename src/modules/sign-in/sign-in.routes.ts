@@ -1,0 +1,72 @@
+// Signing in: POST /api/session (the password) and POST /api/session/second-factor (the code).
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import { CodeSchema } from '../two-factor/two-factor.schemas.js';
+import { presentUser } from '../users/user.presenter.js';
+import { EmailSchema, PasswordSchema } from '../users/user.schemas.js';
+import type { SignInService } from './sign-in.service.js';
+
+/** An email (≤ 320) and a password (≤ 256 characters, ≤ 4 bytes each) fit with room to spare. */
+const SIGN_IN_BODY_LIMIT = 4096;
+
+export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService; sessions: SessionsService; signinRateLimit: number }): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const rateLimit = deps.signinRateLimit > 0 ? { rateLimit: { max: deps.signinRateLimit, timeWindow: 60_000 } } : {};
+
+  r.post(
+    '/api/session',
+    {
+      config: { access: 'public', ...rateLimit },
+      bodyLimit: SIGN_IN_BODY_LIMIT,
+      schema: {
+        tags: ['session'],
+        summary: 'Sign in with email and password',
+        body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const result = await deps.signIn.passwordStep(request.body.email, request.body.password, request.ip);
+      const userId = result.user.id;
+      switch (result.status) {
+        case 'second_factor_required':
+          await deps.sessions.start(reply, { userId, kind: 'pending', address: request.ip });
+          return { status: result.status };
+        case 'two_factor_setup_required':
+          await deps.sessions.start(reply, { userId, kind: 'restricted', address: request.ip });
+          return { status: result.status };
+        case 'authenticated':
+          await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip });
+          return { status: result.status, user: presentUser(result.user, false, { twoFactorRequiredBy: result.decision.requiredBy }) };
+      }
+    },
+  );
+
+  r.post(
+    '/api/session/second-factor',
+    {
+      config: { access: 'pending', ...rateLimit },
+      bodyLimit: SIGN_IN_BODY_LIMIT,
+      schema: {
+        tags: ['session'],
+        summary: 'Second step: a code from the app or one backup code',
+        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const pending = request.session!;
+      const result = await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip);
+      // The pending sign-in is consumed exactly once; a racing twin that lost gets no session.
+      if (!(await deps.sessions.end(pending.tokenHash))) {
+        deps.sessions.clearCookie(reply);
+        return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
+      }
+      await deps.sessions.start(reply, { userId: pending.user.id, kind: 'full', address: request.ip });
+      const user = presentUser(pending.user, true);
+      return result.method === 'backup_code'
+        ? { status: 'authenticated', user, method: result.method, backupCodesLeft: result.backupCodesLeft }
+        : { status: 'authenticated', user, method: result.method };
+    },
+  );
+}

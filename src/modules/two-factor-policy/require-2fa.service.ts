@@ -1,0 +1,71 @@
+// Require-2FA on the administrators' side: starting and stopping each user's clock when the policy,
+// a role or an account changes, and describing the requirement in the Users table. Which session a
+// sign-in earns under the policy is decided in sign-in/session-decision.ts.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { Require2fa } from '../settings/auth-settings.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import { graceDecision, isTwoFactorRequired } from '../sign-in/session-decision.js';
+import { setTwoFactorClock, startTwoFactorClock, startTwoFactorClocks, stopTwoFactorClocks, type Role, type UserRow } from '../users/users.repository.js';
+
+export interface TwoFactorRequirement {
+  required: boolean;
+  requiredBy: number | null;
+  overdue: boolean;
+}
+
+export class RequireTwoFactorPolicy {
+  private readonly db: Kysely<DB>;
+  private readonly settings: SettingsService;
+  private readonly clock: () => number;
+
+  constructor(deps: { db: Kysely<DB>; settings: SettingsService; clock: () => number }) {
+    this.db = deps.db;
+    this.settings = deps.settings;
+    this.clock = deps.clock;
+  }
+
+  /**
+   * Starts the clock of every user the new policy requires who has none yet, and stops it for those
+   * it no longer requires, so each grace period counts from when the requirement first applied.
+   * Runs inside the settings change's transaction.
+   */
+  async applyPolicyChange(trx: Kysely<DB>, before: Require2fa, after: Require2fa): Promise<void> {
+    if (before === after) return;
+    const now = this.clock();
+    if (after === 'off') return stopTwoFactorClocks(trx);
+    if (after === 'admins') {
+      await stopTwoFactorClocks(trx, 'user');
+      return startTwoFactorClocks(trx, now, 'admin');
+    }
+    return startTwoFactorClocks(trx, now);
+  }
+
+  /** When a user changes role: start or stop their clock as the policy says. */
+  async applyToUser(userId: string, role: Role): Promise<void> {
+    const { require2fa } = await this.settings.get();
+    if (isTwoFactorRequired(require2fa, role)) await startTwoFactorClock(this.db, userId, this.clock());
+    else await setTwoFactorClock(this.db, userId, null);
+  }
+
+  /** When a user is created: the clock's start, if the policy covers the role. */
+  async clockForNewUser(role: Role): Promise<number | null> {
+    const { require2fa } = await this.settings.get();
+    return isTwoFactorRequired(require2fa, role) ? this.clock() : null;
+  }
+
+  /** For the Users table: is this user required to have 2FA, by when, and are they overdue? */
+  async describe(user: UserRow, twoFactorEnabled: boolean): Promise<TwoFactorRequirement> {
+    const { require2fa, require2faGraceDays } = await this.settings.get();
+    if (!isTwoFactorRequired(require2fa, user.role)) return { required: false, requiredBy: null, overdue: false };
+    if (twoFactorEnabled || user.two_factor_required_since == null) return { required: true, requiredBy: null, overdue: false };
+    const { deadline, overdue } = graceDecision(user.two_factor_required_since, require2faGraceDays, this.clock());
+    return { required: true, requiredBy: deadline, overdue };
+  }
+
+  /** After an administrator removes a required user's 2FA, they must enrol at their next sign-in. */
+  async requireEnrolmentNow(user: UserRow): Promise<void> {
+    const { require2fa } = await this.settings.get();
+    if (isTwoFactorRequired(require2fa, user.role)) await setTwoFactorClock(this.db, user.id, 0);
+  }
+}
