@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { encodeCursor, type Position } from '../../http/cursor.js';
+import type { AuditPage } from '../../shared/api-types.js';
 
 export interface AccountRef {
   id: string;
@@ -16,16 +17,6 @@ export interface AuditEventInput {
   subject?: AccountRef | null;
   address?: string | null;
   details?: Record<string, unknown>;
-}
-
-export interface AuditEvent {
-  id: string;
-  at: string;
-  kind: string;
-  actor: AccountRef | null;
-  subject: AccountRef | null;
-  address: string | null;
-  details: Record<string, unknown>;
 }
 
 function newEventId(now: number): string {
@@ -57,7 +48,7 @@ export interface AuditQuery {
   account?: string;
 }
 
-export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promise<AuditPage> {
   let q = db.selectFrom('audit_events').selectAll();
   if (query.kind) q = q.where('kind', '=', query.kind);
   if (query.account) {
