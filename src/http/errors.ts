@@ -2,6 +2,7 @@
 // One handler (below) renders them all as {"error", "message"}; anything unexpected is a 500
 // whose details stay in the log.
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ApiErrorCode } from '../shared/api-types.js';
 
 export const ERRORS = {
   invalid_request: [400, 'The request is not valid.'],
@@ -28,7 +29,7 @@ export const ERRORS = {
   rate_limited: [429, 'Too many requests. Slow down.'],
   internal: [500, 'Something went wrong on our side.'],
   unavailable: [503, 'The service is briefly unavailable. Try again.'],
-} as const satisfies Record<string, readonly [number, string]>;
+} as const satisfies Record<ApiErrorCode, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -1,7 +1,8 @@
 // The shell: header (brand, En / Es, user menu at the right) and the page for the path.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type User } from './api';
+import type { RedirectTarget, SessionAnswer, User } from '../../src/shared/api-types';
+import { api } from './api';
 import { navigate, pathOnly, usePath } from './navigation';
 import { Header } from './components/Header';
 import { SignInPage } from './pages/SignInPage';
@@ -18,7 +19,7 @@ export function App() {
 
   const refresh = useCallback(async () => {
     try {
-      const { user: current } = await api<{ user: User }>('GET', '/api/session');
+      const { user: current } = await api<SessionAnswer>('GET', '/api/session');
       setUser(current);
     } catch {
       setUser(null);
@@ -36,7 +37,7 @@ export function App() {
       // Back to where a guarded application sent the user (?rd=), if the server allows that address.
       const rd = new URLSearchParams(window.location.search).get('rd');
       if (!rd) return navigate('/account');
-      api<{ redirect: string | null }>('GET', `/api/redirect-target?rd=${encodeURIComponent(rd)}`)
+      api<RedirectTarget>('GET', `/api/redirect-target?rd=${encodeURIComponent(rd)}`)
         .then(({ redirect }) => (redirect ? window.location.assign(redirect) : navigate('/account')))
         .catch(() => navigate('/account'));
     }

@@ -1,13 +1,14 @@
 // The API client: JSON in, JSON out, errors as ApiError with the server's code.
-// The shapes the server presents (one definition for both sides).
-export type { PublicUser as User, AdminUser } from '../../src/modules/users/user.presenter';
+// The shapes it answers with are in src/shared/api-types.ts (one definition for both sides).
+import type { ApiErrorBody } from '../../src/shared/api-types';
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly body: Record<string, unknown>,
+    /** Partial: an answer from something in front of the server (a proxy's 502) may carry none of it. */
+    readonly body: Partial<ApiErrorBody>,
   ) {
     super(message);
   }
@@ -22,6 +23,6 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   });
   if (response.status === 204) return undefined as T;
   const data = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) throw new ApiError(response.status, String(data.error ?? 'internal'), String(data.message ?? response.statusText), data);
+  if (!response.ok) throw new ApiError(response.status, String(data.error ?? 'internal'), String(data.message ?? response.statusText), data as Partial<ApiErrorBody>);
   return data as T;
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { pageByTime, type PageRequest } from '../../db/paging.js';
+import type { AuditPage } from '../../shared/api-types.js';
 
 export interface AccountRef {
   id: string;
@@ -20,16 +21,6 @@ export interface AuditEventInput {
 
 /** Appends one event to the audit log (wired once with the database and the clock). */
 export type RecordAudit = (event: AuditEventInput) => Promise<void>;
-
-export interface AuditEvent {
-  id: string;
-  at: string;
-  kind: string;
-  actor: AccountRef | null;
-  subject: AccountRef | null;
-  address: string | null;
-  details: Record<string, unknown>;
-}
 
 function newEventId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
@@ -58,7 +49,7 @@ export interface AuditQuery extends PageRequest {
   account?: string;
 }
 
-export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promise<AuditPage> {
   let q = db.selectFrom('audit_events').selectAll();
   if (query.kind) q = q.where('kind', '=', query.kind);
   if (query.account) {

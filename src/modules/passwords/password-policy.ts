@@ -5,6 +5,7 @@ import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as english from '@zxcvbn-ts/language-en';
 import { AppError } from '../../http/errors.js';
+import type { PasswordProblem } from '../../shared/api-types.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
 /** Refused before any hashing: Argon2 work must not grow with attacker-chosen input. */
@@ -18,7 +19,7 @@ const estimator = new ZxcvbnFactory({
   translations: english.translations,
 });
 
-export type PasswordProblem = 'too_short' | 'too_long' | 'too_common';
+export type { PasswordProblem };
 
 export function checkPassword(password: string, context: string[] = []): PasswordProblem | null {
   const length = [...password].length;

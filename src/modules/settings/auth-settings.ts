@@ -1,9 +1,10 @@
 // Authentication settings: their shape, limits and defaults. NIST SP 800-63B §5.2.2 allows at
 // most 100 consecutive failed attempts on one account, hence the ceiling on the attempt counts.
 import { Type, type Static } from '@sinclair/typebox';
+import type { AuthSettings as AuthSettingsShape, Require2fa } from '../../shared/api-types.js';
 
-export const REQUIRE_2FA_VALUES = ['off', 'admins', 'everyone'] as const;
-export type Require2fa = (typeof REQUIRE_2FA_VALUES)[number];
+export const REQUIRE_2FA_VALUES = ['off', 'admins', 'everyone'] as const satisfies readonly Require2fa[];
+export type { Require2fa };
 
 export const AuthSettingsSchema = Type.Object(
   {
@@ -16,6 +17,10 @@ export const AuthSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 export type AuthSettings = Static<typeof AuthSettingsSchema>;
+// Compiles only while the schema validates exactly the shape the UI is typed against (shared/api-types.ts).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+type SchemaMatchesShared = Assert<Same<AuthSettings, AuthSettingsShape>>;
 
 export const AuthSettingsPatchSchema = Type.Partial(AuthSettingsSchema, { additionalProperties: false });
 export type AuthSettingsPatch = Static<typeof AuthSettingsPatchSchema>;

@@ -17,13 +17,7 @@ import {
 } from '../totp/totp.js';
 import { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from '../backup-codes/backup-codes.js';
 import * as repo from './two-factor.repository.js';
-
-export interface TwoFactorStatus {
-  enabled: boolean;
-  enabledAt: string | null;
-  backupCodesLeft: number;
-  clockOffsetSeconds: number | null;
-}
+import type { TwoFactorSetup, TwoFactorStatus } from '../../shared/api-types.js';
 
 export type SecondFactorResult = { method: 'totp' } | { method: 'backup_code'; backupCodesLeft: number };
 
@@ -67,7 +61,7 @@ export class TwoFactorService {
     };
   }
 
-  async beginSetup(user: AccountRef) {
+  async beginSetup(user: AccountRef): Promise<TwoFactorSetup> {
     const secret = generateTotpSecret();
     const ciphertext = encryptSecret(this.keys.secretBox, secret, user.id);
     if (!(await repo.savePendingSetup(this.db, user.id, ciphertext, this.clock()))) throw new AppError('already_enabled');

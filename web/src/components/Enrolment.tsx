@@ -1,25 +1,19 @@
 // Enrolment in 2FA: QR code (or account name and key typed in), clocks side by side,
 // a confirmation code, then the backup codes.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { BackupCodesAnswer, TwoFactorSetup } from '../../../src/shared/api-types';
 import { api } from '../api';
+import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
 import { BackupCodes } from './BackupCodes';
 
-interface Setup {
-  accountName: string;
-  issuer: string;
-  key: string;
-  otpauthUri: string;
-  qrSvg: string;
-}
-
 export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
   const { t } = useTranslation();
-  const [setup, setSetup] = useState<Setup | null>(null);
+  const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
+  const [setupError, setSetupError] = useState<unknown>(null);
   const [showKey, setShowKey] = useState(false);
   const [code, setCode] = useState('');
-  const [error, setError] = useState<unknown>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [serverOffsetMs, setServerOffsetMs] = useState<number | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -28,9 +22,9 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
 
   useEffect(() => {
     const started = Date.now();
-    api<Setup>('POST', '/api/me/2fa/setup')
+    api<TwoFactorSetup>('POST', '/api/me/2fa/setup')
       .then((result) => setSetup(result))
-      .catch(setError);
+      .catch(setSetupError);
     // The server's clock from the Date header, to show next to this device's.
     fetch('/healthz', { cache: 'no-store' })
       .then((r) => {
@@ -46,19 +40,13 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
     if (setup) codeRef.current?.focus();
   }, [setup]);
 
-  const enable = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      const result = await api<{ backupCodes: string[] }>('POST', '/api/me/2fa/enable', { code: code.trim() });
-      setCodes(result.backupCodes);
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const { submit: enable, error } = useFormSubmit(async () => {
+    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/enable', { code: code.trim() });
+    setCodes(result.backupCodes);
+  });
 
   if (codes && setup) return <BackupCodes codes={codes} account={setup.accountName} onConfirmed={onDone} />;
-  if (!setup) return <ErrorAlert error={error} />;
+  if (!setup) return <ErrorAlert error={setupError} />;
 
   const groupedKey = setup.key.match(/.{1,4}/g)?.join(' ') ?? setup.key;
   const driftSeconds = serverOffsetMs === null ? 0 : Math.round(Math.abs(serverOffsetMs) / 1000);

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { User } from '../api';
+import type { User } from '../../../src/shared/api-types';
 import { navigate } from '../navigation';
 
 export function Header({ user, onSignOut }: { user: User | null; onSignOut: () => void }) {

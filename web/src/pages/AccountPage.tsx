@@ -1,18 +1,12 @@
 // Client area → "Password and account security": the password and two-factor authentication.
-import { useCallback, useEffect, useState, type FormEvent, type InputHTMLAttributes } from 'react';
+import { useCallback, useEffect, useState, type InputHTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type User } from '../api';
+import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
+import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
-
-interface Status {
-  enabled: boolean;
-  enabledAt: string | null;
-  backupCodesLeft: number;
-  clockOffsetSeconds: number | null;
-}
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -63,48 +57,35 @@ type Mode = 'idle' | 'enrolling' | 'new-codes' | 'showing-codes' | 'disabling';
 
 function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>; email: string }) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<Status | null>(null);
+  const [status, setStatus] = useState<TwoFactorStatus | null>(null);
   // The require-2FA banner links here with ?enrol=1: start enrolment straight away.
   const [mode, setMode] = useState<Mode>(new URLSearchParams(window.location.search).has('enrol') ? 'enrolling' : 'idle');
-  const [input, setInput] = useState('');
   const [codes, setCodes] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const load = useCallback(async () => setStatus(await api<Status>('GET', '/api/me/2fa')), []);
+  const load = useCallback(async () => setStatus(await api<TwoFactorStatus>('GET', '/api/me/2fa')), []);
   useEffect(() => {
     void load();
   }, [load]);
 
+  // A step's field and error live in its OneFieldForm, so leaving the step clears them.
   const reset = (next: Mode) => {
     setMode(next);
-    setInput('');
-    setError(null);
     setNotice(null);
   };
 
-  const newCodes = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      const result = await api<{ backupCodes: string[] }>('POST', '/api/me/2fa/backup-codes', { code: input.trim() });
-      setCodes(result.backupCodes);
-      reset('showing-codes');
-    } catch (e) {
-      setError(e);
-    }
+  const newCodes = async (code: string) => {
+    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/backup-codes', { code: code.trim() });
+    setCodes(result.backupCodes);
+    reset('showing-codes');
   };
 
-  const disable = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      await api('POST', '/api/me/2fa/disable', { password: input });
-      reset('idle');
-      setNotice(t('account.disabled'));
-      await load();
-      await onChanged();
-    } catch (e) {
-      setError(e);
-    }
+  const disable = async (password: string) => {
+    await api('POST', '/api/me/2fa/disable', { password });
+    reset('idle');
+    setNotice(t('account.disabled'));
+    await load();
+    await onChanged();
   };
 
   const finished = async () => {
@@ -140,9 +121,9 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
             </p>
           )}
           {mode === 'new-codes' ? (
-            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} value={input} onChange={setInput} onSubmit={newCodes} onCancel={() => reset('idle')} error={error} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code', maxLength: 6 }} />
+            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} onSubmit={newCodes} onCancel={() => reset('idle')} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code', maxLength: 6 }} />
           ) : mode === 'disabling' ? (
-            <OneFieldForm id="disable-password" label={t('account.passwordToDisable')} submit={t('account.confirmDisable')} danger value={input} onChange={setInput} onSubmit={disable} onCancel={() => reset('idle')} error={error} inputProps={{ type: 'password', autoComplete: 'current-password' }} />
+            <OneFieldForm id="disable-password" label={t('account.passwordToDisable')} submit={t('account.confirmDisable')} danger onSubmit={disable} onCancel={() => reset('idle')} inputProps={{ type: 'password', autoComplete: 'current-password' }} />
           ) : (
             <div className="actions">
               <button type="button" onClick={() => reset('new-codes')}>
@@ -165,19 +146,18 @@ function OneFieldForm(props: {
   label: string;
   submit: string;
   danger?: boolean;
-  value: string;
-  onChange: (value: string) => void;
-  onSubmit: (event: FormEvent) => void;
+  onSubmit: (value: string) => Promise<void>;
   onCancel: () => void;
-  error: unknown;
   inputProps: InputHTMLAttributes<HTMLInputElement>;
 }) {
   const { t } = useTranslation();
+  const [value, setValue] = useState('');
+  const { submit, error } = useFormSubmit(() => props.onSubmit(value));
   return (
-    <form onSubmit={props.onSubmit}>
+    <form onSubmit={submit}>
       <label htmlFor={props.id}>{props.label}</label>
-      <input id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value)} required autoFocus {...props.inputProps} />
-      <ErrorAlert error={props.error} />
+      <input id={props.id} value={value} onChange={(e) => setValue(e.target.value)} required autoFocus {...props.inputProps} />
+      <ErrorAlert error={error} />
       <div className="actions">
         <button type="submit" className={props.danger ? 'danger' : 'primary'}>
           {props.submit}

@@ -1,6 +1,6 @@
 // Forced enrolment (require-2FA policy after the grace period): nothing else is possible until done.
 import { useTranslation } from 'react-i18next';
-import type { User } from '../api';
+import type { User } from '../../../src/shared/api-types';
 import { Enrolment } from '../components/Enrolment';
 
 export function EnrolPage({ onEnrolled }: { user: User; onEnrolled: () => Promise<void> }) {

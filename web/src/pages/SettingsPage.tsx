@@ -1,26 +1,10 @@
 // Authentication settings (administrators) and the audit log of recent security events.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AuditEvent, AuditPage, AuthSettings, Require2fa } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
-
-interface AuthSettings {
-  passwordAttempts: number;
-  codeAttempts: number;
-  lockoutSeconds: number;
-  require2fa: 'off' | 'admins' | 'everyone';
-  require2faGraceDays: number;
-}
-
-interface AuditEvent {
-  id: string;
-  at: string;
-  kind: string;
-  actor: { email: string } | null;
-  subject: { email: string } | null;
-  address: string | null;
-}
 
 export function SettingsPage() {
   const { t } = useTranslation();
@@ -29,7 +13,7 @@ export function SettingsPage() {
   const [events, setEvents] = useState<AuditEvent[]>([]);
 
   const loadAudit = () =>
-    api<{ events: AuditEvent[] }>('GET', '/api/admin/audit?limit=30')
+    api<AuditPage>('GET', '/api/admin/audit?limit=30')
       .then((r) => setEvents(r.events))
       .catch(() => {});
 
@@ -69,7 +53,7 @@ export function SettingsPage() {
         {number('codeAttempts', 1, 100)}
         {number('lockoutSeconds', 60, 86400)}
         <label htmlFor="require2fa">{t('settings.require2fa')}</label>
-        <select id="require2fa" value={settings.require2fa} onChange={(e) => setSettings({ ...settings, require2fa: e.target.value as AuthSettings['require2fa'] })}>
+        <select id="require2fa" value={settings.require2fa} onChange={(e) => setSettings({ ...settings, require2fa: e.target.value as Require2fa })}>
           <option value="off">{t('settings.requireOff')}</option>
           <option value="admins">{t('settings.requireAdmins')}</option>
           <option value="everyone">{t('settings.requireEveryone')}</option>

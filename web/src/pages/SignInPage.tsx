@@ -1,8 +1,10 @@
 // Sign-in: email and password, then (for 2FA accounts) the app code or a backup code.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, type User } from '../api';
-import { errorMessage } from '../errors';
+import type { SecondFactorAnswer, SignInAnswer } from '../../../src/shared/api-types';
+import { api, ApiError } from '../api';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { useFormSubmit } from '../use-form-submit';
 
 type Step = 'password' | 'code' | 'backup-notice';
 
@@ -12,10 +14,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [error, setError] = useState<unknown>(null);
   const [lockedUntil, setLockedUntil] = useState<number | null>(null);
   const [, setTick] = useState(0);
-  const [busy, setBusy] = useState(false);
   const [backupLeft, setBackupLeft] = useState<number | null>(null);
   const codeRef = useRef<HTMLInputElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -35,51 +35,33 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
     if (step === 'backup-notice') headingRef.current?.focus();
   }, [step]);
 
-  const fail = (e: unknown) => {
-    setError(e);
-    if (e instanceof ApiError && e.code === 'locked') setLockedUntil(Date.now() + Number(e.body.retryAfterSeconds ?? 0) * 1000);
-    if (e instanceof ApiError && e.code === 'no_pending_sign_in') setStep('password');
+  const submitPassword = async () => {
+    const result = await api<SignInAnswer>('POST', '/api/session', { email, password });
+    setPassword('');
+    if (result.status === 'second_factor_required') setStep('code');
+    else await onSignedIn();
   };
 
-  const submitPassword = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const submitCode = async () => {
+    const result = await api<SecondFactorAnswer>('POST', '/api/session/second-factor', { code });
+    if (result.method === 'backup_code') {
+      setBackupLeft(result.backupCodesLeft ?? 0);
+      setStep('backup-notice');
+    } else await onSignedIn();
+  };
+
+  // One submit (and one error) for both steps: a code refused for want of a pending sign-in sends
+  // the user back to the password step, and the reason must still show there.
+  const { submit, error, busy, reset } = useFormSubmit(async () => {
     try {
-      const result = await api<{ status: string; user?: User }>('POST', '/api/session', { email, password });
-      setPassword('');
-      if (result.status === 'second_factor_required') setStep('code');
-      else await onSignedIn();
+      await (step === 'code' ? submitCode() : submitPassword());
     } catch (e) {
-      fail(e);
-    } finally {
-      setBusy(false);
+      if (e instanceof ApiError && e.code === 'locked') setLockedUntil(Date.now() + Number(e.body.retryAfterSeconds ?? 0) * 1000);
+      if (e instanceof ApiError && e.code === 'no_pending_sign_in') setStep('password');
+      throw e;
     }
-  };
-
-  const submitCode = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await api<{ method: string; backupCodesLeft?: number }>('POST', '/api/session/second-factor', { code });
-      if (result.method === 'backup_code') {
-        setBackupLeft(result.backupCodesLeft ?? 0);
-        setStep('backup-notice');
-      } else await onSignedIn();
-    } catch (e) {
-      fail(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const message = error ? (lockedUntil !== null ? t('errors.locked', { time: remaining(t, lockedUntil) }) : errorMessage(t, error)) : null;
-  const alert = message && (
-    <p role="alert" className="error">
-      {message}
-    </p>
-  );
+  });
+  const alert = <ErrorAlert error={error} lockedUntil={lockedUntil} />;
 
   if (step === 'backup-notice') {
     return (
@@ -101,7 +83,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
       <section className="card narrow">
         <h1>{t('signIn.codeTitle')}</h1>
         <p>{t('signIn.codeHelp')}</p>
-        <form onSubmit={submitCode}>
+        <form onSubmit={submit}>
           <label htmlFor="code">{t('signIn.code')}</label>
           <input id="code" ref={codeRef} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" inputMode="text" required maxLength={40} />
           {alert}
@@ -114,7 +96,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
             onClick={() => {
               setStep('password');
               setCode('');
-              setError(null);
+              reset();
             }}
           >
             {t('signIn.startOver')}
@@ -127,7 +109,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   return (
     <section className="card narrow">
       <h1>{t('signIn.title')}</h1>
-      <form onSubmit={submitPassword}>
+      <form onSubmit={submit}>
         <label htmlFor="email">{t('signIn.email')}</label>
         <input id="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" required autoFocus />
         <label htmlFor="password">{t('signIn.password')}</label>
@@ -139,9 +121,4 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
       </form>
     </section>
   );
-}
-
-function remaining(t: ReturnType<typeof useTranslation>['t'], until: number): string {
-  const s = Math.max(0, Math.ceil((until - Date.now()) / 1000));
-  return s >= 60 ? t('time.minutes', { m: Math.floor(s / 60), s: s % 60 }) : t('time.seconds', { s });
 }

@@ -2,9 +2,10 @@
 // Nothing here can enable 2FA for someone else: only its owner can.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type AdminUser } from '../api';
+import type { AdminUser, Role, UserPage } from '../../../src/shared/api-types';
+import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { useFormSubmit } from '../use-form-submit';
+import { useAction, useFormSubmit } from '../use-form-submit';
 
 export function UsersPage() {
   const { t } = useTranslation();
@@ -12,32 +13,32 @@ export function UsersPage() {
   const [query, setQuery] = useState('');
   const [cursor, setCursor] = useState<string | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
   const [openMenu, setOpenMenu] = useState<string | null>(null);
 
   const load = useCallback(async (q: string, c: string | null) => {
     const params = new URLSearchParams({ limit: '20' });
     if (q) params.set('q', q);
     if (c) params.set('cursor', c);
-    const result = await api<{ users: AdminUser[]; nextCursor: string | null }>('GET', `/api/admin/users?${params}`);
+    const result = await api<UserPage>('GET', `/api/admin/users?${params}`);
     setUsers(result.users);
     setNextCursor(result.nextCursor);
   }, []);
 
   useEffect(() => {
-    const timer = setTimeout(() => void load(query, cursor).catch(setError), 200);
+    const timer = setTimeout(() => void load(query, cursor).catch(setLoadError), 200);
     return () => clearTimeout(timer);
   }, [load, query, cursor]);
 
+  // A row's menu item; starting one clears whatever the alert showed, a failed list load included.
+  const action = useAction();
   const act = async (work: () => Promise<unknown>) => {
     setOpenMenu(null);
-    setError(null);
-    try {
+    setLoadError(null);
+    await action.run(async () => {
       await work();
       await load(query, cursor);
-    } catch (e) {
-      setError(e);
-    }
+    });
   };
 
   return (
@@ -53,7 +54,7 @@ export function UsersPage() {
           setCursor(null);
         }}
       />
-      <ErrorAlert error={error} />
+      <ErrorAlert error={loadError ?? action.error} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -150,7 +151,7 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
   const { t } = useTranslation();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [role, setRole] = useState<'user' | 'admin'>('user');
+  const [role, setRole] = useState<Role>('user');
   const { submit, error, done } = useFormSubmit(async () => {
     await api('POST', '/api/admin/users', { email, password, role });
     setEmail('');

@@ -1,0 +1,152 @@
+// The shapes the API sends and the web UI shows: one definition that the server's presenters and
+// services and the React pages both check against (API.md describes the same shapes for people).
+// Types only, and no imports at all: the browser build includes this file, so nothing from Node
+// or from the server may come in through it.
+
+export type Role = 'admin' | 'user';
+
+/** A user as the API shows them (sign-in, GET /api/session). The password hash never leaves. */
+export interface User {
+  id: string;
+  email: string;
+  role: Role;
+  twoFactorEnabled: boolean;
+  /** ISO time: the require-2FA policy's deadline for this account, while it has no 2FA. */
+  twoFactorRequiredBy?: string;
+  /** Only in GET /api/session for a session that may do nothing but enrol in 2FA. */
+  restricted?: boolean;
+}
+
+/** A user as administrators see them in the users list. */
+export interface AdminUser extends User {
+  createdAt: string;
+  lastSignInAt: string | null;
+  lockedUntil: string | null;
+  blocked: boolean;
+  /** The require-2FA policy applies to this account (and it has no 2FA yet, for requiredBy/overdue). */
+  twoFactorRequired: boolean;
+  twoFactorOverdue: boolean;
+}
+
+/** GET /api/admin/users */
+export interface UserPage {
+  users: AdminUser[];
+  nextCursor: string | null;
+}
+
+/** GET /api/session */
+export interface SessionAnswer {
+  user: User;
+  restricted?: boolean;
+}
+
+/** POST /api/session (the password step). */
+export type SignInAnswer =
+  | { status: 'authenticated'; user: User }
+  | { status: 'second_factor_required' }
+  | { status: 'two_factor_setup_required' };
+
+/** POST /api/session/second-factor */
+export type SecondFactorAnswer =
+  | { status: 'authenticated'; user: User; method: 'totp' }
+  | { status: 'authenticated'; user: User; method: 'backup_code'; backupCodesLeft: number };
+
+/** GET /api/redirect-target: the address if the sign-in page may return there, null otherwise. */
+export interface RedirectTarget {
+  redirect: string | null;
+}
+
+/** GET /api/me/2fa */
+export interface TwoFactorStatus {
+  enabled: boolean;
+  enabledAt: string | null;
+  backupCodesLeft: number;
+  /** The phone clock's apparent offset, learned from accepted codes; null until known. */
+  clockOffsetSeconds: number | null;
+}
+
+/** POST /api/me/2fa/setup: a new secret, its key URI and QR code. */
+export interface TwoFactorSetup {
+  accountName: string;
+  issuer: string;
+  key: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+/** POST /api/me/2fa/enable and POST /api/me/2fa/backup-codes: the codes, shown once. */
+export interface BackupCodesAnswer {
+  backupCodes: string[];
+}
+
+export type Require2fa = 'off' | 'admins' | 'everyone';
+
+/** GET and PUT /api/admin/settings/authentication */
+export interface AuthSettings {
+  passwordAttempts: number;
+  codeAttempts: number;
+  lockoutSeconds: number;
+  require2fa: Require2fa;
+  require2faGraceDays: number;
+}
+
+export interface AccountRef {
+  id: string;
+  email: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  kind: string;
+  actor: AccountRef | null;
+  subject: AccountRef | null;
+  address: string | null;
+  details: Record<string, unknown>;
+}
+
+/** GET /api/admin/audit */
+export interface AuditPage {
+  events: AuditEvent[];
+  nextCursor: string | null;
+}
+
+/** Why a new password was refused (weak_password's `reason`); the UI translates each one. */
+export type PasswordProblem = 'too_short' | 'too_long' | 'too_common';
+
+/** Every error code the API answers; the UI translates each one (locales: errors.<code>). */
+export type ApiErrorCode =
+  | 'invalid_request'
+  | 'weak_password'
+  | 'invalid_code'
+  | 'invalid_credentials'
+  | 'unauthenticated'
+  | 'no_pending_sign_in'
+  | 'blocked'
+  | 'forbidden'
+  | 'cross_site'
+  | 'two_factor_setup_required'
+  | 'two_factor_required'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'email_taken'
+  | 'already_enabled'
+  | 'not_enabled'
+  | 'no_pending_setup'
+  | 'last_admin'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'locked'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable';
+
+/** Any error answer: the code, a message for people, and the extras some codes carry. */
+export interface ApiErrorBody {
+  error: ApiErrorCode;
+  message: string;
+  /** locked, rate_limited: seconds until trying again is allowed (also the Retry-After header). */
+  retryAfterSeconds?: number;
+  /** weak_password */
+  reason?: PasswordProblem;
+}
