@@ -20,7 +20,7 @@ export type AuthSettings = Static<typeof AuthSettingsSchema>;
 // Compiles only while the schema validates exactly the shape the UI is typed against (shared/api-types.ts).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
-type SchemaMatchesShared = Assert<Same<AuthSettings, AuthSettingsShape>>;
+export type SchemaMatchesShared = Assert<Same<AuthSettings, AuthSettingsShape>>;
 
 export const AuthSettingsPatchSchema = Type.Partial(AuthSettingsSchema, { additionalProperties: false });
 export type AuthSettingsPatch = Static<typeof AuthSettingsPatchSchema>;
