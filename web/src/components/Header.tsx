@@ -31,6 +31,7 @@ export function Header({ user, onSignOut }: { user: User | null; onSignOut: () =
     <header className="topbar">
       <span className="brand">{t('brand')}</span>
       <div className="topbar-right">
+        {/* biome-ignore lint/a11y/useSemanticElements: a pair of toggle buttons in the top bar; a fieldset would bring a legend and a border */}
         <div role="group" aria-label={t('language')} className="languages">
           <button type="button" aria-pressed={language === 'en'} onClick={() => void i18n.changeLanguage('en')} lang="en">
             En

@@ -17,6 +17,7 @@ export function SettingsPage() {
       .then((r) => setEvents(r.events))
       .catch(() => {});
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loads once, when the page opens
   useEffect(() => {
     api<AuthSettings>('GET', '/api/admin/settings/authentication').then(setSettings).catch(setLoadError);
     void loadAudit();
