@@ -21,7 +21,10 @@ export interface User {
 export interface AdminUser extends User {
   createdAt: string;
   lastSignInAt: string | null;
+  /** ISO time: the end of a timed lock in force (null when none). */
   lockedUntil: string | null;
+  /** 100 consecutive failures: refused (to browsers without a device cookie) until an administrator unlocks. */
+  lockedPermanently: boolean;
   blocked: boolean;
   /** The require-2FA policy applies to this account (and it has no 2FA yet, for requiredBy/overdue). */
   twoFactorRequired: boolean;
@@ -99,7 +102,10 @@ export interface AuditEvent {
   id: string;
   at: string;
   kind: string;
+  /** null for the command line and for events with no account acting (actorKind tells them apart). */
   actor: AccountRef | null;
+  /** 'account': `actor` acted; 'cli': the command line on the server; null: nobody known. */
+  actorKind: 'account' | 'cli' | null;
   subject: AccountRef | null;
   address: string | null;
   details: Record<string, unknown>;

@@ -11,9 +11,12 @@ export interface AccountRef {
   email: string;
 }
 
+/** Who acted: an account, the command line (`gatehouse …` on the server), or nobody known (null). */
+export type Actor = AccountRef | 'cli' | null;
+
 export interface AuditEventInput {
   kind: string;
-  actor?: AccountRef | null;
+  actor?: Actor;
   subject?: AccountRef | null;
   address?: string | null;
   details?: Record<string, unknown>;
@@ -33,8 +36,9 @@ export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, n
       id: newEventId(now),
       at: now,
       kind: event.kind,
-      actor_id: event.actor?.id ?? null,
-      actor_email: event.actor?.email ?? null,
+      actor_id: event.actor && event.actor !== 'cli' ? event.actor.id : null,
+      actor_email: event.actor && event.actor !== 'cli' ? event.actor.email : null,
+      actor_kind: event.actor === 'cli' ? 'cli' : null,
       subject_id: event.subject?.id ?? null,
       subject_email: event.subject?.email ?? null,
       address: event.address ?? null,
@@ -65,6 +69,7 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
       at: new Date(Number(row.at)).toISOString(),
       kind: row.kind,
       actor: row.actor_id ? { id: row.actor_id, email: row.actor_email ?? '' } : null,
+      actorKind: row.actor_id ? ('account' as const) : row.actor_kind === 'cli' ? ('cli' as const) : null,
       subject: row.subject_id ? { id: row.subject_id, email: row.subject_email ?? '' } : null,
       address: row.address,
       details: JSON.parse(row.details) as Record<string, unknown>,

@@ -5,7 +5,7 @@ import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Keys } from '../../crypto/secret-box.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
+import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.js';
 import {
   addOffsetSample,
   estimateClockOffsetSeconds,
@@ -138,8 +138,8 @@ export class TwoFactorService {
     return row?.enabled_at != null;
   }
 
-  /** Turns 2FA off (secret and codes, one transaction). `actor` null: the command line. */
-  async disable(subject: AccountRef, actor: AccountRef | null, address: string | null, via: 'self' | 'admin' | 'cli'): Promise<void> {
+  /** Turns 2FA off (secret and codes, one transaction). */
+  async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli'): Promise<void> {
     if (!(await repo.removeTwoFactor(this.db, subject.id))) throw new AppError('not_enabled');
     await this.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
   }
