@@ -82,3 +82,30 @@ export async function pruneAuditEvents(db: Kysely<DB>, olderThan: number): Promi
   const result = await db.deleteFrom('audit_events').where('at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Failed second steps and locks of an account since `since`: what its owner is told at sign-in.
+ * (`details` is written by JSON.stringify above, so the step reads back as `"step":"code"`.)
+ */
+export async function failuresSince(
+  db: Kysely<DB>,
+  userId: string,
+  since: number,
+): Promise<{ failedCodeAttempts: number; locks: number; last: { at: number; address: string | null } | null }> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select(['kind', 'at', 'address'])
+    .where('subject_id', '=', userId)
+    .where('at', '>', since)
+    .where((eb) => eb.or([eb('kind', '=', 'account.locked'), eb.and([eb('kind', '=', 'sign_in.failed'), eb('details', 'like', '%"step":"code"%')])]))
+    .orderBy('at', 'desc')
+    // 100 consecutive failures stop a counter, so a few hundred rows cover any real case.
+    .limit(1000)
+    .execute();
+  const first = rows[0];
+  return {
+    failedCodeAttempts: rows.filter((r) => r.kind === 'sign_in.failed').length,
+    locks: rows.filter((r) => r.kind === 'account.locked').length,
+    last: first ? { at: Number(first.at), address: first.address } : null,
+  };
+}
