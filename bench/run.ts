@@ -13,6 +13,7 @@ import { BENCH_PASSWORD, seedUsers } from './lib/seed.js';
 import { cpuSeconds, memory, startBareFastify, startGatehouse, type BenchServer } from './lib/processes.js';
 import { hammer, median, probe, runFlows, spread, type Rate } from './lib/load.js';
 import { peerPost, seedBetterAuth, startBetterAuth } from './lib/peer.js';
+import { measureAttacker } from './lib/attacker.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const QUICK = process.argv.includes('--quick');
@@ -313,6 +314,10 @@ async function main() {
   await eventLoop(server, seeded.emails);
   process.stdout.write('Enumeration timing\n');
   await enumerationTiming(server);
+  process.stdout.write('Attacker who knows the password, on the fake clock (issue 13)\n');
+  const attack = await measureAttacker();
+  record({ name: 'code guesses an attacker gets: first day (default settings)', value: attack.firstDay, goal: '≤ 100', met: attack.firstDay <= 100 });
+  record({ name: '   in total, until an administrator unlocks', value: attack.total, goal: '= 100', met: attack.total === 100, note: `last guess after ${attack.days.toFixed(1)} days` });
   process.stdout.write('Code check alone\n');
   ours.codeChecksPerSecond = await codeChecks(server.url, codeCheckPool.emails, codeCheckPool.secrets, '/api/session', '/api/session/second-factor', false);
   process.stdout.write(`  Gatehouse: ${ours.codeChecksPerSecond.toFixed(0)} code checks/s\n`);

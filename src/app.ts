@@ -17,12 +17,14 @@ import { accessOf, registerAccessControl, type Access } from './modules/sessions
 import { throttleKeyForAddress } from './http/client-address.js';
 import { signInRoutes } from './modules/sign-in/sign-in.routes.js';
 import { sessionRoutes } from './modules/sessions/session.routes.js';
+import { trustedDeviceRoutes } from './modules/devices/trusted-devices.routes.js';
 import { accountRoutes } from './modules/account/account.routes.js';
 import { adminUserRoutes } from './modules/users/admin.routes.js';
 import { settingsRoutes } from './modules/settings/settings.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
+import { throttleRedirectRefusals } from './modules/forward-auth/redirect-refusals.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -105,14 +107,15 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   registerAccessControl(app, s);
   refuseUnexpectedBodies(app);
 
-  signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, signinRateLimit: s.config.signinRateLimit });
+  signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
+  trustedDeviceRoutes(app, s);
   sessionRoutes(app, s);
   accountRoutes(app, s);
   adminUserRoutes(app, s);
   settingsRoutes(app, s);
   auditRoutes(app, s);
   opsRoutes(app, s);
-  verifyRoutes(app, { publicUrl: s.config.publicUrl, allowedRedirectHosts: s.config.allowedRedirectHosts, audit: s.audit });
+  verifyRoutes(app, { publicUrl: s.config.publicUrl, allowedRedirectHosts: s.config.allowedRedirectHosts, audit: throttleRedirectRefusals(s.audit, s.clock) });
   await registerWebUi(app);
   return app;
 }

@@ -11,6 +11,7 @@ import { insertAuditEvent, type RecordAudit } from './modules/audit/audit.reposi
 import { createMetrics, type Metrics } from './modules/ops/metrics.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/password-hasher.js';
 import { SessionsService } from './modules/sessions/sessions.service.js';
+import { TrustedDevicesService } from './modules/devices/trusted-devices.service.js';
 import { loadPepper } from './modules/settings/pepper.js';
 import { SettingsService } from './modules/settings/settings.service.js';
 import { AttemptLimiter } from './modules/sign-in/attempt-limiter.js';
@@ -33,6 +34,7 @@ export interface Services {
   readonly settings: SettingsService;
   readonly limiter: AttemptLimiter;
   readonly sessions: SessionsService;
+  readonly devices: TrustedDevicesService;
   readonly twoFactor: TwoFactorService;
   readonly policy: RequireTwoFactorPolicy;
   readonly decider: SessionDecider;
@@ -62,11 +64,12 @@ export async function createServices(
   const settings = new SettingsService(db, clock);
   const limiter = new AttemptLimiter({ db, settings, audit, clock });
   const sessions = new SessionsService({ db, settings: config, clock });
+  const devices = new TrustedDevicesService({ db, settings: config, clock });
   const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const decider = new SessionDecider({ db, settings, clock });
-  const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, audit, metrics, clock, emailCounterKey: keys.emailCounters });
+  const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, devices, audit, metrics, clock, emailCounterKey: keys.emailCounters });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
-  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, twoFactor, policy, decider, signIn, passwords, users };
+  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users };
 }

@@ -83,6 +83,7 @@ for (const dialect of DIALECTS) {
         const events = await t.s.db.selectFrom('audit_events').selectAll().where('kind', '=', '2fa.disabled').execute();
         assert.equal(events.length, 1);
         assert.equal(events[0]!.actor_id, null, 'the CLI is no account');
+        assert.equal(events[0]!.actor_kind, 'cli', 'but the command line is the actor');
         assert.equal(JSON.parse(events[0]!.details).by, 'cli');
       } finally {
         await t.close();

@@ -62,7 +62,7 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       const password = await readStdin();
       if (password.length > PASSWORD_MAX_LENGTH) throw new UsageError(`the password must have at most ${PASSWORD_MAX_LENGTH} characters`);
       const role = values.role;
-      const user = await withServices((s) => s.users.create({ email: values.email!, password, role }, null, null));
+      const user = await withServices((s) => s.users.create({ email: values.email!, password, role }, 'cli', null));
       process.stdout.write(`${user.id}\n`);
       return;
     }
@@ -70,14 +70,14 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       const email = emailOption(args);
       await withServices(async (s) => {
         const user = await requireUserByEmail(s, email);
-        await s.twoFactor.disable({ id: user.id, email: user.email }, null, null, 'cli');
+        await s.twoFactor.disable({ id: user.id, email: user.email }, 'cli', null, 'cli');
       });
       process.stdout.write(`Two-factor authentication is off for ${email.trim().toLowerCase()}.\n`);
       return;
     }
     case 'unlock': {
       const email = emailOption(args);
-      await withServices(async (s) => s.users.unlock(await requireUserByEmail(s, email), null, null));
+      await withServices(async (s) => s.users.unlock(await requireUserByEmail(s, email), 'cli', null));
       process.stdout.write(`${email.trim().toLowerCase()} is unlocked.\n`);
       return;
     }

@@ -5,12 +5,18 @@ import type { Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_two_factor.js';
 import * as m0003 from './migrations/0003_email_byte_order.js';
+import * as m0004 from './migrations/0004_attempt_runs.js';
+import * as m0005 from './migrations/0005_trusted_devices.js';
+import * as m0006 from './migrations/0006_sign_in_warning.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_two_factor': m0002,
   '0003_email_byte_order': m0003,
+  '0004_attempt_runs': m0004,
+  '0005_trusted_devices': m0005,
+  '0006_sign_in_warning': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -35,6 +35,8 @@ export interface AuditEventsTable {
   subject_email: string | null;
   address: string | null;
   details: string;
+  /** 'cli' when the command line acted (actor_id is then null); null otherwise. */
+  actor_kind: string | null;
 }
 
 export interface TwoFactorTable {
@@ -68,6 +70,29 @@ export interface AttemptCountersTable {
   code_in_flight: number;
   reserved_at: number;
   locked_until: number | null;
+  /** Attempts refused while locked, not yet reported in an `account.lock_refusals` event. */
+  refused: number;
+}
+
+/** What the owner is told after signing in (failed second steps, locks), until acknowledged. */
+export interface SignInWarningsTable {
+  user_id: string;
+  /** JSON of the API's SignInWarning. */
+  warning: string;
+  created_at: number;
+}
+
+export interface TrustedDevicesTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the device cookie's token, hex: the token itself is never stored. */
+  token_hash: string;
+  /** The browser's User-Agent when trusted (truncated), for the owner's list. */
+  label: string;
+  address: string | null;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
 }
 
 export interface SettingsTable {
@@ -83,5 +108,7 @@ export interface DB {
   two_factor: TwoFactorTable;
   backup_codes: BackupCodesTable;
   attempt_counters: AttemptCountersTable;
+  trusted_devices: TrustedDevicesTable;
+  sign_in_warnings: SignInWarningsTable;
   settings: SettingsTable;
 }

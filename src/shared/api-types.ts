@@ -21,7 +21,10 @@ export interface User {
 export interface AdminUser extends User {
   createdAt: string;
   lastSignInAt: string | null;
+  /** ISO time: the end of a timed lock in force (null when none). */
   lockedUntil: string | null;
+  /** 100 consecutive failures: refused (to browsers without a device cookie) until an administrator unlocks. */
+  lockedPermanently: boolean;
   blocked: boolean;
   /** The require-2FA policy applies to this account (and it has no 2FA yet, for requiredBy/overdue). */
   twoFactorRequired: boolean;
@@ -38,18 +41,44 @@ export interface UserPage {
 export interface SessionAnswer {
   user: User;
   restricted?: boolean;
+  warning?: SignInWarning;
 }
 
 /** POST /api/session (the password step). */
 export type SignInAnswer =
-  | { status: 'authenticated'; user: User }
+  | { status: 'authenticated'; user: User; warning?: SignInWarning }
   | { status: 'second_factor_required' }
   | { status: 'two_factor_setup_required' };
 
 /** POST /api/session/second-factor */
 export type SecondFactorAnswer =
-  | { status: 'authenticated'; user: User; method: 'totp' }
-  | { status: 'authenticated'; user: User; method: 'backup_code'; backupCodesLeft: number };
+  | { status: 'authenticated'; user: User; method: 'totp'; warning?: SignInWarning }
+  | { status: 'authenticated'; user: User; method: 'backup_code'; backupCodesLeft: number; warning?: SignInWarning };
+
+/** GET /api/me/trusted-devices: a browser trusted for this account by its device cookie. */
+export interface TrustedDevice {
+  id: string;
+  /** The browser's User-Agent when it was trusted. */
+  label: string;
+  address: string | null;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  /** The browser making this request. */
+  current: boolean;
+}
+
+/**
+ * Told to the owner after a full sign-in (and in GET /api/session until acknowledged or the next
+ * sign-in): since their previous sign-in, someone failed the second step or locked the account.
+ */
+export interface SignInWarning {
+  failedCodeAttempts: number;
+  locks: number;
+  /** ISO time and address of the latest of those events. */
+  lastAt: string;
+  lastAddress: string | null;
+}
 
 /** GET /api/redirect-target: the address if the sign-in page may return there, null otherwise. */
 export interface RedirectTarget {
@@ -99,7 +128,10 @@ export interface AuditEvent {
   id: string;
   at: string;
   kind: string;
+  /** null for the command line and for events with no account acting (actorKind tells them apart). */
   actor: AccountRef | null;
+  /** 'account': `actor` acted; 'cli': the command line on the server; null: nobody known. */
+  actorKind: 'account' | 'cli' | null;
   subject: AccountRef | null;
   address: string | null;
   details: Record<string, unknown>;

@@ -1,7 +1,7 @@
 // The shell: header (brand, En / Es, user menu at the right) and the page for the path.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { RedirectTarget, SessionAnswer, User } from '../../src/shared/api-types';
+import type { RedirectTarget, SessionAnswer, SignInWarning as Warning, User } from '../../src/shared/api-types';
 import { api } from './api';
 import { navigate, pathOnly, usePath } from './navigation';
 import { Header } from './components/Header';
@@ -10,17 +10,20 @@ import { AccountPage } from './pages/AccountPage';
 import { UsersPage } from './pages/UsersPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { EnrolPage } from './pages/EnrolPage';
+import { SignInWarning } from './components/SignInWarning';
 
 export function App() {
   const { t } = useTranslation();
   const fullPath = usePath();
   const path = pathOnly(fullPath);
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [warning, setWarning] = useState<Warning | null>(null);
 
   const refresh = useCallback(async () => {
     try {
-      const { user: current } = await api<SessionAnswer>('GET', '/api/session');
+      const { user: current, warning: told } = await api<SessionAnswer>('GET', '/api/session');
       setUser(current);
+      setWarning(told ?? null);
     } catch {
       setUser(null);
     }
@@ -46,6 +49,7 @@ export function App() {
   const signOut = async () => {
     await api('DELETE', '/api/session');
     setUser(null);
+    setWarning(null);
     navigate('/sign-in');
   };
 
@@ -77,6 +81,7 @@ export function App() {
           </a>
         </div>
       )}
+      {user && !user.restricted && warning && <SignInWarning warning={warning} onDone={() => setWarning(null)} />}
       <main id="main" tabIndex={-1}>
         {page}
       </main>

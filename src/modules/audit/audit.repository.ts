@@ -11,9 +11,12 @@ export interface AccountRef {
   email: string;
 }
 
+/** Who acted: an account, the command line (`gatehouse …` on the server), or nobody known (null). */
+export type Actor = AccountRef | 'cli' | null;
+
 export interface AuditEventInput {
   kind: string;
-  actor?: AccountRef | null;
+  actor?: Actor;
   subject?: AccountRef | null;
   address?: string | null;
   details?: Record<string, unknown>;
@@ -33,8 +36,9 @@ export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, n
       id: newEventId(now),
       at: now,
       kind: event.kind,
-      actor_id: event.actor?.id ?? null,
-      actor_email: event.actor?.email ?? null,
+      actor_id: event.actor && event.actor !== 'cli' ? event.actor.id : null,
+      actor_email: event.actor && event.actor !== 'cli' ? event.actor.email : null,
+      actor_kind: event.actor === 'cli' ? 'cli' : null,
       subject_id: event.subject?.id ?? null,
       subject_email: event.subject?.email ?? null,
       address: event.address ?? null,
@@ -65,6 +69,7 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
       at: new Date(Number(row.at)).toISOString(),
       kind: row.kind,
       actor: row.actor_id ? { id: row.actor_id, email: row.actor_email ?? '' } : null,
+      actorKind: row.actor_id ? ('account' as const) : row.actor_kind === 'cli' ? ('cli' as const) : null,
       subject: row.subject_id ? { id: row.subject_id, email: row.subject_email ?? '' } : null,
       address: row.address,
       details: JSON.parse(row.details) as Record<string, unknown>,
@@ -76,4 +81,31 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
 export async function pruneAuditEvents(db: Kysely<DB>, olderThan: number): Promise<number> {
   const result = await db.deleteFrom('audit_events').where('at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * Failed second steps and locks of an account since `since`: what its owner is told at sign-in.
+ * (`details` is written by JSON.stringify above, so the step reads back as `"step":"code"`.)
+ */
+export async function failuresSince(
+  db: Kysely<DB>,
+  userId: string,
+  since: number,
+): Promise<{ failedCodeAttempts: number; locks: number; last: { at: number; address: string | null } | null }> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select(['kind', 'at', 'address'])
+    .where('subject_id', '=', userId)
+    .where('at', '>', since)
+    .where((eb) => eb.or([eb('kind', '=', 'account.locked'), eb.and([eb('kind', '=', 'sign_in.failed'), eb('details', 'like', '%"step":"code"%')])]))
+    .orderBy('at', 'desc')
+    // 100 consecutive failures stop a counter, so a few hundred rows cover any real case.
+    .limit(1000)
+    .execute();
+  const first = rows[0];
+  return {
+    failedCodeAttempts: rows.filter((r) => r.kind === 'sign_in.failed').length,
+    locks: rows.filter((r) => r.kind === 'account.locked').length,
+    last: first ? { at: Number(first.at), address: first.address } : null,
+  };
 }

@@ -1,7 +1,8 @@
-// SQL for attempt counters: one row per account (or per unknown email), each statement atomic.
-// Why these statements make the limits exact is explained in attempt-limiter.ts.
+// SQL for attempt counters: one row per account, per trusted device or per unknown email, each
+// statement atomic. Why these statements make the limits exact is explained in attempt-limiter.ts.
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { HARD_STOP_FAILURES } from './lockout.js';
 
 export type AttemptKind = 'password' | 'code';
 
@@ -10,17 +11,25 @@ const COLUMNS = {
   code: { failures: 'code_failures', inFlight: 'code_in_flight', otherInFlight: 'password_in_flight' },
 } as const;
 
+/** A lock in force: until a time, or (after HARD_STOP_FAILURES) until an administrator unlocks. */
+export interface LockState {
+  until: number | null;
+  permanent: boolean;
+}
+
 export async function ensureCounter(db: Kysely<DB>, key: string): Promise<void> {
   await db
     .insertInto('attempt_counters')
-    .values({ key, password_failures: 0, code_failures: 0, password_in_flight: 0, code_in_flight: 0, reserved_at: 0, locked_until: null })
+    .values({ key, password_failures: 0, code_failures: 0, password_in_flight: 0, code_in_flight: 0, reserved_at: 0, locked_until: null, refused: 0 })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
 }
 
 /**
- * Takes an attempt slot when the account is not locked and failures + live reservations stay below
- * `limit`; reservations older than `staleBefore` count as dead. Answers whether the slot was taken.
+ * Takes an attempt slot when the counter is not locked, neither factor has reached the hard stop,
+ * and this factor's failures in the current round (failures mod `limit`) plus live reservations stay
+ * below `limit` (and its whole run below the hard stop). Reservations older than `staleBefore`
+ * count as dead. Answers whether the slot was taken.
  */
 export async function takeSlot(db: Kysely<DB>, input: { key: string; kind: AttemptKind; limit: number; now: number; staleBefore: number }): Promise<boolean> {
   const c = COLUMNS[input.kind];
@@ -32,7 +41,9 @@ export async function takeSlot(db: Kysely<DB>, input: { key: string; kind: Attem
         reserved_at = ${input.now}
     WHERE key = ${input.key}
       AND (locked_until IS NULL OR locked_until <= ${input.now})
-      AND ${sql.ref(c.failures)} + ${liveInFlight(c.inFlight)} < ${input.limit}
+      AND password_failures < ${HARD_STOP_FAILURES} AND code_failures < ${HARD_STOP_FAILURES}
+      AND (${sql.ref(c.failures)} % ${input.limit}) + ${liveInFlight(c.inFlight)} < ${input.limit}
+      AND ${sql.ref(c.failures)} + ${liveInFlight(c.inFlight)} < ${HARD_STOP_FAILURES}
     RETURNING key`.execute(db);
   return taken.rows.length === 1;
 }
@@ -42,30 +53,29 @@ function decrement(kind: AttemptKind) {
   return sql`CASE WHEN ${column} > 0 THEN ${column} - 1 ELSE 0 END`;
 }
 
-/**
- * Gives a slot back counting a failure; the failure that reaches `limit` sets the lock until
- * `lockUntil` (and starts the count again). A failure finishing while already locked does not count twice.
- * Answers the lock now in force, if any.
- */
-export async function recordFailure(db: Kysely<DB>, input: { key: string; kind: AttemptKind; limit: number; now: number; lockUntil: number }): Promise<number | null> {
-  const { key, kind, limit, now, lockUntil } = input;
-  const failures = sql.ref(COLUMNS[kind].failures);
-  const reaches = sql`(${failures} + 1 >= ${limit} AND (locked_until IS NULL OR locked_until <= ${now}))`;
-  const result = await sql<{ locked_until: number | string | null }>`
-    UPDATE attempt_counters
-    SET ${sql.ref(COLUMNS[kind].inFlight)} = ${decrement(kind)},
-        password_failures = CASE WHEN ${reaches} THEN 0 WHEN locked_until > ${now} THEN password_failures
-                            ELSE password_failures + ${kind === 'password' ? 1 : 0} END,
-        code_failures = CASE WHEN ${reaches} THEN 0 WHEN locked_until > ${now} THEN code_failures
-                        ELSE code_failures + ${kind === 'code' ? 1 : 0} END,
-        locked_until = CASE WHEN ${reaches} THEN ${lockUntil} ELSE locked_until END
-    WHERE key = ${key}
-    RETURNING locked_until`.execute(db);
-  const locked = result.rows[0]?.locked_until;
-  return locked == null ? null : Number(locked);
+export async function readFailures(db: Kysely<DB>, key: string, kind: AttemptKind): Promise<number> {
+  const row = await db.selectFrom('attempt_counters').select(COLUMNS[kind].failures).where('key', '=', key).executeTakeFirst();
+  return row ? Number((row as Record<string, number>)[COLUMNS[kind].failures]) : 0;
 }
 
-/** Gives a slot back after a success: the consecutive failures of that factor start again from zero. */
+/**
+ * Gives a slot back counting a failure, when the run still stands at `expected` failures (a
+ * compare-and-set: the caller computed the lock for `expected + 1`). `lockUntil` extends the lock
+ * (never shortens one in force). Answers false when another failure got there first: read again.
+ */
+export async function recordFailure(db: Kysely<DB>, input: { key: string; kind: AttemptKind; expected: number; lockUntil: number | null }): Promise<boolean> {
+  const { key, kind, expected, lockUntil } = input;
+  const failures = sql.ref(COLUMNS[kind].failures);
+  const lock = lockUntil === null ? sql`locked_until` : sql`CASE WHEN locked_until IS NULL OR locked_until < ${lockUntil} THEN ${lockUntil} ELSE locked_until END`;
+  const result = await sql<{ key: string }>`
+    UPDATE attempt_counters
+    SET ${sql.ref(COLUMNS[kind].inFlight)} = ${decrement(kind)}, ${failures} = ${failures} + 1, locked_until = ${lock}
+    WHERE key = ${key} AND ${failures} = ${expected}
+    RETURNING key`.execute(db);
+  return result.rows.length === 1;
+}
+
+/** Gives a slot back after a success: the factor's run of failures ends. */
 export async function recordSuccess(db: Kysely<DB>, key: string, kind: AttemptKind): Promise<void> {
   await sql`UPDATE attempt_counters SET ${sql.ref(COLUMNS[kind].inFlight)} = ${decrement(kind)}, ${sql.ref(COLUMNS[kind].failures)} = 0 WHERE key = ${key}`.execute(db);
 }
@@ -75,24 +85,56 @@ export async function releaseSlot(db: Kysely<DB>, key: string, kind: AttemptKind
   await sql`UPDATE attempt_counters SET ${sql.ref(COLUMNS[kind].inFlight)} = ${decrement(kind)} WHERE key = ${key}`.execute(db);
 }
 
-export async function readLocks(db: Kysely<DB>, keys: string[], now: number): Promise<Map<string, number>> {
-  const result = new Map<string, number>();
+/** Counts one attempt refused while locked. */
+export async function countRefusal(db: Kysely<DB>, key: string): Promise<void> {
+  await sql`UPDATE attempt_counters SET refused = refused + 1 WHERE key = ${key}`.execute(db);
+}
+
+/**
+ * Takes the refusals not yet reported: a compare-and-set, so each refusal is reported exactly once
+ * whichever instance reports. Answers how many (0: none, or another caller took them).
+ */
+export async function takeRefusals(db: Kysely<DB>, key: string): Promise<number> {
+  const row = await db.selectFrom('attempt_counters').select('refused').where('key', '=', key).executeTakeFirst();
+  const refused = Number(row?.refused ?? 0);
+  if (refused <= 0) return 0;
+  const result = await db.updateTable('attempt_counters').set({ refused: sql`refused - ${refused}` }).where('key', '=', key).where('refused', '=', refused).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1 ? refused : 0;
+}
+
+export async function readLocks(db: Kysely<DB>, keys: string[], now: number): Promise<Map<string, LockState>> {
+  const result = new Map<string, LockState>();
   if (keys.length === 0) return result;
-  const rows = await db.selectFrom('attempt_counters').select(['key', 'locked_until']).where('key', 'in', keys).where('locked_until', '>', now).execute();
-  for (const row of rows) if (row.locked_until !== null) result.set(row.key, Number(row.locked_until));
+  const rows = await db
+    .selectFrom('attempt_counters')
+    .select(['key', 'locked_until', 'password_failures', 'code_failures'])
+    .where('key', 'in', keys)
+    .where((eb) => eb.or([eb('locked_until', '>', now), eb('password_failures', '>=', HARD_STOP_FAILURES), eb('code_failures', '>=', HARD_STOP_FAILURES)]))
+    .execute();
+  for (const row of rows) {
+    const permanent = Number(row.password_failures) >= HARD_STOP_FAILURES || Number(row.code_failures) >= HARD_STOP_FAILURES;
+    const until = row.locked_until !== null && Number(row.locked_until) > now ? Number(row.locked_until) : null;
+    result.set(row.key, { until, permanent });
+  }
   return result;
 }
 
+/** Forgets the failures and the lock of `key` and of every key under it (`key/…`: its devices). */
 export async function clearCounter(db: Kysely<DB>, key: string): Promise<void> {
-  await db.updateTable('attempt_counters').set({ password_failures: 0, code_failures: 0, locked_until: null }).where('key', '=', key).execute();
+  await db
+    .updateTable('attempt_counters')
+    .set({ password_failures: 0, code_failures: 0, locked_until: null, refused: 0 })
+    .where((eb) => eb.or([eb('key', '=', key), eb('key', 'like', `${key}/%`)]))
+    .execute();
 }
 
-/** Drops rows that hold nothing (no failures, no lock, no reservation since `staleBefore`). */
+/** Drops rows that hold nothing (no failures, no lock, no refusals, no reservation since `staleBefore`). */
 export async function pruneCounters(db: Kysely<DB>, now: number, staleBefore: number): Promise<void> {
   await db
     .deleteFrom('attempt_counters')
     .where('password_failures', '=', 0)
     .where('code_failures', '=', 0)
+    .where('refused', '=', 0)
     .where('reserved_at', '<', staleBefore)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
     .execute();

@@ -1,15 +1,30 @@
-// Consecutive-failure limits per account, exact across instances.
+// Consecutive-failure limits per counter (an account, a trusted device of an account, or an
+// unknown email), exact across instances.
+//
+// The rule (lockout.ts has the arithmetic): failures of a factor are counted until that factor
+// succeeds or an administrator unlocks; a lock running out does not reset them. The counter locks
+// again after each further `limit` failures, the k-th lock of a run lasting lockoutSeconds × 2^(k−1)
+// (at most 24 h), and after 100 consecutive failures of either factor it refuses both steps until an
+// administrator unlocks. So whoever waits out every lock gets exactly `limit` guesses per lock and
+// exactly 100 in all. Both factors share the counter's lock: a locked second step also refuses the
+// password step (the attacker learns nothing from it). A browser that presents a valid device cookie
+// for the account is counted on its own counter (`deviceCounterKey`), with the same rule: failures
+// from anywhere else never lock it out, and its own failures never lock out anyone else.
 //
 // Why it is exact: before checking a password or code, a caller reserves an attempt slot with
 // one atomic UPDATE whose WHERE clause admits it only while
-//     failures + attempts in flight < limit   and the account is not locked.
-// SQLite runs one writer at a time and PostgreSQL re-checks the WHERE clause on the locked,
-// newest row version (READ COMMITTED), so no two callers can take the same slot. At most
-// `limit - failures` checks are therefore ever in flight; if all of them fail, the last one to
-// finish sets the lock, and every caller still waiting then sees the lock and answers 429.
-// Callers that find the slots taken but no lock wait and try again (they are "after" the ones
-// in flight), so right answers arriving together all succeed: nothing is refused early.
-// Hashing happens between reservation and report, outside any transaction or connection.
+//     failures mod limit + attempts in flight < limit,   failures + in flight < 100,
+// and the counter is not locked. SQLite runs one writer at a time and PostgreSQL re-checks the
+// WHERE clause on the locked, newest row version (READ COMMITTED), so no two callers can take the
+// same slot. At most `limit - failures mod limit` checks are therefore ever in flight; each failure
+// is counted by a compare-and-set on the failure count (so the one that makes it a multiple of
+// `limit` is known, and sets the lock before any slot frees), and every caller still waiting then
+// sees the lock and answers 429. Callers that find the slots taken but no lock wait and try again
+// (they are "after" the ones in flight), so right answers arriving together all succeed: nothing
+// is refused early. Hashing happens between reservation and report, outside any transaction.
+//
+// Attempts refused while locked are counted on the row and reported as one `account.lock_refusals`
+// event with their count, by the first attempt settled after the lock (or by the unlock).
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
@@ -18,6 +33,7 @@ import { AppError, lockedError } from '../../http/errors.js';
 import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import * as counters from './attempt-counters.repository.js';
+import { afterFailure, type FailureOutcome } from './lockout.js';
 
 export type { AttemptKind } from './attempt-counters.repository.js';
 type AttemptKind = counters.AttemptKind;
@@ -26,9 +42,11 @@ type AttemptKind = counters.AttemptKind;
 const STALE_RESERVATION_MS = 60_000;
 /** How long a caller waits for a free slot before giving up with 503. */
 const MAX_WAIT_MS = 15_000;
+/** Retry-After for a counter stopped until an administrator unlocks: nothing changes sooner by itself. */
+const HARD_STOP_RETRY_SECONDS = 24 * 60 * 60;
 
 export interface Attempt {
-  /** The counter: accountCounterKey(user id), or a keyed hash of an email with no account. */
+  /** The counter: accountCounterKey(user id), deviceCounterKey(…), or a keyed hash of an email with no account. */
   key: string;
   kind: AttemptKind;
   /** The account, for the audit event of a lock (null for an email with no account). */
@@ -38,6 +56,11 @@ export interface Attempt {
 
 export function accountCounterKey(userId: string): string {
   return `u:${userId}`;
+}
+
+/** The counter of one trusted device of an account: under the account's key, so an unlock clears it too. */
+export function deviceCounterKey(userId: string, deviceId: string): string {
+  return `${accountCounterKey(userId)}/d/${deviceId}`;
 }
 
 export class AttemptLimiter {
@@ -61,7 +84,7 @@ export class AttemptLimiter {
    * audited here, once, whichever caller made it.
    */
   async check<T>(attempt: Attempt, secretCheck: () => Promise<T | null>): Promise<T | null> {
-    await this.reserve(attempt.key, attempt.kind);
+    await this.reserve(attempt);
     let result: T | null;
     try {
       result = await secretCheck();
@@ -71,16 +94,34 @@ export class AttemptLimiter {
     }
     if (result !== null) {
       await this.settle(attempt.key, () => counters.recordSuccess(this.db, attempt.key, attempt.kind));
+      await this.reportRefusals(attempt);
       return result;
     }
-    const now = this.clock();
-    const { limit, lockoutMs } = await this.limitFor(attempt.kind);
-    const lockUntil = now + lockoutMs;
-    const lockedUntil = await this.settle(attempt.key, () => counters.recordFailure(this.db, { key: attempt.key, kind: attempt.kind, limit, now, lockUntil }));
-    if (lockedUntil === lockUntil) {
-      await this.audit({ kind: 'account.locked', subject: attempt.subject, address: attempt.address, details: { reason: `${attempt.kind}_attempts` } });
+    const outcome = await this.settle(attempt.key, () => this.countFailure(attempt));
+    if (outcome.kind !== 'none') {
+      const lock = outcome.kind === 'hard_stop' ? { permanent: true } : { lockNumber: outcome.nth, lockedUntil: new Date(outcome.until).toISOString() };
+      const device = attempt.key.includes('/d/') ? { device: true } : {};
+      await this.audit({ kind: 'account.locked', subject: attempt.subject, address: attempt.address, details: { reason: `${attempt.kind}_attempts`, ...lock, ...device } });
     }
+    await this.reportRefusals(attempt);
     return null;
+  }
+
+  /** Counts a failure (compare-and-set on the count, retried) and answers what it did. */
+  private async countFailure(attempt: Attempt): Promise<FailureOutcome> {
+    const { limit, lockoutMs } = await this.limitFor(attempt.kind);
+    for (;;) {
+      const failures = await counters.readFailures(this.db, attempt.key, attempt.kind);
+      const outcome = afterFailure(failures + 1, limit, lockoutMs, this.clock());
+      const lockUntil = outcome.kind === 'lock' ? outcome.until : null;
+      if (await counters.recordFailure(this.db, { key: attempt.key, kind: attempt.kind, expected: failures, lockUntil })) return outcome;
+    }
+  }
+
+  /** One event for the attempts refused during the lock that just ended (or was lifted). */
+  private async reportRefusals(attempt: Pick<Attempt, 'key' | 'subject' | 'address'>): Promise<void> {
+    const count = await counters.takeRefusals(this.db, attempt.key);
+    if (count > 0) await this.audit({ kind: 'account.lock_refusals', subject: attempt.subject, address: attempt.address, details: { count } });
   }
 
   private async limitFor(kind: AttemptKind): Promise<{ limit: number; lockoutMs: number }> {
@@ -88,8 +129,9 @@ export class AttemptLimiter {
     return { limit: kind === 'password' ? s.passwordAttempts : s.codeAttempts, lockoutMs: s.lockoutSeconds * 1000 };
   }
 
-  /** Waits for a free slot; throws 429 `locked` while the account is locked. */
-  private async reserve(key: string, kind: AttemptKind): Promise<void> {
+  /** Waits for a free slot; throws 429 `locked` (counting the refusal) while the counter is locked. */
+  private async reserve(attempt: Attempt): Promise<void> {
+    const { key, kind } = attempt;
     await counters.ensureCounter(this.db, key);
     const deadline = this.clock() + MAX_WAIT_MS;
     for (;;) {
@@ -97,8 +139,12 @@ export class AttemptLimiter {
       const { limit } = await this.limitFor(kind);
       if (await counters.takeSlot(this.db, { key, kind, limit, now, staleBefore: now - STALE_RESERVATION_MS })) return;
       // A fresh clock: the lock may have been set (by another instance) after `now` was read.
-      const lockedUntil = await this.lockedUntil(key);
-      if (lockedUntil !== null) throw lockedError((lockedUntil - this.clock()) / 1000);
+      const lock = (await this.locks([key])).get(key);
+      if (lock) {
+        await counters.countRefusal(this.db, key);
+        if (lock.permanent) throw new AppError('locked', 'This account is locked until an administrator unlocks it.', { retryAfterSeconds: HARD_STOP_RETRY_SECONDS, permanent: true }, { 'retry-after': String(HARD_STOP_RETRY_SECONDS) });
+        throw lockedError((lock.until! - this.clock()) / 1000);
+      }
       if (now > deadline) throw new AppError('unavailable', 'Too many attempts at once on this account. Try again.');
       await this.waitForRelease(key);
     }
@@ -127,17 +173,18 @@ export class AttemptLimiter {
     }
   }
 
-  async lockedUntil(key: string): Promise<number | null> {
-    return (await counters.readLocks(this.db, [key], this.clock())).get(key) ?? null;
-  }
-
-  lockedUntilMany(keys: string[]): Promise<Map<string, number>> {
+  /** The locks in force on these counters (timed, or until an administrator unlocks). */
+  locks(keys: string[]): Promise<Map<string, counters.LockState>> {
     return counters.readLocks(this.db, keys, this.clock());
   }
 
-  /** Lifts a lock and forgets the failures. Answers whether the account was locked. */
-  async unlock(key: string): Promise<boolean> {
-    const wasLocked = (await this.lockedUntil(key)) !== null;
+  /**
+   * Lifts the lock of a counter and of every counter under it (an account's devices) and forgets
+   * their failures, reporting the refusals first. Answers whether it was locked.
+   */
+  async unlock(key: string, subject: AccountRef | null, address: string | null): Promise<boolean> {
+    const wasLocked = (await this.locks([key])).has(key);
+    await this.reportRefusals({ key, subject, address });
     await counters.clearCounter(this.db, key);
     return wasLocked;
   }

@@ -1,7 +1,11 @@
-// Signing in: POST /api/session (the password) and POST /api/session/second-factor (the code).
+// Signing in: POST /api/session (the password) and POST /api/session/second-factor (the code);
+// a full sign-in makes the browser a trusted device (device cookie) and may carry a warning for
+// the owner, acknowledged with DELETE /api/session/warning.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import { actorOf } from '../sessions/access.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { CodeSchema } from '../two-factor/two-factor.schemas.js';
 import { presentUser } from '../users/user.presenter.js';
@@ -11,7 +15,7 @@ import type { SignInService } from './sign-in.service.js';
 /** An email (≤ 320) and a password (≤ 256 characters, ≤ 4 bytes each) fit with room to spare. */
 const SIGN_IN_BODY_LIMIT = 4096;
 
-export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService; sessions: SessionsService; signinRateLimit: number }): void {
+export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService; sessions: SessionsService; devices: TrustedDevicesService; signinRateLimit: number }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const rateLimit = deps.signinRateLimit > 0 ? { rateLimit: { max: deps.signinRateLimit, timeWindow: 60_000 } } : {};
 
@@ -27,7 +31,7 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
       },
     },
     async (request, reply) => {
-      const result = await deps.signIn.passwordStep(request.body.email, request.body.password, request.ip);
+      const result = await deps.signIn.passwordStep(request.body.email, request.body.password, request.ip, deps.devices.tokenOf(request));
       const userId = result.user.id;
       switch (result.status) {
         case 'second_factor_required':
@@ -38,7 +42,12 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
           return { status: result.status };
         case 'authenticated':
           await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip });
-          return { status: result.status, user: presentUser(result.user, false, { twoFactorRequiredBy: result.decision.requiredBy }) };
+          await deps.devices.remember(request, reply, userId);
+          return {
+            status: result.status,
+            user: presentUser(result.user, false, { twoFactorRequiredBy: result.decision.requiredBy }),
+            ...(result.warning ? { warning: result.warning } : {}),
+          };
       }
     },
   );
@@ -56,17 +65,28 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
     },
     async (request, reply) => {
       const pending = request.session!;
-      const result = await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip);
+      const result = await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip, deps.devices.tokenOf(request));
       // The pending sign-in is consumed exactly once; a racing twin that lost gets no session.
       if (!(await deps.sessions.end(pending.tokenHash))) {
         deps.sessions.clearCookie(reply);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
       await deps.sessions.start(reply, { userId: pending.user.id, kind: 'full', address: request.ip });
+      await deps.devices.remember(request, reply, pending.user.id);
       const user = presentUser(pending.user, true);
+      const warning = result.warning ? { warning: result.warning } : {};
       return result.method === 'backup_code'
-        ? { status: 'authenticated', user, method: result.method, backupCodesLeft: result.backupCodesLeft }
-        : { status: 'authenticated', user, method: result.method };
+        ? { status: 'authenticated', user, method: result.method, backupCodesLeft: result.backupCodesLeft, ...warning }
+        : { status: 'authenticated', user, method: result.method, ...warning };
+    },
+  );
+
+  r.delete(
+    '/api/session/warning',
+    { config: { access: 'full' }, schema: { tags: ['session'], summary: 'The owner has seen the sign-in warning' } },
+    async (request, reply) => {
+      await deps.signIn.acknowledgeWarning(actorOf(request).id);
+      return reply.code(204).send();
     },
   );
 }

@@ -1,22 +1,28 @@
 // Signing in: the password step, the second step, and the decision of which session each earns.
 // Unknown emails take the same path and time as wrong passwords (a dummy Argon2id verification)
 // and count toward a lock of their own, keyed by a keyed hash of the email: neither body, status,
-// timing nor lockout reveals who has an account.
+// timing nor lockout reveals who has an account (the audit log keeps that hash, not the email).
+// A browser presenting a valid device cookie for the account is counted on the device's own
+// counter (attempt-limiter.ts). A full sign-in tells the owner about failed second steps and locks
+// since their previous sign-in.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
 import { keyedHash } from '../../crypto/secret-box.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
+import { type AccountRef, failuresSince, type RecordAudit } from '../audit/audit.repository.js';
+import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import type { SignInWarning } from '../../shared/api-types.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
 import { findUserByEmail, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/users.repository.js';
-import { type AttemptLimiter, accountCounterKey } from './attempt-limiter.js';
+import { type AttemptLimiter, accountCounterKey, deviceCounterKey } from './attempt-limiter.js';
+import { clearWarning, readWarning, saveWarning } from './sign-in-warnings.repository.js';
 import type { SessionDecider, SessionDecision } from './session-decision.js';
 
 /** What the password step earned: the session kind to issue, and why. */
 export type PasswordStepResult =
-  | { status: 'authenticated'; user: UserRow; decision: SessionDecision }
+  | { status: 'authenticated'; user: UserRow; decision: SessionDecision; warning: SignInWarning | null }
   | { status: 'two_factor_setup_required'; user: UserRow }
   | { status: 'second_factor_required'; user: UserRow };
 
@@ -26,6 +32,7 @@ export interface SignInDeps {
   limiter: AttemptLimiter;
   twoFactor: TwoFactorService;
   decider: SessionDecider;
+  devices: TrustedDevicesService;
   audit: RecordAudit;
   metrics: Metrics;
   clock: () => number;
@@ -36,18 +43,25 @@ export interface SignInDeps {
 export class SignInService {
   constructor(private readonly deps: SignInDeps) {}
 
-  /** The attempt counter for a password typed for `email`: the account's, or the email's own. */
-  private passwordCounterKey(email: string, user: UserRow | undefined): string {
-    return user ? accountCounterKey(user.id) : `e:${keyedHash(this.deps.emailCounterKey, normalizeEmail(email))}`;
+  private emailHash(email: string): string {
+    return keyedHash(this.deps.emailCounterKey, normalizeEmail(email));
   }
 
-  async passwordStep(email: string, password: string, address: string | null): Promise<PasswordStepResult> {
+  /** The account's counter, or that of the trusted device the browser presents for it. */
+  private async accountKey(userId: string, deviceToken: string | null): Promise<string> {
+    const deviceId = await this.deps.devices.resolve(deviceToken, userId);
+    return deviceId ? deviceCounterKey(userId, deviceId) : accountCounterKey(userId);
+  }
+
+  /** `deviceToken`: the browser's device cookie, if any (attempts with a valid one count per device). */
+  async passwordStep(email: string, password: string, address: string | null, deviceToken: string | null = null): Promise<PasswordStepResult> {
     const { db, hasher, limiter, metrics, audit } = this.deps;
     const user = await findUserByEmail(db, email);
     const subject = user ? { id: user.id, email: user.email } : null;
+    const key = user ? await this.accountKey(user.id, deviceToken) : `e:${this.emailHash(email)}`;
     let verified: UserRow | null;
     try {
-      verified = await limiter.check({ key: this.passwordCounterKey(email, user), kind: 'password', subject, address }, async () => {
+      verified = await limiter.check({ key, kind: 'password', subject, address }, async () => {
         if (!user) {
           await hasher.verifyDummy(password);
           return null;
@@ -64,13 +78,13 @@ export class SignInService {
         kind: 'sign_in.failed',
         subject,
         address,
-        details: { reason: user ? 'wrong_password' : 'unknown_email', ...(user ? {} : { email: normalizeEmail(email).slice(0, 320) }) },
+        details: { reason: user ? 'wrong_password' : 'unknown_email', step: 'password', ...(user ? {} : { emailHash: this.emailHash(email) }) },
       });
       throw new AppError('invalid_credentials');
     }
     if (user.blocked) {
       metrics.signIns.inc({ outcome: 'blocked' });
-      await audit({ kind: 'sign_in.failed', subject, address, details: { reason: 'blocked' } });
+      await audit({ kind: 'sign_in.failed', subject, address, details: { reason: 'blocked', step: 'password' } });
       throw new AppError('blocked');
     }
     if (hasher.needsRehash(user.password_hash)) {
@@ -80,31 +94,49 @@ export class SignInService {
       metrics.signIns.inc({ outcome: 'second_factor_required' });
       return { status: 'second_factor_required', user };
     }
-    await this.completeSignIn(user, address, 'password');
+    const warning = await this.completeSignIn(user, address, 'password');
     const decision = await this.deps.decider.decide(user, false);
-    return decision.restricted ? { status: 'two_factor_setup_required', user } : { status: 'authenticated', user, decision };
+    return decision.restricted ? { status: 'two_factor_setup_required', user } : { status: 'authenticated', user, decision, warning };
   }
 
-  /** The second step: counts toward the code-attempt limit of the account. */
-  async secondFactorStep(user: UserRow, code: string, address: string | null): Promise<SecondFactorResult> {
+  /** The second step: counts toward the code-attempt limit of the account (or of the trusted device). */
+  async secondFactorStep(user: UserRow, code: string, address: string | null, deviceToken: string | null = null): Promise<SecondFactorResult & { warning: SignInWarning | null }> {
     const ref: AccountRef = { id: user.id, email: user.email };
-    const result = await this.deps.limiter.check({ key: accountCounterKey(user.id), kind: 'code', subject: ref, address }, () =>
-      this.deps.twoFactor.verifySecondFactor(ref, code, address),
-    );
+    const key = await this.accountKey(user.id, deviceToken);
+    const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, () => this.deps.twoFactor.verifySecondFactor(ref, code, address));
     if (!result) {
       this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
-      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code' } });
+      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
       throw new AppError('invalid_code');
     }
     this.deps.metrics.secondFactor.inc({ outcome: result.method });
-    await this.completeSignIn(user, address, result.method);
-    return result;
+    const warning = await this.completeSignIn(user, address, result.method);
+    return { ...result, warning };
   }
 
-  private async completeSignIn(user: UserRow, address: string | null, method: string): Promise<void> {
+  /** The warning shown to the owner since their last sign-in, until acknowledged. */
+  warningFor(userId: string): Promise<SignInWarning | null> {
+    return readWarning(this.deps.db, userId);
+  }
+
+  acknowledgeWarning(userId: string): Promise<void> {
+    return clearWarning(this.deps.db, userId);
+  }
+
+  /** Records the sign-in and answers (and keeps) what happened to the account since the previous one. */
+  private async completeSignIn(user: UserRow, address: string | null, method: string): Promise<SignInWarning | null> {
+    const { db, clock } = this.deps;
     this.deps.metrics.signIns.inc({ outcome: 'authenticated' });
-    await recordSignIn(this.deps.db, user.id, this.deps.clock());
+    const found = await failuresSince(db, user.id, user.last_sign_in_at ?? user.created_at);
+    const warning: SignInWarning | null =
+      found.last && (found.failedCodeAttempts > 0 || found.locks > 0)
+        ? { failedCodeAttempts: found.failedCodeAttempts, locks: found.locks, lastAt: new Date(found.last.at).toISOString(), lastAddress: found.last.address }
+        : null;
+    const now = clock();
+    await saveWarning(db, user.id, warning, now);
+    await recordSignIn(db, user.id, now);
     const ref = { id: user.id, email: user.email };
     await this.deps.audit({ kind: 'sign_in.succeeded', actor: ref, subject: ref, address, details: { method } });
+    return warning;
   }
 }

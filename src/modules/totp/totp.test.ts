@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { base32Encode } from '../../test-support/base32.js';
-import { generateHotp, generateTotp, matchTotp, keyUri, estimateClockOffsetSeconds, addOffsetSample, generateTotpSecret, timeStep } from './totp.js';
+import { generateHotp, generateTotp, matchTotp, keyUri, estimateClockOffsetSeconds, addOffsetSample, generateTotpSecret, timeStep, learnedWindow } from './totp.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 
 describe('HOTP: RFC 4226 Appendix D', () => {
@@ -85,5 +85,19 @@ describe('matchTotp: the drift window and replay', () => {
     assert.equal(samples.length, 8);
     assert.equal(estimateClockOffsetSeconds(samples), 30);
     assert.equal(estimateClockOffsetSeconds([-1, -2]), -45);
+  });
+});
+
+describe('learnedWindow: ±1 step around the learned offset', () => {
+  it('accepts 3 steps around the offset of the last accepted code, bounded to ±2', () => {
+    const secret = generateTotpSecret();
+    const now = Date.UTC(2026, 10, 29, 6, 0, 1);
+    assert.deepEqual(learnedWindow([]), { centre: 0, radius: 2 }, 'enrolment window until an offset is known');
+    assert.deepEqual(learnedWindow([0, 2]), { centre: 2, radius: 1 });
+    assert.deepEqual(learnedWindow([5]), { centre: 2, radius: 1 }, 'bounded to ±2');
+    const window = learnedWindow([2]);
+    const accepted = [-2, -1, 0, 1, 2, 3, 4].filter((offset) => matchTotp(secret, generateTotp(secret, now + offset * 30_000), now, null, window));
+    assert.deepEqual(accepted, [1, 2, 3]);
+    assert.deepEqual(addOffsetSample([], -4), [-2], 'stored offsets are bounded too');
   });
 });

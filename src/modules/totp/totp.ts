@@ -10,6 +10,20 @@ export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 /** ±2 steps: a device whose clock is up to a minute off still works (API.md), beyond that it does not. */
 export const TOTP_WINDOW_STEPS = 2;
+/**
+ * Once an account's clock offset is learned, codes are accepted only within ±1 step of it: the phone
+ * keeps its minute of drift, and each guess matches at most 3 codes instead of 5.
+ */
+export const LEARNED_WINDOW_STEPS = 1;
+
+/** The steps a code is looked for in: `centre` ± `radius`, relative to now. */
+export interface TotpWindow {
+  centre: number;
+  radius: number;
+}
+
+/** Enrolment (and an account whose offset is not known yet): ±2 steps around now. */
+export const ENROLMENT_WINDOW: TotpWindow = { centre: 0, radius: TOTP_WINDOW_STEPS };
 /** 160 bits, the HMAC-SHA1 block output size RFC 4226 §4 recommends for the shared secret. */
 export const TOTP_SECRET_BYTES = 20;
 
@@ -45,11 +59,11 @@ export function isAppCodeFormat(code: string): boolean {
  * offset from now (in steps). Every candidate is computed and compared in constant time, so the
  * timing does not reveal which one matched. The one scan behind matchTotp and isReplayedTotp.
  */
-function scanWindow(secretBase32: string, code: string, nowMs: number): Array<{ step: number; offset: number }> {
+function scanWindow(secretBase32: string, code: string, nowMs: number, window: TotpWindow): Array<{ step: number; offset: number }> {
   if (!isAppCodeFormat(code)) return [];
   const current = timeStep(nowMs);
   const matches: Array<{ step: number; offset: number }> = [];
-  for (let offset = -TOTP_WINDOW_STEPS; offset <= TOTP_WINDOW_STEPS; offset++) {
+  for (let offset = window.centre - window.radius; offset <= window.centre + window.radius; offset++) {
     const step = current + offset;
     if (constantTimeEqual(generateHotp(secretBase32, step), code)) matches.push({ step, offset });
   }
@@ -60,14 +74,20 @@ function scanWindow(secretBase32: string, code: string, nowMs: number): Array<{ 
  * The earliest step, within the drift window and after `lastUsedStep`, whose code equals `code`,
  * with its offset from now (in steps); null when there is none.
  */
-export function matchTotp(secretBase32: string, code: string, nowMs: number, lastUsedStep: number | null): { step: number; offset: number } | null {
-  return scanWindow(secretBase32, code, nowMs).find((m) => lastUsedStep === null || m.step > lastUsedStep) ?? null;
+export function matchTotp(
+  secretBase32: string,
+  code: string,
+  nowMs: number,
+  lastUsedStep: number | null,
+  window: TotpWindow = ENROLMENT_WINDOW,
+): { step: number; offset: number } | null {
+  return scanWindow(secretBase32, code, nowMs, window).find((m) => lastUsedStep === null || m.step > lastUsedStep) ?? null;
 }
 
 /** Was `code` valid in the window but for a step already used? (For auditing replays.) */
-export function isReplayedTotp(secretBase32: string, code: string, nowMs: number, lastUsedStep: number | null): boolean {
+export function isReplayedTotp(secretBase32: string, code: string, nowMs: number, lastUsedStep: number | null, window: TotpWindow = ENROLMENT_WINDOW): boolean {
   if (lastUsedStep === null) return false;
-  return scanWindow(secretBase32, code, nowMs).some((m) => m.step <= lastUsedStep);
+  return scanWindow(secretBase32, code, nowMs, window).some((m) => m.step <= lastUsedStep);
 }
 
 /** The Key URI an authenticator app scans: otpauth://totp/Issuer:account?secret=…&issuer=… */
@@ -86,7 +106,21 @@ export function keyUri(secretBase32: string, issuer: string, accountName: string
 export const DRIFT_SAMPLES = 8;
 
 export function addOffsetSample(recent: number[], offset: number): number[] {
-  return [...recent, offset].slice(-DRIFT_SAMPLES);
+  return [...recent, clampOffset(offset)].slice(-DRIFT_SAMPLES);
+}
+
+/** The learned offset stays within the enrolment window (±2 steps), wherever the codes drift. */
+function clampOffset(offset: number): number {
+  return Math.max(-TOTP_WINDOW_STEPS, Math.min(TOTP_WINDOW_STEPS, offset));
+}
+
+/**
+ * The window for an account's next code: ±1 step around its learned offset (that of the last
+ * accepted code: enrolment's, then every sign-in's), or the enrolment window while none is known.
+ */
+export function learnedWindow(recent: number[]): TotpWindow {
+  const last = recent.at(-1);
+  return last === undefined ? ENROLMENT_WINDOW : { centre: clampOffset(last), radius: LEARNED_WINDOW_STEPS };
 }
 
 /** The phone clock's apparent offset in seconds (positive: ahead), or null until a code was accepted. */

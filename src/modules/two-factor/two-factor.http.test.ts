@@ -27,13 +27,14 @@ for (const dialect of DIALECTS) {
       await database?.drop();
     });
 
-    async function enrol(email: string): Promise<{ key: string; codes: string[]; client: Client }> {
+    /** `skewMs`: how far the phone's clock is off (positive: ahead). */
+    async function enrol(email: string, skewMs = 0): Promise<{ key: string; codes: string[]; client: Client }> {
       await seedUser(a.s, email);
       const client = new Client(a.app);
       assert.equal((await client.signIn(email)).body.status, 'authenticated');
       const setup = await client.post('/api/me/2fa/setup');
       assert.equal(setup.status, 200);
-      const enabled = await client.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, now) });
+      const enabled = await client.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, now + skewMs) });
       assert.equal(enabled.status, 200);
       return { key: setup.body.key, codes: enabled.body.backupCodes, client };
     }
@@ -145,20 +146,31 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('accepts a phone 55 s off either way, refuses one 150 s ahead, and learns its offset', async () => {
-      const { key, client } = await enrol('drift@example.com');
-      await client.delete('/api/session');
-      now += 60_000;
-      await client.signIn('drift@example.com');
-      assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now + 150_000) })).status, 401);
-      assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now - 55_000) })).status, 401, 'older than the enrolment step: refused as used');
-      assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now + 55_000) })).status, 200);
-      const status = (await client.get('/api/me/2fa')).body;
-      assert.ok(status.clockOffsetSeconds > 0, `offset learned: ${status.clockOffsetSeconds}`);
-      now += 10 * 60_000;
-      await client.delete('/api/session');
-      await client.signIn('drift@example.com');
-      assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now - 55_000) })).status, 200);
+    it('accepts a phone 55 s off either way from enrolment on, then only ±1 step around its learned offset', async () => {
+      for (const skew of [55_000, -55_000]) {
+        const email = `drift-${skew > 0 ? 'ahead' : 'behind'}@example.com`;
+        const { key, client } = await enrol(email, skew);
+        const userId = (await a.s.users.findByEmail(email))!.id;
+        // Sign-ins at different points within a step: the phone's minute keeps working.
+        for (let i = 0; i < 4; i++) {
+          now += 67_000;
+          await client.delete('/api/session');
+          await client.signIn(email);
+          assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now + 150_000) })).status, 401, '150 s ahead: refused');
+          assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now + skew) })).status, 200, `sign-in ${i}`);
+        }
+        assert.equal(Math.sign((await client.get('/api/me/2fa')).body.clockOffsetSeconds), Math.sign(skew), 'offset learned');
+        now += 10 * 60_000;
+        await client.delete('/api/session');
+        await client.signIn(email);
+        const row = await a.s.db.selectFrom('two_factor').select('recent_offsets').where('user_id', '=', userId).executeTakeFirstOrThrow();
+        const learned = (JSON.parse(row.recent_offsets) as number[]).at(-1)!;
+        assert.ok(Math.abs(learned) >= 1 && Math.abs(learned) <= 2, `learned ${learned}`);
+        // Two steps from the learned offset, towards now: inside the old ±2 window, refused now.
+        const twoAway = learned - 2 * Math.sign(learned);
+        assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now + twoAway * 30_000) })).status, 401, `offset ${twoAway} refused`);
+        assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, now + learned * 30_000) })).status, 200);
+      }
     });
 
     it('lets exactly one of 20 racing submissions of one app code through, across two instances', async () => {

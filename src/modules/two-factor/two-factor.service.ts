@@ -5,7 +5,7 @@ import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Keys } from '../../crypto/secret-box.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
+import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.js';
 import {
   addOffsetSample,
   estimateClockOffsetSeconds,
@@ -13,6 +13,7 @@ import {
   isAppCodeFormat,
   isReplayedTotp,
   keyUri,
+  learnedWindow,
   matchTotp,
 } from '../totp/totp.js';
 import { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from '../backup-codes/backup-codes.js';
@@ -101,13 +102,14 @@ export class TwoFactorService {
     if (!row || row.enabled_at == null) return null;
     const secret = this.secretOf(row);
     const now = this.clock();
-    const match = matchTotp(secret, code, now, row.last_used_step);
     const offsets = JSON.parse(row.recent_offsets) as number[];
+    const window = learnedWindow(offsets);
+    const match = matchTotp(secret, code, now, row.last_used_step, window);
     if (match && (await repo.consumeTotpStep(this.db, user.id, match.step, addOffsetSample(offsets, match.offset)))) {
       return { method: 'totp' };
     }
     // Lost the compare-and-set, or a code whose step was already spent: a replay.
-    if (match || isReplayedTotp(secret, code, now, row.last_used_step)) {
+    if (match || isReplayedTotp(secret, code, now, row.last_used_step, window)) {
       await this.audit({ kind: '2fa.code_replay_refused', actor: user, subject: user, address });
     }
     return null;
@@ -138,8 +140,8 @@ export class TwoFactorService {
     return row?.enabled_at != null;
   }
 
-  /** Turns 2FA off (secret and codes, one transaction). `actor` null: the command line. */
-  async disable(subject: AccountRef, actor: AccountRef | null, address: string | null, via: 'self' | 'admin' | 'cli'): Promise<void> {
+  /** Turns 2FA off (secret and codes, one transaction). */
+  async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli'): Promise<void> {
     if (!(await repo.removeTwoFactor(this.db, subject.id))) throw new AppError('not_enabled');
     await this.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
   }

@@ -30,7 +30,7 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
 
   async function present(rows: UserRow[]) {
     const ids = rows.map((u) => u.id);
-    const [withTwoFactor, locks] = await Promise.all([usersWithTwoFactor(deps.db, ids), deps.limiter.lockedUntilMany(ids.map(accountCounterKey))]);
+    const [withTwoFactor, locks] = await Promise.all([usersWithTwoFactor(deps.db, ids), deps.limiter.locks(ids.map(accountCounterKey))]);
     return Promise.all(
       rows.map(async (u) => {
         const requirement = await deps.policy.describe(u, withTwoFactor.has(u.id));

@@ -13,7 +13,7 @@ export function presentUser(row: UserRow, twoFactorEnabled: boolean, extra: { tw
 export function presentAdminUser(
   row: UserRow,
   twoFactorEnabled: boolean,
-  lockedUntil: number | null,
+  lock: { until: number | null; permanent: boolean } | null,
   requirement: { required: boolean; requiredBy: number | null; overdue: boolean } = { required: false, requiredBy: null, overdue: false },
 ): AdminUser {
   return {
@@ -22,7 +22,8 @@ export function presentAdminUser(
     twoFactorOverdue: requirement.overdue,
     createdAt: new Date(row.created_at).toISOString(),
     lastSignInAt: iso(row.last_sign_in_at),
-    lockedUntil: iso(lockedUntil),
+    lockedUntil: iso(lock?.until ?? null),
+    lockedPermanently: lock?.permanent ?? false,
     blocked: row.blocked === 1,
   };
 }

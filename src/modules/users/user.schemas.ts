@@ -28,6 +28,7 @@ export const AdminUserSchema = Type.Intersect([
     createdAt: Type.String(),
     lastSignInAt: Type.Union([Type.String(), Type.Null()]),
     lockedUntil: Type.Union([Type.String(), Type.Null()]),
+    lockedPermanently: Type.Boolean(),
     blocked: Type.Boolean(),
     twoFactorRequired: Type.Boolean(),
     twoFactorOverdue: Type.Boolean(),

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
+import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
@@ -22,7 +22,7 @@ export interface UsersDeps {
 export class UsersService {
   constructor(private readonly deps: UsersDeps) {}
 
-  async create(input: { email: string; password: string; role: Role }, actor: AccountRef | null, address: string | null): Promise<UserRow> {
+  async create(input: { email: string; password: string; role: Role }, actor: Actor, address: string | null): Promise<UserRow> {
     const email = normalizeEmail(input.email);
     assertStrongPassword(input.password, email);
     const passwordHash = await this.deps.hasher.hash(input.password);
@@ -50,9 +50,10 @@ export class UsersService {
     return findUserByEmail(this.deps.db, email);
   }
 
-  async unlock(user: UserRow, actor: AccountRef | null, address: string | null): Promise<void> {
-    const wasLocked = await this.deps.limiter.unlock(accountCounterKey(user.id));
-    await this.deps.audit({ kind: 'account.unlocked', actor, subject: { id: user.id, email: user.email }, address, details: { wasLocked } });
+  async unlock(user: UserRow, actor: Actor, address: string | null): Promise<void> {
+    const subject = { id: user.id, email: user.email };
+    const wasLocked = await this.deps.limiter.unlock(accountCounterKey(user.id), subject, address);
+    await this.deps.audit({ kind: 'account.unlocked', actor, subject, address, details: { wasLocked } });
   }
 
   /**

@@ -1,4 +1,4 @@
-// Client area → "Password and account security": the password and two-factor authentication.
+// Client area → "Password and account security": the password, two-factor authentication and trusted devices.
 import { useCallback, useEffect, useState, type InputHTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
+import { TrustedDevices } from '../components/TrustedDevices';
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -21,6 +22,7 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
       <div role="tabpanel" id="panel-security" aria-labelledby="tab-security">
         <PasswordForm />
         <TwoFactorSection onChanged={onChanged} email={user.email} />
+        <TrustedDevices />
       </div>
     </section>
   );

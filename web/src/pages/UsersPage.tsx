@@ -85,9 +85,13 @@ export function UsersPage() {
                 <td>{u.role === 'admin' ? t('users.roleAdmin') : t('users.roleUser')}</td>
                 <td>
                   {u.blocked ? <span className="badge danger">{t('users.blocked')}</span> : null}
-                  {u.lockedUntil ? <span className="badge warning">{t('users.locked')}</span> : null}
+                  {u.lockedPermanently ? (
+                    <span className="badge danger">{t('users.lockedPermanently')}</span>
+                  ) : u.lockedUntil ? (
+                    <span className="badge warning">{t('users.locked')}</span>
+                  ) : null}
                   {u.twoFactorOverdue ? <span className="badge danger">{t('users.overdue')}</span> : u.twoFactorRequired && !u.twoFactorEnabled ? <span className="badge warning">{t('users.required')}</span> : null}
-                  {!u.blocked && !u.lockedUntil ? t('users.active') : null}
+                  {!u.blocked && !u.lockedUntil && !u.lockedPermanently ? t('users.active') : null}
                 </td>
                 <td>{u.lastSignInAt ? new Date(u.lastSignInAt).toLocaleString() : t('users.never')}</td>
                 <td className="menu">
@@ -110,7 +114,7 @@ export function UsersPage() {
                           </button>
                         </li>
                       )}
-                      {u.lockedUntil && (
+                      {(u.lockedUntil || u.lockedPermanently) && (
                         <li role="none">
                           <button type="button" role="menuitem" onClick={() => void act(() => api('POST', `/api/admin/users/${u.id}/unlock`))}>
                             {t('users.unlock')}

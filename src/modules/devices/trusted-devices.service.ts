@@ -1,0 +1,103 @@
+// Trusted devices (OWASP "device cookies"): a browser that completes a full sign-in gets a random
+// 256-bit token for that account, stored only as its SHA-256 and bound to the account. Attempts that
+// present it are counted on the device's own counter, so someone hammering the account elsewhere
+// cannot lock its owner out of the browser they always use. The owner lists and revokes devices.
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
+import type { TrustedDevice } from '../../shared/api-types.js';
+import * as repo from './trusted-devices.repository.js';
+
+/** A device stays trusted for a year after the full sign-in that made it so. */
+export const DEVICE_TRUST_MS = 365 * 24 * 60 * 60 * 1000;
+const LABEL_MAX = 200;
+
+export interface DeviceCookieSettings {
+  secureCookies: boolean;
+}
+
+/** Host-only always (never the session's shared cookie domain); `__Host-` under https. */
+export function deviceCookieName(settings: DeviceCookieSettings): string {
+  return settings.secureCookies ? '__Host-gatehouse_device' : 'gatehouse_device';
+}
+
+export class TrustedDevicesService {
+  private readonly db: Kysely<DB>;
+  private readonly settings: DeviceCookieSettings;
+  private readonly clock: () => number;
+
+  constructor(deps: { db: Kysely<DB>; settings: DeviceCookieSettings; clock: () => number }) {
+    this.db = deps.db;
+    this.settings = deps.settings;
+    this.clock = deps.clock;
+  }
+
+  /** The device token the request carries, if well formed (43 base64url characters). */
+  tokenOf(request: FastifyRequest): string | null {
+    const token = request.cookies[deviceCookieName(this.settings)];
+    return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+  }
+
+  /** The id of the trusted device behind `token` for this account, or null. */
+  async resolve(token: string | null | undefined, userId: string): Promise<string | null> {
+    if (!token) return null;
+    return (await repo.findDevice(this.db, hashSessionToken(token), userId, this.clock()))?.id ?? null;
+  }
+
+  /**
+   * After a full sign-in: keeps the request's device trusted for this account, or trusts it now
+   * (a new token in the cookie, replacing one for another account).
+   */
+  async remember(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<void> {
+    const now = this.clock();
+    const current = await this.resolve(this.tokenOf(request), userId);
+    if (current) {
+      await repo.touchDevice(this.db, current, now);
+      return;
+    }
+    const token = generateSessionToken();
+    const expiresAt = now + DEVICE_TRUST_MS;
+    const label = String(request.headers['user-agent'] ?? '').slice(0, LABEL_MAX);
+    await repo.insertDevice(this.db, {
+      id: randomUUID(),
+      user_id: userId,
+      token_hash: hashSessionToken(token),
+      label,
+      address: request.ip,
+      created_at: now,
+      last_used_at: now,
+      expires_at: expiresAt,
+    });
+    void reply.setCookie(deviceCookieName(this.settings), token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.settings.secureCookies,
+      path: '/',
+      expires: new Date(expiresAt),
+    });
+  }
+
+  async list(userId: string, currentToken: string | null): Promise<TrustedDevice[]> {
+    const current = await this.resolve(currentToken, userId);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return (await repo.listDevices(this.db, userId, this.clock())).map((d) => ({
+      id: d.id,
+      label: d.label,
+      address: d.address,
+      createdAt: iso(d.created_at),
+      lastUsedAt: iso(d.last_used_at),
+      expiresAt: iso(d.expires_at),
+      current: d.id === current,
+    }));
+  }
+
+  revoke(userId: string, id: string): Promise<boolean> {
+    return /^[0-9a-f-]{36}$/i.test(id) ? repo.deleteDevice(this.db, userId, id) : Promise.resolve(false);
+  }
+
+  deleteExpired(): Promise<void> {
+    return repo.deleteExpiredDevices(this.db, this.clock());
+  }
+}

@@ -1,0 +1,54 @@
+// Client area → Password and account security: the browsers trusted for this account (device
+// cookies), each of which can be made untrusted again.
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TrustedDevice } from '../../../src/shared/api-types';
+import { api } from '../api';
+import { ErrorAlert } from './ErrorAlert';
+import { useAction } from '../use-form-submit';
+
+export function TrustedDevices() {
+  const { t } = useTranslation();
+  const [devices, setDevices] = useState<TrustedDevice[] | null>(null);
+  const action = useAction();
+  const load = useCallback(async () => {
+    setDevices((await api<{ devices: TrustedDevice[] }>('GET', '/api/me/trusted-devices')).devices);
+  }, []);
+  useEffect(() => {
+    void action.run(load);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [load]);
+
+  return (
+    <section aria-labelledby="devices-title">
+      <h2 id="devices-title">{t('devices.title')}</h2>
+      <p className="hint">{t('devices.explain')}</p>
+      <ErrorAlert error={action.error} />
+      {devices && devices.length === 0 && <p>{t('devices.none')}</p>}
+      {devices && devices.length > 0 && (
+        <ul className="devices">
+          {devices.map((d) => (
+            <li key={d.id}>
+              <span>
+                {d.label || t('devices.unknownBrowser')}
+                {d.current ? ` (${t('devices.current')})` : ''} — {t('devices.lastUsed', { date: new Date(d.lastUsedAt).toLocaleString() })}
+              </span>{' '}
+              <button
+                type="button"
+                disabled={action.busy}
+                onClick={() =>
+                  void action.run(async () => {
+                    await api('DELETE', `/api/me/trusted-devices/${d.id}`);
+                    await load();
+                  })
+                }
+              >
+                {t('devices.revoke')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
