@@ -1,13 +1,15 @@
-// The session cookie: HttpOnly, SameSite=Lax, path /. Under https it is Secure and, unless a
-// cookie domain is configured for sibling sub-domains, `__Host-` prefixed (the browser then
-// refuses it from any other host or path, and without Secure).
+// The session cookie: HttpOnly, SameSite=Lax, path /, host-only. Under https it is Secure and
+// `__Host-` prefixed (the browser then refuses it from any other host or path, and without
+// Secure). It never carries a Domain, even with GATEHOUSE_COOKIE_DOMAIN: sibling hosts get the
+// verify-only cookie instead (modules/forward-auth/verify-cookie.ts), which opens nothing else.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { clearVerifyCookie, setVerifyCookie } from '../modules/forward-auth/verify-cookie.js';
 import type { SessionsService } from '../modules/sessions/sessions.service.js';
 import type { SessionKind } from '../modules/sessions/sessions.repository.js';
 
 export function sessionCookieName(config: Config): string {
-  return config.secureCookies && !config.cookieDomain ? '__Host-gatehouse_session' : 'gatehouse_session';
+  return config.secureCookies ? '__Host-gatehouse_session' : 'gatehouse_session';
 }
 
 function cookieOptions(config: Config) {
@@ -16,7 +18,6 @@ function cookieOptions(config: Config) {
     sameSite: 'lax' as const,
     secure: config.secureCookies,
     path: '/',
-    ...(config.cookieDomain ? { domain: config.cookieDomain } : {}),
   };
 }
 
@@ -26,6 +27,7 @@ export function setSessionCookie(reply: FastifyReply, config: Config, token: str
 
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {
   void reply.clearCookie(sessionCookieName(config), cookieOptions(config));
+  clearVerifyCookie(reply, config);
 }
 
 export function readSessionToken(request: FastifyRequest, config: Config): string | null {
@@ -41,6 +43,8 @@ export async function startSession(
   sessions: SessionsService,
   input: { userId: string; kind: SessionKind; address: string | null },
 ): Promise<void> {
-  const { token, expiresAt } = await sessions.issue(input.userId, input.kind, input.address);
+  const withVerifyToken = config.cookieDomain !== null;
+  const { token, verifyToken, expiresAt } = await sessions.issue(input.userId, input.kind, input.address, { withVerifyToken });
   setSessionCookie(reply, config, token, expiresAt);
+  if (verifyToken !== null) setVerifyCookie(reply, config, verifyToken, expiresAt);
 }

@@ -17,8 +17,15 @@ export interface ResolvedSession {
 export class SessionsService {
   constructor(private readonly s: Services) {}
 
-  async issue(userId: string, kind: repo.SessionKind, address: string | null): Promise<{ token: string; expiresAt: number }> {
+  /** withVerifyToken: also a verify-only token (forward auth's cookie), independent of the session token. */
+  async issue(
+    userId: string,
+    kind: repo.SessionKind,
+    address: string | null,
+    options: { withVerifyToken?: boolean } = {},
+  ): Promise<{ token: string; verifyToken: string | null; expiresAt: number }> {
     const token = generateSessionToken();
+    const verifyToken = options.withVerifyToken ? generateSessionToken() : null;
     const now = this.s.clock();
     const expiresAt = expiryFor(kind, now, this.s.config.sessionMaxSeconds);
     await repo.insertSession(this.s.db, {
@@ -29,13 +36,23 @@ export class SessionsService {
       last_seen_at: now,
       expires_at: expiresAt,
       address,
+      verify_token_hash: verifyToken === null ? null : hashSessionToken(verifyToken),
     });
-    return { token, expiresAt };
+    return { token, verifyToken, expiresAt };
   }
 
   /** The live session behind a cookie token, or null. Writes only to refresh idle time (≤ once a minute). */
-  async resolve(token: string): Promise<ResolvedSession | null> {
-    const tokenHash = hashSessionToken(token);
+  resolve(token: string): Promise<ResolvedSession | null> {
+    return this.resolveHash(hashSessionToken(token));
+  }
+
+  /** The live session a verify-only cookie belongs to (only GET /api/verify asks), or null. */
+  async resolveVerifyToken(verifyToken: string): Promise<ResolvedSession | null> {
+    const tokenHash = await repo.findTokenHashByVerifyHash(this.s.db, hashSessionToken(verifyToken));
+    return tokenHash === undefined ? null : this.resolveHash(tokenHash);
+  }
+
+  private async resolveHash(tokenHash: string): Promise<ResolvedSession | null> {
     const found = await repo.findSessionWithUser(this.s.db, tokenHash);
     if (!found) return null;
     const now = this.s.clock();
