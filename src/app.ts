@@ -118,7 +118,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   settingsRoutes(app, s, { policy });
   auditRoutes(app, s);
   opsRoutes(app, s);
-  verifyRoutes(app, s);
+  verifyRoutes(app, s, { sessions });
   await registerWebUi(app);
   return app;
 }
