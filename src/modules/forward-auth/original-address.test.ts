@@ -43,7 +43,7 @@ describe('the original address', () => {
   });
 
   it('refuses what does not say an address', () => {
-    for (const headers of [
+    const cases: Array<Record<string, string | string[]>> = [
       {},
       { 'x-original-url': 'javascript:alert(1)' },
       { 'x-original-url': 'ftp://app.example.com/' },
@@ -57,7 +57,8 @@ describe('the original address', () => {
       { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'user@evil.example', 'x-forwarded-uri': '/' },
       { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.com', 'x-forwarded-uri': 'relative' },
       { 'x-forwarded-proto': 'https', 'x-forwarded-host': ['a.example.com', 'b.example.com'], 'x-forwarded-uri': '/' },
-    ]) {
+    ];
+    for (const headers of cases) {
       assert.equal(originalAddress(raw(headers)), null, JSON.stringify(headers));
     }
   });

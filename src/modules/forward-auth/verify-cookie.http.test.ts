@@ -75,7 +75,8 @@ for (const dialect of DIALECTS) {
       const { verify } = await signIn('cookie@example.com');
       const guarded = t.app.routeTable.filter((r) => r.access !== 'public');
       assert.ok(guarded.length >= 15, `${guarded.length} guarded routes`);
-      for (const cookies of [{ [VERIFY]: verify.value }, { [SESSION]: verify.value }, { gatehouse_session: verify.value }]) {
+      const spellings: Array<Record<string, string>> = [{ [VERIFY]: verify.value }, { [SESSION]: verify.value }, { gatehouse_session: verify.value }];
+      for (const cookies of spellings) {
         for (const route of guarded) {
           const r = await call(route.method, fill(route.url), cookies, route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
           assert.equal(r.statusCode, 401, `${JSON.stringify(Object.keys(cookies))}: ${route.method} ${route.url}`);
