@@ -18,18 +18,13 @@ import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-
 import { freePort, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { TEST_DOMAIN, gatehouseEnv, type LoopbackPorts } from './reverse-proxy-docs.js';
+import { cookieHeader, cookiePairs, gatehouseHeaders, startGuardedApp, type Seen } from './guarded-app.js';
 
 export interface ProxyUnderTest {
   name: string;
   skip: string | undefined;
   /** Starts the proxy in the foreground with the page's loopback configuration on these ports. */
   start(dir: string, ports: LoopbackPorts): ChildProcess;
-}
-
-interface Seen {
-  method: string;
-  url: string;
-  rawHeaders: string[];
 }
 
 interface Answer {
@@ -41,17 +36,6 @@ interface Answer {
 const TARGET_PATH = '/reports/today?x=1&y=2&q=caf%C3%A9';
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,*/*;q=0.8';
 const GATEHOUSE_COOKIE = /^(?:__Host-|__Secure-)?gatehouse_(?:session|verify)$/;
-
-/** Every Gatehouse-looking header the application received, in any spelling. */
-const gatehouseHeaders = (request: Seen) =>
-  request.rawHeaders.flatMap((value, i) => (i % 2 === 0 && /gatehouse/i.test(value) ? [[value, request.rawHeaders[i + 1]!] as const] : []));
-const cookieHeader = (request: Seen) => request.rawHeaders.flatMap((value, i) => (i % 2 === 0 && value.toLowerCase() === 'cookie' ? [request.rawHeaders[i + 1]!] : [])).join('; ');
-const cookiePairs = (header: string) =>
-  header
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part.includes('='))
-    .map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)] as const);
 
 function setCookies(answer: Answer): Record<string, string> {
   const jar: Record<string, string> = {};
@@ -131,16 +115,7 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
     }
 
     before(async () => {
-      // The application: records what it receives, shows who it was told is there, and keeps a
-      // cookie of its own (which must reach it untouched).
-      upstream = http.createServer((request, response) => {
-        recorded.push({ method: request.method!, url: request.url!, rawHeaders: [...request.rawHeaders] });
-        const email = decodeURIComponent(String(request.headers['x-gatehouse-email'] ?? 'nobody'));
-        if (!String(request.headers.cookie ?? '').includes('app_pref=')) response.setHeader('set-cookie', 'app_pref=blue; Path=/; SameSite=Lax');
-        response.setHeader('content-type', 'text/html; charset=utf-8');
-        response.end(`<!doctype html><title>Guarded</title><h1>Guarded app</h1><p id="who">${email.replace(/[<&]/g, '')}</p>`);
-      });
-      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      upstream = await startGuardedApp(recorded);
       ports = { proxy: await freePort(), gatehouse: await freePort(), app: (upstream.address() as { port: number }).port };
       login = `http://login.${TEST_DOMAIN}:${ports.proxy}`;
       app = `http://app.${TEST_DOMAIN}:${ports.proxy}`;
