@@ -115,7 +115,13 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   settingsRoutes(app, s);
   auditRoutes(app, s);
   opsRoutes(app, s);
-  verifyRoutes(app, { publicUrl: s.config.publicUrl, allowedRedirectHosts: s.config.allowedRedirectHosts, audit: throttleRedirectRefusals(s.audit, s.clock) });
+  verifyRoutes(app, {
+    publicUrl: s.config.publicUrl,
+    allowedRedirectHosts: s.config.allowedRedirectHosts,
+    trustProxy: s.config.trustProxy,
+    sessions: s.sessions,
+    audit: throttleRedirectRefusals(s.audit, s.clock),
+  });
   await registerWebUi(app);
   return app;
 }

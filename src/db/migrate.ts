@@ -8,6 +8,7 @@ import * as m0003 from './migrations/0003_email_byte_order.js';
 import * as m0004 from './migrations/0004_attempt_runs.js';
 import * as m0005 from './migrations/0005_trusted_devices.js';
 import * as m0006 from './migrations/0006_sign_in_warning.js';
+import * as m0010 from './migrations/0010_verify_cookie.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004_attempt_runs': m0004,
   '0005_trusted_devices': m0005,
   '0006_sign_in_warning': m0006,
+  '0010_verify_cookie': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

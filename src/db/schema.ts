@@ -23,6 +23,8 @@ export interface SessionsTable {
   last_seen_at: number;
   expires_at: number;
   address: string | null;
+  /** SHA-256 of the verify-only cookie's token (forward auth, GATEHOUSE_COOKIE_DOMAIN), hex; null without one. */
+  verify_token_hash: string | null;
 }
 
 export interface AuditEventsTable {

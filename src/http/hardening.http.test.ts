@@ -179,14 +179,15 @@ describe('headers and cookies under https', () => {
     }
   });
 
-  it('drops the prefix and sets Domain when GATEHOUSE_COOKIE_DOMAIN is set', async () => {
+  it('keeps the session cookie host-only and __Host- prefixed when GATEHOUSE_COOKIE_DOMAIN is set (the domain gets the verify-only cookie)', async () => {
     const t = await startTestApp({ url: 'sqlite::memory:', env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com', GATEHOUSE_COOKIE_DOMAIN: 'example.com' } });
     try {
       await seedUser(t.s, 'sibling@example.com');
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'sibling@example.com', password: STRONG_PASSWORD } });
-      const cookie = r.cookies.find((c) => c.name === 'gatehouse_session');
-      assert.equal(cookie?.domain, 'example.com');
+      const cookie = r.cookies.find((c) => c.name === '__Host-gatehouse_session');
+      assert.equal(cookie?.domain, undefined);
       assert.equal(cookie?.secure, true);
+      assert.equal(r.cookies.find((c) => c.name === '__Secure-gatehouse_verify')?.domain, 'example.com');
     } finally {
       await t.close();
     }

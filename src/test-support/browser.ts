@@ -8,10 +8,11 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export const chromiumSkip = skipUnless(fs.existsSync(CHROMIUM), `Chromium: ${CHROMIUM} is missing (apt-get install chromium)`);
 
-export function launchChromium(): Promise<Browser> {
+/** extraArgs: e.g. --host-resolver-rules, so tests can give loopback servers real host names. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', ...extraArgs],
   });
 }

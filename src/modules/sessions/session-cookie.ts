@@ -1,6 +1,13 @@
-// The session cookie: HttpOnly, SameSite=Lax, path /. Under https it is Secure and, unless a
-// cookie domain is configured for sibling sub-domains, `__Host-` prefixed (the browser then
-// refuses it from any other host or path, and without Secure).
+// The session cookie: HttpOnly, SameSite=Lax, path /, host-only. Under https it is Secure and
+// `__Host-` prefixed (the browser then refuses it from any other host or path, and without
+// Secure). It never carries a Domain, even with GATEHOUSE_COOKIE_DOMAIN: sibling hosts get the
+// verify-only cookie instead, which opens nothing but GET /api/verify.
+//
+// The verify-only cookie: with a cookie domain the browser must show something to the proxies of
+// sibling hosts (app.example.com), but whatever goes there can be read by those applications. So
+// that is not the session cookie but a second random token of the same session that
+// GET /api/verify alone accepts: replayed against any other route it is nobody. Under https it is
+// `__Secure-` prefixed; `__Host-` is impossible with a Domain.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface CookieSettings {
@@ -9,7 +16,7 @@ export interface CookieSettings {
 }
 
 export function sessionCookieName(settings: CookieSettings): string {
-  return settings.secureCookies && !settings.cookieDomain ? '__Host-gatehouse_session' : 'gatehouse_session';
+  return settings.secureCookies ? '__Host-gatehouse_session' : 'gatehouse_session';
 }
 
 function cookieOptions(settings: CookieSettings) {
@@ -18,7 +25,6 @@ function cookieOptions(settings: CookieSettings) {
     sameSite: 'lax' as const,
     secure: settings.secureCookies,
     path: '/',
-    ...(settings.cookieDomain ? { domain: settings.cookieDomain } : {}),
   };
 }
 
@@ -28,10 +34,27 @@ export function setSessionCookie(reply: FastifyReply, settings: CookieSettings, 
 
 export function clearSessionCookie(reply: FastifyReply, settings: CookieSettings): void {
   void reply.clearCookie(sessionCookieName(settings), cookieOptions(settings));
+  if (settings.cookieDomain !== null) void reply.clearCookie(verifyCookieName(settings), { ...cookieOptions(settings), domain: settings.cookieDomain });
 }
 
 export function readSessionToken(request: FastifyRequest, settings: CookieSettings): string | null {
   const token = request.cookies[sessionCookieName(settings)];
   // Tokens are 43 base64url characters; anything else is not worth a database read.
+  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+}
+
+export function verifyCookieName(settings: CookieSettings): string {
+  return settings.secureCookies ? '__Secure-gatehouse_verify' : 'gatehouse_verify';
+}
+
+export function setVerifyCookie(reply: FastifyReply, settings: CookieSettings, token: string, expiresAt: number): void {
+  if (settings.cookieDomain === null) return;
+  void reply.setCookie(verifyCookieName(settings), token, { ...cookieOptions(settings), domain: settings.cookieDomain, expires: new Date(expiresAt) });
+}
+
+export function readVerifyToken(request: FastifyRequest, settings: CookieSettings): string | null {
+  if (settings.cookieDomain === null) return null;
+  const token = request.cookies[verifyCookieName(settings)];
+  // The same shape as a session token: 43 base64url characters, or not worth a database read.
   return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
 }

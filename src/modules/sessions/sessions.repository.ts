@@ -18,6 +18,7 @@ const SESSION_COLUMNS = [
   'sessions.last_seen_at',
   'sessions.expires_at',
   'sessions.address',
+  'sessions.verify_token_hash',
   'users.id',
   'users.email',
   'users.role',
@@ -68,6 +69,7 @@ export async function findSessionWithUser(
       last_seen_at: row.last_seen_at,
       expires_at: row.expires_at,
       address: row.address,
+      verify_token_hash: row.verify_token_hash,
     },
     user: {
       id: row.id,
@@ -82,6 +84,12 @@ export async function findSessionWithUser(
     },
     twoFactorEnabled: row.two_factor_enabled_at != null,
   };
+}
+
+/** The session a verify-only cookie belongs to (forward auth), by the hash of that cookie's token. */
+export async function findTokenHashByVerifyHash(db: Kysely<DB>, verifyTokenHash: string): Promise<string | undefined> {
+  const row = await db.selectFrom('sessions').select('token_hash').where('verify_token_hash', '=', verifyTokenHash).executeTakeFirst();
+  return row?.token_hash;
 }
 
 export async function touchSession(db: Kysely<DB>, tokenHash: string, now: number): Promise<void> {

@@ -7,7 +7,7 @@ import type { DB } from '../../db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { UserRow } from '../users/users.repository.js';
 import * as repo from './sessions.repository.js';
-import { type CookieSettings, clearSessionCookie, readSessionToken, setSessionCookie } from './session-cookie.js';
+import { type CookieSettings, clearSessionCookie, readSessionToken, readVerifyToken, setSessionCookie, setVerifyCookie } from './session-cookie.js';
 import { expiryFor, isSessionAlive, needsTouch } from './session-policy.js';
 
 export interface ResolvedSession {
@@ -34,9 +34,13 @@ export class SessionsService {
     this.clock = deps.clock;
   }
 
-  /** A new session (a new random token, every time) and the cookie that carries it. */
+  /**
+   * A new session (a new random token, every time) and the cookie that carries it. With a cookie
+   * domain, also a verify-only token of the same session (forward auth's cookie for sibling hosts).
+   */
   async start(reply: FastifyReply, input: { userId: string; kind: repo.SessionKind; address: string | null }): Promise<void> {
     const token = generateSessionToken();
+    const verifyToken = this.settings.cookieDomain !== null ? generateSessionToken() : null;
     const now = this.clock();
     const expiresAt = expiryFor(input.kind, now, this.settings.sessionMaxSeconds);
     await repo.insertSession(this.db, {
@@ -47,8 +51,10 @@ export class SessionsService {
       last_seen_at: now,
       expires_at: expiresAt,
       address: input.address,
+      verify_token_hash: verifyToken === null ? null : hashSessionToken(verifyToken),
     });
     setSessionCookie(reply, this.settings, token, expiresAt);
+    if (verifyToken !== null) setVerifyCookie(reply, this.settings, verifyToken, expiresAt);
   }
 
   clearCookie(reply: FastifyReply): void {
@@ -61,9 +67,20 @@ export class SessionsService {
     return token ? this.resolve(token) : Promise.resolve(null);
   }
 
+  /** The live session behind a verify-only cookie (only GET /api/verify asks), or null. */
+  async fromVerifyCookie(request: FastifyRequest): Promise<ResolvedSession | null> {
+    const verifyToken = readVerifyToken(request, this.settings);
+    if (verifyToken === null) return null;
+    const tokenHash = await repo.findTokenHashByVerifyHash(this.db, hashSessionToken(verifyToken));
+    return tokenHash === undefined ? null : this.resolveHash(tokenHash);
+  }
+
   /** The live session behind a cookie token, or null. Writes only to refresh idle time (≤ once a minute). */
-  async resolve(token: string): Promise<ResolvedSession | null> {
-    const tokenHash = hashSessionToken(token);
+  resolve(token: string): Promise<ResolvedSession | null> {
+    return this.resolveHash(hashSessionToken(token));
+  }
+
+  private async resolveHash(tokenHash: string): Promise<ResolvedSession | null> {
     const found = await repo.findSessionWithUser(this.db, tokenHash);
     if (!found) return null;
     const now = this.clock();
