@@ -124,7 +124,8 @@ describe('without GATEHOUSE_COOKIE_DOMAIN', () => {
     try {
       await seedUser(t.s, 'single@example.com');
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'single@example.com', password: STRONG_PASSWORD } });
-      assert.deepEqual(r.cookies.map((c) => c.name), [SESSION]);
+      // The session cookie and the device-trust cookie (account protection), and no verify cookie.
+      assert.deepEqual(r.cookies.map((c) => c.name).filter((name) => !name.endsWith('gatehouse_device')), [SESSION]);
       const session = cookieOf(r, SESSION)!;
       const row = await t.s.db.selectFrom('sessions').select('verify_token_hash').where('token_hash', '=', hashSessionToken(session.value)).executeTakeFirstOrThrow();
       assert.equal(row.verify_token_hash, null);
