@@ -18,6 +18,10 @@ export interface ResolvedSession {
   expiresAt: number;
 }
 
+/** Authentication methods (RFC 8176) a session proved: a password, or a password and a code (app or backup). */
+export const AMR_PASSWORD: readonly string[] = ['pwd'];
+export const AMR_TWO_FACTOR: readonly string[] = ['pwd', 'otp', 'mfa'];
+
 export interface SessionSettings extends CookieSettings {
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
@@ -35,7 +39,7 @@ export class SessionsService {
   }
 
   /** A new session (a new random token, every time) and the cookie that carries it. */
-  async start(reply: FastifyReply, input: { userId: string; kind: repo.SessionKind; address: string | null }): Promise<void> {
+  async start(reply: FastifyReply, input: { userId: string; kind: repo.SessionKind; address: string | null; amr?: readonly string[] }): Promise<void> {
     const token = generateSessionToken();
     const now = this.clock();
     const expiresAt = expiryFor(input.kind, now, this.settings.sessionMaxSeconds);
@@ -47,8 +51,14 @@ export class SessionsService {
       last_seen_at: now,
       expires_at: expiresAt,
       address: input.address,
+      amr: input.amr ? JSON.stringify(input.amr) : null,
     });
     setSessionCookie(reply, this.settings, token, expiresAt);
+  }
+
+  /** The session proved more factors (enrolment in 2FA confirmed with a code from the app). */
+  recordFactors(tokenHash: string, amr: readonly string[]): Promise<void> {
+    return repo.updateSessionAmr(this.db, tokenHash, JSON.stringify(amr));
   }
 
   clearCookie(reply: FastifyReply): void {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import { AMR_PASSWORD, AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
 import { CodeSchema } from '../two-factor/two-factor.schemas.js';
 import { presentUser } from '../users/user.presenter.js';
 import { EmailSchema, PasswordSchema } from '../users/user.schemas.js';
@@ -34,10 +34,10 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
           await deps.sessions.start(reply, { userId, kind: 'pending', address: request.ip });
           return { status: result.status };
         case 'two_factor_setup_required':
-          await deps.sessions.start(reply, { userId, kind: 'restricted', address: request.ip });
+          await deps.sessions.start(reply, { userId, kind: 'restricted', address: request.ip, amr: AMR_PASSWORD });
           return { status: result.status };
         case 'authenticated':
-          await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip });
+          await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip, amr: AMR_PASSWORD });
           return { status: result.status, user: presentUser(result.user, false, { twoFactorRequiredBy: result.decision.requiredBy }) };
       }
     },
@@ -62,7 +62,7 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
         deps.sessions.clearCookie(reply);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      await deps.sessions.start(reply, { userId: pending.user.id, kind: 'full', address: request.ip });
+      await deps.sessions.start(reply, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
       const user = presentUser(pending.user, true);
       return result.method === 'backup_code'
         ? { status: 'authenticated', user, method: result.method, backupCodesLeft: result.backupCodesLeft }
