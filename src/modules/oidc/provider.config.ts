@@ -107,8 +107,9 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
       challenge: `${OIDC_PREFIX}/challenge`,
     },
     scopes: ['openid', 'email', 'profile', 'offline_access'],
+    // acr, amr and auth_time ride with the openid scope, so every ID token says how the person signed in.
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
       acr: null,
@@ -129,6 +130,9 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: logoutPage, postLogoutSuccessSource: logoutDonePage },
     },
+    // Every refresh answers a new refresh token and spends the old one; a spent one presented again
+    // revokes the whole grant (OAuth 2.0 Security BCP §4.14.2: the replay may be a thief's).
+    rotateRefreshToken: true,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     // A browser application (public client) may call the token and userinfo endpoints from its own origin.
     clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
