@@ -12,7 +12,7 @@ import type { RecordAudit } from '../audit/audit.repository.js';
 import { AMR_TWO_FACTOR, type ResolvedSession, type SessionsService } from '../sessions/sessions.service.js';
 import type { SignInService } from '../sign-in/sign-in.service.js';
 import type { OidcService } from './oidc.service.js';
-import { ACR_MFA, ACR_PASSWORD, needsSecondFactor } from './provider.config.js';
+import { ACR_MFA, ACR_PASSWORD, needsSecondFactor } from './handoff.js';
 
 type Step = InteractionDetails['step'];
 type ProviderInteraction = InstanceType<Awaited<ReturnType<OidcService['current']>>['Interaction']>;

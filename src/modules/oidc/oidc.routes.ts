@@ -13,7 +13,7 @@ import type { ClientsService } from './clients.service.js';
 import type { GrantsService } from './grants.service.js';
 import type { InteractionsService } from './interactions.service.js';
 import type { OidcService } from './oidc.service.js';
-import { OIDC_PREFIX, handOver, issuerOf } from './provider.config.js';
+import { OIDC_PREFIX, handOver, issuerOf } from './handoff.js';
 
 const UidParams = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }, { additionalProperties: false });

@@ -10,7 +10,8 @@ import type { RecordAudit } from '../audit/audit.repository.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { type CookieSettings, sessionCookieName } from '../sessions/session-cookie.js';
 import { findSessionFactors } from './oidc.repository.js';
-import { buildProvider, handoffOf, type ProviderDeps } from './provider.config.js';
+import { handoffOf } from './handoff.js';
+import type { ProviderDeps } from './provider.config.js';
 import { loadSigningKeys, rotateSigningKeys, signingKeysVersion } from './signing-keys.js';
 
 /** How often an instance looks for keys rotated elsewhere (one indexed read). */
@@ -67,6 +68,8 @@ export class OidcService {
       openSecret: this.deps.openSecret,
       sessionAmr: async (tokenHash) => (await this.sessionFactors(tokenHash)).amr,
     };
+    // Loaded on first use: only the server (and the tests) run a provider.
+    const { buildProvider } = await import('./provider.config.js');
     const provider = buildProvider(providerDeps, keys);
     this.wire(provider);
     // The version read before loading: a rotation in between is simply picked up next time.

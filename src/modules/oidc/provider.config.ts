@@ -2,7 +2,6 @@
 // does. The protocol is oidc-provider's (OpenID Certified); what is Gatehouse's is who the person
 // is (the Gatehouse session, checked on every authorization), which factors they proved, and where
 // the interaction pages are (the React UI).
-import type { IncomingMessage } from 'node:http';
 import { hkdfSync } from 'node:crypto';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { findUserById } from '../users/users.repository.js';
@@ -11,34 +10,7 @@ import type { DB } from '../../db/schema.js';
 import { createAdapterClass } from './oidc.adapter.js';
 import { ID_TOKEN_TTL_SECONDS, type PrivateJwk } from './signing-keys.js';
 import { logoutPage, logoutDonePage, errorPage } from './pages.js';
-import type { ResolvedSession } from '../sessions/sessions.service.js';
-
-/** The acr values Gatehouse answers: a password alone, or a password and a second factor. */
-export const ACR_PASSWORD = 'pwd';
-export const ACR_MFA = 'mfa';
-
-export const OIDC_PREFIX = '/oidc';
-
-/** What Fastify knows about a request that oidc-provider (Koa) needs: the Gatehouse session. */
-export interface Handoff {
-  session: ResolvedSession | null;
-  /** The client address as Fastify decided it (trusted proxies only), not Koa's reading of X-Forwarded-For. */
-  address: string | null;
-}
-const handoffs = new WeakMap<IncomingMessage, Handoff>();
-export const handOver = (req: IncomingMessage, handoff: Handoff) => handoffs.set(req, handoff);
-export const handoffOf = (req: IncomingMessage): Handoff => handoffs.get(req) ?? { session: null, address: null };
-
-/** The issuer: the public URL, with its path if it has one, without a trailing slash. */
-export function issuerOf(publicUrl: URL): string {
-  return `${publicUrl.origin}${publicUrl.pathname.replace(/\/+$/, '')}`;
-}
-
-/** Does this authorization need a second factor: the application says so, or the request asks (acr_values). */
-export function needsSecondFactor(client: { [key: string]: unknown } | undefined, acrValues: unknown): boolean {
-  if (client?.gatehouse_require_2fa === true) return true;
-  return typeof acrValues === 'string' && acrValues.split(' ').includes(ACR_MFA);
-}
+import { ACR_MFA, ACR_PASSWORD, OIDC_PREFIX, handoffOf, issuerOf, needsSecondFactor } from './handoff.js';
 
 export interface ProviderDeps {
   db: Kysely<DB>;
