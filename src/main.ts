@@ -12,6 +12,7 @@ async function housekeeping(s: Services): Promise<void> {
   const now = s.clock();
   await s.sessions.deleteExpired();
   await s.limiter.prune();
+  await s.oidc.prune();
   await pruneAuditEvents(s.db, now - s.config.auditRetentionDays * 86_400_000);
 }
 

@@ -9,7 +9,7 @@ import type { DB } from '../../db/schema.js';
 import type { RecordAudit } from '../audit/audit.repository.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { type CookieSettings, sessionCookieName } from '../sessions/session-cookie.js';
-import { findSessionFactors } from './oidc.repository.js';
+import { deleteExpiredPayloads, findSessionFactors } from './oidc.repository.js';
 import { handoffOf } from './handoff.js';
 import type { ProviderDeps } from './provider.config.js';
 import { loadSigningKeys, rotateSigningKeys, signingKeysVersion } from './signing-keys.js';
@@ -76,6 +76,11 @@ export class OidcService {
     this.version = version === '' ? await signingKeysVersion(db) : version;
     this.provider = provider;
     return provider;
+  }
+
+  /** Housekeeping: expired codes, tokens, grants and interactions (never answered anyway). */
+  prune(): Promise<void> {
+    return deleteExpiredPayloads(this.deps.db, this.deps.clock());
   }
 
   /** A new signing key for every instance (within KEY_CHECK_MS); the old one stays published a while. */

@@ -170,6 +170,35 @@ for (const dialect of DIALECTS) {
       assert.equal((await browser.get(`${servers[0]!.baseUrl}/api/session`)).status, 401, 'the Gatehouse session is over');
     });
 
+    it('lists the applications a person allowed, and revoking one stops its refresh tokens; declining consent answers access_denied', async () => {
+      const browser = new CookieBrowser();
+      const verifier = oidc.randomPKCECodeVerifier();
+      const start = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid email offline_access',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: 'g',
+        prompt: 'consent',
+      });
+      const { callback } = await authorize(browser, start.href, () => servers[0]!.baseUrl, { email: 'alice@example.com', code: () => phoneCode(alice.key, Date.now() + 30_000) });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback!), { pkceCodeVerifier: verifier, expectedState: 'g' });
+      const listed = await browser.get(`${servers[0]!.baseUrl}/api/me/applications`);
+      assert.deepEqual(listed.body.applications.map((a: { name: string; scopes: string[] }) => [a.name, [...a.scopes].sort()]), [['Wiki', ['email', 'offline_access', 'openid']]]);
+      assert.equal((await browser.request('DELETE', `${servers[0]!.baseUrl}/api/me/applications/${app.id}`)).status, 204);
+      assert.deepEqual((await browser.get(`${servers[0]!.baseUrl}/api/me/applications`)).body.applications, []);
+      await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
+
+      const again = oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid email', state: 'd', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const declined = await authorize(browser, again.href, () => servers[0]!.baseUrl, { email: 'alice@example.com', approve: false }).catch((e: Error) => e);
+      assert.ok(declined instanceof Error, 'consent needs an explicit answer');
+      const page = await browser.follow(again.href, isCallback);
+      const uid = /\/interaction\/([\w-]+)/.exec(page.url)![1]!;
+      const aborted = await browser.post(`${servers[0]!.baseUrl}/api/oidc/interactions/${uid}/abort`);
+      const back = await browser.follow(aborted.body.redirect, isCallback);
+      assert.match(String(back.location), /[?&]error=access_denied/);
+    });
+
     it('answers prompt=none without a session with login_required', async () => {
       const start = oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', prompt: 'none', state: 's', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
       const answer = await new CookieBrowser().follow(start.href, isCallback);
@@ -194,7 +223,7 @@ for (const dialect of DIALECTS) {
       assert.equal(bobRun.callback, null, 'no code without a second factor');
 
       // Alice has 2FA: password and app code, then straight back (a trusted application asks no consent).
-      const run = await authorize(new CookieBrowser(), await startFor(), () => servers[0]!.baseUrl, { email: 'alice@example.com', code: () => phoneCode(alice.key, Date.now() + 30_000) });
+      const run = await authorize(new CookieBrowser(), await startFor(), () => servers[0]!.baseUrl, { email: 'alice@example.com', code: () => phoneCode(alice.key, Date.now() + 60_000) });
       assert.deepEqual(run.steps, ['sign_in', 'continue']);
       assert.ok(run.callback);
       const tokens = await oidc.authorizationCodeGrant(strict, new URL(run.callback), { pkceCodeVerifier: verifier, expectedState: 's', idTokenExpected: true });
