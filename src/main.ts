@@ -13,6 +13,7 @@ async function housekeeping(s: Services): Promise<void> {
   await s.sessions.deleteExpired();
   await s.limiter.prune();
   await s.devices.deleteExpired();
+  await s.oidc.prune();
   await pruneAuditEvents(s.db, now - s.config.auditRetentionDays * 86_400_000);
 }
 

@@ -20,6 +20,10 @@ import { SignInService } from './modules/sign-in/sign-in.service.js';
 import { RequireTwoFactorPolicy } from './modules/two-factor-policy/require-2fa.service.js';
 import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
 import { UsersService } from './modules/users/users.service.js';
+import { ClientsService } from './modules/oidc/clients.service.js';
+import { GrantsService } from './modules/oidc/grants.service.js';
+import { InteractionsService } from './modules/oidc/interactions.service.js';
+import { OidcService } from './modules/oidc/oidc.service.js';
 
 export interface Services {
   readonly config: Config;
@@ -41,6 +45,10 @@ export interface Services {
   readonly signIn: SignInService;
   readonly passwords: PasswordService;
   readonly users: UsersService;
+  readonly clients: ClientsService;
+  readonly oidc: OidcService;
+  readonly interactions: InteractionsService;
+  readonly grants: GrantsService;
 }
 
 export async function createServices(
@@ -71,5 +79,22 @@ export async function createServices(
   const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, devices, audit, metrics, clock, emailCounterKey: keys.emailCounters });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
-  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users };
+  const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock });
+  const oidc = new OidcService({
+    db,
+    clock,
+    publicUrl: config.publicUrl,
+    cookies: config,
+    masterKey: options.masterKey,
+    secretBox: keys.secretBox,
+    openSecret: clients.openSecret,
+    sessions,
+    audit,
+  });
+  const interactions = new InteractionsService({ oidc, signIn, sessions, audit });
+  const grants = new GrantsService({ db, audit, clock });
+  return {
+    config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users,
+    clients, oidc, interactions, grants,
+  };
 }

@@ -20,7 +20,12 @@ const USAGE = `Usage: gatehouse <command>
   user unlock --email E                                        lift a lockout
   backup --to FILE                                             consistent online copy of the SQLite database
   restore --from FILE                                          replace the SQLite database with a backup (server stopped)
-  rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY`;
+  rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY
+  client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
+                [--public] [--require-2fa] [--trusted]          create an OpenID Connect application (prints its id and secret as JSON)
+  client list                                                  list the applications (JSON)
+  client delete --id ID                                        delete an application and everything issued to it
+  oidc rotate-keys                                             a new ID-token signing key (the old one stays published until its tokens expire)`;
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('this reads from standard input; pipe it in');
@@ -86,6 +91,57 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
   }
 }
 
+async function clientCommand(sub: string | undefined, args: string[]): Promise<void> {
+  switch (sub) {
+    case 'create': {
+      const { values } = parseArgs({
+        args,
+        options: {
+          name: { type: 'string' },
+          'redirect-uri': { type: 'string', multiple: true },
+          'post-logout-redirect-uri': { type: 'string', multiple: true },
+          public: { type: 'boolean' },
+          'require-2fa': { type: 'boolean' },
+          trusted: { type: 'boolean' },
+        },
+        strict: true,
+      });
+      if (!values.name) throw new UsageError('--name is required');
+      if (!values['redirect-uri']?.length) throw new UsageError('--redirect-uri is required (the exact address the application receives the code at)');
+      const created = await withServices((s) =>
+        s.clients.create(
+          {
+            name: values.name!,
+            redirectUris: values['redirect-uri']!,
+            postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+            public: values.public ?? false,
+            require2fa: values['require-2fa'] ?? false,
+            trusted: values.trusted ?? false,
+          },
+          null,
+          null,
+        ),
+      );
+      // The secret is shown this once; it is stored encrypted.
+      process.stdout.write(`${JSON.stringify({ client_id: created.client_id, ...(created.client_secret ? { client_secret: created.client_secret } : {}) })}\n`);
+      return;
+    }
+    case 'list':
+      parseArgs({ args, options: {}, strict: true });
+      process.stdout.write(`${JSON.stringify(await withServices((s) => s.clients.list()), null, 2)}\n`);
+      return;
+    case 'delete': {
+      const { values } = parseArgs({ args, options: { id: { type: 'string' } }, strict: true });
+      if (!values.id) throw new UsageError('--id is required');
+      await withServices((s) => s.clients.delete(values.id!, null, null));
+      process.stdout.write(`Deleted application ${values.id}.\n`);
+      return;
+    }
+    default:
+      throw new UsageError(sub ? `unknown client command "${sub}"` : 'a client command is required (create, list, delete)');
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   loadDotEnv();
   const [command, sub, ...rest] = argv;
@@ -100,6 +156,15 @@ export async function runCli(argv: string[]): Promise<void> {
       return;
     case 'user':
       return userCommand(sub, rest);
+    case 'client':
+      return clientCommand(sub, rest);
+    case 'oidc': {
+      if (sub !== 'rotate-keys') throw new UsageError(sub ? `unknown oidc command "${sub}"` : 'an oidc command is required (rotate-keys)');
+      parseArgs({ args: rest, options: {}, strict: true });
+      const kid = await withServices((s) => s.oidc.rotateKeys());
+      process.stdout.write(`New signing key ${kid}; every instance uses it within seconds, and the old key stays published until its tokens expire.\n`);
+      return;
+    }
     case 'backup': {
       const { values } = parseArgs({ args: argv.slice(1), options: { to: { type: 'string' } }, strict: true });
       if (!values.to) throw new UsageError('--to FILE is required');

@@ -9,6 +9,8 @@ import { migrateToLatest } from '../db/migrate.js';
 import { decryptSecret, deriveSecretBoxKey, encryptSecret } from '../crypto/secret-box.js';
 import { resealPepper } from '../modules/settings/pepper.js';
 import { listSecretCiphertexts, updateSecretCiphertext } from '../modules/two-factor/two-factor.repository.js';
+import { secretAad } from '../modules/oidc/clients.service.js';
+import { resealOidcSecrets } from '../modules/oidc/signing-keys.js';
 
 export class MaintenanceError extends Error {}
 
@@ -65,7 +67,7 @@ export async function restoreDatabase(config: Config, from: string): Promise<voi
 }
 
 /**
- * Re-encrypts every TOTP secret and the hash pepper from the old master key to the one now in
+ * Re-encrypts every TOTP secret, the hash pepper, the OpenID Connect signing keys and client secrets from the old master key to the one now in
  * GATEHOUSE_ENCRYPTION_KEY, in one transaction: either every row moves to the new key or none does.
  */
 export async function rotateKey(config: Config, oldKey: Buffer, clock: () => number = Date.now): Promise<number> {
@@ -89,6 +91,7 @@ export async function rotateKey(config: Config, oldKey: Buffer, clock: () => num
         }
         await updateSecretCiphertext(trx, row.user_id, encryptSecret(newBox, secret, row.user_id));
       }
+      await resealOidcSecrets(trx, oldBox, newBox, secretAad);
       return rows.length;
     });
   } finally {

@@ -27,6 +27,14 @@ export interface SessionsTable {
   verify_token_hash: string | null;
 }
 
+/**
+ * The sessions column migration 0012 added: a JSON array of the authentication methods (RFC 8176)
+ * the session proved (null: not recorded). Apart from SessionsTable so the session check's row stays as it is.
+ */
+export interface SessionFactorsColumn {
+  amr: string | null;
+}
+
 export interface AuditEventsTable {
   id: string;
   at: number;
@@ -103,9 +111,42 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/** Every oidc-provider artifact (code, token, grant, session, interaction…) as one JSON row. */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  account_id: string | null;
+  client_id: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface OidcClientsTable {
+  id: string;
+  name: string;
+  secret_ciphertext: string | null;
+  /** JSON arrays of exact addresses. */
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  require_2fa: number;
+  trusted: number;
+  created_at: number;
+}
+
+export interface OidcSigningKeysTable {
+  kid: string;
+  sealed_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
 export interface DB {
   users: UsersTable;
-  sessions: SessionsTable;
+  sessions: SessionsTable & SessionFactorsColumn;
   audit_events: AuditEventsTable;
   two_factor: TwoFactorTable;
   backup_codes: BackupCodesTable;
@@ -113,4 +154,7 @@ export interface DB {
   trusted_devices: TrustedDevicesTable;
   sign_in_warnings: SignInWarningsTable;
   settings: SettingsTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_clients: OidcClientsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
 }

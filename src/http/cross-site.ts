@@ -3,6 +3,13 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A protocol endpoint other sites call by design (OpenID Connect's token endpoint); it has its own checks. */
+    allowCrossSite?: boolean;
+  }
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -24,7 +31,7 @@ export function allowedOrigins(publicUrl: URL): Set<string> {
 export function makeCrossSiteGuard(publicUrl: URL) {
   const allowed = allowedOrigins(publicUrl);
   return async function crossSiteGuard(request: FastifyRequest): Promise<void> {
-    if (SAFE_METHODS.has(request.method)) return;
+    if (SAFE_METHODS.has(request.method) || request.routeOptions.config?.allowCrossSite) return;
     const fetchSite = request.headers['sec-fetch-site'];
     if (fetchSite === 'cross-site') throw new AppError('cross_site');
     const origin = request.headers.origin;

@@ -143,6 +143,58 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
+/** An application that signs people in with OpenID Connect (GET /api/admin/applications). */
+export interface Application {
+  id: string;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** No secret: a browser or native app, which must use PKCE. */
+  public: boolean;
+  /** Every sign-in to it needs a second factor. */
+  require2fa: boolean;
+  /** Skips the consent page. */
+  trusted: boolean;
+  createdAt: string;
+}
+
+export interface ApplicationList {
+  applications: Application[];
+}
+
+/** POST /api/admin/applications: the secret is shown this once (none for a public application). */
+export interface CreatedApplication {
+  client_id: string;
+  client_secret?: string;
+  application: Application;
+}
+
+/** GET /api/me/applications: the applications a person allowed, each revocable. */
+export interface GrantedApplication {
+  clientId: string;
+  name: string;
+  scopes: string[];
+}
+
+export interface GrantedApplicationList {
+  applications: GrantedApplication[];
+}
+
+/**
+ * GET /api/oidc/interactions/:uid: an application asked Gatehouse to sign someone in; `step` is
+ * what is still needed: sign in, the second step, enrolment in 2FA, consent, or nothing (continue).
+ */
+export interface InteractionDetails {
+  application: { name: string };
+  scopes: string[];
+  step: 'sign_in' | 'second_factor' | 'enrol' | 'consent' | 'continue';
+}
+
+/** Where the browser goes next: back to the provider, which answers the application. */
+export interface InteractionRedirect {
+  redirect: string;
+}
+
 /** Why a new password was refused (weak_password's `reason`); the UI translates each one. */
 export type PasswordProblem = 'too_short' | 'too_long' | 'too_common';
 

@@ -11,6 +11,8 @@ import { UsersPage } from './pages/UsersPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { EnrolPage } from './pages/EnrolPage';
 import { SignInWarning } from './components/SignInWarning';
+import { ApplicationsPage } from './pages/ApplicationsPage';
+import { InteractionPage } from './pages/InteractionPage';
 
 export function App() {
   const { t } = useTranslation();
@@ -33,7 +35,11 @@ export function App() {
     void refresh();
   }, [refresh]);
 
+  // An application's sign-in request (OpenID Connect) has its own page for every step.
+  const interaction = /^\/interaction\/([\w-]+)$/.exec(path)?.[1];
+
   useEffect(() => {
+    if (interaction) return;
     if (user === null && path !== '/sign-in') navigate(`/sign-in${window.location.search}`);
     if (user?.restricted && path !== '/enrol') navigate(`/enrol${window.location.search}`);
     if (user && !user.restricted && (path === '/' || path === '/sign-in' || path === '/enrol')) {
@@ -44,7 +50,7 @@ export function App() {
         .then(({ redirect }) => (redirect ? window.location.assign(redirect) : navigate('/account')))
         .catch(() => navigate('/account'));
     }
-  }, [user, path]);
+  }, [user, path, interaction]);
 
   const signOut = async () => {
     await api('DELETE', '/api/session');
@@ -55,10 +61,12 @@ export function App() {
 
   let page = null;
   if (user === undefined) page = null;
+  else if (interaction) page = <InteractionPage key={interaction} uid={interaction} onSignedIn={refresh} />;
   else if (user === null) page = <SignInPage onSignedIn={refresh} />;
   else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
   else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage />;
   else if (path === '/admin/settings' && user.role === 'admin') page = <SettingsPage />;
+  else if (path === '/admin/applications' && user.role === 'admin') page = <ApplicationsPage />;
   else page = <AccountPage key={fullPath} user={user} onChanged={refresh} />;
 
   return (

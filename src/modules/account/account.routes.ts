@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
 import { actorOf } from '../sessions/access.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import { AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
 import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
 import { isAppCodeFormat } from '../totp/totp.js';
 import { BackupCodesSchema, CodeSchema } from '../two-factor/two-factor.schemas.js';
@@ -59,7 +59,10 @@ export function accountRoutes(
       if (session.kind === 'restricted') {
         // Enrolment done: the restricted session becomes a full one, under a new token.
         await deps.sessions.end(session.tokenHash);
-        await deps.sessions.start(reply, { userId: session.user.id, kind: 'full', address: request.ip });
+        await deps.sessions.start(reply, { userId: session.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
+      } else {
+        // The code that confirmed enrolment is this session's second factor (an application that requires 2FA accepts it).
+        await deps.sessions.recordFactors(session.tokenHash, AMR_TWO_FACTOR);
       }
       return { backupCodes };
     },

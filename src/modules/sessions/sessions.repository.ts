@@ -5,7 +5,7 @@ import type { DB, SessionsTable, UsersTable } from '../../db/schema.js';
 export type SessionKind = SessionsTable['kind'];
 export type SessionRow = Selectable<SessionsTable>;
 
-export async function insertSession(db: Kysely<DB>, row: SessionRow): Promise<void> {
+export async function insertSession(db: Kysely<DB>, row: SessionRow & { amr?: string | null }): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
@@ -90,6 +90,10 @@ export async function findSessionWithUser(
 export async function findTokenHashByVerifyHash(db: Kysely<DB>, verifyTokenHash: string): Promise<string | undefined> {
   const row = await db.selectFrom('sessions').select('token_hash').where('verify_token_hash', '=', verifyTokenHash).executeTakeFirst();
   return row?.token_hash;
+}
+
+export async function updateSessionAmr(db: Kysely<DB>, tokenHash: string, amr: string): Promise<void> {
+  await db.updateTable('sessions').set({ amr }).where('token_hash', '=', tokenHash).execute();
 }
 
 export async function touchSession(db: Kysely<DB>, tokenHash: string, now: number): Promise<void> {

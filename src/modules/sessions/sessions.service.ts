@@ -18,6 +18,10 @@ export interface ResolvedSession {
   expiresAt: number;
 }
 
+/** Authentication methods (RFC 8176) a session proved: a password, or a password and a code (app or backup). */
+export const AMR_PASSWORD: readonly string[] = ['pwd'];
+export const AMR_TWO_FACTOR: readonly string[] = ['pwd', 'otp', 'mfa'];
+
 export interface SessionSettings extends CookieSettings {
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
@@ -35,10 +39,11 @@ export class SessionsService {
   }
 
   /**
-   * A new session (a new random token, every time) and the cookie that carries it. With a cookie
-   * domain, also a verify-only token of the same session (forward auth's cookie for sibling hosts).
+   * A new session (a new random token, every time) and the cookie that carries it, with the factors
+   * it was proven with (amr, for OpenID Connect). With a cookie domain, also a verify-only token of
+   * the same session (forward auth's cookie for sibling hosts).
    */
-  async start(reply: FastifyReply, input: { userId: string; kind: repo.SessionKind; address: string | null }): Promise<void> {
+  async start(reply: FastifyReply, input: { userId: string; kind: repo.SessionKind; address: string | null; amr?: readonly string[] }): Promise<void> {
     const token = generateSessionToken();
     const verifyToken = this.settings.cookieDomain !== null ? generateSessionToken() : null;
     const now = this.clock();
@@ -52,9 +57,15 @@ export class SessionsService {
       expires_at: expiresAt,
       address: input.address,
       verify_token_hash: verifyToken === null ? null : hashSessionToken(verifyToken),
+      amr: input.amr ? JSON.stringify(input.amr) : null,
     });
     setSessionCookie(reply, this.settings, token, expiresAt);
     if (verifyToken !== null) setVerifyCookie(reply, this.settings, verifyToken, expiresAt);
+  }
+
+  /** The session proved more factors (enrolment in 2FA confirmed with a code from the app). */
+  recordFactors(tokenHash: string, amr: readonly string[]): Promise<void> {
+    return repo.updateSessionAmr(this.db, tokenHash, JSON.stringify(amr));
   }
 
   clearCookie(reply: FastifyReply): void {

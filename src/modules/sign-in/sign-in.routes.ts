@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
 import { actorOf } from '../sessions/access.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import { AMR_PASSWORD, AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
 import { CodeSchema } from '../two-factor/two-factor.schemas.js';
 import { presentUser } from '../users/user.presenter.js';
 import { EmailSchema, PasswordSchema } from '../users/user.schemas.js';
@@ -38,10 +38,10 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
           await deps.sessions.start(reply, { userId, kind: 'pending', address: request.ip });
           return { status: result.status };
         case 'two_factor_setup_required':
-          await deps.sessions.start(reply, { userId, kind: 'restricted', address: request.ip });
+          await deps.sessions.start(reply, { userId, kind: 'restricted', address: request.ip, amr: AMR_PASSWORD });
           return { status: result.status };
         case 'authenticated':
-          await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip });
+          await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip, amr: AMR_PASSWORD });
           await deps.devices.remember(request, reply, userId);
           return {
             status: result.status,
@@ -71,7 +71,7 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
         deps.sessions.clearCookie(reply);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      await deps.sessions.start(reply, { userId: pending.user.id, kind: 'full', address: request.ip });
+      await deps.sessions.start(reply, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
       await deps.devices.remember(request, reply, pending.user.id);
       const user = presentUser(pending.user, true);
       const warning = result.warning ? { warning: result.warning } : {};

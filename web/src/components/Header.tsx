@@ -67,6 +67,11 @@ export function Header({ user, onSignOut }: { user: User | null; onSignOut: () =
                         {t('menu.settings')}
                       </button>
                     </li>
+                    <li role="none">
+                      <button type="button" role="menuitem" onClick={() => go('/admin/applications')}>
+                        {t('menu.applications')}
+                      </button>
+                    </li>
                   </>
                 )}
                 <li role="none">

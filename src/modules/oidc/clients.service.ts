@@ -1,0 +1,116 @@
+// Applications (OpenID Connect clients): created by administrators (API, UI or CLI), each with an
+// id and, unless public, a secret shown once and kept encrypted. oidc-provider reads them through
+// the adapter as client metadata built here.
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
+import { AppError } from '../../http/errors.js';
+import type { Application, CreatedApplication } from '../../shared/api-types.js';
+import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
+import * as repo from './oidc.repository.js';
+
+export interface NewApplication {
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  public?: boolean;
+  require2fa?: boolean;
+  trusted?: boolean;
+}
+
+/** The associated data that binds a sealed secret to its client: a ciphertext moved to another row fails. */
+export const secretAad = (clientId: string) => `oidc-client ${clientId}`;
+
+/** Exact addresses only (OAuth 2.0 Security BCP §4.1): absolute http(s), no fragment, no wildcard. */
+export function checkRedirectUri(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new AppError('invalid_request', `"${raw}" is not an absolute address.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AppError('invalid_request', `"${raw}" must be an http or https address.`);
+  if (url.hash || raw.includes('#')) throw new AppError('invalid_request', `"${raw}" must not have a fragment.`);
+  if (raw.includes('*')) throw new AppError('invalid_request', `"${raw}" must be exact (no wildcards).`);
+  return raw;
+}
+
+export function presentApplication(row: repo.ClientRow): Application {
+  return {
+    id: row.id,
+    name: row.name,
+    redirectUris: JSON.parse(row.redirect_uris) as string[],
+    postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
+    public: row.secret_ciphertext === null,
+    require2fa: row.require_2fa === 1,
+    trusted: row.trusted === 1,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/** What oidc-provider is told about an application (its client metadata). */
+export function clientMetadata(row: repo.ClientRow, openSecret: (clientId: string, sealed: string) => string): Record<string, unknown> {
+  const app = presentApplication(row);
+  return {
+    client_id: row.id,
+    client_name: row.name,
+    ...(row.secret_ciphertext === null
+      ? { token_endpoint_auth_method: 'none' }
+      : { client_secret: openSecret(row.id, row.secret_ciphertext), token_endpoint_auth_method: 'client_secret_basic' }),
+    redirect_uris: app.redirectUris,
+    post_logout_redirect_uris: app.postLogoutRedirectUris,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    gatehouse_require_2fa: app.require2fa,
+    gatehouse_trusted: app.trusted,
+  };
+}
+
+export class ClientsService {
+  private readonly db: Kysely<DB>;
+  private readonly secretBox: Buffer;
+  private readonly audit: RecordAudit;
+  private readonly clock: () => number;
+
+  constructor(deps: { db: Kysely<DB>; secretBox: Buffer; audit: RecordAudit; clock: () => number }) {
+    this.db = deps.db;
+    this.secretBox = deps.secretBox;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
+
+  openSecret = (clientId: string, sealed: string): string => decryptSecret(this.secretBox, sealed, secretAad(clientId));
+
+  async create(input: NewApplication, actor: AccountRef | null, address: string | null): Promise<CreatedApplication> {
+    const name = input.name.trim();
+    if (name === '' || name.length > 100) throw new AppError('invalid_request', 'The name must have 1 to 100 characters.');
+    if (input.redirectUris.length === 0) throw new AppError('invalid_request', 'At least one redirect address is required.');
+    const redirectUris = input.redirectUris.map(checkRedirectUri);
+    const postLogout = (input.postLogoutRedirectUris ?? []).map(checkRedirectUri);
+    const id = randomBytes(16).toString('base64url');
+    const secret = input.public ? undefined : randomBytes(32).toString('base64url');
+    const row: repo.ClientRow = {
+      id,
+      name,
+      secret_ciphertext: secret === undefined ? null : encryptSecret(this.secretBox, secret, secretAad(id)),
+      redirect_uris: JSON.stringify(redirectUris),
+      post_logout_redirect_uris: JSON.stringify(postLogout),
+      require_2fa: input.require2fa ? 1 : 0,
+      trusted: input.trusted ? 1 : 0,
+      created_at: this.clock(),
+    };
+    await repo.insertClient(this.db, row);
+    await this.audit({ kind: 'oidc.client_created', actor, address, details: { clientId: id, name, public: Boolean(input.public) } });
+    return { client_id: id, ...(secret === undefined ? {} : { client_secret: secret }), application: presentApplication(row) };
+  }
+
+  async list(): Promise<Application[]> {
+    return (await repo.listClients(this.db)).map(presentApplication);
+  }
+
+  async delete(id: string, actor: AccountRef | null, address: string | null): Promise<void> {
+    if (!(await repo.deleteClient(this.db, id))) throw new AppError('not_found', 'There is no application with this id.');
+    await this.audit({ kind: 'oidc.client_deleted', actor, address, details: { clientId: id } });
+  }
+}

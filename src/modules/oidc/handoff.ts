@@ -1,0 +1,34 @@
+// What the rest of Gatehouse needs to know about the provider without loading it: its address,
+// the acr values, whether a request needs a second factor, and how Fastify hands a request's
+// Gatehouse session to it. (oidc-provider itself is loaded only where a provider runs: the CLI's
+// other commands stay quick and quiet.)
+import type { IncomingMessage } from 'node:http';
+import type { ResolvedSession } from '../sessions/sessions.service.js';
+
+/** The acr values Gatehouse answers: a password alone, or a password and a second factor. */
+export const ACR_PASSWORD = 'pwd';
+export const ACR_MFA = 'mfa';
+
+export const OIDC_PREFIX = '/oidc';
+
+/** What Fastify knows about a request that oidc-provider (Koa) needs: the Gatehouse session. */
+export interface Handoff {
+  session: ResolvedSession | null;
+  /** The client address as Fastify decided it (trusted proxies only), not Koa's reading of X-Forwarded-For. */
+  address: string | null;
+}
+const handoffs = new WeakMap<IncomingMessage, Handoff>();
+export const handOver = (req: IncomingMessage, handoff: Handoff) => handoffs.set(req, handoff);
+export const handoffOf = (req: IncomingMessage): Handoff => handoffs.get(req) ?? { session: null, address: null };
+
+/** The issuer: the public URL, with its path if it has one, without a trailing slash. */
+export function issuerOf(publicUrl: URL): string {
+  return `${publicUrl.origin}${publicUrl.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Does this authorization need a second factor: the application says so, or the request asks (acr_values). */
+export function needsSecondFactor(client: { [key: string]: unknown } | undefined, acrValues: unknown): boolean {
+  if (client?.gatehouse_require_2fa === true) return true;
+  return typeof acrValues === 'string' && acrValues.split(' ').includes(ACR_MFA);
+}
+

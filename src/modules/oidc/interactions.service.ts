@@ -1,0 +1,106 @@
+// An application asked Gatehouse to sign someone in and oidc-provider needs a person: this decides
+// what is still missing (sign in, the second step, enrolment in 2FA, consent) from the Gatehouse
+// session, and hands the provider its result once nothing is. The pages are the React UI's.
+//
+// The interaction is found by its uid (from the page's address) rather than by oidc-provider's
+// interaction cookie, whose path is the page's, not the API's. Finishing it is still bound to the
+// browser that started it: the provider resumes only with its resume cookie (path-scoped, HttpOnly).
+import type { FastifyReply } from 'fastify';
+import { AppError } from '../../http/errors.js';
+import type { InteractionDetails, InteractionRedirect } from '../../shared/api-types.js';
+import type { RecordAudit } from '../audit/audit.repository.js';
+import { AMR_TWO_FACTOR, type ResolvedSession, type SessionsService } from '../sessions/sessions.service.js';
+import type { SignInService } from '../sign-in/sign-in.service.js';
+import type { OidcService } from './oidc.service.js';
+import { ACR_MFA, ACR_PASSWORD, needsSecondFactor } from './handoff.js';
+
+type Step = InteractionDetails['step'];
+type ProviderInteraction = InstanceType<Awaited<ReturnType<OidcService['current']>>['Interaction']>;
+
+export class InteractionsService {
+  constructor(private readonly deps: { oidc: OidcService; signIn: SignInService; sessions: SessionsService; audit: RecordAudit }) {}
+
+  private async load(uid: string) {
+    const provider = await this.deps.oidc.current();
+    const interaction = await provider.Interaction.find(uid);
+    if (!interaction) throw new AppError('not_found', 'This sign-in request has expired. Go back to the application and start again.');
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    if (!client) throw new AppError('not_found', 'This application no longer exists.');
+    return { provider, interaction, client };
+  }
+
+  private async step(interaction: ProviderInteraction, client: Record<string, unknown>, session: ResolvedSession | null): Promise<Step> {
+    if (!session || session.kind === 'pending') return 'sign_in';
+    if (session.kind === 'restricted') return 'enrol';
+    if (interaction.prompt.name === 'login') {
+      const { amr } = await this.deps.oidc.sessionFactors(session.tokenHash);
+      if (needsSecondFactor(client, interaction.params.acr_values) && !amr.includes('mfa')) return session.twoFactorEnabled ? 'second_factor' : 'enrol';
+      return 'continue';
+    }
+    // Consent is asked of the person the provider signed in; anyone else signs in again.
+    if (interaction.session?.accountId !== session.user.id) return 'sign_in';
+    return client.gatehouse_trusted === true ? 'continue' : 'consent';
+  }
+
+  async details(uid: string, session: ResolvedSession | null): Promise<InteractionDetails> {
+    const { interaction, client } = await this.load(uid);
+    return {
+      application: { name: String(client.clientName ?? client.clientId) },
+      scopes: String(interaction.params.scope ?? 'openid').split(' ').filter(Boolean),
+      step: await this.step(interaction, client as Record<string, unknown>, session),
+    };
+  }
+
+  /** Finishes the interaction when nothing is missing (consent needs `approve`); answers where the browser goes. */
+  async continue(uid: string, session: ResolvedSession, approve: boolean, address: string | null): Promise<InteractionRedirect> {
+    const { provider, interaction, client } = await this.load(uid);
+    const step = await this.step(interaction, client as Record<string, unknown>, session);
+    if (step === 'sign_in') throw new AppError('unauthenticated');
+    if (step === 'enrol' || step === 'second_factor') throw new AppError('two_factor_required', 'This application requires a second factor: complete the second step first.');
+    let result: Record<string, unknown>;
+    if (interaction.prompt.name === 'login') {
+      const { amr, createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
+      result = { login: { accountId: session.user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, ts: Math.floor(createdAt / 1000), remember: true } };
+    } else if (interaction.prompt.name === 'consent') {
+      if (step === 'consent' && !approve) throw new AppError('invalid_request', 'Allow or deny the application.');
+      const grant = (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ?? new provider.Grant({ accountId: session.user.id, clientId: client.clientId });
+      const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+      if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+      if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      result = { consent: { grantId: await grant.save() } };
+      if (step === 'consent') {
+        const ref = { id: session.user.id, email: session.user.email };
+        await this.deps.audit({ kind: 'oidc.consented', actor: ref, subject: ref, address, details: { clientId: client.clientId, scope: interaction.params.scope ?? null } });
+      }
+    } else {
+      throw new AppError('invalid_request', `Gatehouse does not handle the "${interaction.prompt.name}" prompt.`);
+    }
+    return { redirect: await this.finish(interaction, result) };
+  }
+
+  /** The person declined (or cancelled): the application hears access_denied. */
+  async abort(uid: string): Promise<InteractionRedirect> {
+    const { interaction } = await this.load(uid);
+    return { redirect: await this.finish(interaction, { error: 'access_denied', error_description: 'End-User aborted interaction' }) };
+  }
+
+  /**
+   * Step-up for an application that needs a second factor: the same second step as at sign-in
+   * (attempt limits, audit), then a new session token that records both factors.
+   */
+  async secondFactor(uid: string, session: ResolvedSession, code: string, address: string | null, reply: FastifyReply): Promise<void> {
+    await this.load(uid);
+    if (!session.twoFactorEnabled) throw new AppError('not_enabled');
+    await this.deps.signIn.secondFactorStep(session.user, code, address);
+    await this.deps.sessions.end(session.tokenHash);
+    await this.deps.sessions.start(reply, { userId: session.user.id, kind: 'full', address, amr: AMR_TWO_FACTOR });
+  }
+
+  private async finish(interaction: ProviderInteraction, result: Record<string, unknown>): Promise<string> {
+    interaction.result = 'error' in result ? result : { ...interaction.lastSubmission, ...result };
+    // exp is in the provider's own seconds (it reads the system clock): the remaining lifetime is kept.
+    await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+    return interaction.returnTo;
+  }
+}

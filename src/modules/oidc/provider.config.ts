@@ -1,0 +1,155 @@
+// oidc-provider's configuration: the one place that says what Gatehouse's OpenID Connect provider
+// does. The protocol is oidc-provider's (OpenID Certified); what is Gatehouse's is who the person
+// is (the Gatehouse session, checked on every authorization), which factors they proved, and where
+// the interaction pages are (the React UI).
+import { hkdfSync } from 'node:crypto';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { findUserById } from '../users/users.repository.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { createAdapterClass } from './oidc.adapter.js';
+import { ID_TOKEN_TTL_SECONDS, type PrivateJwk } from './signing-keys.js';
+import { logoutPage, logoutDonePage, errorPage } from './pages.js';
+import { ACR_MFA, ACR_PASSWORD, OIDC_PREFIX, handoffOf, issuerOf, needsSecondFactor } from './handoff.js';
+
+export interface ProviderDeps {
+  db: Kysely<DB>;
+  clock: () => number;
+  publicUrl: URL;
+  secureCookies: boolean;
+  masterKey: Buffer;
+  openSecret: (clientId: string, sealed: string) => string;
+  /** The factors (RFC 8176) the Gatehouse session proved. */
+  sessionAmr: (tokenHash: string) => Promise<string[]>;
+}
+
+/** Keys oidc-provider signs its cookies with: the same on every instance, from the master key. */
+function cookieKey(master: Buffer): string {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'gatehouse oidc-cookies v1', 32)).toString('base64url');
+}
+
+const sameSet = (a: readonly string[] | undefined, b: readonly string[]) => (a ?? []).length === b.length && b.every((v) => (a ?? []).includes(v));
+
+/**
+ * The login prompt also fires when the provider's own session no longer matches Gatehouse's: the
+ * person signed out of Gatehouse, another person signed in, the session proved other factors since,
+ * or this application needs a second factor the session has not proved. Gatehouse's session is the
+ * only source of truth; the provider's session only remembers what was granted.
+ */
+function gatehouseSessionCheck(deps: ProviderDeps) {
+  return new interactionPolicy.Check('gatehouse_session', 'End-User authentication with Gatehouse is required', async (ctx: KoaContextWithOIDC) => {
+    const { session } = handoffOf(ctx.req);
+    const oidc = ctx.oidc;
+    if (!session || session.kind !== 'full' || oidc.session?.accountId !== session.user.id) return interactionPolicy.Check.REQUEST_PROMPT;
+    const amr = await deps.sessionAmr(session.tokenHash);
+    if (!sameSet(oidc.session.amr, amr)) return interactionPolicy.Check.REQUEST_PROMPT;
+    if (needsSecondFactor(oidc.client, oidc.params?.acr_values) && !amr.includes('mfa')) return interactionPolicy.Check.REQUEST_PROMPT;
+    return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+  });
+}
+
+export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider {
+  const issuer = issuerOf(deps.publicUrl);
+  const basePath = new URL(issuer).pathname.replace(/\/$/, '');
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(gatehouseSessionCheck(deps));
+
+  const configuration: Configuration = {
+    adapter: createAdapterClass({ db: deps.db, clock: deps.clock, openSecret: deps.openSecret }),
+    jwks: { keys: keys as never },
+    cookies: {
+      keys: [cookieKey(deps.masterKey)],
+      names: { session: 'gatehouse_oidc', interaction: 'gatehouse_oidc_interaction', resume: 'gatehouse_oidc_resume' },
+      long: { signed: true, secure: deps.secureCookies, sameSite: 'lax', httpOnly: true },
+      short: { signed: true, secure: deps.secureCookies, sameSite: 'lax', httpOnly: true },
+    },
+    routes: {
+      authorization: `${OIDC_PREFIX}/auth`,
+      token: `${OIDC_PREFIX}/token`,
+      jwks: `${OIDC_PREFIX}/jwks`,
+      userinfo: `${OIDC_PREFIX}/me`,
+      end_session: `${OIDC_PREFIX}/session/end`,
+      revocation: `${OIDC_PREFIX}/token/revocation`,
+      introspection: `${OIDC_PREFIX}/token/introspection`,
+      pushed_authorization_request: `${OIDC_PREFIX}/request`,
+      code_verification: `${OIDC_PREFIX}/device`,
+      device_authorization: `${OIDC_PREFIX}/device/auth`,
+      backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
+      registration: `${OIDC_PREFIX}/reg`,
+      challenge: `${OIDC_PREFIX}/challenge`,
+    },
+    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    // acr, amr and auth_time ride with the openid scope, so every ID token says how the person signed in.
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'preferred_username'],
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+      iss: null,
+    },
+    acrValues: [ACR_PASSWORD, ACR_MFA],
+    // The authorization code flow only (OAuth 2.0 Security BCP: no implicit, no tokens in the front channel).
+    responseTypes: ['code'],
+    // ID tokens carry the email and amr even in the code flow (API.md), not only through userinfo.
+    conformIdTokenClaims: false,
+    extraClientMetadata: { properties: ['gatehouse_require_2fa', 'gatehouse_trusted'] },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: logoutPage, postLogoutSuccessSource: logoutDonePage },
+    },
+    // Every refresh answers a new refresh token and spends the old one; a spent one presented again
+    // revokes the whole grant (OAuth 2.0 Security BCP §4.14.2: the replay may be a thief's).
+    rotateRefreshToken: true,
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    // A browser application (public client) may call the token and userinfo endpoints from its own origin.
+    clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      IdToken: ID_TOKEN_TTL_SECONDS,
+      RefreshToken: 14 * 86400,
+      Interaction: 3600,
+      Session: 14 * 86400,
+      Grant: 14 * 86400,
+    },
+    findAccount: async (_ctx, sub) => {
+      const user = await findUserById(deps.db, sub);
+      if (!user || user.blocked) return undefined;
+      return {
+        accountId: user.id,
+        // Accounts are made by an administrator who vouches for the address; nobody registers themselves.
+        claims: async () => ({ sub: user.id, email: user.email, email_verified: true, name: user.email, preferred_username: user.email }),
+      };
+    },
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}`,
+    },
+    loadExistingGrant: async (ctx) => {
+      const { oidc } = ctx;
+      const client = oidc.client!;
+      const accountId = oidc.session!.accountId;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
+      let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      if (grant && grant.accountId !== accountId) grant = undefined;
+      // A trusted application (first party) is granted what it asks for without a consent page.
+      if (client.gatehouse_trusted === true && accountId) {
+        grant ??= new oidc.provider.Grant({ accountId, clientId: client.clientId });
+        grant.addOIDCScope(String(oidc.params?.scope ?? 'openid'));
+        await grant.save();
+      }
+      return grant;
+    },
+    renderError: errorPage,
+  };
+  const provider = new Provider(issuer, configuration);
+  // Every address the provider writes comes from the public URL: the Fastify route sets the
+  // forwarded host and protocol from it (overwriting whatever the client sent).
+  provider.proxy = true;
+  return provider;
+}

@@ -1,0 +1,132 @@
+// An application asked Gatehouse to sign someone in (OpenID Connect): the same sign-in, second
+// step, enrolment and a consent page, then back to the application. The server says which step
+// is missing; this page shows it and asks again after each one.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { InteractionDetails, InteractionRedirect } from '../../../src/shared/api-types';
+import { api } from '../api';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { Enrolment } from '../components/Enrolment';
+import { useFormSubmit } from '../use-form-submit';
+import { SignInPage } from './SignInPage';
+
+export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [details, setDetails] = useState<InteractionDetails | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const base = `/api/oidc/interactions/${encodeURIComponent(uid)}`;
+  const continued = useRef(false);
+
+  const reload = useCallback(async () => {
+    try {
+      setDetails(await api<InteractionDetails>('GET', base));
+    } catch (e) {
+      setLoadError(e);
+    }
+  }, [base]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const finish = async (body: { approve?: boolean } = {}) => {
+    const { redirect } = await api<InteractionRedirect>('POST', `${base}/continue`, body);
+    window.location.assign(redirect);
+  };
+  const decline = async () => {
+    const { redirect } = await api<InteractionRedirect>('POST', `${base}/abort`);
+    window.location.assign(redirect);
+  };
+
+  // Nothing is missing: straight back to the application.
+  useEffect(() => {
+    if (details?.step !== 'continue' || continued.current) return;
+    continued.current = true;
+    finish().catch(setLoadError);
+  });
+
+  if (loadError) return <section className="card narrow"><ErrorAlert error={loadError} /></section>;
+  if (!details) return <p role="status">{t('oidc.loading')}</p>;
+  const app = details.application.name;
+  const after = async () => {
+    await onSignedIn();
+    await reload();
+  };
+
+  switch (details.step) {
+    case 'sign_in':
+      return (
+        <>
+          <p className="banner" role="note">{t('oidc.signInFor', { app })}</p>
+          <SignInPage onSignedIn={after} />
+        </>
+      );
+    case 'second_factor':
+      return <SecondStep base={base} app={app} onDone={after} />;
+    case 'enrol':
+      return (
+        <section className="card">
+          <h1>{t('oidc.enrolTitle', { app })}</h1>
+          <p className="warning">{t('oidc.enrolHelp', { app })}</p>
+          <Enrolment onDone={() => void after()} />
+        </section>
+      );
+    case 'consent':
+      return <Consent app={app} scopes={details.scopes} onAllow={() => finish({ approve: true })} onDeny={decline} />;
+    default:
+      return <p role="status">{t('oidc.continuing', { app })}</p>;
+  }
+}
+
+function SecondStep({ base, app, onDone }: { base: string; app: string; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [code, setCode] = useState('');
+  const { submit, error, busy } = useFormSubmit(async () => {
+    await api('POST', `${base}/second-factor`, { code: code.trim() });
+    await onDone();
+  });
+  return (
+    <section className="card narrow">
+      <h1>{t('oidc.secondStepTitle', { app })}</h1>
+      <p>{t('oidc.secondStepHelp')}</p>
+      <form onSubmit={submit}>
+        <label htmlFor="code">{t('signIn.code')}</label>
+        <input id="code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" required maxLength={40} autoFocus />
+        <ErrorAlert error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {t('signIn.verify')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function Consent({ app, scopes, onAllow, onDeny }: { app: string; scopes: string[]; onAllow: () => Promise<void>; onDeny: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const allow = useFormSubmit(onAllow);
+  const deny = useFormSubmit(onDeny);
+  return (
+    <section className="card narrow">
+      <h1>{t('oidc.consentTitle', { app })}</h1>
+      <p>{t('oidc.consentHelp', { app })}</p>
+      <ul>
+        {scopes.map((scope) => (
+          <li key={scope}>{t(`oidc.scopes.${scope}`, { defaultValue: scope })}</li>
+        ))}
+      </ul>
+      <ErrorAlert error={allow.error ?? deny.error} />
+      <div className="actions">
+        <form onSubmit={allow.submit}>
+          <button type="submit" className="primary" disabled={allow.busy || deny.busy}>
+            {t('oidc.allow')}
+          </button>
+        </form>
+        <form onSubmit={deny.submit}>
+          <button type="submit" disabled={allow.busy || deny.busy}>
+            {t('oidc.deny')}
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}
