@@ -17,6 +17,8 @@ import { accessOf, registerAccessControl, type Access } from './modules/sessions
 import { throttleKeyForAddress } from './http/client-address.js';
 import { signInRoutes } from './modules/sign-in/sign-in.routes.js';
 import { sessionRoutes } from './modules/sessions/session.routes.js';
+import { deviceRoutes } from './modules/sessions/devices.routes.js';
+import { stepUpRoutes } from './modules/step-up/step-up.routes.js';
 import { accountRoutes } from './modules/account/account.routes.js';
 import { adminUserRoutes } from './modules/users/admin.routes.js';
 import { settingsRoutes } from './modules/settings/settings.routes.js';
@@ -45,6 +47,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: Access;
+  /** Needs a recent step-up (re-authentication). */
+  stepUp: boolean;
 }
 
 declare module 'fastify' {
@@ -98,7 +102,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routeTable.push({ method, url: route.url, access: accessOf(route.url, route.config?.access) });
+      routeTable.push({ method, url: route.url, access: accessOf(route.url, route.config?.access), stepUp: route.config?.stepUp === true });
     }
   });
 
@@ -107,6 +111,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
 
   signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, signinRateLimit: s.config.signinRateLimit });
   sessionRoutes(app, s);
+  stepUpRoutes(app, s);
+  deviceRoutes(app, s);
   accountRoutes(app, s);
   adminUserRoutes(app, s);
   settingsRoutes(app, s);

@@ -16,6 +16,7 @@ import { SettingsService } from './modules/settings/settings.service.js';
 import { AttemptLimiter } from './modules/sign-in/attempt-limiter.js';
 import { SessionDecider } from './modules/sign-in/session-decision.js';
 import { SignInService } from './modules/sign-in/sign-in.service.js';
+import { StepUpService } from './modules/step-up/step-up.service.js';
 import { RequireTwoFactorPolicy } from './modules/two-factor-policy/require-2fa.service.js';
 import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
 import { UsersService } from './modules/users/users.service.js';
@@ -39,6 +40,7 @@ export interface Services {
   readonly signIn: SignInService;
   readonly passwords: PasswordService;
   readonly users: UsersService;
+  readonly stepUp: StepUpService;
 }
 
 export async function createServices(
@@ -61,12 +63,13 @@ export async function createServices(
   const audit: RecordAudit = (event) => insertAuditEvent(db, event, clock());
   const settings = new SettingsService(db, clock);
   const limiter = new AttemptLimiter({ db, settings, audit, clock });
-  const sessions = new SessionsService({ db, settings: config, clock });
+  const sessions = new SessionsService({ db, settings: config, clock, authSettings: settings });
   const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const decider = new SessionDecider({ db, settings, clock });
   const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, audit, metrics, clock, emailCounterKey: keys.emailCounters });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
-  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, twoFactor, policy, decider, signIn, passwords, users };
+  const stepUp = new StepUpService({ passwords, twoFactor, limiter, sessions, audit });
+  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, twoFactor, policy, decider, signIn, passwords, users, stepUp };
 }

@@ -51,6 +51,25 @@ export type SecondFactorAnswer =
   | { status: 'authenticated'; user: User; method: 'totp' }
   | { status: 'authenticated'; user: User; method: 'backup_code'; backupCodesLeft: number };
 
+/** One signed-in session of the account (GET /api/me/sessions): "Your devices". */
+export interface DeviceSession {
+  /** The session's public id (never its token or token hash). */
+  id: string;
+  /** From the User-Agent at sign-in, e.g. "Firefox 133"; null when unknown. */
+  browser: string | null;
+  system: string | null;
+  address: string | null;
+  signedInAt: string;
+  lastActiveAt: string;
+  /** The session this request came with. */
+  current: boolean;
+}
+
+/** GET /api/me/sessions */
+export interface DeviceSessionList {
+  sessions: DeviceSession[];
+}
+
 /** GET /api/redirect-target: the address if the sign-in page may return there, null otherwise. */
 export interface RedirectTarget {
   redirect: string | null;
@@ -127,6 +146,7 @@ export type ApiErrorCode =
   | 'cross_site'
   | 'two_factor_setup_required'
   | 'two_factor_required'
+  | 'reauthentication_required'
   | 'not_found'
   | 'method_not_allowed'
   | 'email_taken'
