@@ -10,6 +10,7 @@ import { AccountPage } from './pages/AccountPage';
 import { UsersPage } from './pages/UsersPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { EnrolPage } from './pages/EnrolPage';
+import { StepUpDialog } from './components/StepUpDialog';
 
 export function App() {
   const { t } = useTranslation();
@@ -80,6 +81,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {page}
       </main>
+      {user && <StepUpDialog twoFactorEnabled={user.twoFactorEnabled} />}
     </>
   );
 }

@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
+import { Devices } from '../components/Devices';
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -21,6 +22,7 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
       <div role="tabpanel" id="panel-security" aria-labelledby="tab-security">
         <PasswordForm />
         <TwoFactorSection onChanged={onChanged} email={user.email} />
+        <Devices />
       </div>
     </section>
   );
