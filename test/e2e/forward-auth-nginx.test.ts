@@ -87,6 +87,7 @@ describe('forward auth behind nginx', { skip }, () => {
     await seedUser(seed.s, 'guard@example.com', 'admin');
     const c = new Client(seed.app);
     await c.signIn('guard@example.com');
+    await c.stepUp();
     key = (await c.post('/api/me/2fa/setup')).body.key;
     assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status, 200);
     await seed.close();
