@@ -18,6 +18,8 @@ import { throttleKeyForAddress } from './http/client-address.js';
 import { signInRoutes } from './modules/sign-in/sign-in.routes.js';
 import { sessionRoutes } from './modules/sessions/session.routes.js';
 import { trustedDeviceRoutes } from './modules/devices/trusted-devices.routes.js';
+import { deviceRoutes } from './modules/sessions/devices.routes.js';
+import { stepUpRoutes } from './modules/step-up/step-up.routes.js';
 import { accountRoutes } from './modules/account/account.routes.js';
 import { adminUserRoutes } from './modules/users/admin.routes.js';
 import { settingsRoutes } from './modules/settings/settings.routes.js';
@@ -48,6 +50,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: Access;
+  /** Needs a recent step-up (re-authentication). */
+  stepUp: boolean;
 }
 
 declare module 'fastify' {
@@ -101,7 +105,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routeTable.push({ method, url: route.url, access: accessOf(route.url, route.config?.access) });
+      routeTable.push({ method, url: route.url, access: accessOf(route.url, route.config?.access), stepUp: route.config?.stepUp === true });
     }
   });
 
@@ -111,6 +115,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
   trustedDeviceRoutes(app, s);
   sessionRoutes(app, s);
+  stepUpRoutes(app, s);
+  deviceRoutes(app, s);
   accountRoutes(app, s);
   adminUserRoutes(app, s);
   settingsRoutes(app, s);

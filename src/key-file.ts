@@ -23,7 +23,7 @@ export function loadOrCreateKeyFile(dataFolder: string, log: (message: string) =
     }
     return key;
   }
-  fs.mkdirSync(dataFolder, { recursive: true });
+  fs.mkdirSync(dataFolder, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   // 'wx' fails if another process created it in the meantime: then read theirs.
   try {

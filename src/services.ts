@@ -17,6 +17,7 @@ import { SettingsService } from './modules/settings/settings.service.js';
 import { AttemptLimiter } from './modules/sign-in/attempt-limiter.js';
 import { SessionDecider } from './modules/sign-in/session-decision.js';
 import { SignInService } from './modules/sign-in/sign-in.service.js';
+import { StepUpService } from './modules/step-up/step-up.service.js';
 import { RequireTwoFactorPolicy } from './modules/two-factor-policy/require-2fa.service.js';
 import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
 import { UsersService } from './modules/users/users.service.js';
@@ -49,6 +50,7 @@ export interface Services {
   readonly oidc: OidcService;
   readonly interactions: InteractionsService;
   readonly grants: GrantsService;
+  readonly stepUp: StepUpService;
 }
 
 export async function createServices(
@@ -71,7 +73,7 @@ export async function createServices(
   const audit: RecordAudit = (event) => insertAuditEvent(db, event, clock());
   const settings = new SettingsService(db, clock);
   const limiter = new AttemptLimiter({ db, settings, audit, clock });
-  const sessions = new SessionsService({ db, settings: config, clock });
+  const sessions = new SessionsService({ db, settings: config, clock, authSettings: settings });
   const devices = new TrustedDevicesService({ db, settings: config, clock });
   const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
@@ -93,8 +95,9 @@ export async function createServices(
   });
   const interactions = new InteractionsService({ oidc, signIn, sessions, audit });
   const grants = new GrantsService({ db, audit, clock });
+  const stepUp = new StepUpService({ passwords, twoFactor, limiter, sessions, audit });
   return {
     config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users,
-    clients, oidc, interactions, grants,
+    clients, oidc, interactions, grants, stepUp,
   };
 }

@@ -25,6 +25,7 @@ export async function measureAttacker(): Promise<AttackerRun> {
     await seedUser(t.s, 'victim@bench.example');
     const owner = browser(t.app);
     await owner('/api/session', { email: 'victim@bench.example', password: STRONG_PASSWORD });
+    await owner('/api/session/step-up', { password: STRONG_PASSWORD });
     const key = (await owner('/api/me/2fa/setup', {})).body.key as string;
     await owner('/api/me/2fa/enable', { code: phoneCode(key, now) });
     const start = now;

@@ -65,6 +65,7 @@ for (const dialect of DIALECTS) {
       try {
         const c = new Client(t.app);
         await c.signIn('boss@example.com');
+        await c.stepUp();
         const key = (await c.post('/api/me/2fa/setup')).body.key as string;
         assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status, 200);
         for (let i = 0; i < 5; i++) await new Client(t.app).signIn('boss@example.com', 'wrong-password-123');

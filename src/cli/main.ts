@@ -9,6 +9,7 @@ import { bootstrap, loadDotEnv } from '../bootstrap.js';
 import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { PASSWORD_MAX_LENGTH } from '../modules/passwords/password-policy.js';
+import { normalizeEmail } from '../modules/users/users.repository.js';
 
 export class UsageError extends Error {}
 
@@ -52,7 +53,7 @@ async function withServices<T>(work: (s: Services) => Promise<T>): Promise<T> {
 
 async function requireUserByEmail(s: Services, email: string) {
   const user = await s.users.findByEmail(email);
-  if (!user) throw new UsageError(`no user with email ${email.trim().toLowerCase()}`);
+  if (!user) throw new UsageError(`no user with email ${normalizeEmail(email)}`);
   return user;
 }
 
@@ -77,13 +78,13 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
         const user = await requireUserByEmail(s, email);
         await s.twoFactor.disable({ id: user.id, email: user.email }, 'cli', null, 'cli');
       });
-      process.stdout.write(`Two-factor authentication is off for ${email.trim().toLowerCase()}.\n`);
+      process.stdout.write(`Two-factor authentication is off for ${normalizeEmail(email)}; its sessions are ended.\n`);
       return;
     }
     case 'unlock': {
       const email = emailOption(args);
       await withServices(async (s) => s.users.unlock(await requireUserByEmail(s, email), 'cli', null));
-      process.stdout.write(`${email.trim().toLowerCase()} is unlocked.\n`);
+      process.stdout.write(`${normalizeEmail(email)} is unlocked.\n`);
       return;
     }
     default:

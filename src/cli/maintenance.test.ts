@@ -65,6 +65,7 @@ for (const dialect of DIALECTS) {
       await seedUser(t.s, 'turn@example.com');
       const c = new Client(t.app);
       await c.signIn('turn@example.com');
+      await c.stepUp();
       const key = (await c.post('/api/me/2fa/setup')).body.key as string;
       const codes = (await c.post('/api/me/2fa/enable', { code: phoneCode(key, now) })).body.backupCodes as string[];
       const before = await t.s.db.selectFrom('two_factor').select('secret_ciphertext').executeTakeFirstOrThrow();

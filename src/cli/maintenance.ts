@@ -1,10 +1,9 @@
 // Operator commands that work on the database as a whole: online backup and restore (SQLite),
 // and rotating GATEHOUSE_ENCRYPTION_KEY.
 import fs from 'node:fs';
-import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/database.js';
+import { createPrivateFile, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { decryptSecret, deriveSecretBoxKey, encryptSecret } from '../crypto/secret-box.js';
 import { resealPepper } from '../modules/settings/pepper.js';
@@ -39,10 +38,15 @@ export async function backupDatabase(config: Config, to: string): Promise<void> 
   const file = sqlitePath(config);
   if (!fs.existsSync(file)) throw new MaintenanceError(`there is no database at ${file}`);
   if (fs.existsSync(to)) throw new MaintenanceError(`${to} exists already; choose a new file`);
+  // The copy is as secret as the database: created 0600 before SQLite writes into it.
+  createPrivateFile(to);
   const source = new SQLite(file, { fileMustExist: true });
   try {
     source.pragma('busy_timeout = 5000');
     await source.backup(to);
+  } catch (error) {
+    fs.rmSync(to, { force: true }); // nothing half-written
+    throw error;
   } finally {
     source.close();
   }
@@ -56,7 +60,7 @@ export async function restoreDatabase(config: Config, from: string): Promise<voi
   if (!fs.existsSync(from)) throw new MaintenanceError(`there is no backup at ${from}`);
   const check = integrity(from);
   if (check !== 'ok') throw new MaintenanceError(`${from} fails its integrity check (${check}); nothing was changed`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  createPrivateFile(file);
   const backup = new SQLite(from, { readonly: true, fileMustExist: true });
   try {
     // Through SQLite, not a file copy: the WAL and the destination's locks are respected.

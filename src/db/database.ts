@@ -30,8 +30,27 @@ export function openDatabase(url: string): Database {
   return openPostgres(url);
 }
 
+/** The database holds password hashes and sealed secrets: only the server's user may read it. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_FOLDER_MODE = 0o700;
+
+/**
+ * Creates the folder (0700) and an empty database file (0600) before SQLite opens it: SQLite gives
+ * its WAL and shared-memory files the database file's mode, so they are private too. Existing
+ * files and folders keep the modes their operator gave them.
+ */
+export function createPrivateFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', PRIVATE_FILE_MODE));
+    fs.chmodSync(file, PRIVATE_FILE_MODE); // in case a umask took more than it should, never less
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 function openSqlite(file: string): Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') createPrivateFile(file);
   const connection = new SQLite(file);
   // WAL lets readers go on while one writer commits; the busy timeout turns a momentary lock
   // held by another process into a short wait instead of an SQLITE_BUSY error.

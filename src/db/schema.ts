@@ -17,12 +17,21 @@ export interface SessionsTable {
   /** SHA-256 of the cookie token, hex: the token itself is never stored. */
   token_hash: string;
   user_id: string;
-  /** full: signed in; pending: right password, waiting for the second factor; restricted: must enrol in 2FA. */
+  /**
+   * pending: right password, waiting for the second factor. full / restricted: signed in (what the
+   * sign-in earned then; whether the session is full or may only enrol is decided on every request).
+   */
   kind: 'full' | 'pending' | 'restricted';
   created_at: number;
   last_seen_at: number;
   expires_at: number;
   address: string | null;
+  /** Random, unique: how the devices list and its sign-out name a session (never by token hash). */
+  public_id: string;
+  /** The browser's User-Agent at sign-in, truncated. */
+  user_agent: string | null;
+  /** The last step-up (password, and code when 2FA is on) in this session; signing in is not one. */
+  reauthenticated_at: number | null;
   /** SHA-256 of the verify-only cookie's token (forward auth, GATEHOUSE_COOKIE_DOMAIN), hex; null without one. */
   verify_token_hash: string | null;
 }

@@ -16,6 +16,7 @@ export const ERRORS = {
   cross_site: [403, 'Requests from other sites are refused.'],
   two_factor_setup_required: [403, 'Enable two-factor authentication first.'],
   two_factor_required: [403, 'This requires an account with two-factor authentication.'],
+  reauthentication_required: [403, 'Confirm it is you: enter your password (and a code when two-factor authentication is on) again.'],
   not_found: [404, 'Not found.'],
   method_not_allowed: [405, 'Method not allowed.'],
   email_taken: [409, 'An account with this email already exists.'],

@@ -25,6 +25,7 @@ for (const dialect of DIALECTS) {
       await seedUser(t.s, 'two@example.com', 'admin');
       const c = new Client(t.app);
       await c.signIn('two@example.com');
+      await c.stepUp();
       key = (await c.post('/api/me/2fa/setup')).body.key;
       await c.post('/api/me/2fa/enable', { code: phoneCode(key, now) });
     });

@@ -80,6 +80,25 @@ export interface SignInWarning {
   lastAddress: string | null;
 }
 
+/** One signed-in session of the account (GET /api/me/sessions): "Your devices". */
+export interface DeviceSession {
+  /** The session's public id (never its token or token hash). */
+  id: string;
+  /** From the User-Agent at sign-in, e.g. "Firefox 133"; null when unknown. */
+  browser: string | null;
+  system: string | null;
+  address: string | null;
+  signedInAt: string;
+  lastActiveAt: string;
+  /** The session this request came with. */
+  current: boolean;
+}
+
+/** GET /api/me/sessions */
+export interface DeviceSessionList {
+  sessions: DeviceSession[];
+}
+
 /** GET /api/redirect-target: the address if the sign-in page may return there, null otherwise. */
 export interface RedirectTarget {
   redirect: string | null;
@@ -211,6 +230,7 @@ export type ApiErrorCode =
   | 'cross_site'
   | 'two_factor_setup_required'
   | 'two_factor_required'
+  | 'reauthentication_required'
   | 'not_found'
   | 'method_not_allowed'
   | 'email_taken'

@@ -99,4 +99,9 @@ export class Client {
   async signIn(email: string, password = STRONG_PASSWORD): Promise<Answer> {
     return this.post('/api/session', { email, password });
   }
+
+  /** Step-up: re-authenticate this session (the code when the account has 2FA). */
+  async stepUp(password = STRONG_PASSWORD, code?: string): Promise<Answer> {
+    return this.post('/api/session/step-up', code === undefined ? { password } : { password, code });
+  }
 }

@@ -104,5 +104,7 @@ export class HttpClient {
   }
 
   post = (url: string, body: unknown = {}) => this.call('POST', url, body);
+  /** Step-up: re-authenticate this session (the code when the account has 2FA). */
+  stepUp = (password: string, code?: string) => this.call('POST', '/api/session/step-up', code === undefined ? { password } : { password, code });
   get = (url: string) => this.call('GET', url);
 }

@@ -131,6 +131,7 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
       await seedUser(seed.s, 'lax-admin@example.com', 'admin');
       const c = new Client(seed.app);
       await c.signIn('guard@example.com');
+      await c.stepUp();
       key = (await c.post('/api/me/2fa/setup')).body.key;
       assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status, 200);
       assert.equal((await c.put('/api/admin/settings/authentication', { require2fa: 'admins', require2faGraceDays: 0 })).status, 200);

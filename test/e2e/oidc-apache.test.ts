@@ -104,6 +104,7 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
     await seedUser(seed.s, 'dave@example.com');
     const c = new Client(seed.app);
     await c.signIn('carol@example.com');
+    await c.stepUp();
     key = (await c.post('/api/me/2fa/setup')).body.key;
     assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status, 200);
     const make = async (port: number, require2fa: boolean): Promise<Site> => {

@@ -101,6 +101,17 @@ describe('web UI in Chromium', { skip }, () => {
     await openMenu('ana@example.com');
     await page.getByRole('menuitem', { name: 'Client area' }).click();
     await page.getByRole('button', { name: 'Enable two-factor authentication' }).click();
+    // Enrolling needs a step-up: asked inline, then enrolment carries on by itself.
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.waitFor();
+    assert.equal(await dialog.getByLabel('Code from the app or a backup code').count(), 0, 'no code while 2FA is off');
+    await dialog.getByLabel('Your password').fill('wrong-password-123');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'The email or password is not correct.' }).waitFor();
+    await dialog.getByLabel('Your password').fill(STRONG_PASSWORD);
+    await shot('step-up');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.waitFor({ state: 'detached' });
     const qr = page.getByRole('img', { name: 'QR code for the authenticator app' });
     await qr.waitFor();
     const png = await qr.screenshot();
@@ -192,6 +203,11 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Generate new codes' }).click();
     await page.getByLabel('Code from the app').fill(phoneCode(key, Date.now() + 60_000));
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    // A new session: step up with the password and a code (here a backup code), then it carries on.
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.getByLabel('Your password').fill(STRONG_PASSWORD);
+    await dialog.getByLabel('Code from the app or a backup code').fill(backupCodes[2]!);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('heading', { name: 'Backup codes' }).waitFor();
     const fresh = await page.getByRole('list', { name: 'Backup codes' }).locator('code').allTextContents();
     assert.equal(fresh.length, 10);
@@ -200,6 +216,8 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'I confirm that the codes are saved' }).click();
     await page.getByText('Backup codes left: 10').waitFor();
     await page.getByRole('button', { name: 'Disable authentication' }).waitFor();
+    await page.getByRole('heading', { name: 'Your devices' }).waitFor();
+    await page.getByText('This device').waitFor();
   });
 
   it('switches to Spanish, keeps it across a reload, and back', async () => {
@@ -224,6 +242,9 @@ describe('web UI in Chromium', { skip }, () => {
     await row.getByRole('button', { name: 'Actions for ana@example.com' }).click();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('menuitem', { name: 'Disable two-factor authentication' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.getByLabel('Your password').fill(STRONG_PASSWORD);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
     await row.getByText('2FA', { exact: true }).waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('menuitem', { name: /enable/i }).count(), 0, 'nothing offers to enable 2FA for someone else');
 
@@ -250,6 +271,11 @@ describe('web UI in Chromium', { skip }, () => {
     await signIn('newbie@example.com');
     await page.getByText('Your administrator requires two-factor authentication. Enable it to continue.').waitFor();
     assert.equal(new URL(page.url()).pathname, '/enrol');
+    // A restricted session steps up too before it enrols (a stolen cookie is just such a sign-in).
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.getByLabel('Your password').fill(STRONG_PASSWORD);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await openMenu('newbie@example.com');
     assert.equal(await page.getByRole('menuitem', { name: 'Client area' }).count(), 0, 'nothing but enrolment and sign-out');
     await page.keyboard.press('Escape');

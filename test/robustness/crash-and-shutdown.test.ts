@@ -19,6 +19,7 @@ import { phoneCode } from '../../src/test-support/authenticator.js';
 async function churn(client: HttpClient, email: string): Promise<void> {
   await client.post('/api/session', { email, password: STRONG_PASSWORD });
   for (;;) {
+    await client.stepUp(STRONG_PASSWORD);
     const setup = await client.post('/api/me/2fa/setup');
     if (setup.status !== 200) return;
     const key = setup.body.key as string;

@@ -13,6 +13,7 @@ import { EnrolPage } from './pages/EnrolPage';
 import { SignInWarning } from './components/SignInWarning';
 import { ApplicationsPage } from './pages/ApplicationsPage';
 import { InteractionPage } from './pages/InteractionPage';
+import { StepUpDialog } from './components/StepUpDialog';
 
 export function App() {
   const { t } = useTranslation();
@@ -93,6 +94,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {page}
       </main>
+      {user && <StepUpDialog twoFactorEnabled={user.twoFactorEnabled} />}
     </>
   );
 }

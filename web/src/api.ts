@@ -14,7 +14,28 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Step-up: sensitive calls answer 403 reauthentication_required until the session re-authenticated
+ * in the last 10 minutes. The shell registers a prompt (the StepUpDialog); the call that needed it is
+ * then made again, so the user carries on with what they were doing. Null: nobody to ask.
+ */
+let stepUpPrompt: (() => Promise<boolean>) | null = null;
+export function setStepUpPrompt(prompt: (() => Promise<boolean>) | null): void {
+  stepUpPrompt = prompt;
+}
+
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  try {
+    return await request<T>(method, path, body);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'reauthentication_required' && stepUpPrompt && (await stepUpPrompt())) {
+      return request<T>(method, path, body);
+    }
+    throw error;
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',

@@ -22,7 +22,7 @@ export function accountRoutes(
   r.post(
     '/api/me/password',
     {
-      config: { access: 'full' },
+      config: { access: 'full', stepUp: true },
       schema: {
         tags,
         summary: 'Change the password (ends the other sessions)',
@@ -43,14 +43,14 @@ export function accountRoutes(
 
   r.post(
     '/api/me/2fa/setup',
-    { config: { access: 'enrolment' }, schema: { tags, summary: 'Start enrolment: a new secret, its key URI and QR code' } },
+    { config: { access: 'enrolment', stepUp: true }, schema: { tags, summary: 'Start enrolment: a new secret, its key URI and QR code' } },
     async (request) => deps.twoFactor.beginSetup(actorOf(request)),
   );
 
   r.post(
     '/api/me/2fa/enable',
     {
-      config: { access: 'enrolment' },
+      config: { access: 'enrolment', stepUp: true },
       schema: { tags, summary: 'Confirm enrolment with a code from the app', body: Type.Object({ code: CodeSchema }, { additionalProperties: false }), response: { 200: BackupCodesSchema } },
     },
     async (request, reply) => {
@@ -70,12 +70,12 @@ export function accountRoutes(
 
   r.post(
     '/api/me/2fa/disable',
-    { config: { access: 'full' }, schema: { tags, summary: 'Turn 2FA off (needs the password)', body: Type.Object({ password: PasswordSchema }, { additionalProperties: false }) } },
+    { config: { access: 'full', stepUp: true }, schema: { tags, summary: 'Turn 2FA off (needs the password and a step-up; ends the other sessions)', body: Type.Object({ password: PasswordSchema }, { additionalProperties: false }) } },
     async (request, reply) => {
       const session = request.session!;
       if (!(await deps.twoFactor.isEnabled(session.user.id))) throw new AppError('not_enabled');
       await deps.passwords.confirm(session.user, request.body.password, request.ip);
-      await deps.twoFactor.disable(actorOf(request), actorOf(request), request.ip, 'self');
+      await deps.twoFactor.disable(actorOf(request), actorOf(request), request.ip, 'self', session.tokenHash);
       return reply.code(204).send();
     },
   );
@@ -83,7 +83,7 @@ export function accountRoutes(
   r.post(
     '/api/me/2fa/backup-codes',
     {
-      config: { access: 'full' },
+      config: { access: 'full', stepUp: true },
       schema: { tags, summary: 'Replace the backup codes (needs a code from the app)', body: Type.Object({ code: CodeSchema }, { additionalProperties: false }), response: { 200: BackupCodesSchema } },
     },
     async (request) => {

@@ -102,6 +102,7 @@ for (const dialect of DIALECTS) {
     it('belongs to one session: a pending sign-in’s is refused, the full session’s replaces it', async () => {
       const setup = new Client(t.app, SESSION);
       await setup.signIn('two-step@example.com');
+      await setup.stepUp();
       const key = (await setup.post('/api/me/2fa/setup')).body.key as string;
       assert.equal((await setup.post('/api/me/2fa/enable', { code: phoneCode(key, now) })).status, 200);
 

@@ -124,6 +124,7 @@ for (const dialect of DIALECTS) {
 
       const pending = new Client(t.app, SESSION_COOKIE);
       await pending.signIn('two-step@example.com');
+      await pending.stepUp();
       const key = (await pending.post('/api/me/2fa/setup')).body.key as string;
       assert.equal((await pending.post('/api/me/2fa/enable', { code: phoneCode(key, now) })).status, 200);
       await pending.delete('/api/session');

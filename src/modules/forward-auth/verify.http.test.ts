@@ -47,6 +47,7 @@ for (const dialect of DIALECTS) {
     it('treats a pending sign-in as unauthenticated, and accepts the full session after the code', async () => {
       const c = new Client(t.app);
       await c.signIn('chief@example.com');
+      await c.stepUp();
       const key = (await c.post('/api/me/2fa/setup')).body.key as string;
       await c.post('/api/me/2fa/enable', { code: phoneCode(key, now) });
       await c.delete('/api/session');

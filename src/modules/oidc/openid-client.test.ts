@@ -78,6 +78,7 @@ for (const dialect of DIALECTS) {
         const user = await seedUser(seed.s, email);
         const c = new Client(seed.app);
         await c.signIn(email);
+        await c.stepUp();
         const { key } = (await c.post('/api/me/2fa/setup')).body;
         assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, at) })).status, 200);
         return { userId: user.id, key };

@@ -17,6 +17,12 @@ declare module 'fastify' {
     access?: Access;
     /** A public route that still wants to know the caller's session (sign-out). */
     readsSession?: boolean;
+    /**
+     * Step-up: the session must have re-authenticated (POST /api/session/step-up) within the last
+     * 10 minutes. For actions that change a factor or the password, or weaken an account or the
+     * platform: a stolen cookie is exactly a fresh sign-in, so signing in does not count.
+     */
+    stepUp?: boolean;
   }
   interface FastifyRequest {
     session: ResolvedSession | null;
@@ -55,6 +61,7 @@ export function registerAccessControl(app: FastifyInstance, deps: { sessions: Se
     if (access === 'public' && !request.routeOptions.config.readsSession) return;
     request.session = await deps.sessions.fromRequest(request);
     authorize(access, request.session);
+    if (request.routeOptions.config.stepUp && !deps.sessions.isSteppedUp(request.session!)) throw new AppError('reauthentication_required');
   });
 }
 

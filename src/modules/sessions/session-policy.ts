@@ -24,3 +24,14 @@ export function expiryFor(kind: SessionTimes['kind'], now: number, maxSeconds: n
 export function needsTouch(session: SessionTimes, now: number): boolean {
   return now - session.last_seen_at >= TOUCH_INTERVAL_MS;
 }
+
+/** Step-up (like GitHub's sudo mode): sensitive actions need a re-authentication this recent. */
+export const STEP_UP_WINDOW_MS = 10 * 60_000;
+
+/** Pure: is the session's last step-up recent enough? Signing in never sets it. */
+export function isSteppedUp(reauthenticatedAt: number | null, now: number): boolean {
+  return reauthenticatedAt !== null && now >= reauthenticatedAt && now - reauthenticatedAt < STEP_UP_WINDOW_MS;
+}
+
+/** How much of the User-Agent a session keeps (enough to name the browser and system). */
+export const USER_AGENT_MAX_LENGTH = 512;

@@ -19,6 +19,9 @@ const SESSION_COLUMNS = [
   'sessions.expires_at',
   'sessions.address',
   'sessions.verify_token_hash',
+  'sessions.public_id',
+  'sessions.user_agent',
+  'sessions.reauthenticated_at',
   'users.id',
   'users.email',
   'users.role',
@@ -70,6 +73,9 @@ export async function findSessionWithUser(
       expires_at: row.expires_at,
       address: row.address,
       verify_token_hash: row.verify_token_hash,
+      public_id: row.public_id,
+      user_agent: row.user_agent,
+      reauthenticated_at: row.reauthenticated_at,
     },
     user: {
       id: row.id,
@@ -98,6 +104,30 @@ export async function updateSessionAmr(db: Kysely<DB>, tokenHash: string, amr: s
 
 export async function touchSession(db: Kysely<DB>, tokenHash: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
+}
+
+/** Step-up: this session re-authenticated now (only this one: other sessions of the account are untouched). */
+export async function markReauthenticated(db: Kysely<DB>, tokenHash: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ reauthenticated_at: now }).where('token_hash', '=', tokenHash).execute();
+}
+
+/** The account's signed-in sessions (not pending sign-ins) that have not expired, most recently active first. */
+export async function listUserSessions(db: Kysely<DB>, userId: string, now: number): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('kind', '!=', 'pending')
+    .where('expires_at', '>', now)
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('public_id')
+    .execute();
+}
+
+/** Ends one of the account's sessions by its public id; answers whether it existed. */
+export async function deleteUserSessionByPublicId(db: Kysely<DB>, userId: string, publicId: string): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('public_id', '=', publicId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 /** Deletes one session; answers whether it existed (a pending sign-in is consumed exactly once). */

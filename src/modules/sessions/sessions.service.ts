@@ -3,19 +3,26 @@
 // worthless after it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { randomBytes } from 'node:crypto';
 import type { DB } from '../../db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
+import type { AuthSettings } from '../settings/auth-settings.js';
+import { isRestrictedNow } from '../sign-in/session-decision.js';
 import type { UserRow } from '../users/users.repository.js';
 import * as repo from './sessions.repository.js';
 import { type CookieSettings, clearSessionCookie, readSessionToken, readVerifyToken, setSessionCookie, setVerifyCookie } from './session-cookie.js';
-import { expiryFor, isSessionAlive, needsTouch } from './session-policy.js';
+import { USER_AGENT_MAX_LENGTH, expiryFor, isSessionAlive, isSteppedUp, needsTouch } from './session-policy.js';
 
 export interface ResolvedSession {
   tokenHash: string;
+  /** pending, or full / restricted as decided now from the account and the policy (not from sign-in). */
   kind: repo.SessionKind;
   user: UserRow;
   twoFactorEnabled: boolean;
   expiresAt: number;
+  /** The public id (devices list). */
+  id: string;
+  reauthenticatedAt: number | null;
 }
 
 /** Authentication methods (RFC 8176) a session proved: a password, or a password and a code (app or backup). */
@@ -31,11 +38,13 @@ export class SessionsService {
   private readonly db: Kysely<DB>;
   private readonly settings: SessionSettings;
   private readonly clock: () => number;
+  private readonly authSettings: { get(): Promise<AuthSettings> };
 
-  constructor(deps: { db: Kysely<DB>; settings: SessionSettings; clock: () => number }) {
+  constructor(deps: { db: Kysely<DB>; settings: SessionSettings; clock: () => number; authSettings: { get(): Promise<AuthSettings> } }) {
     this.db = deps.db;
     this.settings = deps.settings;
     this.clock = deps.clock;
+    this.authSettings = deps.authSettings;
   }
 
   /**
@@ -48,6 +57,7 @@ export class SessionsService {
     const verifyToken = this.settings.cookieDomain !== null ? generateSessionToken() : null;
     const now = this.clock();
     const expiresAt = expiryFor(input.kind, now, this.settings.sessionMaxSeconds);
+    const userAgent = reply.request.headers['user-agent'];
     await repo.insertSession(this.db, {
       token_hash: hashSessionToken(token),
       user_id: input.userId,
@@ -58,6 +68,9 @@ export class SessionsService {
       address: input.address,
       verify_token_hash: verifyToken === null ? null : hashSessionToken(verifyToken),
       amr: input.amr ? JSON.stringify(input.amr) : null,
+      public_id: randomBytes(16).toString('base64url'),
+      user_agent: typeof userAgent === 'string' && userAgent ? userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null,
+      reauthenticated_at: null,
     });
     setSessionCookie(reply, this.settings, token, expiresAt);
     if (verifyToken !== null) setVerifyCookie(reply, this.settings, verifyToken, expiresAt);
@@ -99,8 +112,45 @@ export class SessionsService {
       await repo.deleteSession(this.db, tokenHash);
       return null;
     }
-    if (found.session.kind !== 'pending' && needsTouch(found.session, now)) await repo.touchSession(this.db, tokenHash, now);
-    return { tokenHash, kind: found.session.kind, user: found.user, twoFactorEnabled: found.twoFactorEnabled, expiresAt: found.session.expires_at };
+    let kind = found.session.kind;
+    if (kind !== 'pending') {
+      if (needsTouch(found.session, now)) await repo.touchSession(this.db, tokenHash, now);
+      // Decided now, from the row just read and the cached settings: no extra query.
+      const { require2fa, require2faGraceDays } = await this.authSettings.get();
+      const standing = { require2fa, require2faGraceDays, role: found.user.role, twoFactorEnabled: found.twoFactorEnabled, twoFactorRequiredSince: found.user.two_factor_required_since };
+      kind = isRestrictedNow(standing, now) ? 'restricted' : 'full';
+    }
+    return {
+      tokenHash,
+      kind,
+      user: found.user,
+      twoFactorEnabled: found.twoFactorEnabled,
+      expiresAt: found.session.expires_at,
+      id: found.session.public_id,
+      reauthenticatedAt: found.session.reauthenticated_at,
+    };
+  }
+
+  /** Step-up: has this session re-authenticated within the window? */
+  isSteppedUp(session: ResolvedSession): boolean {
+    return isSteppedUp(session.reauthenticatedAt, this.clock());
+  }
+
+  /** Opens the step-up window for this session only. */
+  markReauthenticated(session: ResolvedSession): Promise<void> {
+    return repo.markReauthenticated(this.db, session.tokenHash, this.clock());
+  }
+
+  /** The account's signed-in sessions that are still alive, most recently active first. */
+  async listFor(userId: string): Promise<repo.SessionRow[]> {
+    const now = this.clock();
+    const rows = await repo.listUserSessions(this.db, userId, now);
+    return rows.filter((row) => isSessionAlive(row, now, this.settings.sessionIdleSeconds));
+  }
+
+  /** Ends one of the account's sessions by its public id; answers whether there was one. */
+  endByPublicId(userId: string, publicId: string): Promise<boolean> {
+    return repo.deleteUserSessionByPublicId(this.db, userId, publicId);
   }
 
   /** Ends one session; answers whether it existed (a pending sign-in is consumed exactly once). */

@@ -44,6 +44,7 @@ for (const dialect of DIALECTS) {
       const user = await seedUser(t.s, email);
       const owner = new Browser();
       assert.equal((await owner.signIn(email)).status, 200);
+      assert.equal((await owner.call('POST', '/api/session/step-up', { password: STRONG_PASSWORD })).status, 204);
       const setup = await owner.call('POST', '/api/me/2fa/setup');
       assert.equal((await owner.call('POST', '/api/me/2fa/enable', { code: phoneCode(setup.body.key, now) })).status, 200);
       assert.equal((await owner.signOut()).status, 204);

@@ -28,11 +28,12 @@ for (const dialect of DIALECTS) {
       database = await dialect.create();
       const seed = await startTestApp({ url: database.url, masterKey });
       await seed.s.settings.update({ passwordAttempts: 5, codeAttempts: 5, lockoutSeconds: 600 });
-      for (const email of ['wrong@example.com', 'right@example.com', 'ghost-neighbour@example.com']) await seedUser(seed.s, email);
+      for (const email of ['wrong@example.com', 'right@example.com', 'ghost-neighbour@example.com', 'setup-race@example.com']) await seedUser(seed.s, email);
       for (const email of ['code-race@example.com', 'backup-race@example.com', 'code-wrong@example.com']) {
         await seedUser(seed.s, email);
         const c = new Client(seed.app);
         await c.signIn(email);
+        await c.stepUp();
         const setup = await c.post('/api/me/2fa/setup');
         const enabled = await c.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, Date.now()) });
         assert.equal(enabled.status, 200);
@@ -92,6 +93,21 @@ for (const dialect of DIALECTS) {
       const answers = await Promise.all(clients.map((c) => c.post('/api/session/second-factor', { code })));
       const counts = tally(answers.map((a) => a.status));
       assert.equal(counts[200], 1, JSON.stringify(counts));
+    });
+
+    it('answers 20 concurrent 2FA setups of one session, over both instances, with 200 or 409, never 500', async () => {
+      const owner = client(0);
+      await owner.post('/api/session', { email: 'setup-race@example.com', password: STRONG_PASSWORD });
+      assert.equal((await owner.stepUp(STRONG_PASSWORD)).status, 204);
+      const racer = (i: number) => Object.assign(client(i), { cookie: owner.cookie });
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => racer(i).post('/api/me/2fa/setup')));
+      const counts = tally(answers.map((a) => a.status));
+      assert.deepEqual(Object.keys(counts).filter((s) => s !== '200' && s !== '409'), [], JSON.stringify(counts));
+      // The last pending secret standing is the one that enables.
+      const last = await owner.post('/api/me/2fa/setup');
+      assert.equal((await owner.post('/api/me/2fa/enable', { code: phoneCode(last.body.key, Date.now()) })).status, 200);
+      const after = await Promise.all(Array.from({ length: 10 }, (_, i) => racer(i).post('/api/me/2fa/setup')));
+      assert.deepEqual(tally(after.map((a) => a.status)), { 409: 10 }, 'an enabled secret is never replaced');
     });
 
     it('lets exactly one of 20 racing submissions of one backup code through', async () => {

@@ -20,6 +20,25 @@ export function graceDecision(requiredSince: number, graceDays: number, now: num
   return { deadline, overdue: now >= deadline };
 }
 
+/** What the rules read about the account and the platform, as they are now. */
+export interface AccountStanding {
+  require2fa: Require2fa;
+  require2faGraceDays: number;
+  role: Role;
+  twoFactorEnabled: boolean;
+  /** When the requirement first applied to the user; null: not started (counts as now). */
+  twoFactorRequiredSince: number | null;
+}
+
+/**
+ * Pure, and cheap enough for every request: may this signed-in session do only enrolment? A
+ * session follows the account as it is now (policy, grace, 2FA, role), not as it was at sign-in.
+ */
+export function isRestrictedNow(a: AccountStanding, now: number): boolean {
+  if (a.twoFactorEnabled || !isTwoFactorRequired(a.require2fa, a.role)) return false;
+  return graceDecision(a.twoFactorRequiredSince ?? now, a.require2faGraceDays, now).overdue;
+}
+
 export interface SessionDecision {
   /** The session may only enrol in 2FA. */
   restricted: boolean;

@@ -32,6 +32,7 @@ for (const dialect of DIALECTS) {
       await seedUser(a.s, email);
       const client = new Client(a.app);
       assert.equal((await client.signIn(email)).body.status, 'authenticated');
+      await client.stepUp();
       const setup = await client.post('/api/me/2fa/setup');
       assert.equal(setup.status, 200);
       const enabled = await client.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, now + skewMs) });
@@ -44,6 +45,7 @@ for (const dialect of DIALECTS) {
       const c = new Client(a.app);
       await c.signIn('ana@example.com');
 
+      await c.stepUp();
       const setup = await c.post('/api/me/2fa/setup');
       assert.equal(setup.status, 200);
       assert.equal(setup.body.accountName, 'ana@example.com');
@@ -115,7 +117,10 @@ for (const dialect of DIALECTS) {
       now += 30_000;
       assert.equal((await c.post('/api/session/second-factor', { code: phoneCode(key, now) })).status, 200);
 
-      // New codes need an app code; a backup code is refused; the old set stops working.
+      // New codes need a step-up (here with a backup code) and an app code; a backup code is
+      // refused for them; the old set stops working.
+      assert.equal((await c.post('/api/me/2fa/backup-codes', { code: phoneCode(key, now + 30_000) })).body.error, 'reauthentication_required');
+      assert.equal((await c.stepUp(STRONG_PASSWORD, codes[2])).status, 204);
       const withBackup = await c.post('/api/me/2fa/backup-codes', { code: codes[1] });
       assert.equal(withBackup.status, 400);
       assert.equal(withBackup.body.error, 'invalid_code');
@@ -129,7 +134,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await c.post('/api/session/second-factor', { code: fresh.body.backupCodes[0] })).status, 200);
       assert.equal((await c.get('/api/me/2fa')).body.backupCodesLeft, 9);
 
-      // Disabling needs the password.
+      // Disabling needs a step-up (password and code) and the password.
+      assert.equal((await c.post('/api/me/2fa/disable', { password: STRONG_PASSWORD })).body.error, 'reauthentication_required');
+      assert.equal((await c.stepUp(STRONG_PASSWORD)).body.error, 'invalid_code', 'the code is required when 2FA is on');
+      assert.equal((await c.stepUp(STRONG_PASSWORD, fresh.body.backupCodes[0])).body.error, 'invalid_code', 'a spent backup code');
+      assert.equal((await c.stepUp(STRONG_PASSWORD, fresh.body.backupCodes[1])).status, 204);
       const badDisable = await c.post('/api/me/2fa/disable', { password: 'not-my-password-at-all' });
       assert.equal(badDisable.status, 401);
       assert.equal(badDisable.body.error, 'invalid_credentials');

@@ -11,26 +11,23 @@ export async function findTwoFactor(db: Kysely<DB>, userId: string): Promise<Two
   return db.selectFrom('two_factor').selectAll().where('user_id', '=', userId).executeTakeFirst();
 }
 
-/** Stores (or replaces) a pending setup. Answers false when 2FA is already enabled. */
+/**
+ * Stores (or replaces) a pending setup. Answers false when 2FA is already enabled. One atomic
+ * upsert: concurrent setups (on any instances) each replace the pending secret or find it
+ * enabled; none can lose an insert race with a duplicate key, and an enabled secret is never touched.
+ */
 export async function savePendingSetup(db: Kysely<DB>, userId: string, secretCiphertext: string, now: number): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const existing = await findTwoFactor(trx, userId);
-    if (existing?.enabled_at != null) return false;
-    if (existing) {
-      const result = await trx
-        .updateTable('two_factor')
-        .set({ secret_ciphertext: secretCiphertext, created_at: now, last_used_step: null, recent_offsets: '[]' })
-        .where('user_id', '=', userId)
-        .where('enabled_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    }
-    await trx
-      .insertInto('two_factor')
-      .values({ user_id: userId, secret_ciphertext: secretCiphertext, enabled_at: null, last_used_step: null, recent_offsets: '[]', created_at: now })
-      .execute();
-    return true;
-  });
+  const result = await db
+    .insertInto('two_factor')
+    .values({ user_id: userId, secret_ciphertext: secretCiphertext, enabled_at: null, last_used_step: null, recent_offsets: '[]', created_at: now })
+    .onConflict((oc) =>
+      oc
+        .column('user_id')
+        .doUpdateSet({ secret_ciphertext: secretCiphertext, created_at: now, last_used_step: null, recent_offsets: '[]' })
+        .where('two_factor.enabled_at', 'is', null),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 export interface NewBackupCode {

@@ -17,6 +17,7 @@ import {
   matchTotp,
 } from '../totp/totp.js';
 import { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from '../backup-codes/backup-codes.js';
+import { deleteUserSessions } from '../sessions/sessions.repository.js';
 import * as repo from './two-factor.repository.js';
 import type { TwoFactorSetup, TwoFactorStatus } from '../../shared/api-types.js';
 
@@ -140,9 +141,14 @@ export class TwoFactorService {
     return row?.enabled_at != null;
   }
 
-  /** Turns 2FA off (secret and codes, one transaction). */
-  async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli'): Promise<void> {
+  /**
+   * Turns 2FA off (secret and codes, one transaction) and ends the account's sessions, but for
+   * `keepSession` (the token hash of the owner's current one): a session opened with the factor must
+   * not outlive it. `actor` 'cli': the command line.
+   */
+  async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli', keepSession?: string): Promise<void> {
     if (!(await repo.removeTwoFactor(this.db, subject.id))) throw new AppError('not_enabled');
+    await deleteUserSessions(this.db, subject.id, keepSession);
     await this.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
   }
 }

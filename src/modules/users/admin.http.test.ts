@@ -21,9 +21,12 @@ for (const dialect of DIALECTS) {
     let database: TestDatabase;
     let t: TestApp;
     let now = Date.UTC(2026, 10, 29, 10, 0, 3);
-    const admin = () => {
+    /** An administrator's session, stepped up (the admin actions that weaken need it). */
+    const admin = async () => {
       const c = new Client(t.app);
-      return c.signIn('root@example.com').then(() => c);
+      await c.signIn('root@example.com');
+      assert.equal((await c.stepUp()).status, 204);
+      return c;
     };
 
     before(async () => {
@@ -117,6 +120,7 @@ for (const dialect of DIALECTS) {
       await seedUser(t.s, 'reauth@example.com');
       const c = new Client(t.app);
       await c.signIn('reauth@example.com');
+      await c.stepUp();
       for (let i = 0; i < 3; i++) {
         const r = await c.post('/api/me/password', { currentPassword: 'wrong-password-123', newPassword: 'another-long-password-77' });
         assert.equal(r.status, 401);
@@ -130,6 +134,7 @@ for (const dialect of DIALECTS) {
       await seedUser(t.s, 'phone@example.com');
       const u = new Client(t.app);
       await u.signIn('phone@example.com');
+      await u.stepUp();
       const key = (await u.post('/api/me/2fa/setup')).body.key as string;
       assert.equal((await u.post('/api/me/2fa/enable', { code: phoneCode(key, now) })).status, 200);
       await u.delete('/api/session');

@@ -6,7 +6,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { QueryText, cursorParam } from '../../http/query.js';
+import type { RecordAudit } from '../audit/audit.repository.js';
 import { actorOf } from '../sessions/access.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
 import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
 import { usersWithTwoFactor } from '../two-factor/two-factor.repository.js';
@@ -22,6 +24,8 @@ export interface AdminUserDeps {
   twoFactor: TwoFactorService;
   policy: RequireTwoFactorPolicy;
   limiter: AttemptLimiter;
+  audit: RecordAudit;
+  sessions: SessionsService;
 }
 
 export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void {
@@ -77,12 +81,24 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
 
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-  r.post('/api/admin/users/:id/2fa/disable', { config: { access: 'admin' }, schema: { tags, summary: "Turn off a user's 2FA", params: IdParams } }, async (request, reply) => {
+  r.post('/api/admin/users/:id/2fa/disable', { config: { access: 'admin', stepUp: true }, schema: { tags, summary: "Turn off a user's 2FA (ends their sessions)", params: IdParams } }, async (request, reply) => {
     const user = await deps.users.require(request.params.id);
-    await deps.twoFactor.disable({ id: user.id, email: user.email }, actorOf(request), request.ip, 'admin');
+    // An administrator turning off their own 2FA keeps the session they are using, like the owner does.
+    await deps.twoFactor.disable({ id: user.id, email: user.email }, actorOf(request), request.ip, 'admin', request.session!.tokenHash);
     await deps.policy.requireEnrolmentNow(user);
     return reply.code(204).send();
   });
+
+  r.post(
+    '/api/admin/users/:id/sessions/end',
+    { config: { access: 'admin' }, schema: { tags, summary: "End all of a user's sessions (on every instance)", params: IdParams } },
+    async (request, reply) => {
+      const user = await deps.users.require(request.params.id);
+      await deps.sessions.endAllFor(user.id);
+      await deps.audit({ kind: 'sessions.ended', actor: actorOf(request), subject: { id: user.id, email: user.email }, address: request.ip, details: { by: 'admin' } });
+      return reply.code(204).send();
+    },
+  );
 
   r.post('/api/admin/users/:id/unlock', { config: { access: 'admin' }, schema: { tags, summary: 'Lift a lockout', params: IdParams } }, async (request, reply) => {
     await deps.users.unlock(await deps.users.require(request.params.id), actorOf(request), request.ip);
@@ -92,7 +108,7 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
   r.patch(
     '/api/admin/users/:id',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', stepUp: true },
       schema: {
         tags,
         summary: 'Block, unblock or change the role (never 2FA: nobody enables it for someone else)',

@@ -7,9 +7,13 @@ import { pageByTime, type PageRequest } from '../../db/paging.js';
 export type UserRow = Selectable<UsersTable>;
 export type Role = 'admin' | 'user';
 
-/** Emails are compared trimmed and lower-cased: one account per mailbox however it is typed. */
+/**
+ * Emails are compared NFKC-normalised, lower-cased and trimmed: one account per mailbox however it
+ * is typed (`ｕser@x.com` is `user@x.com`). Idempotent (checked over every code point). Migration
+ * 0008 holds a frozen copy of this rule for the rows stored before it.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.normalize('NFKC').toLowerCase().trim();
 }
 
 export async function findUserByEmail(db: Kysely<DB>, email: string): Promise<UserRow | undefined> {
@@ -83,7 +87,7 @@ export function prefixUpperBound(prefix: string): string {
  */
 export async function listUsers(db: Kysely<DB>, query: PageRequest & { q?: string }): Promise<{ rows: UserRow[]; nextCursor: string | null }> {
   let q = db.selectFrom('users').selectAll();
-  const search = query.q?.trim().toLowerCase();
+  const search = query.q === undefined ? undefined : normalizeEmail(query.q);
   // A range on the unique email index, so it stays fast at millions of users (a substring LIKE
   // would scan them all). % and _ are plain characters here.
   if (search) q = q.where('email', '>=', search).where('email', '<', prefixUpperBound(search));

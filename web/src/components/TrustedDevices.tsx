@@ -21,17 +21,17 @@ export function TrustedDevices() {
 
   return (
     <section aria-labelledby="devices-title">
-      <h2 id="devices-title">{t('devices.title')}</h2>
-      <p className="hint">{t('devices.explain')}</p>
+      <h2 id="devices-title">{t('trustedDevices.title')}</h2>
+      <p className="hint">{t('trustedDevices.explain')}</p>
       <ErrorAlert error={action.error} />
-      {devices && devices.length === 0 && <p>{t('devices.none')}</p>}
+      {devices && devices.length === 0 && <p>{t('trustedDevices.none')}</p>}
       {devices && devices.length > 0 && (
         <ul className="devices">
           {devices.map((d) => (
             <li key={d.id}>
               <span>
-                {d.label || t('devices.unknownBrowser')}
-                {d.current ? ` (${t('devices.current')})` : ''} — {t('devices.lastUsed', { date: new Date(d.lastUsedAt).toLocaleString() })}
+                {d.label || t('trustedDevices.unknownBrowser')}
+                {d.current ? ` (${t('trustedDevices.current')})` : ''} — {t('trustedDevices.lastUsed', { date: new Date(d.lastUsedAt).toLocaleString() })}
               </span>{' '}
               <button
                 type="button"
@@ -43,7 +43,7 @@ export function TrustedDevices() {
                   })
                 }
               >
-                {t('devices.revoke')}
+                {t('trustedDevices.revoke')}
               </button>
             </li>
           ))}

@@ -9,6 +9,7 @@ import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
 import { TrustedDevices } from '../components/TrustedDevices';
 import { GrantedApplications } from '../components/GrantedApplications';
+import { Devices } from '../components/Devices';
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -25,6 +26,7 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
         <TwoFactorSection onChanged={onChanged} email={user.email} />
         <TrustedDevices />
         <GrantedApplications />
+        <Devices />
       </div>
     </section>
   );

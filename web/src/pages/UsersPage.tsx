@@ -122,6 +122,11 @@ export function UsersPage() {
                         </li>
                       )}
                       <li role="none">
+                        <button type="button" role="menuitem" onClick={() => void act(() => api('POST', `/api/admin/users/${u.id}/sessions/end`))}>
+                          {t('users.endSessions')}
+                        </button>
+                      </li>
+                      <li role="none">
                         <button type="button" role="menuitem" onClick={() => void act(() => api('PATCH', `/api/admin/users/${u.id}`, { blocked: !u.blocked }))}>
                           {u.blocked ? t('users.unblock') : t('users.block')}
                         </button>

@@ -1,0 +1,44 @@
+// Step-up (recent re-authentication, like GitHub's sudo mode): the password, plus a code when the
+// account has 2FA, opens a 10-minute window for this one session in which it may change factors,
+// the password, or weaken an account or the platform. Both secrets go through the attempt
+// limiter: wrong ones count toward the same locks as at sign-in.
+import { AppError } from '../../http/errors.js';
+import type { RecordAudit } from '../audit/audit.repository.js';
+import type { PasswordService } from '../account/password.service.js';
+import type { ResolvedSession, SessionsService } from '../sessions/sessions.service.js';
+import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
+import type { TwoFactorService } from '../two-factor/two-factor.service.js';
+
+export interface StepUpDeps {
+  passwords: PasswordService;
+  twoFactor: TwoFactorService;
+  limiter: AttemptLimiter;
+  sessions: SessionsService;
+  audit: RecordAudit;
+}
+
+export class StepUpService {
+  constructor(private readonly deps: StepUpDeps) {}
+
+  async stepUp(session: ResolvedSession, input: { password: string; code?: string }, address: string | null): Promise<void> {
+    const ref = { id: session.user.id, email: session.user.email };
+    // Whether the account has 2FA is no secret to the session's holder (GET /api/session says it),
+    // so a missing code is answered before anything is checked or counted.
+    if (session.twoFactorEnabled && !input.code?.trim()) {
+      throw new AppError('invalid_code', 'Enter a code from the authenticator app (or a backup code).');
+    }
+    await this.deps.passwords.confirm(session.user, input.password, address);
+    if (session.twoFactorEnabled) {
+      // An app code or one backup code, as at sign-in: each works once.
+      const verified = await this.deps.limiter.check({ key: accountCounterKey(ref.id), kind: 'code', subject: ref, address }, () =>
+        this.deps.twoFactor.verifySecondFactor(ref, input.code!, address),
+      );
+      if (!verified) {
+        await this.deps.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address, details: { step: 'code' } });
+        throw new AppError('invalid_code');
+      }
+    }
+    await this.deps.sessions.markReauthenticated(session);
+    await this.deps.audit({ kind: 'reauthenticated', actor: ref, subject: ref, address });
+  }
+}

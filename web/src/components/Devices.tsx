@@ -1,0 +1,62 @@
+// "Your devices": where the account is signed in, with Sign out per session and Sign out everywhere else.
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { DeviceSession, DeviceSessionList } from '../../../src/shared/api-types';
+import { api } from '../api';
+import { useAction } from '../use-form-submit';
+import { ErrorAlert } from './ErrorAlert';
+
+export function Devices() {
+  const { t } = useTranslation();
+  const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const action = useAction();
+
+  const load = useCallback(async () => setSessions((await api<DeviceSessionList>('GET', '/api/me/sessions')).sessions), []);
+  useEffect(() => {
+    void load().catch(() => setSessions([]));
+  }, [load]);
+
+  const run = (work: () => Promise<unknown>, done: string) =>
+    action.run(async () => {
+      setNotice(null);
+      await work();
+      setNotice(done);
+      await load();
+    });
+
+  if (!sessions) return null;
+  const describe = (s: DeviceSession) => {
+    const browser = s.browser ?? t('devices.unknownBrowser');
+    return s.system ? t('devices.on', { browser, system: s.system }) : browser;
+  };
+  return (
+    <section aria-labelledby="devices-title">
+      <h2 id="devices-title">{t('devices.title')}</h2>
+      <p className="hint">{t('devices.help')}</p>
+      {notice && <p role="status">{notice}</p>}
+      <ErrorAlert error={action.error} />
+      <ul className="devices" aria-labelledby="devices-title">
+        {sessions.map((s) => (
+          <li key={s.id}>
+            <strong>{describe(s)}</strong> {s.current && <span className="badge">{t('devices.thisDevice')}</span>}
+            <div className="meta">
+              {t('devices.address')}: {s.address ?? '—'} · {t('devices.signedIn')}: {new Date(s.signedInAt).toLocaleString()} · {t('devices.lastActive')}:{' '}
+              {new Date(s.lastActiveAt).toLocaleString()}
+            </div>
+            {!s.current && (
+              <button type="button" aria-label={`${t('devices.signOut')}: ${describe(s)}`} onClick={() => void run(() => api('DELETE', `/api/me/sessions/${encodeURIComponent(s.id)}`), t('devices.signedOutOne'))}>
+                {t('devices.signOut')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {sessions.some((s) => !s.current) && (
+        <button type="button" className="danger" onClick={() => void run(() => api('POST', '/api/me/sessions/sign-out-others'), t('devices.signedOutOthers'))}>
+          {t('devices.signOutOthers')}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+// "Confirm it is you": the step-up asked inline when a sensitive call answers
+// reauthentication_required. The password, plus a code when 2FA is on; on success the call that
+// needed it is made again (api.ts), so the user carries on; Cancel leaves it refused.
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, setStepUpPrompt } from '../api';
+import { useFormSubmit } from '../use-form-submit';
+import { ErrorAlert } from './ErrorAlert';
+
+export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const settle = useRef<((ok: boolean) => void) | null>(null);
+
+  useEffect(() => {
+    setStepUpPrompt(
+      () =>
+        new Promise<boolean>((resolve) => {
+          settle.current?.(false); // a second prompt replaces a first still open
+          settle.current = resolve;
+          setPassword('');
+          setCode('');
+          setOpen(true);
+        }),
+    );
+    return () => setStepUpPrompt(null);
+  }, []);
+
+  const close = (ok: boolean) => {
+    setOpen(false);
+    setPassword('');
+    setCode('');
+    settle.current?.(ok);
+    settle.current = null;
+  };
+
+  const { submit, error, reset } = useFormSubmit(async () => {
+    await api('POST', '/api/session/step-up', twoFactorEnabled ? { password, code: code.trim() } : { password });
+    reset();
+    close(true);
+  });
+
+  if (!open) return null;
+  return (
+    <div className="dialog-backdrop">
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="step-up-title"
+        aria-describedby="step-up-help"
+        className="card narrow dialog"
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') close(false);
+        }}
+      >
+        <h2 id="step-up-title">{t('stepUp.title')}</h2>
+        <p id="step-up-help">{t('stepUp.help')}</p>
+        <form onSubmit={submit}>
+          <label htmlFor="step-up-password">{t('stepUp.password')}</label>
+          <input id="step-up-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required maxLength={256} autoFocus />
+          {twoFactorEnabled && (
+            <>
+              <label htmlFor="step-up-code">{t('stepUp.code')}</label>
+              <input id="step-up-code" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} />
+            </>
+          )}
+          <ErrorAlert error={error} />
+          <div className="actions">
+            <button type="submit" className="primary">
+              {t('stepUp.confirm')}
+            </button>
+            <button type="button" onClick={() => close(false)}>
+              {t('stepUp.cancel')}
+            </button>
+          </div>
+        </form>
+      </div>
+    </div>
+  );
+}
