@@ -10,6 +10,26 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const TSX = import.meta.resolve('tsx');
 const ENTRY = path.join(ROOT, 'src', 'cli', 'run.ts');
 
+/**
+ * The clock of real server processes and of the CLI: the real one, as they have no other. An
+ * in-process app sharing a database with them, and a test making codes for them, read this (never
+ * a TestClock): the two sides must agree on the time, and these tests never mix it with a TestClock.
+ */
+export const realClock = (): number => Date.now();
+
+/**
+ * What a child needs to share this process's view of the real clock: under `faketime` the fake
+ * time reaches a process through LD_PRELOAD and FAKETIME*, which a child started with a clean
+ * environment would otherwise lose (and then disagree with the test about TOTP codes).
+ */
+export function clockEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && (name === 'LD_PRELOAD' || name.startsWith('FAKETIME'))) env[name] = value;
+  }
+  return env;
+}
+
 export interface ServerProcess {
   baseUrl: string;
   child: ChildProcess;
@@ -32,6 +52,7 @@ export async function startServerProcess(env: Record<string, string>, cwd = ROOT
     cwd,
     env: {
       PATH: process.env.PATH ?? '',
+      ...clockEnv(),
       GATEHOUSE_PORT: port,
       GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`,
       GATEHOUSE_LOG_LEVEL: 'info',
@@ -77,7 +98,11 @@ export interface HttpAnswer {
   headers: Headers;
 }
 
-/** A browser-like client over real HTTP: keeps the session cookie. */
+/**
+ * A browser-like client over real HTTP: keeps the session cookie and drops it when the server
+ * clears it (empty value). It does not judge Expires: no test here outlives a session, and the
+ * server refuses an expired one anyway.
+ */
 export class HttpClient {
   cookie: string | null = null;
 
