@@ -12,8 +12,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { skipUnless } from '../../src/test-support/databases.js';
 import { chromiumSkip, launchChromium } from '../../src/test-support/browser.js';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
-import { freePort, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
+import { STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
+import { freePort, realClock, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { WEB_DIST } from '../../src/app.js';
 
@@ -83,12 +83,12 @@ describe('forward auth behind nginx', { skip }, () => {
   before(async () => {
     const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
     const masterKey = randomBytes(32);
-    const seed = await startTestApp({ url, masterKey });
+    const seed = await startTestApp({ url, masterKey, clock: realClock });
     await seedUser(seed.s, 'guard@example.com', 'admin');
-    const c = new Client(seed.app);
+    const c = seed.client();
     await c.signIn('guard@example.com');
     key = (await c.post('/api/me/2fa/setup')).body.key;
-    assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status, 200);
+    assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, realClock()) })).status, 200);
     await seed.close();
 
     // The guarded application: echoes the identity it was given.
@@ -148,7 +148,7 @@ describe('forward auth behind nginx', { skip }, () => {
     await page.getByLabel('Email').fill('guard@example.com');
     await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Authentication code').fill(phoneCode(key, Date.now() + 30_000));
+    await page.getByLabel('Authentication code').fill(phoneCode(key, realClock() + 30_000));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL(`${guarded}/reports/today`);
     assert.equal(await page.locator('#who').textContent(), 'guard@example.com');
