@@ -45,6 +45,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+const START_TIMEOUT_MS = 60_000;
+
 /** Starts `gatehouse serve` on a free port whose address is also its public URL (browsers send Origin). */
 export async function startServerProcess(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
   const port = String(await freePort());
@@ -65,7 +67,12 @@ export async function startServerProcess(env: Record<string, string>, cwd = ROOT
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    // Generous: on a busy shared machine tsx alone can take many seconds. A server that does not
+    // start is killed, or it would keep the test file's process alive after the test gave up.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${START_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, START_TIMEOUT_MS);
     const check = () => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match) {

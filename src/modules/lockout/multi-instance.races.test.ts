@@ -29,7 +29,10 @@ for (const dialect of DIALECTS) {
       database = await dialect.create();
       seed = await startTestApp({ url: database.url, masterKey, clock: realClock });
       const env = { GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') };
-      servers.push(...(await Promise.all([startServerProcess(env), startServerProcess(env)])));
+      // Keep whichever started, so after() stops it even if the other failed.
+      const started = await Promise.allSettled([startServerProcess(env), startServerProcess(env)]);
+      for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
+      for (const r of started) if (r.status === 'rejected') throw r.reason;
     });
     // The values every test counts on; the servers' settings caches live 2 s and nothing changes them.
     beforeEach(() => resetSettings([seed], { passwordAttempts: 5, codeAttempts: 5, lockoutSeconds: 600 }));
