@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
-import { Client, STRONG_PASSWORD, startTestApp } from '../test-support/harness.js';
+import { STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail } from '../test-support/harness.js';
+import { clockEnv, realClock } from '../test-support/processes.js';
 import { phoneCode } from '../test-support/authenticator.js';
 
 /** tsx by absolute address: the child may run in another folder. */
@@ -20,35 +21,68 @@ for (const dialect of DIALECTS) {
     let database: TestDatabase;
     const masterKey = randomBytes(32);
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
-    const env = () => ({ PATH: process.env.PATH ?? '', GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
+    const env = () => ({ PATH: process.env.PATH ?? '', ...clockEnv(), GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
     const gatehouse = (args: string[], input?: string, extraEnv: Record<string, string> = {}) =>
       spawnSync(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env: { ...env(), ...extraEnv }, input, encoding: 'utf8' });
 
+    // The commands run on the real clock, so an app beside them here does too (realClock).
+    const app = () => startTestApp({ url: database.url, masterKey, clock: realClock });
+    const countUsers = async () => {
+      const t = await app();
+      try {
+        return (await t.s.db.selectFrom('users').select(t.s.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+      } finally {
+        await t.close();
+      }
+    };
+
     before(async () => {
       database = await dialect.create();
+      await (await app()).close(); // migrated, with this key
     });
     after(async () => {
       await database?.drop();
       fs.rmSync(cwd, { recursive: true, force: true });
     });
 
-    it('migrates, creates an admin from stdin and prints its id', () => {
-      const migrate = gatehouse(['migrate']);
-      assert.equal(migrate.status, 0, migrate.stderr);
-      const created = gatehouse(['user', 'create', '--email', 'Boss@Example.com', '--role', 'admin', '--password-stdin'], `${STRONG_PASSWORD}\n`);
-      assert.equal(created.status, 0, created.stderr);
-      assert.match(created.stdout.trim(), /^[0-9a-f-]{36}$/);
+    it('migrates, creates an admin from stdin and prints its id', async () => {
+      const fresh = await dialect.create();
+      try {
+        const run = (args: string[], input?: string) => gatehouse(args, input, { GATEHOUSE_DATABASE_URL: fresh.url });
+        const migrate = run(['migrate']);
+        assert.equal(migrate.status, 0, migrate.stderr);
+        const email = uniqueEmail('boss');
+        const created = run(['user', 'create', '--email', email.toUpperCase(), '--role', 'admin', '--password-stdin'], `${STRONG_PASSWORD}\n`);
+        assert.equal(created.status, 0, created.stderr);
+        assert.match(created.stdout.trim(), /^[0-9a-f-]{36}$/);
+        const t = await startTestApp({ url: fresh.url, masterKey, clock: realClock });
+        try {
+          const user = await t.s.db.selectFrom('users').select(['id', 'email', 'role']).executeTakeFirstOrThrow();
+          assert.deepEqual(user, { id: created.stdout.trim(), email, role: 'admin' });
+          assert.equal((await t.client().signIn(email)).status, 200, 'the password came from stdin, without its newline');
+        } finally {
+          await t.close();
+        }
+      } finally {
+        await fresh.drop();
+      }
     });
 
-    it('refuses a duplicate email, a bad role, a weak password and missing flags: one line, non-zero, nothing written', () => {
+    it('refuses a duplicate email, a bad role, a weak password and missing flags: one line, non-zero, nothing written', async () => {
+      const boss = uniqueEmail('boss');
+      const t = await app();
+      await seedUser(t.s, boss, 'admin');
+      await t.close();
+      const ghost = uniqueEmail('ghost');
+      const users = await countUsers();
       const cases: Array<[string[], string | undefined, RegExp]> = [
-        [['user', 'create', '--email', 'boss@example.com', '--role', 'admin', '--password-stdin'], STRONG_PASSWORD, /already exists/],
+        [['user', 'create', '--email', boss, '--role', 'admin', '--password-stdin'], STRONG_PASSWORD, /already exists/],
         [['user', 'create', '--email', 'new@example.com', '--role', 'owner', '--password-stdin'], STRONG_PASSWORD, /--role must be admin or user/],
         [['user', 'create', '--email', 'new@example.com', '--role', 'user', '--password-stdin'], 'password123', /too common/],
         [['user', 'create', '--email', 'new@example.com', '--role', 'user'], undefined, /--password-stdin is required/],
         [['user', 'create', '--role', 'user', '--password-stdin'], STRONG_PASSWORD, /--email is required/],
-        [['user', 'unlock', '--email', 'ghost@example.com'], undefined, /no user with email ghost@example.com/],
-        [['user', 'disable-2fa', '--email', 'ghost@example.com'], undefined, /no user/],
+        [['user', 'unlock', '--email', ghost], undefined, new RegExp(`no user with email ${ghost}`)],
+        [['user', 'disable-2fa', '--email', ghost], undefined, /no user/],
         [['frobnicate'], undefined, /unknown command/],
       ];
       for (const [args, input, message] of cases) {
@@ -58,30 +92,34 @@ for (const dialect of DIALECTS) {
         assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       }
       assert.match(gatehouse(['migrate'], undefined, { GATEHOUSE_PORT: 'x' }).stderr, /^gatehouse: GATEHOUSE_PORT: "x" is not a whole number/);
+      assert.equal(await countUsers(), users, 'nothing written');
     });
 
     it('unlocks a locked account and turns 2FA off (break-glass)', async () => {
-      const t = await startTestApp({ url: database.url, masterKey });
+      const t = await app();
       try {
-        const c = new Client(t.app);
-        await c.signIn('boss@example.com');
+        await resetSettings([t], { passwordAttempts: 5 });
+        const boss = uniqueEmail('boss');
+        await seedUser(t.s, boss, 'admin');
+        const c = t.client();
+        await c.signIn(boss);
         await c.stepUp();
         const key = (await c.post('/api/me/2fa/setup')).body.key as string;
-        assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status, 200);
-        for (let i = 0; i < 5; i++) await new Client(t.app).signIn('boss@example.com', 'wrong-password-123');
-        assert.equal((await new Client(t.app).signIn('boss@example.com')).status, 429);
+        assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, t.s.clock()) })).status, 200);
+        for (let i = 0; i < 5; i++) await t.client().signIn(boss, 'wrong-password-123');
+        assert.equal((await t.client().signIn(boss)).status, 429);
 
-        const unlock = gatehouse(['user', 'unlock', '--email', 'boss@example.com']);
+        const unlock = gatehouse(['user', 'unlock', '--email', boss]);
         assert.equal(unlock.status, 0, unlock.stderr);
-        assert.equal((await new Client(t.app).signIn('boss@example.com')).body.status, 'second_factor_required');
+        assert.equal((await t.client().signIn(boss)).body.status, 'second_factor_required');
 
-        const off = gatehouse(['user', 'disable-2fa', '--email', 'BOSS@example.com']);
+        const off = gatehouse(['user', 'disable-2fa', '--email', boss.toUpperCase()]);
         assert.equal(off.status, 0, off.stderr);
-        assert.equal((await new Client(t.app).signIn('boss@example.com')).body.status, 'authenticated');
-        const again = gatehouse(['user', 'disable-2fa', '--email', 'boss@example.com']);
+        assert.equal((await t.client().signIn(boss)).body.status, 'authenticated');
+        const again = gatehouse(['user', 'disable-2fa', '--email', boss]);
         assert.notEqual(again.status, 0);
         assert.match(again.stderr, /not on/);
-        const events = await t.s.db.selectFrom('audit_events').selectAll().where('kind', '=', '2fa.disabled').execute();
+        const events = await t.s.db.selectFrom('audit_events').selectAll().where('kind', '=', '2fa.disabled').where('subject_email', '=', boss).execute();
         assert.equal(events.length, 1);
         assert.equal(events[0]!.actor_id, null, 'the CLI is no account');
         assert.equal(events[0]!.actor_kind, 'cli', 'but the command line is the actor');

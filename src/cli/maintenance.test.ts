@@ -1,5 +1,5 @@
 // Backup, restore and key rotation, on real databases.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,16 +8,24 @@ import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { loadConfig } from '../config.js';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
-import { Client, seedUser, startTestApp } from '../test-support/harness.js';
+import { seedUser, startTestApp } from '../test-support/harness.js';
+import { TestClock } from '../test-support/clock.js';
 import { phoneCode } from '../test-support/authenticator.js';
 import { backupDatabase, restoreDatabase, rotateKey } from './maintenance.js';
 
 describe('SQLite backup and restore', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-backup-'));
-  const url = `sqlite:${path.join(dir, 'live.db')}`;
-  const masterKey = randomBytes(32);
-  const config = loadConfig({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // A folder, live database and key of each test's own.
+  let dir: string;
+  let url: string;
+  let masterKey: Buffer;
+  let config: ReturnType<typeof loadConfig>;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-backup-'));
+    url = `sqlite:${path.join(dir, 'live.db')}`;
+    masterKey = randomBytes(32);
+    config = loadConfig({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('copies the live database while it is in use, and brings the copy back', async () => {
     const t = await startTestApp({ url, masterKey });
@@ -35,11 +43,14 @@ describe('SQLite backup and restore', () => {
     db.close();
     assert.deepEqual(emails, ['kept@example.com']);
     const again = await startTestApp({ url, masterKey });
-    assert.equal((await new Client(again.app).signIn('kept@example.com')).status, 200, 'the restored database serves sign-ins');
+    assert.equal((await again.client().signIn('kept@example.com')).status, 200, 'the restored database serves sign-ins');
     await again.close();
   });
 
   it('refuses a damaged backup and changes nothing', async () => {
+    const t = await startTestApp({ url, masterKey });
+    await seedUser(t.s, 'kept@example.com');
+    await t.close();
     const bad = path.join(dir, 'bad.db');
     fs.writeFileSync(bad, 'not a database at all');
     await assert.rejects(restoreDatabase(config, bad));
@@ -60,14 +71,14 @@ for (const dialect of DIALECTS) {
     it('re-encrypts every TOTP secret and keeps backup codes working under the new key; the old key stops working', async () => {
       const oldKey = randomBytes(32);
       const newKey = randomBytes(32);
-      let now = Date.UTC(2026, 10, 29, 6, 0, 1);
-      const t = await startTestApp({ url: database.url, masterKey: oldKey, clock: () => now });
+      const clock = new TestClock();
+      const t = await startTestApp({ url: database.url, masterKey: oldKey, clock: clock.read });
       await seedUser(t.s, 'turn@example.com');
-      const c = new Client(t.app);
+      const c = t.client();
       await c.signIn('turn@example.com');
       await c.stepUp();
       const key = (await c.post('/api/me/2fa/setup')).body.key as string;
-      const codes = (await c.post('/api/me/2fa/enable', { code: phoneCode(key, now) })).body.backupCodes as string[];
+      const codes = (await c.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now()) })).body.backupCodes as string[];
       const before = await t.s.db.selectFrom('two_factor').select('secret_ciphertext').executeTakeFirstOrThrow();
       await t.close();
 
@@ -75,13 +86,13 @@ for (const dialect of DIALECTS) {
       await assert.rejects(rotateKey(config, randomBytes(32)), /does not open this database|does not decrypt/, 'a wrong old key changes nothing');
       assert.equal(await rotateKey(config, oldKey), 1);
 
-      const rotated = await startTestApp({ url: database.url, masterKey: newKey, clock: () => now });
+      const rotated = await startTestApp({ url: database.url, masterKey: newKey, clock: clock.read });
       const after = await rotated.s.db.selectFrom('two_factor').select('secret_ciphertext').executeTakeFirstOrThrow();
       assert.notEqual(after.secret_ciphertext, before.secret_ciphertext);
-      now += 30_000;
-      const u = new Client(rotated.app);
+      clock.advance(30_000);
+      const u = rotated.client();
       await u.signIn('turn@example.com');
-      assert.equal((await u.post('/api/session/second-factor', { code: phoneCode(key, now) })).status, 200, 'the app code still works');
+      assert.equal((await u.post('/api/session/second-factor', { code: phoneCode(key, clock.now()) })).status, 200, 'the app code still works');
       await u.delete('/api/session');
       await u.signIn('turn@example.com');
       assert.equal((await u.post('/api/session/second-factor', { code: codes[0] })).status, 200, 'backup codes still work');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { startTestApp } from '../test-support/harness.js';
+import { realClock } from '../test-support/processes.js';
 
 const TSX = import.meta.resolve('tsx');
 const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'run.ts');
@@ -75,7 +76,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('rotates the signing key: a running instance publishes old and new, and signs with the new', async () => {
-      let now = Date.now();
+      let now = realClock();
       const t = await startTestApp({ url: database.url, masterKey, clock: () => now });
       try {
         const before = (await t.app.inject({ method: 'GET', url: '/oidc/jwks' })).json().keys as Array<{ kid: string }>;
@@ -97,7 +98,7 @@ for (const dialect of DIALECTS) {
       const run = gatehouse(['rotate-key', '--old-key-stdin'], masterKey.toString('base64'), newKey);
       assert.equal(run.status, 0, run.stderr);
       masterKey = newKey;
-      const t = await startTestApp({ url: database.url, masterKey });
+      const t = await startTestApp({ url: database.url, masterKey, clock: realClock });
       try {
         assert.equal((await t.app.inject({ method: 'GET', url: '/oidc/jwks' })).json().keys.length, 2);
         const client = await (await t.s.oidc.current()).Client.find(confidential.client_id);

@@ -1,12 +1,13 @@
 // Hardening over HTTP: every route refuses sessions that are not full (2FA bypass), every route
 // answers garbage with a clean 4xx and changes nothing (property-based fuzzing), and the
 // security headers are there. On SQLite and PostgreSQL.
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../test-support/harness.js';
+import { type Client, STRONG_PASSWORD, seedUser, startTestApp, uniqueEmail, type TestApp } from '../test-support/harness.js';
 import { phoneCode } from '../test-support/authenticator.js';
+import { TestClock } from '../test-support/clock.js';
 
 const PLACEHOLDER_ID = '00000000-0000-0000-0000-000000000000';
 const fill = (url: string) => url.replace(':id', PLACEHOLDER_ID);
@@ -15,20 +16,13 @@ for (const dialect of DIALECTS) {
   describe(`hardening on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
-    let now = Date.UTC(2026, 10, 29, 5, 0, 4);
-    let key = '';
+    const clock = new TestClock();
 
     before(async () => {
       database = await dialect.create();
-      t = await startTestApp({ url: database.url, clock: () => now, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });
-      await seedUser(t.s, 'root@example.com', 'admin');
-      await seedUser(t.s, 'two@example.com', 'admin');
-      const c = new Client(t.app);
-      await c.signIn('two@example.com');
-      await c.stepUp();
-      key = (await c.post('/api/me/2fa/setup')).body.key;
-      await c.post('/api/me/2fa/enable', { code: phoneCode(key, now) });
+      t = await startTestApp({ url: database.url, clock: clock.read, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });
     });
+    beforeEach(() => clock.reset());
     after(async () => {
       await t?.close();
       await database?.drop();
@@ -38,21 +32,28 @@ for (const dialect of DIALECTS) {
       const guarded = t.app.routeTable.filter((r) => r.access !== 'public' && r.access !== 'pending');
       assert.ok(guarded.length >= 15, `${guarded.length} guarded routes`);
 
-      const pending = new Client(t.app);
-      assert.equal((await pending.signIn('two@example.com')).body.status, 'second_factor_required');
-      const signedOut = new Client(t.app);
-      await signedOut.signIn('root@example.com');
+      const root = uniqueEmail('root');
+      await seedUser(t.s, root, 'admin');
+      const two = uniqueEmail('two');
+      await seedUser(t.s, two, 'admin');
+      const enrolling = t.client();
+      await enrolling.signIn(two);
+      await enrolling.stepUp();
+      const key = (await enrolling.post('/api/me/2fa/setup')).body.key as string;
+      assert.equal((await enrolling.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now()) })).status, 200);
+
+      const pending = t.client();
+      assert.equal((await pending.signIn(two)).body.status, 'second_factor_required');
+      const signedOut = t.client();
+      await signedOut.signIn(root);
       const stale = signedOut.cookie;
       await signedOut.delete('/api/session');
       signedOut.cookie = stale;
-      const expired = new Client(t.app);
-      await expired.signIn('root@example.com');
-      const forged = new Client(t.app);
+      const expired = t.client();
+      await expired.signIn(root);
+      const forged = t.client();
       forged.cookie = 'x'.repeat(43);
 
-      const expire = async () => {
-        now += 601_000; // past the idle timeout
-      };
       const kinds: Array<[string, Client]> = [
         ['pending', pending],
         ['signed-out', signedOut],
@@ -65,20 +66,23 @@ for (const dialect of DIALECTS) {
           assert.ok(['unauthenticated'].includes(r.body.error), `${name}: ${route.method} ${route.url}: ${r.body.error}`);
         }
       }
-      await expire();
+      clock.advance(601_000); // past the idle timeout
+      assert.ok(expired.cookie, 'the browser still sends it: the cookie outlives the idle timeout');
       for (const route of guarded) {
         const r = await expired.call(route.method as 'GET', fill(route.url), route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
         assert.equal(r.status, 401, `expired: ${route.method} ${route.url}`);
       }
       // The second-factor call is the only one a pending sign-in may make; a full session may not make it.
-      const full = new Client(t.app);
-      await full.signIn('root@example.com');
+      const full = t.client();
+      await full.signIn(root);
       assert.equal((await full.post('/api/session/second-factor', { code: '123456' })).body.error, 'no_pending_sign_in');
     });
 
     it('answers random bodies, queries and headers on every route with a clean 4xx, and changes nothing', async () => {
-      const admin = new Client(t.app);
-      await admin.signIn('root@example.com');
+      const root = uniqueEmail('root');
+      await seedUser(t.s, root, 'admin');
+      const admin = t.client();
+      await admin.signIn(root);
       const snapshot = async () => ({
         users: await t.s.db.selectFrom('users').select(['email', 'role', 'blocked', 'password_hash']).orderBy('email').execute(),
         twoFactor: await t.s.db.selectFrom('two_factor').select(['user_id', 'enabled_at', 'secret_ciphertext']).orderBy('user_id').execute(),
@@ -92,8 +96,8 @@ for (const dialect of DIALECTS) {
         fc.anything({ maxDepth: 4 }),
         fc.string({ maxLength: 300 }),
         fc.dictionary(fc.constantFrom('email', 'password', 'code', 'role', 'blocked', 'currentPassword', 'newPassword', 'passwordAttempts', 'require2fa', '__proto__', 'constructor'), fc.anything({ maxDepth: 2 })),
-        fc.constant({ email: 'root@example.com', password: 'x'.repeat(5000) }),
-        fc.constant({ email: 'root@example.com\u0000', password: STRONG_PASSWORD }),
+        fc.constant({ email: root, password: 'x'.repeat(5000) }),
+        fc.constant({ email: `${root}\u0000`, password: STRONG_PASSWORD }),
         fc.constant(JSON.parse('{"a":'.repeat(200) + '1' + '}'.repeat(200))),
       );
       await fc.assert(

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../test-support/harness.js';
+import { STRONG_PASSWORD, seedUser, startTestApp } from '../test-support/harness.js';
+import { TestClock } from '../test-support/clock.js';
 import { HttpClient, startServerProcess } from '../test-support/processes.js';
 
 describe('sign-in throttle per client address', () => {
@@ -14,7 +15,7 @@ describe('sign-in throttle per client address', () => {
     const t = await startTestApp({ url: 'sqlite::memory:', env: { GATEHOUSE_SIGNIN_RATE_LIMIT: '3' } });
     try {
       await seedUser(t.s, 'busy@example.com');
-      const c = new Client(t.app);
+      const c = t.client();
       for (let i = 0; i < 3; i++) assert.equal((await c.signIn('busy@example.com')).status, 200);
       const limited = await c.signIn('busy@example.com');
       assert.equal(limited.status, 429);
@@ -60,13 +61,13 @@ describe('settings across instances', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-settings-'));
     const url = `sqlite:${path.join(dir, 'g.db')}`;
     const masterKey = randomBytes(32);
-    let now = Date.now();
-    const a = await startTestApp({ url, masterKey, clock: () => now });
-    const b = await startTestApp({ url, masterKey, clock: () => now });
+    const clock = new TestClock();
+    const a = await startTestApp({ url, masterKey, clock: clock.read });
+    const b = await startTestApp({ url, masterKey, clock: clock.read });
     try {
       assert.equal((await b.s.settings.get()).passwordAttempts, 5);
       await a.s.settings.update({ passwordAttempts: 9 });
-      now += 5000;
+      clock.advance(5000);
       assert.equal((await b.s.settings.get()).passwordAttempts, 9);
     } finally {
       await a.close();

@@ -1,5 +1,6 @@
 // Builds a real app on a real database for a test, and an HTTP client with a cookie jar that
-// talks to it through app.inject() (or over a real socket, for multi-instance tests).
+// talks to it through app.inject() and keeps its cookie by the app's clock, as a browser would by
+// its own.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
@@ -9,6 +10,8 @@ import { createServices, type Services } from '../services.js';
 import { buildApp } from '../app.js';
 import type { Argon2Params } from '../modules/passwords/password-hasher.js';
 import type { Role } from '../modules/users/users.repository.js';
+import { DEFAULT_AUTH_SETTINGS, type AuthSettingsPatch } from '../modules/settings/auth-settings.js';
+import { TestClock } from './clock.js';
 
 /** Cheap Argon2id for tests that are not about hashing cost (the hashing tests use OWASP's). */
 export const FAST_ARGON2: Argon2Params = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -16,12 +19,18 @@ export const FAST_ARGON2: Argon2Params = { memoryCost: 1024, timeCost: 1, parall
 export interface TestApp {
   app: FastifyInstance;
   s: Services;
+  /** A new browser-like client of this app, on this app's clock. */
+  client(): Client;
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
   url: string;
   masterKey?: Buffer;
+  /**
+   * The app's only source of time. Default: a TestClock standing at TEST_EPOCH. An app sharing its
+   * database with real server processes gets `realClock` (processes.ts), as they have no other.
+   */
   clock?: () => number;
   env?: Record<string, string>;
   argon2?: Argon2Params;
@@ -37,12 +46,15 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
-  const s = await createServices(config, database, { masterKey, clock: options.clock, argon2Params: options.argon2 ?? FAST_ARGON2 });
+  const clock = options.clock ?? new TestClock().read;
+  const s = await createServices(config, database, { masterKey, clock, argon2Params: options.argon2 ?? FAST_ARGON2 });
   const app = await buildApp(s, { logger: false });
   await app.ready();
+  APP_CLOCKS.set(app, clock);
   return {
     app,
     s,
+    client: () => new Client(app, { clock }),
     close: async () => {
       await app.close();
       await database.close();
@@ -51,6 +63,23 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
 }
 
 export const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
+
+let emailCount = 0;
+
+/** An email no other test uses (`member-7-3fa9c1@example.com`), so no test meets another's account. */
+export function uniqueEmail(label: string): string {
+  return `${label.toLowerCase()}-${++emailCount}-${randomBytes(3).toString('hex')}@example.com`;
+}
+
+/**
+ * Puts the Authentication settings back to their defaults, plus `patch`, on every given instance
+ * of one database: tests sharing a database start from known settings, whatever the last one
+ * left. update() also drops each instance's settings cache, which a clock reset would otherwise
+ * keep alive (the cache is valid until a time the reset clock has not reached again).
+ */
+export async function resetSettings(apps: TestApp[], patch: AuthSettingsPatch = {}): Promise<void> {
+  for (const t of apps) await t.s.settings.update({ ...DEFAULT_AUTH_SETTINGS, ...patch });
+}
 
 export async function seedUser(s: Services, email: string, role: Role = 'user', password = STRONG_PASSWORD) {
   return s.users.create({ email, password, role }, null, null);
@@ -63,24 +92,67 @@ export interface Answer {
   cookies: LightMyRequestResponse['cookies'];
 }
 
-/** A browser-like client: keeps the session cookie between calls. */
-export class Client {
-  cookie: string | null = null;
+/** The clock of every app startTestApp made: a client of that app judges cookies by it. */
+const APP_CLOCKS = new WeakMap<FastifyInstance, () => number>();
 
+export interface ClientOptions {
+  /** The app's clock: the client's "now" for cookie expiry, as the app and the client share one world. */
+  clock?: () => number;
+  cookieName?: string;
+}
+
+/**
+ * A browser-like client: keeps the session cookie between calls, drops it when the app clears it
+ * (empty value, Expires or Max-Age in the past) and stops sending it once its Expires has passed,
+ * all judged by the app's clock, never the real date (the app may run years away from it).
+ */
+export class Client {
+  private jar: { value: string; expires: number | null } | null = null;
+  private readonly clock: () => number;
+  private readonly cookieName: string;
+
+  /**
+   * `options` may be left out (or be just a cookie name) for an app made by startTestApp: the
+   * client then takes that app's own clock, so it can never judge cookies by another.
+   */
   constructor(
     private readonly app: FastifyInstance,
-    private readonly cookieName = 'gatehouse_session',
-  ) {}
+    options?: ClientOptions | string,
+  ) {
+    const given = typeof options === 'string' ? { cookieName: options } : (options ?? {});
+    const clock = given.clock ?? APP_CLOCKS.get(app);
+    if (!clock) throw new Error('Client: pass the clock of an app that startTestApp did not make');
+    this.clock = clock;
+    this.cookieName = given.cookieName ?? 'gatehouse_session';
+  }
+
+  /** The cookie's value while it lives; tests set it to replay or forge a token. */
+  get cookie(): string | null {
+    if (this.jar && this.jar.expires !== null && this.jar.expires < this.clock()) this.jar = null;
+    return this.jar?.value ?? null;
+  }
+
+  set cookie(value: string | null) {
+    this.jar = value === null ? null : { value, expires: null };
+  }
 
   async call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    const cookie = this.cookie;
     const response = await this.app.inject({
       method,
       url,
       ...(body === undefined ? {} : { payload: body as object }),
-      headers: { ...(this.cookie ? { cookie: `${this.cookieName}=${this.cookie}` } : {}), ...headers },
+      headers: { ...(cookie ? { cookie: `${this.cookieName}=${cookie}` } : {}), ...headers },
     });
     const set = response.cookies.find((c) => c.name === this.cookieName);
-    if (set) this.cookie = set.value === '' || (set.expires && set.expires.getTime() < Date.now()) ? null : set.value;
+    if (set) {
+      // RFC 6265 §5.2.2: Max-Age wins over Expires, and Max-Age ≤ 0 means "already expired".
+      const now = this.clock();
+      let expires = set.expires?.getTime() ?? null;
+      if (set.maxAge !== undefined) expires = set.maxAge <= 0 ? -Infinity : now + set.maxAge * 1000;
+      const removed = set.value === '' || (expires !== null && expires < now);
+      this.jar = removed ? null : { value: set.value, expires };
+    }
     let parsed: unknown = response.body;
     try {
       parsed = response.body ? JSON.parse(response.body) : null;

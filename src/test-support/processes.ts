@@ -10,6 +10,26 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const TSX = import.meta.resolve('tsx');
 const ENTRY = path.join(ROOT, 'src', 'cli', 'run.ts');
 
+/**
+ * The clock of real server processes and of the CLI: the real one, as they have no other. An
+ * in-process app sharing a database with them, and a test making codes for them, read this (never
+ * a TestClock): the two sides must agree on the time, and these tests never mix it with a TestClock.
+ */
+export const realClock = (): number => Date.now();
+
+/**
+ * What a child needs to share this process's view of the real clock: under `faketime` the fake
+ * time reaches a process through LD_PRELOAD and FAKETIME*, which a child started with a clean
+ * environment would otherwise lose (and then disagree with the test about TOTP codes).
+ */
+export function clockEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && (name === 'LD_PRELOAD' || name.startsWith('FAKETIME'))) env[name] = value;
+  }
+  return env;
+}
+
 export interface ServerProcess {
   baseUrl: string;
   child: ChildProcess;
@@ -25,6 +45,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+const START_TIMEOUT_MS = 60_000;
+
 /** Starts `gatehouse serve` on a free port whose address is also its public URL (browsers send Origin). */
 export async function startServerProcess(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
   const port = String(await freePort());
@@ -32,6 +54,7 @@ export async function startServerProcess(env: Record<string, string>, cwd = ROOT
     cwd,
     env: {
       PATH: process.env.PATH ?? '',
+      ...clockEnv(),
       GATEHOUSE_PORT: port,
       GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`,
       GATEHOUSE_LOG_LEVEL: 'info',
@@ -44,7 +67,12 @@ export async function startServerProcess(env: Record<string, string>, cwd = ROOT
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    // Generous: on a busy shared machine tsx alone can take many seconds. A server that does not
+    // start is killed, or it would keep the test file's process alive after the test gave up.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${START_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, START_TIMEOUT_MS);
     const check = () => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match) {
@@ -77,7 +105,11 @@ export interface HttpAnswer {
   headers: Headers;
 }
 
-/** A browser-like client over real HTTP: keeps the session cookie. */
+/**
+ * A browser-like client over real HTTP: keeps the session cookie and drops it when the server
+ * clears it (empty value). It does not judge Expires: no test here outlives a session, and the
+ * server refuses an expired one anyway.
+ */
 export class HttpClient {
   cookie: string | null = null;
 

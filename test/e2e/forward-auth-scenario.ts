@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../src/test-support/browser.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
-import { freePort, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
+import { freePort, startServerProcess, type ServerProcess, realClock } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { TEST_DOMAIN, gatehouseEnv, type LoopbackPorts } from './reverse-proxy-docs.js';
 import { cookieHeader, cookiePairs, gatehouseHeaders, startGuardedApp, type Seen } from './guarded-app.js';
@@ -125,7 +125,7 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
       // while 2FA is required of administrators (so his sessions are restricted).
       const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
       const masterKey = randomBytes(32);
-      const seed = await startTestApp({ url, masterKey });
+      const seed = await startTestApp({ url, masterKey, clock: realClock });
       await seedUser(seed.s, 'guard@example.com', 'admin');
       await seedUser(seed.s, 'plain@example.com');
       await seedUser(seed.s, 'lax-admin@example.com', 'admin');

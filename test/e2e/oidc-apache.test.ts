@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { skipUnless } from '../../src/test-support/databases.js';
 import { chromiumSkip, launchChromium } from '../../src/test-support/browser.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
-import { freePort, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
+import { freePort, startServerProcess, type ServerProcess, realClock } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { WEB_DIST } from '../../src/app.js';
 
@@ -99,7 +99,7 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
     const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
     const masterKey = randomBytes(32);
     const ports = [await freePort(), await freePort()];
-    const seed = await startTestApp({ url, masterKey });
+    const seed = await startTestApp({ url, masterKey, clock: realClock });
     await seedUser(seed.s, 'carol@example.com');
     await seedUser(seed.s, 'dave@example.com');
     const c = new Client(seed.app);

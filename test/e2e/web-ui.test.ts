@@ -14,7 +14,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { skipUnless } from '../../src/test-support/databases.js';
 import { STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
-import { startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
+import { realClock, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { WEB_DIST } from '../../src/app.js';
 
@@ -43,7 +43,7 @@ describe('web UI in Chromium', { skip }, () => {
   before(async () => {
     const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
     const masterKey = randomBytes(32);
-    const seed = await startTestApp({ url, masterKey });
+    const seed = await startTestApp({ url, masterKey, clock: realClock });
     await seedUser(seed.s, 'admin@example.com', 'admin');
     await seedUser(seed.s, 'ana@example.com', 'user');
     await seedUser(seed.s, 'newbie@example.com', 'user');
@@ -132,10 +132,10 @@ describe('web UI in Chromium', { skip }, () => {
     const field = page.getByLabel('Confirmation code');
     assert.equal(await field.getAttribute('autocomplete'), 'one-time-code');
     assert.equal(await field.getAttribute('inputmode'), 'numeric');
-    await field.fill(phoneCode(key, Date.now()) === '000000' ? '111111' : '000000');
+    await field.fill(phoneCode(key, realClock()) === '000000' ? '111111' : '000000');
     await page.getByRole('button', { name: 'Enable', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'The code is not correct.' }).waitFor();
-    await field.fill(phoneCode(key, Date.now()));
+    await field.fill(phoneCode(key, realClock()));
     await page.getByRole('button', { name: 'Enable', exact: true }).click();
     await page.getByRole('heading', { name: 'Backup codes' }).waitFor();
   });
@@ -186,7 +186,7 @@ describe('web UI in Chromium', { skip }, () => {
     const code = page.getByLabel('Authentication code');
     await code.waitFor();
     assert.ok(await code.evaluate((el) => el === document.activeElement), 'focus moves to the code');
-    await code.fill(phoneCode(key, Date.now() + 30_000));
+    await code.fill(phoneCode(key, realClock() + 30_000));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('tab', { name: 'Password and account security' }).waitFor();
 
@@ -201,7 +201,7 @@ describe('web UI in Chromium', { skip }, () => {
 
   it('generates new codes after a code from the app', async () => {
     await page.getByRole('button', { name: 'Generate new codes' }).click();
-    await page.getByLabel('Code from the app').fill(phoneCode(key, Date.now() + 60_000));
+    await page.getByLabel('Code from the app').fill(phoneCode(key, realClock() + 60_000));
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     // A new session: step up with the password and a code (here a backup code), then it carries on.
     const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
@@ -281,7 +281,7 @@ describe('web UI in Chromium', { skip }, () => {
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: "Can't scan a QR code?" }).click();
     newbieKey = (await page.locator('[data-key]').getAttribute('data-key'))!;
-    await page.getByLabel('Confirmation code').fill(phoneCode(newbieKey, Date.now()));
+    await page.getByLabel('Confirmation code').fill(phoneCode(newbieKey, realClock()));
     await page.getByRole('button', { name: 'Enable', exact: true }).click();
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'I confirm that the codes are saved' }).click();
@@ -300,7 +300,7 @@ describe('web UI in Chromium', { skip }, () => {
     await page.keyboard.press('Enter');
     await page.getByLabel('Authentication code').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'code', 'focus moved to the code');
-    await page.keyboard.type(phoneCode(newbieKey, Date.now() + 30_000));
+    await page.keyboard.type(phoneCode(newbieKey, realClock() + 30_000));
     await page.keyboard.press('Enter');
     await page.getByRole('tab', { name: 'Password and account security' }).waitFor();
     // Tab to the account menu, open it with Enter, and check the focus ring is drawn.

@@ -12,7 +12,7 @@ import SQLite from 'better-sqlite3';
 import { openDatabase } from '../../src/db/database.js';
 import { DIALECTS, type TestDatabase } from '../../src/test-support/databases.js';
 import { STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
-import { HttpClient, startServerProcess } from '../../src/test-support/processes.js';
+import { HttpClient, realClock, startServerProcess } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 
 /** One user's endless loop of the multi-step changes: enable (with codes), replace codes twice, disable. */
@@ -23,9 +23,9 @@ async function churn(client: HttpClient, email: string): Promise<void> {
     const setup = await client.post('/api/me/2fa/setup');
     if (setup.status !== 200) return;
     const key = setup.body.key as string;
-    if ((await client.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status !== 200) return;
-    await client.post('/api/me/2fa/backup-codes', { code: phoneCode(key, Date.now() + 30_000) });
-    await client.post('/api/me/2fa/backup-codes', { code: phoneCode(key, Date.now() + 60_000) });
+    if ((await client.post('/api/me/2fa/enable', { code: phoneCode(key, realClock()) })).status !== 200) return;
+    await client.post('/api/me/2fa/backup-codes', { code: phoneCode(key, realClock() + 30_000) });
+    await client.post('/api/me/2fa/backup-codes', { code: phoneCode(key, realClock() + 60_000) });
     await client.post('/api/me/2fa/disable', { password: STRONG_PASSWORD });
   }
 }
@@ -38,7 +38,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       database = await dialect.create();
-      const seed = await startTestApp({ url: database.url, masterKey });
+      const seed = await startTestApp({ url: database.url, masterKey, clock: realClock });
       await seed.s.settings.update({ passwordAttempts: 100, codeAttempts: 100 });
       for (const email of emails) await seedUser(seed.s, email);
       await seed.close();
@@ -96,7 +96,7 @@ describe('graceful shutdown and SQLite locks', () => {
   const env = { GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') };
 
   before(async () => {
-    const seed = await startTestApp({ url, masterKey });
+    const seed = await startTestApp({ url, masterKey, clock: realClock });
     for (let i = 0; i < 12; i++) await seedUser(seed.s, `stop-${i}@example.com`);
     await seed.close();
   });
@@ -120,14 +120,14 @@ describe('graceful shutdown and SQLite locks', () => {
     try {
       const other = new SQLite(url.slice('sqlite:'.length));
       other.exec('BEGIN IMMEDIATE');
-      const started = Date.now();
+      const started = performance.now();
       const signIn = new HttpClient(server.baseUrl).post('/api/session', { email: 'stop-0@example.com', password: STRONG_PASSWORD });
       await sleep(800);
       other.exec('COMMIT');
       other.close();
       const answer = await signIn;
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      assert.ok(Date.now() - started >= 700, 'it waited for the lock');
+      assert.ok(performance.now() - started >= 700, 'it waited for the lock');
     } finally {
       await server.stop();
     }

@@ -5,6 +5,7 @@
 // The clock is fake but starts at the real time: the test client drops cookies by the real date.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import type { LightMyRequestResponse } from 'fastify';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
@@ -20,7 +21,7 @@ for (const dialect of DIALECTS) {
   describe(`the verify-only cookie on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
-    let now = Date.now();
+    let now = TEST_EPOCH;
 
     const signIn = async (email: string) => {
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email, password: STRONG_PASSWORD } });
@@ -95,7 +96,7 @@ for (const dialect of DIALECTS) {
       const cleared = cookieOf(out, VERIFY);
       assert.equal(cleared?.value, '');
       assert.equal(cleared?.domain, 'example.com');
-      assert.ok(cleared!.expires!.getTime() <= Date.now());
+      assert.ok(cleared!.expires!.getTime() <= now, "expired by the app's clock");
       assert.equal((await call('GET', '/api/verify', { [VERIFY]: verify.value })).statusCode, 401);
     });
 

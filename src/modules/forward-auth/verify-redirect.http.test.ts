@@ -5,6 +5,7 @@
 // The clock is fake but starts at the real time: the test client drops cookies by the real date.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
@@ -28,7 +29,7 @@ for (const dialect of DIALECTS) {
   describe(`forward auth redirect to sign-in on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
-    let now = Date.now();
+    let now = TEST_EPOCH;
 
     const verify = (url: string, headers: Record<string, string | string[]>, options: { from?: string; cookie?: string } = {}) =>
       t.app.inject({

@@ -11,7 +11,7 @@ import * as oidc from 'openid-client';
 import { openDatabase } from '../../db/database.js';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../test-support/harness.js';
-import { freePort, startServerProcess, type ServerProcess } from '../../test-support/processes.js';
+import { freePort, startServerProcess, type ServerProcess, realClock } from '../../test-support/processes.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { CookieBrowser } from '../../test-support/cookie-browser.js';
 
@@ -73,7 +73,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       database = await dialect.create();
-      const seed = await startTestApp({ url: database.url, masterKey });
+      const seed = await startTestApp({ url: database.url, masterKey, clock: realClock });
       const withTwoFactor = async (email: string, at: number): Promise<Seeded> => {
         const user = await seedUser(seed.s, email);
         const c = new Client(seed.app);

@@ -4,11 +4,12 @@
 // On SQLite and PostgreSQL; each test has its own users.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 
-const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
+const T0 = TEST_EPOCH;
 const PLACEHOLDER_ID = '00000000-0000-0000-0000-000000000000';
 
 /** What the issue names as needing a step-up; the route table must mark at least these. */

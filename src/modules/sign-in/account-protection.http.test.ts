@@ -3,6 +3,7 @@
 // day, the owner's trusted browser signs in throughout and is told afterwards.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
@@ -10,7 +11,7 @@ import { STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../tes
 import { phoneCode } from '../../test-support/authenticator.js';
 import { hashSessionToken } from '../../crypto/tokens.js';
 
-const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
+const T0 = TEST_EPOCH;
 const WRONG = 'definitely-not-the-password';
 const DAY_S = 86_400;
 

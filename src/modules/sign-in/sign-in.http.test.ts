@@ -1,9 +1,10 @@
 // Signing in and out over HTTP, on SQLite and PostgreSQL.
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
+import { STRONG_PASSWORD, seedUser, startTestApp, uniqueEmail, type TestApp } from '../../test-support/harness.js';
+import { TestClock } from '../../test-support/clock.js';
 import { hashSessionToken } from '../../crypto/tokens.js';
 
 for (const dialect of DIALECTS) {
@@ -11,25 +12,34 @@ for (const dialect of DIALECTS) {
     let database: TestDatabase;
     let t: TestApp;
     const masterKey = randomBytes(32);
+    const clock = new TestClock();
 
     before(async () => {
       database = await dialect.create();
-      t = await startTestApp({ url: database.url, masterKey });
-      await seedUser(t.s, 'Admin@Example.com', 'admin');
-      await seedUser(t.s, 'user@example.com', 'user');
+      t = await startTestApp({ url: database.url, masterKey, clock: clock.read });
     });
+    beforeEach(() => clock.reset());
+
+    /** A user of this test's own. */
+    async function user(): Promise<string> {
+      const email = uniqueEmail('user');
+      await seedUser(t.s, email);
+      return email;
+    }
     after(async () => {
       await t?.close();
       await database?.drop();
     });
 
     it('signs in with the right password, case-insensitive email, and sets a safe cookie', async () => {
-      const c = new Client(t.app);
-      const r = await c.signIn('  ADMIN@example.COM ');
+      const email = uniqueEmail('admin');
+      await seedUser(t.s, email.charAt(0).toUpperCase() + email.slice(1), 'admin'); // stored lower case
+      const c = t.client();
+      const r = await c.signIn(`  ${email.toUpperCase()} `);
       assert.equal(r.status, 200);
       assert.equal(r.body.status, 'authenticated');
       assert.deepEqual(Object.keys(r.body.user).sort(), ['email', 'id', 'role', 'twoFactorEnabled']);
-      assert.equal(r.body.user.email, 'admin@example.com');
+      assert.equal(r.body.user.email, email);
       assert.equal(r.body.user.role, 'admin');
       const cookie = r.cookies.find((k) => k.name === 'gatehouse_session')!;
       assert.equal(cookie.httpOnly, true);
@@ -38,31 +48,29 @@ for (const dialect of DIALECTS) {
       assert.ok(cookie.value.length >= 43, 'at least 256 bits of token');
       const me = await c.get('/api/session');
       assert.equal(me.status, 200);
-      assert.equal(me.body.user.email, 'admin@example.com');
+      assert.equal(me.body.user.email, email);
     });
 
     it('stores only the SHA-256 of the session token', async () => {
-      const c = new Client(t.app);
-      await c.signIn('user@example.com');
+      const c = t.client();
+      await c.signIn(await user());
       const rows = await t.s.db.selectFrom('sessions').select('token_hash').execute();
       assert.ok(rows.some((r) => r.token_hash === hashSessionToken(c.cookie!)));
       assert.ok(rows.every((r) => r.token_hash !== c.cookie));
     });
 
     it('answers a wrong password and an unknown email identically', async () => {
-      const wrong = await new Client(t.app).signIn('user@example.com', 'not-the-password-at-all');
-      const unknown = await new Client(t.app).signIn('nobody@example.com', 'not-the-password-at-all');
+      const wrong = await t.client().signIn(await user(), 'not-the-password-at-all');
+      const unknown = await t.client().signIn(uniqueEmail('nobody'), 'not-the-password-at-all');
       assert.equal(wrong.status, 401);
       assert.deepEqual(wrong.body, unknown.body);
       assert.equal(unknown.status, 401);
       assert.equal(wrong.body.error, 'invalid_credentials');
       assert.equal(wrong.cookies.length, 0);
-      // a success resets the count so other tests start clean
-      assert.equal((await new Client(t.app).signIn('user@example.com')).status, 200);
     });
 
     it('refuses malformed bodies with 400 invalid_request', async () => {
-      const c = new Client(t.app);
+      const c = t.client();
       for (const body of [{}, { email: 'user@example.com' }, { email: 5, password: 'x' }, { email: 'user@example.com', password: STRONG_PASSWORD, extra: 1 }, { email: 'user@example.com', password: 'x'.repeat(257) }]) {
         const r = await c.post('/api/session', body);
         assert.equal(r.status, 400, JSON.stringify(body));
@@ -75,23 +83,25 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses cross-site state changes', async () => {
-      const c = new Client(t.app);
-      const r1 = await c.post('/api/session', { email: 'user@example.com', password: STRONG_PASSWORD }, { 'sec-fetch-site': 'cross-site' });
+      const email = await user();
+      const c = t.client();
+      const r1 = await c.post('/api/session', { email, password: STRONG_PASSWORD }, { 'sec-fetch-site': 'cross-site' });
       assert.equal(r1.status, 403);
       assert.equal(r1.body.error, 'cross_site');
-      const r2 = await c.post('/api/session', { email: 'user@example.com', password: STRONG_PASSWORD }, { origin: 'https://evil.example' });
+      const r2 = await c.post('/api/session', { email, password: STRONG_PASSWORD }, { origin: 'https://evil.example' });
       assert.equal(r2.body.error, 'cross_site');
-      const same = await c.post('/api/session', { email: 'user@example.com', password: STRONG_PASSWORD }, { origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' });
+      const same = await c.post('/api/session', { email, password: STRONG_PASSWORD }, { origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' });
       assert.equal(same.status, 200);
     });
 
     it('gives a new token on every sign-in and ends the session on sign-out, server-side', async () => {
-      const c = new Client(t.app);
-      await c.signIn('user@example.com');
+      const email = await user();
+      const c = t.client();
+      await c.signIn(email);
       const first = c.cookie!;
-      await c.signIn('user@example.com');
+      await c.signIn(email);
       assert.notEqual(c.cookie, first);
-      const stolen = new Client(t.app);
+      const stolen = t.client();
       stolen.cookie = c.cookie;
       assert.equal((await c.delete('/api/session')).status, 204);
       assert.equal((await c.get('/api/session')).status, 401);
@@ -102,34 +112,32 @@ for (const dialect of DIALECTS) {
 
     it('upgrades a hash made with weaker parameters at the next sign-in', async () => {
       const strong = { memoryCost: 4096, timeCost: 2, parallelism: 1 };
-      const upgraded = await startTestApp({ url: database.url, masterKey, argon2: strong });
+      const email = await user(); // hashed with the suite's cheap parameters
+      const upgraded = await startTestApp({ url: database.url, masterKey, clock: clock.read, argon2: strong });
       try {
-        const before = await upgraded.s.db.selectFrom('users').select('password_hash').where('email', '=', 'user@example.com').executeTakeFirstOrThrow();
+        const before = await upgraded.s.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
         assert.match(before.password_hash, /m=1024,t=1,p=1/);
-        assert.equal((await new Client(upgraded.app).signIn('user@example.com')).status, 200);
-        const after = await upgraded.s.db.selectFrom('users').select('password_hash').where('email', '=', 'user@example.com').executeTakeFirstOrThrow();
+        assert.equal((await upgraded.client().signIn(email)).status, 200);
+        const after = await upgraded.s.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
         assert.match(after.password_hash, /m=4096,t=2,p=1/);
-        assert.equal((await new Client(upgraded.app).signIn('user@example.com')).status, 200, 'the same password still works');
+        assert.equal((await upgraded.client().signIn(email)).status, 200, 'the same password still works');
       } finally {
         await upgraded.close();
       }
-      // Back to the suite's parameters for the tests that follow.
-      const back = await startTestApp({ url: database.url, masterKey });
-      await back.s.db.updateTable('users').set({ password_hash: await back.s.hasher.hash(STRONG_PASSWORD) }).where('email', '=', 'user@example.com').execute();
-      await back.close();
     });
 
     it('expires sessions after the idle timeout', async () => {
-      let now = Date.now();
-      const local = await startTestApp({ url: database.url, masterKey, clock: () => now, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });
+      const email = await user();
+      const local = await startTestApp({ url: database.url, masterKey, clock: clock.read, env: { GATEHOUSE_SESSION_IDLE_SECONDS: '600' } });
       try {
-        const c = new Client(local.app);
-        assert.equal((await c.signIn('user@example.com')).status, 200);
-        now += 599_000;
+        const c = local.client();
+        assert.equal((await c.signIn(email)).status, 200);
+        clock.advance(599_000);
         assert.equal((await c.get('/api/session')).status, 200, 'still alive, and touched');
-        now += 599_000;
+        clock.advance(599_000);
         assert.equal((await c.get('/api/session')).status, 200, 'alive: idle time was refreshed');
-        now += 601_000;
+        clock.advance(601_000);
+        assert.ok(c.cookie, 'the cookie itself lives on: the server ends the session');
         assert.equal((await c.get('/api/session')).status, 401);
       } finally {
         await local.close();

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { base32Encode } from '../../test-support/base32.js';
 import { generateHotp, generateTotp, matchTotp, keyUri, estimateClockOffsetSeconds, addOffsetSample, generateTotpSecret, timeStep, learnedWindow } from './totp.js';
 import { phoneCode } from '../../test-support/authenticator.js';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 
 describe('HOTP: RFC 4226 Appendix D', () => {
   const secret = base32Encode(Buffer.from('12345678901234567890'));
@@ -37,7 +38,8 @@ describe('TOTP: RFC 6238 Appendix B', () => {
 
 describe('matchTotp: the drift window and replay', () => {
   const secret = generateTotpSecret();
-  const now = Date.UTC(2026, 10, 29, 12, 0, 10);
+  // Wherever in its step this falls: ±55 s is within two steps of any position, ±150 s is five.
+  const now = TEST_EPOCH;
 
   it('makes 160-bit secrets', () => assert.equal(secret.length, 32));
 
@@ -91,7 +93,7 @@ describe('matchTotp: the drift window and replay', () => {
 describe('learnedWindow: ±1 step around the learned offset', () => {
   it('accepts 3 steps around the offset of the last accepted code, bounded to ±2', () => {
     const secret = generateTotpSecret();
-    const now = Date.UTC(2026, 10, 29, 6, 0, 1);
+    const now = TEST_EPOCH;
     assert.deepEqual(learnedWindow([]), { centre: 0, radius: 2 }, 'enrolment window until an offset is known');
     assert.deepEqual(learnedWindow([0, 2]), { centre: 2, radius: 1 });
     assert.deepEqual(learnedWindow([5]), { centre: 2, radius: 1 }, 'bounded to ±2');

@@ -1,10 +1,12 @@
 // Requiring 2FA: grace periods with an injected clock, restricted sessions on every route,
-// admins-only policy, and the lost-phone path; on both databases.
-import { after, before, describe, it } from 'node:test';
+// admins-only policy, and the lost-phone path; on both databases. Each test starts from the policy
+// "off" and brings its own administrator and users.
+import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
+import { Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
+import { TestClock } from '../../test-support/clock.js';
 import { graceDecision } from '../sign-in/session-decision.js';
 
 const DAY = 86_400_000;
@@ -37,44 +39,56 @@ for (const dialect of DIALECTS) {
   describe(`require 2FA on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
-    let now = Date.UTC(2026, 10, 29, 8, 0, 1);
-    const admin = async () => {
-      const c = new Client(t.app);
-      const r = await c.signIn('boss@example.com');
-      if (r.body.status === 'second_factor_required') {
-        now += 30_000;
-        await c.post('/api/session/second-factor', { code: phoneCode(bossKey, now) });
-        // Changing the settings or someone's 2FA needs a step-up, with a code of a later step.
-        now += 30_000;
-        assert.equal((await c.stepUp(STRONG_PASSWORD, phoneCode(bossKey, now))).status, 204);
-      }
-      return c;
-    };
-    let bossKey = '';
+    const clock = new TestClock();
 
     before(async () => {
       database = await dialect.create();
-      t = await startTestApp({ url: database.url, clock: () => now });
-      await seedUser(t.s, 'boss@example.com', 'admin');
-      await seedUser(t.s, 'early@example.com');
-      const c = new Client(t.app);
-      await c.signIn('boss@example.com');
-      await c.stepUp();
-      bossKey = (await c.post('/api/me/2fa/setup')).body.key;
-      await c.post('/api/me/2fa/enable', { code: phoneCode(bossKey, now) });
+      t = await startTestApp({ url: database.url, clock: clock.read });
+    });
+    beforeEach(async () => {
+      clock.reset();
+      await resetSettings([t]);
     });
     after(async () => {
       await t?.close();
       await database?.drop();
     });
 
+    /**
+     * An administrator of this test's own, with 2FA on so that no policy restricts them. Each call
+     * of the returned function signs them in anew, with one of their backup codes, so signing in
+     * never moves the test's clock.
+     */
+    async function enrolledAdmin(): Promise<{ email: string; signIn: () => Promise<Client> }> {
+      const email = uniqueEmail('boss');
+      await seedUser(t.s, email, 'admin');
+      const c = t.client();
+      await c.signIn(email);
+      await c.stepUp();
+      const key = (await c.post('/api/me/2fa/setup')).body.key as string;
+      const codes = (await c.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now()) })).body.backupCodes as string[];
+      return {
+        email,
+        signIn: async () => {
+          const admin = t.client();
+          assert.deepEqual((await admin.signIn(email)).body, { status: 'second_factor_required' });
+          assert.equal((await admin.post('/api/session/second-factor', { code: codes.pop() })).status, 200);
+          // Changing the settings or someone's 2FA needs a step-up: the password and a code.
+          assert.equal((await admin.stepUp(STRONG_PASSWORD, codes.pop())).status, 204);
+          return admin;
+        },
+      };
+    }
+    const find = async (admin: Client, email: string) => (await admin.get(`/api/admin/users?q=${encodeURIComponent(email)}`)).body.users[0];
+
     it('with everyone and grace 0: a user without 2FA can do nothing but enrol, then lands in the platform', async () => {
-      const a = await admin();
+      const a = await (await enrolledAdmin()).signIn();
       const saved = await a.put('/api/admin/settings/authentication', { require2fa: 'everyone', require2faGraceDays: 0 });
       assert.equal(saved.body.require2fa, 'everyone');
-      await seedUser(t.s, 'late@example.com');
-      const u = new Client(t.app);
-      const signIn = await u.signIn('late@example.com');
+      const late = uniqueEmail('late');
+      await seedUser(t.s, late);
+      const u = t.client();
+      const signIn = await u.signIn(late);
       assert.deepEqual(signIn.body, { status: 'two_factor_setup_required' });
       const me = await u.get('/api/session');
       assert.equal(me.status, 200);
@@ -88,7 +102,7 @@ for (const dialect of DIALECTS) {
       await u.stepUp();
       const key = (await u.post('/api/me/2fa/setup')).body.key as string;
       const restrictedToken = u.cookie;
-      const enabled = await u.post('/api/me/2fa/enable', { code: phoneCode(key, now) });
+      const enabled = await u.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now()) });
       assert.equal(enabled.status, 200);
       assert.equal(enabled.body.backupCodes.length, 10);
       assert.notEqual(u.cookie, restrictedToken, 'a new, full session');
@@ -98,62 +112,78 @@ for (const dialect of DIALECTS) {
     });
 
     it('signing out a restricted session works', async () => {
-      await seedUser(t.s, 'leaver@example.com');
-      const u = new Client(t.app);
-      assert.equal((await u.signIn('leaver@example.com')).body.status, 'two_factor_setup_required');
+      await resetSettings([t], { require2fa: 'everyone', require2faGraceDays: 0 });
+      const leaver = uniqueEmail('leaver');
+      await seedUser(t.s, leaver);
+      const u = t.client();
+      assert.equal((await u.signIn(leaver)).body.status, 'two_factor_setup_required');
       assert.equal((await u.delete('/api/session')).status, 204);
       assert.equal((await u.get('/api/session')).status, 401);
     });
 
     it('with grace 7: signs in normally with the deadline, which counts from when the requirement first applied', async () => {
-      const a = await admin();
-      await a.put('/api/admin/settings/authentication', { require2fa: 'off' });
-      now += DAY;
-      const fresh = await admin(); // the first session has gone idle meanwhile
-      const changedAt = now;
-      assert.equal((await fresh.put('/api/admin/settings/authentication', { require2fa: 'everyone', require2faGraceDays: 7 })).status, 200);
-      now += 2 * DAY; // the user signs in two days after the policy came in
-      const u = new Client(t.app);
-      const r = await u.signIn('early@example.com');
+      const admin = await enrolledAdmin();
+      const early = uniqueEmail('early');
+      await seedUser(t.s, early);
+      clock.advance(DAY); // the account is older than the policy: its deadline does not count from its creation
+      const changedAt = clock.now();
+      assert.equal((await (await admin.signIn()).put('/api/admin/settings/authentication', { require2fa: 'everyone', require2faGraceDays: 7 })).status, 200);
+      clock.advance(2 * DAY); // the user signs in two days after the policy came in
+      const u = t.client();
+      const r = await u.signIn(early);
       assert.equal(r.body.status, 'authenticated');
       assert.equal(r.body.user.twoFactorRequiredBy, new Date(changedAt + 7 * DAY).toISOString(), JSON.stringify(r.body));
       assert.equal((await u.get('/api/session')).body.user.twoFactorRequiredBy, new Date(changedAt + 7 * DAY).toISOString());
-      const row = (await (await admin()).get('/api/admin/users?q=early')).body.users[0];
+      const row = await find(await admin.signIn(), early);
       assert.equal(row.twoFactorRequired, true);
       assert.equal(row.twoFactorOverdue, false);
-      now = changedAt + 7 * DAY;
-      assert.equal((await new Client(t.app).signIn('early@example.com')).body.status, 'two_factor_setup_required', 'overdue at the deadline');
-      assert.equal((await (await admin()).get('/api/admin/users?q=early')).body.users[0].twoFactorOverdue, true);
+      clock.set(changedAt + 7 * DAY - 1);
+      assert.equal((await t.client().signIn(early)).body.status, 'authenticated', 'not overdue a moment before the deadline');
+      clock.set(changedAt + 7 * DAY);
+      assert.equal((await t.client().signIn(early)).body.status, 'two_factor_setup_required', 'overdue at the deadline');
+      assert.equal((await find(await admin.signIn(), early)).twoFactorOverdue, true);
     });
 
     it('with admins: plain users are untouched, admins are required', async () => {
-      const a = await admin();
+      const a = await (await enrolledAdmin()).signIn();
+      const plain = uniqueEmail('plain');
+      await seedUser(t.s, plain);
       await a.put('/api/admin/settings/authentication', { require2fa: 'admins', require2faGraceDays: 0 });
-      const r = await new Client(t.app).signIn('early@example.com');
+      const r = await t.client().signIn(plain);
       assert.equal(r.body.status, 'authenticated');
       assert.equal(r.body.user.twoFactorRequiredBy, undefined);
-      await seedUser(t.s, 'second-admin@example.com', 'admin');
-      assert.equal((await new Client(t.app).signIn('second-admin@example.com')).body.status, 'two_factor_setup_required');
+      const second = uniqueEmail('second-admin');
+      await seedUser(t.s, second, 'admin');
+      assert.equal((await t.client().signIn(second)).body.status, 'two_factor_setup_required');
       // A promotion starts the requirement for that user.
-      const early = (await a.get('/api/admin/users?q=early')).body.users[0];
-      assert.equal(early.twoFactorRequired, false);
-      await a.patch(`/api/admin/users/${early.id}`, { role: 'admin' });
-      assert.equal((await new Client(t.app).signIn('early@example.com')).body.status, 'two_factor_setup_required');
-      await a.patch(`/api/admin/users/${early.id}`, { role: 'user' });
-      assert.equal((await new Client(t.app).signIn('early@example.com')).body.status, 'authenticated');
+      const row = await find(a, plain);
+      assert.equal(row.twoFactorRequired, false);
+      await a.patch(`/api/admin/users/${row.id}`, { role: 'admin' });
+      assert.equal((await t.client().signIn(plain)).body.status, 'two_factor_setup_required');
+      await a.patch(`/api/admin/users/${row.id}`, { role: 'user' });
+      assert.equal((await t.client().signIn(plain)).body.status, 'authenticated');
     });
 
     it('after an admin disables a required user\'s 2FA, that user must enrol again', async () => {
-      const a = await admin();
+      const admin = await enrolledAdmin();
+      const a = await admin.signIn();
+      const lost = uniqueEmail('lost-phone');
+      await seedUser(t.s, lost);
+      const u = t.client();
+      await u.signIn(lost);
+      await u.stepUp();
+      const key = (await u.post('/api/me/2fa/setup')).body.key as string;
+      assert.equal((await u.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now()) })).status, 200);
       await a.put('/api/admin/settings/authentication', { require2fa: 'everyone', require2faGraceDays: 30 });
-      const late = (await a.get('/api/admin/users?q=late@')).body.users[0];
-      assert.equal(late.twoFactorEnabled, true);
-      assert.equal((await a.post(`/api/admin/users/${late.id}/2fa/disable`)).status, 204);
-      assert.equal((await new Client(t.app).signIn('late@example.com')).body.status, 'two_factor_setup_required', 'no fresh grace period');
+      const row = await find(a, lost);
+      assert.equal(row.twoFactorEnabled, true);
+      assert.equal((await a.post(`/api/admin/users/${row.id}/2fa/disable`)).status, 204);
+      assert.equal((await t.client().signIn(lost)).body.status, 'two_factor_setup_required', 'no fresh grace period');
+      clock.advance(1000);
       await a.put('/api/admin/settings/authentication', { require2fa: 'off' });
-      assert.equal((await new Client(t.app).signIn('late@example.com')).body.status, 'authenticated');
-      const kinds = (await a.get('/api/admin/audit?kind=settings.changed')).body.events.map((e: { details: { changed: Record<string, unknown> } }) => Object.keys(e.details.changed));
-      assert.ok(kinds.some((k: string[]) => k.includes('require2fa')));
+      assert.equal((await t.client().signIn(lost)).body.status, 'authenticated');
+      const changes = (await a.get(`/api/admin/audit?kind=settings.changed&account=${encodeURIComponent(admin.email)}`)).body.events.map((e: { details: { changed: Record<string, unknown> } }) => e.details.changed);
+      assert.deepEqual(changes.map((c: Record<string, unknown>) => Object.keys(c).sort()), [['require2fa'], ['require2fa', 'require2faGraceDays']]);
     });
   });
 }

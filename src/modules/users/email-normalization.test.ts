@@ -3,13 +3,14 @@
 // On SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import { randomUUID } from 'node:crypto';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { up as foldEmails, EmailCollisionError } from '../../db/migrations/0008_email_nfkc.js';
 import { normalizeEmail } from './users.repository.js';
 
-const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
+const T0 = TEST_EPOCH;
 
 describe('normalizeEmail', () => {
   it('folds compatibility forms and case, and is idempotent', () => {
