@@ -228,6 +228,7 @@ for (const dialect of DIALECTS) {
         await seedUser(solo.s, email, 'admin');
         const a = solo.client();
         await a.signIn(email);
+        await a.stepUp();
         const root = (await a.get(`/api/admin/users?q=${encodeURIComponent(email)}`)).body.users[0];
         for (const patch of [{ role: 'user' }, { blocked: true }]) {
           const r = await a.patch(`/api/admin/users/${root.id}`, patch);
