@@ -5,12 +5,14 @@ import type { Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_two_factor.js';
 import * as m0003 from './migrations/0003_email_byte_order.js';
+import * as m0011 from './migrations/0011_instance_clocks.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_two_factor': m0002,
   '0003_email_byte_order': m0003,
+  '0011_instance_clocks': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
