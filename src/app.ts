@@ -26,6 +26,7 @@ import { settingsRoutes } from './modules/settings/settings.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
+import { registerClockHealth } from './modules/clock-health/clock-health.routes.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -117,7 +118,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   adminUserRoutes(app, s, { twoFactor, policy });
   settingsRoutes(app, s, { policy });
   auditRoutes(app, s);
-  opsRoutes(app, s);
+  opsRoutes(app, s, { clockHealth: registerClockHealth(app, s) });
   verifyRoutes(app, s);
   await registerWebUi(app);
   return app;

@@ -108,6 +108,12 @@ describe('clock estimate', () => {
       evidence({ databaseOffsetSeconds: 0.3, peers: [{ id: 'b', name: 'b', offsetSeconds: 45 }], phones: phones(-1, -2, -1, -2, -1, -2) }),
     );
     assert.deepEqual([withPhones.errorSeconds, withPhones.skewed, withPhones.backedBy], [0, false, ['database', 'phones']]);
+    // Phones that all read their code early in the step say 30 s, not 45: their vote through B is
+    // -14 s, close enough to back "fine", but the value comes from the database's precise reading.
+    const coarse = estimateClockError(
+      evidence({ databaseOffsetSeconds: 0.3, peers: [{ id: 'b', name: 'b', offsetSeconds: 44 }], phones: phones(-1, -1, -1, -1, -1) }),
+    );
+    assert.deepEqual([coarse.errorSeconds, coarse.backedBy], [0, ['database', 'phones']]);
   });
 
   it('alone against the database, the database wins; the phones can overrule it', () => {

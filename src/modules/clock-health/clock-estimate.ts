@@ -135,7 +135,10 @@ export function estimateClockError(evidence: ClockEvidence): ClockEstimate {
   }
   const measured = best!.supporters.filter((v) => v.witness !== 'self');
   if (measured.length === 0) return { errorSeconds: null, skewed: false, backedBy: [], phonesBacking: 0, witnesses };
-  const errorSeconds = Math.round(median(measured.map((v) => closest(v.values, best!.candidate)))) || 0;
+  // The value comes from the most precise witness that backs it: the database (a direct reading),
+  // then the other instances, then the phones (whose offsets come in whole 30 s steps).
+  const precise = ['database', 'instance', 'phones'].map((kind) => measured.filter((v) => v.witness.startsWith(kind))).find((group) => group.length > 0)!;
+  const errorSeconds = Math.round(median(precise.map((v) => closest(v.values, best!.candidate)))) || 0;
   return {
     errorSeconds,
     skewed: Math.abs(errorSeconds) > SKEW_THRESHOLD_SECONDS,
