@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
+import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
 
@@ -64,6 +65,7 @@ export function SettingsPage() {
   return (
     <section className="card wide">
       <h1>{t('settings.title')}</h1>
+      <ClockNotice />
       <form onSubmit={save}>
         {number('passwordAttempts', 1, 100)}
         {number('codeAttempts', 1, 100)}

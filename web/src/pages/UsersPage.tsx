@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type AdminUser } from '../api';
+import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
 
@@ -43,6 +44,7 @@ export function UsersPage() {
   return (
     <section className="card wide">
       <h1>{t('users.title')}</h1>
+      <ClockNotice />
       <label htmlFor="user-search">{t('users.search')}</label>
       <input
         id="user-search"
