@@ -25,14 +25,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * Starts `gatehouse serve` on a free port whose address is also its public URL (browsers send Origin).
- * `launcher` runs node under another command, e.g. ['faketime', '-f', '+45s'] for a skewed clock.
- */
-export async function startServerProcess(env: Record<string, string>, cwd = ROOT, launcher: string[] = []): Promise<ServerProcess> {
+/** Starts `gatehouse serve` on a free port whose address is also its public URL (browsers send Origin). */
+export async function startServerProcess(env: Record<string, string>, cwd = ROOT): Promise<ServerProcess> {
   const port = String(await freePort());
-  const command = [...launcher, process.execPath, '--import', TSX, ENTRY, 'serve'];
-  const child = spawn(command[0]!, command.slice(1), {
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, 'serve'], {
     cwd,
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,6 +1,8 @@
 // Real server processes on one PostgreSQL database, one of them under Debian's faketime (its
 // whole process sees a shifted clock, as a server whose clock drifted would): the start-up
 // refusal beyond the code window and its override, and a 45 s instance named by the other.
+// The library is preloaded through the environment, as the `faketime` command does, rather than
+// through the command itself: that one forks node as its child and does not pass SIGTERM on.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,8 +14,9 @@ import { HttpClient, startServerProcess, type ServerProcess } from '../../test-s
 import type { ClockReport } from './clock-report.js';
 
 const FAKETIME = '/usr/bin/faketime';
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 const postgres = DIALECTS.find((d) => d.name === 'postgres')!;
-const skip = postgres.skip ?? skipUnless(fs.existsSync(FAKETIME), `faketime: ${FAKETIME} is missing (apt-get install faketime)`);
+const skip = postgres.skip ?? skipUnless(fs.existsSync(FAKETIME) && fs.existsSync(LIBFAKETIME), `faketime: ${LIBFAKETIME} is missing (apt-get install faketime)`);
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -43,16 +46,23 @@ describe('clock skew with real processes under faketime (PostgreSQL)', { skip },
     await database?.drop();
   });
 
-  const skewed = (offset: string) => [FAKETIME, '-f', offset];
+  /** The environment that makes a process's clock run `offset` off ("+45s", "-90s"). */
+  const skewed = (offset: string) => ({ LD_PRELOAD: LIBFAKETIME, FAKETIME: offset });
 
-  it('faketime really shifts what Node reads as the time', () => {
-    const run = spawnSync(FAKETIME, ['-f', '+90s', process.execPath, '-e', 'process.stdout.write(String(Date.now()))'], { encoding: 'utf8' });
-    const shift = Number(run.stdout) - Date.now();
-    assert.ok(shift > 85_000 && shift < 95_000, `shift ${shift} ms (${run.stderr})`);
+  it('faketime really shifts what Node reads as the time, as a command and as a preloaded library', () => {
+    const print = ['-e', 'process.stdout.write(String(Date.now()))'];
+    const runs = [
+      spawnSync(FAKETIME, ['-f', '+90s', process.execPath, ...print], { encoding: 'utf8' }),
+      spawnSync(process.execPath, print, { encoding: 'utf8', env: { ...process.env, ...skewed('+90s') } }),
+    ];
+    for (const run of runs) {
+      const shift = Number(run.stdout) - Date.now();
+      assert.ok(shift > 85_000 && shift < 95_000, `shift ${shift} ms (${run.stderr})`);
+    }
   });
 
   it('refuses to start 90 s off the database clock, and says how to fix it', async () => {
-    await assert.rejects(startServerProcess(env, undefined, skewed('+90s')), (error: Error) => {
+    await assert.rejects(startServerProcess({ ...env, ...skewed('+90s') }), (error: Error) => {
       assert.match(error.message, /server exited with 1/);
       assert.match(error.message, /clock is about 9\d s ahead of the database server's, more than the 60 s/);
       assert.match(error.message, /NTP/);
@@ -62,7 +72,7 @@ describe('clock skew with real processes under faketime (PostgreSQL)', { skip },
   });
 
   it('starts anyway with GATEHOUSE_ALLOW_CLOCK_SKEW=1, with a warning, and reports the skew', async (t) => {
-    const server = await startServerProcess({ ...env, GATEHOUSE_ALLOW_CLOCK_SKEW: '1' }, undefined, skewed('-90s'));
+    const server = await startServerProcess({ ...env, ...skewed('-90s'), GATEHOUSE_ALLOW_CLOCK_SKEW: '1' });
     servers.push(server);
     t.after(() => server.stop());
     assert.match(server.output(), /Starting anyway \(GATEHOUSE_ALLOW_CLOCK_SKEW=1\): this server's clock is about 9\d s behind/);
@@ -77,7 +87,7 @@ describe('clock skew with real processes under faketime (PostgreSQL)', { skip },
 
   it('an instance 45 s ahead starts; the other names it, and keeps working', async () => {
     const a = await startServerProcess(env);
-    const b = await startServerProcess(env, undefined, skewed('+45s'));
+    const b = await startServerProcess({ ...env, ...skewed('+45s') });
     servers.push(a, b);
     const admin = new HttpClient(a.baseUrl);
     assert.equal((await admin.post('/api/session', { email: 'admin@example.com', password: STRONG_PASSWORD })).body.status, 'authenticated');
