@@ -118,7 +118,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   adminUserRoutes(app, s, { twoFactor, policy });
   settingsRoutes(app, s, { policy });
   auditRoutes(app, s);
-  opsRoutes(app, s, { clockHealth: registerClockHealth(app, s) });
+  const clockHealth = registerClockHealth(app, s);
+  opsRoutes(app, s, { clockHealth });
   verifyRoutes(app, s);
   await registerWebUi(app);
   return app;

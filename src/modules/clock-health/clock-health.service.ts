@@ -178,7 +178,18 @@ export class ClockHealthService {
   /** Heartbeats until stop(); the timer does not keep the process alive. */
   start(): void {
     if (this.timer || this.stopped) return;
-    const tick = () => void this.refresh().catch((error: unknown) => this.deps.log.warn({ err: error }, 'clock health check failed'));
+    // A database outage fails every heartbeat: say so once, not every 10 s.
+    let failing = false;
+    const tick = () =>
+      void this.refresh().then(
+        () => {
+          failing = false;
+        },
+        (error: unknown) => {
+          if (!failing) this.deps.log.warn({ err: error }, 'clock health check failed (the database does not answer?)');
+          failing = true;
+        },
+      );
     tick();
     this.timer = setInterval(tick, HEARTBEAT_MS);
     this.timer.unref();
