@@ -28,6 +28,7 @@ import { opsRoutes } from './modules/ops/ops.routes.js';
 import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
 import { throttleRedirectRefusals } from './modules/forward-auth/redirect-refusals.js';
 import { oidcRoutes } from './modules/oidc/oidc.routes.js';
+import { registerClockHealth } from './modules/clock-health/clock-health.routes.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -121,7 +122,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   adminUserRoutes(app, s);
   settingsRoutes(app, s);
   auditRoutes(app, s);
-  opsRoutes(app, s);
+  const clockHealth = registerClockHealth(app, s);
+  opsRoutes(app, { db: s.db, metrics: s.metrics, clockHealth });
   verifyRoutes(app, {
     publicUrl: s.config.publicUrl,
     allowedRedirectHosts: s.config.allowedRedirectHosts,

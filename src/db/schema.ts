@@ -153,6 +153,20 @@ export interface OidcSigningKeysTable {
   retired_at: number | null;
 }
 
+/** One row per running server instance, written on its heartbeat (clock-health). */
+export interface InstanceClocksTable {
+  id: string;
+  /** host:port, for the administrator to tell instances apart. */
+  name: string;
+  started_at: number;
+  /** The instance's own clock at its last heartbeat. */
+  reported_at: number;
+  /** Its clock minus the database server's, in ms (PostgreSQL); null with SQLite, which has no clock of its own. */
+  database_offset_ms: number | null;
+  /** Its own latest estimate of its clock error, in ms (positive: ahead); null while no witness tells. */
+  error_ms: number | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable & SessionFactorsColumn;
@@ -166,4 +180,5 @@ export interface DB {
   oidc_payloads: OidcPayloadsTable;
   oidc_clients: OidcClientsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  instance_clocks: InstanceClocksTable;
 }

@@ -82,6 +82,21 @@ export async function consumeTotpStep(db: Kysely<DB>, userId: string, step: numb
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * The newest accepted codes across accounts, one row per account (its last used step, the
+ * phone's time, and its recent offsets): the phones' witness of the server clock (clock-health).
+ */
+export async function recentAcceptedCodes(db: Kysely<DB>, sinceStep: number, limit: number): Promise<Array<Pick<TwoFactorRow, 'last_used_step' | 'recent_offsets'>>> {
+  return db
+    .selectFrom('two_factor')
+    .select(['last_used_step', 'recent_offsets'])
+    .where('enabled_at', 'is not', null)
+    .where('last_used_step', '>=', sinceStep)
+    .orderBy('last_used_step', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 export async function replaceBackupCodes(db: Kysely<DB>, userId: string, codes: NewBackupCode[], now: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const active = await trx.selectFrom('two_factor').select('user_id').where('user_id', '=', userId).where('enabled_at', 'is not', null).executeTakeFirst();
