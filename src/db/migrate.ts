@@ -10,6 +10,7 @@ import * as m0005 from './migrations/0005_trusted_devices.js';
 import * as m0006 from './migrations/0006_sign_in_warning.js';
 import * as m0010 from './migrations/0010_verify_cookie.js';
 import * as m0012 from './migrations/0012_oidc.js';
+import * as m0016 from './migrations/0016_webauthn.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006_sign_in_warning': m0006,
   '0010_verify_cookie': m0010,
   '0012_oidc': m0012,
+  '0016_webauthn': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -11,7 +11,7 @@ import { AppError } from '../../http/errors.js';
 import { keyedHash } from '../../crypto/secret-box.js';
 import { type AccountRef, failuresSince, type RecordAudit } from '../audit/audit.repository.js';
 import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
-import type { SignInWarning } from '../../shared/api-types.js';
+import type { SignInWarning, TwoFactorKind } from '../../shared/api-types.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
@@ -24,7 +24,7 @@ import type { SessionDecider, SessionDecision } from './session-decision.js';
 export type PasswordStepResult =
   | { status: 'authenticated'; user: UserRow; decision: SessionDecision; warning: SignInWarning | null }
   | { status: 'two_factor_setup_required'; user: UserRow }
-  | { status: 'second_factor_required'; user: UserRow };
+  | { status: 'second_factor_required'; user: UserRow; methods: TwoFactorKind[] };
 
 export interface SignInDeps {
   db: Kysely<DB>;
@@ -90,9 +90,10 @@ export class SignInService {
     if (hasher.needsRehash(user.password_hash)) {
       await upgradePasswordHash(db, user.id, user.password_hash, await hasher.hash(password));
     }
-    if (await this.deps.twoFactor.isEnabled(user.id)) {
+    const methods = await this.deps.twoFactor.factors(user.id);
+    if (methods.length > 0) {
       metrics.signIns.inc({ outcome: 'second_factor_required' });
-      return { status: 'second_factor_required', user };
+      return { status: 'second_factor_required', user, methods };
     }
     const warning = await this.completeSignIn(user, address, 'password');
     const decision = await this.deps.decider.decide(user, false);
@@ -112,6 +113,27 @@ export class SignInService {
     this.deps.metrics.secondFactor.inc({ outcome: result.method });
     const warning = await this.completeSignIn(user, address, result.method);
     return { ...result, warning };
+  }
+
+  /**
+   * A security key as the second step, or a passkey as the whole sign-in: the check counts toward
+   * the code-attempt limit like a code (of the account, or of the trusted device).
+   */
+  async securityKeyStep<T>(user: UserRow, address: string | null, deviceToken: string | null, method: 'webauthn' | 'passkey', verify: () => Promise<T | null>): Promise<{ result: T; warning: SignInWarning | null }> {
+    const ref: AccountRef = { id: user.id, email: user.email };
+    const key = await this.accountKey(user.id, deviceToken);
+    const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, verify);
+    if (result === null) {
+      this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
+      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'security_key_refused', step: 'code', method } });
+      throw new AppError('invalid_security_key');
+    }
+    if (user.blocked) {
+      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'blocked', step: 'code', method } });
+      throw new AppError('blocked');
+    }
+    this.deps.metrics.secondFactor.inc({ outcome: method });
+    return { result, warning: await this.completeSignIn(user, address, method) };
   }
 
   /** The warning shown to the owner since their last sign-in, until acknowledged. */
