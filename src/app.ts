@@ -111,7 +111,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   refuseUnexpectedBodies(app);
 
   signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
-  webauthnSignInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, users: s.users, webauthn: s.webauthn, audit: s.audit, signinRateLimit: s.config.signinRateLimit });
+  webauthnSignInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, users: s.users, webauthn: s.webauthn, twoFactor: s.twoFactor, audit: s.audit, signinRateLimit: s.config.signinRateLimit });
   webauthnRoutes(app, s);
   trustedDeviceRoutes(app, s);
   sessionRoutes(app, s);

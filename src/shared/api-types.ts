@@ -76,7 +76,7 @@ export interface SessionAnswer {
 /** POST /api/session (the password step). */
 export type SignInAnswer =
   | { status: 'authenticated'; user: User; warning?: SignInWarning }
-  | { status: 'second_factor_required'; methods?: TwoFactorKind[] }
+  | { status: 'second_factor_required' }
   | { status: 'two_factor_setup_required' };
 
 /** POST /api/session/second-factor */

@@ -150,7 +150,8 @@ for (const dialect of DIALECTS) {
       // Replay: a fresh pending sign-in (right password), then the captured assertion.
       const attacker = new HttpClient(base);
       const step1 = await attacker.post('/api/session', { email: ANA, password: STRONG_PASSWORD });
-      assert.deepEqual(step1.body, { status: 'second_factor_required', methods: ['webauthn'] });
+      assert.deepEqual(step1.body, { status: 'second_factor_required' });
+      assert.deepEqual((await attacker.get('/api/session/second-factor/methods')).body, { methods: ['webauthn'] });
       const replay = await attacker.post('/api/session/second-factor/webauthn/verify', assertion);
       assert.equal(replay.status, 401);
       assert.equal(replay.body.error, 'invalid_security_key');

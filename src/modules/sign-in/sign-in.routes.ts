@@ -36,7 +36,7 @@ export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService
       switch (result.status) {
         case 'second_factor_required':
           await deps.sessions.start(reply, { userId, kind: 'pending', address: request.ip });
-          return { status: result.status, methods: result.methods };
+          return { status: result.status };
         case 'two_factor_setup_required':
           await deps.sessions.start(reply, { userId, kind: 'restricted', address: request.ip, amr: AMR_PASSWORD });
           return { status: result.status };

@@ -11,7 +11,7 @@ import { AppError } from '../../http/errors.js';
 import { keyedHash } from '../../crypto/secret-box.js';
 import { type AccountRef, failuresSince, type RecordAudit } from '../audit/audit.repository.js';
 import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
-import type { SignInWarning, TwoFactorKind } from '../../shared/api-types.js';
+import type { SignInWarning } from '../../shared/api-types.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
@@ -24,7 +24,7 @@ import type { SessionDecider, SessionDecision } from './session-decision.js';
 export type PasswordStepResult =
   | { status: 'authenticated'; user: UserRow; decision: SessionDecision; warning: SignInWarning | null }
   | { status: 'two_factor_setup_required'; user: UserRow }
-  | { status: 'second_factor_required'; user: UserRow; methods: TwoFactorKind[] };
+  | { status: 'second_factor_required'; user: UserRow };
 
 export interface SignInDeps {
   db: Kysely<DB>;
@@ -90,10 +90,9 @@ export class SignInService {
     if (hasher.needsRehash(user.password_hash)) {
       await upgradePasswordHash(db, user.id, user.password_hash, await hasher.hash(password));
     }
-    const methods = await this.deps.twoFactor.factors(user.id);
-    if (methods.length > 0) {
+    if (await this.deps.twoFactor.isEnabled(user.id)) {
       metrics.signIns.inc({ outcome: 'second_factor_required' });
-      return { status: 'second_factor_required', user, methods };
+      return { status: 'second_factor_required', user };
     }
     const warning = await this.completeSignIn(user, address, 'password');
     const decision = await this.deps.decider.decide(user, false);

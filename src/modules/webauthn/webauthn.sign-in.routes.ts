@@ -10,6 +10,7 @@ import type { RecordAudit } from '../audit/audit.repository.js';
 import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { SignInService } from '../sign-in/sign-in.service.js';
+import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import { presentUser } from '../users/user.presenter.js';
 import type { UsersService } from '../users/users.service.js';
 import { AuthenticationResponseSchema } from './webauthn.schemas.js';
@@ -26,6 +27,7 @@ export interface KeySignInDeps {
   devices: TrustedDevicesService;
   users: UsersService;
   webauthn: WebauthnService;
+  twoFactor: TwoFactorService;
   audit: RecordAudit;
   signinRateLimit: number;
 }
@@ -42,6 +44,19 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
     await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip, amr });
     await deps.devices.remember(request, reply, userId);
   }
+
+  r.get(
+    '/api/session/second-factor/methods',
+    {
+      config: { access: 'pending' },
+      schema: {
+        tags,
+        summary: "The second factors the pending sign-in's account has (the page offers the key first when there is one)",
+        response: { 200: Type.Object({ methods: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')])) }) },
+      },
+    },
+    async (request) => ({ methods: await deps.twoFactor.factors(request.session!.user.id) }),
+  );
 
   r.post(
     '/api/session/second-factor/webauthn/options',

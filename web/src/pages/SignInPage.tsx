@@ -51,8 +51,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
     setPassword('');
     if (result.status === 'second_factor_required') {
       // With a security key the key comes first; the app and backup codes are the alternatives.
-      setMethods(result.methods ?? ['totp']);
-      setStep(result.methods?.includes('webauthn') ? 'key' : 'code');
+      const { methods: factors } = await api<{ methods: TwoFactorKind[] }>('GET', '/api/session/second-factor/methods');
+      setMethods(factors);
+      setStep(factors.includes('webauthn') ? 'key' : 'code');
     }
     else await onSignedIn();
   };
