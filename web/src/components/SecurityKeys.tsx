@@ -18,9 +18,9 @@ export function SecurityKeys({ email, onChanged }: { email: string; onChanged: (
   const [renaming, setRenaming] = useState<string | null>(null);
   const action = useAction();
   const load = useCallback(async () => setAnswer(await api<SecurityKeysAnswer>('GET', '/api/me/webauthn')), []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once; action.run is a new function every render
   useEffect(() => {
     void action.run(load);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [load]);
 
   const added = async (result: SecurityKeyRegistered) => {
