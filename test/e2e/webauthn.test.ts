@@ -162,7 +162,7 @@ for (const dialect of DIALECTS) {
     it('signs in with a passkey alone, as a full two-factor sign-in', async () => {
       assert.equal(await signOut(), 204);
       await page.goto(`${base}/sign-in`);
-      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
       await signedIn();
       const me = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
       assert.equal(me.user.email, ANA);
@@ -208,7 +208,7 @@ for (const dialect of DIALECTS) {
       const clone = await tabWithAuthenticator(cloneContext);
       await clone.cdp.send('WebAuthn.addCredential', { authenticatorId: clone.authenticatorId, credential: { ...original, signCount: 0 } });
       await clone.page.goto(`${base}/sign-in`);
-      await clone.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await clone.page.getByRole('link', { name: 'Sign in with a passkey' }).click();
       await clone.page.getByRole('alert').filter({ hasText: 'was not accepted' }).waitFor();
       assert.equal(await clone.page.evaluate(() => fetch('/api/session').then((r) => r.status)), 401);
       const suspected = await auditKinds('webauthn.clone_suspected');

@@ -176,9 +176,19 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
         </button>
       </form>
       {keyAlert}
-      <button type="button" disabled={keyAction.busy || lockedUntil !== null} onClick={() => void signInWithKey('/api/session/passkey')}>
-        {t('keys.passkeySignIn')}
-      </button>
+      {/* A link, not a second button: "Sign in" stays the page's one button of that name. */}
+      <p>
+        <a
+          href="#passkey"
+          aria-disabled={keyAction.busy || lockedUntil !== null}
+          onClick={(e) => {
+            e.preventDefault();
+            if (!keyAction.busy && lockedUntil === null) void signInWithKey('/api/session/passkey');
+          }}
+        >
+          {t('keys.passkeySignIn')}
+        </a>
+      </p>
     </section>
   );
 }
