@@ -29,6 +29,8 @@ import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
 import { throttleRedirectRefusals } from './modules/forward-auth/redirect-refusals.js';
 import { oidcRoutes } from './modules/oidc/oidc.routes.js';
 import { registerClockHealth } from './modules/clock-health/clock-health.routes.js';
+import { webauthnRoutes } from './modules/webauthn/webauthn.routes.js';
+import { webauthnSignInRoutes } from './modules/webauthn/webauthn.sign-in.routes.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -114,6 +116,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   refuseUnexpectedBodies(app);
 
   signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
+  webauthnSignInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, users: s.users, webauthn: s.webauthn, twoFactor: s.twoFactor, audit: s.audit, signinRateLimit: s.config.signinRateLimit });
+  webauthnRoutes(app, s);
   trustedDeviceRoutes(app, s);
   sessionRoutes(app, s);
   stepUpRoutes(app, s);

@@ -83,6 +83,7 @@ export function UsersPage() {
                       {t('users.mark2fa')}
                     </span>
                   )}
+                  {u.factors.length > 0 && <span className="hint factors"> {u.factors.map((f) => t(`users.factor.${f}`)).join(', ')}</span>}
                 </td>
                 <td>{u.role === 'admin' ? t('users.roleAdmin') : t('users.roleUser')}</td>
                 <td>
