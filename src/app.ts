@@ -28,6 +28,9 @@ import { opsRoutes } from './modules/ops/ops.routes.js';
 import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
 import { throttleRedirectRefusals } from './modules/forward-auth/redirect-refusals.js';
 import { oidcRoutes } from './modules/oidc/oidc.routes.js';
+import { registerClockHealth } from './modules/clock-health/clock-health.routes.js';
+import { webauthnRoutes } from './modules/webauthn/webauthn.routes.js';
+import { webauthnSignInRoutes } from './modules/webauthn/webauthn.sign-in.routes.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -113,6 +116,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   refuseUnexpectedBodies(app);
 
   signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
+  webauthnSignInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, users: s.users, webauthn: s.webauthn, twoFactor: s.twoFactor, audit: s.audit, signinRateLimit: s.config.signinRateLimit });
+  webauthnRoutes(app, s);
   trustedDeviceRoutes(app, s);
   sessionRoutes(app, s);
   stepUpRoutes(app, s);
@@ -121,7 +126,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   adminUserRoutes(app, s);
   settingsRoutes(app, s);
   auditRoutes(app, s);
-  opsRoutes(app, s);
+  const clockHealth = registerClockHealth(app, s);
+  opsRoutes(app, { db: s.db, metrics: s.metrics, clockHealth });
   verifyRoutes(app, {
     publicUrl: s.config.publicUrl,
     allowedRedirectHosts: s.config.allowedRedirectHosts,

@@ -24,6 +24,7 @@ describe('config', () => {
       [{ GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' }, 'GATEHOUSE_ENCRYPTION_KEY'],
       [{ GATEHOUSE_SIGNIN_RATE_LIMIT: '-1' }, 'GATEHOUSE_SIGNIN_RATE_LIMIT'],
       [{ GATEHOUSE_TRUST_PROXY: 'proxy.example' }, 'GATEHOUSE_TRUST_PROXY'],
+      [{ GATEHOUSE_ALLOW_CLOCK_SKEW: 'yes' }, 'GATEHOUSE_ALLOW_CLOCK_SKEW'],
     ];
     for (const [env, variable] of cases) {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.message.startsWith(variable), JSON.stringify(env));
@@ -32,6 +33,11 @@ describe('config', () => {
   it('lets the public URL follow the port when it is not set', () => {
     assert.equal(loadConfig({ GATEHOUSE_PORT: '8080' }).publicUrl.origin, 'http://localhost:8080');
     assert.equal(loadConfig({ GATEHOUSE_PORT: '8080', GATEHOUSE_PUBLIC_URL: 'https://login.example.com' }).publicUrl.origin, 'https://login.example.com');
+  });
+  it('allows a skewed clock only when told to', () => {
+    assert.equal(loadConfig({}).allowClockSkew, false);
+    assert.equal(loadConfig({ GATEHOUSE_ALLOW_CLOCK_SKEW: '0' }).allowClockSkew, false);
+    assert.equal(loadConfig({ GATEHOUSE_ALLOW_CLOCK_SKEW: '1' }).allowClockSkew, true);
   });
   it('makes cookies Secure under https', () => {
     assert.equal(loadConfig({ GATEHOUSE_PUBLIC_URL: 'https://login.example.com' }).secureCookies, true);

@@ -21,6 +21,8 @@ export interface Config {
   readonly logLevel: string;
   readonly allowedRedirectHosts: readonly string[];
   readonly cookieDomain: string | null;
+  /** Start even when this server's clock is further from the database's than codes allow. */
+  readonly allowClockSkew: boolean;
 }
 
 export class ConfigError extends Error {
@@ -43,6 +45,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `${value} is out of range`, `Set it to a whole number from ${min} to ${max}.`);
   }
   return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(name, `"${raw}" is neither 1 nor 0`, 'Set it to 1 to turn it on, or leave it unset.');
 }
 
 function list(raw: string | undefined): string[] {
@@ -149,5 +158,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     allowedRedirectHosts: Object.freeze(parseRedirectHosts(env.GATEHOUSE_ALLOWED_REDIRECT_HOSTS)),
     cookieDomain,
+    allowClockSkew: flag(env, 'GATEHOUSE_ALLOW_CLOCK_SKEW'),
   });
 }

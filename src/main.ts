@@ -5,6 +5,7 @@ import { bootstrap } from './bootstrap.js';
 import { countUsers } from './modules/users/users.repository.js';
 import { pruneAuditEvents } from './modules/audit/audit.repository.js';
 import type { Services } from './services.js';
+import { checkClockAtStartup } from './modules/clock-health/startup-check.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
@@ -22,6 +23,11 @@ export async function serve(): Promise<void> {
   const s = await bootstrap({ log: (m) => startupLog.push(m), defaultMetrics: true });
   const app = await buildApp(s);
   for (const line of startupLog) app.log.info(line);
+  await checkClockAtStartup(s, (m) => app.log.warn(m)).catch(async (error: unknown) => {
+    await app.close();
+    await s.database.close();
+    throw error;
+  });
 
   if ((await countUsers(s.db)) === 0) {
     // Printed to the terminal as is (not as JSON), so the operator can copy it.
@@ -61,5 +67,6 @@ export async function serve(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: s.config.host, port: s.config.port });
+  app.clockHealth.start(); // heartbeat timer, unref'd; app.close() stops it
   void housekeeping(s).catch(() => {});
 }

@@ -25,6 +25,7 @@ import { ClientsService } from './modules/oidc/clients.service.js';
 import { GrantsService } from './modules/oidc/grants.service.js';
 import { InteractionsService } from './modules/oidc/interactions.service.js';
 import { OidcService } from './modules/oidc/oidc.service.js';
+import { WebauthnService } from './modules/webauthn/webauthn.service.js';
 
 export interface Services {
   readonly config: Config;
@@ -51,6 +52,7 @@ export interface Services {
   readonly interactions: InteractionsService;
   readonly grants: GrantsService;
   readonly stepUp: StepUpService;
+  readonly webauthn: WebauthnService;
 }
 
 export async function createServices(
@@ -96,8 +98,11 @@ export async function createServices(
   const interactions = new InteractionsService({ oidc, signIn, sessions, audit });
   const grants = new GrantsService({ db, audit, clock });
   const stepUp = new StepUpService({ passwords, twoFactor, limiter, sessions, audit });
+  // Keys are bound to the public URL's host and accepted only from its origin (phishing resistance).
+  const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
+  const webauthn = new WebauthnService({ db, keys, rp, audit, clock });
   return {
     config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users,
-    clients, oidc, interactions, grants, stepUp,
+    clients, oidc, interactions, grants, stepUp, webauthn,
   };
 }

@@ -10,6 +10,7 @@ import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
 import { PASSWORD_MAX_LENGTH } from '../modules/passwords/password-policy.js';
 import { normalizeEmail } from '../modules/users/users.repository.js';
+import { ClockSkewError } from '../modules/clock-health/startup-check.js';
 
 export class UsageError extends Error {}
 
@@ -201,7 +202,7 @@ export async function runCli(argv: string[]): Promise<void> {
 
 function describe(error: unknown): string {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof KeyFileError || error instanceof WrongKeyError || error instanceof MaintenanceError) return error.message;
-  if (error instanceof AppError) return error.message;
+  if (error instanceof AppError || error instanceof ClockSkewError) return error.message;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return (error as Error).message;
   return `unexpected error: ${(error as Error).message ?? String(error)}`;

@@ -12,6 +12,8 @@ import * as m0010 from './migrations/0010_verify_cookie.js';
 import * as m0012 from './migrations/0012_oidc.js';
 import * as m0007 from './migrations/0007_session_devices.js';
 import * as m0008 from './migrations/0008_email_nfkc.js';
+import * as m0011 from './migrations/0011_instance_clocks.js';
+import * as m0016 from './migrations/0016_webauthn.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -25,6 +27,8 @@ const migrations: Record<string, Migration> = {
   '0012_oidc': m0012,
   '0007_session_devices': m0007,
   '0008_email_nfkc': m0008,
+  '0011_instance_clocks': m0011,
+  '0016_webauthn': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -153,6 +153,48 @@ export interface OidcSigningKeysTable {
   retired_at: number | null;
 }
 
+/** One row per running server instance, written on its heartbeat (clock-health). */
+export interface InstanceClocksTable {
+  id: string;
+  /** host:port, for the administrator to tell instances apart. */
+  name: string;
+  started_at: number;
+  /** The instance's own clock at its last heartbeat. */
+  reported_at: number;
+  /** Its clock minus the database server's, in ms (PostgreSQL); null with SQLite, which has no clock of its own. */
+  database_offset_ms: number | null;
+  /** Its own latest estimate of its clock error, in ms (positive: ahead); null while no witness tells. */
+  error_ms: number | null;
+}
+
+/** A security key or passkey (WebAuthn credential). */
+export interface WebauthnCredentialsTable {
+  /** The credential ID, base64url. */
+  id: string;
+  user_id: string;
+  /** The name the owner gave it. */
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The last signature counter seen (0: the authenticator keeps none). */
+  counter: number;
+  /** JSON array of the transports the browser reported (usb, nfc, internal…). */
+  transports: string;
+  /** singleDevice | multiDevice (a synced passkey). */
+  device_type: string;
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebauthnChallengesTable {
+  /** base64url, as the browser returns it in clientDataJSON. */
+  challenge: string;
+  purpose: 'register' | 'second_factor' | 'passkey';
+  user_id: string | null;
+  expires_at: number;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable & SessionFactorsColumn;
@@ -166,4 +208,7 @@ export interface DB {
   oidc_payloads: OidcPayloadsTable;
   oidc_clients: OidcClientsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  instance_clocks: InstanceClocksTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

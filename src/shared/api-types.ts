@@ -29,6 +29,35 @@ export interface AdminUser extends User {
   /** The require-2FA policy applies to this account (and it has no 2FA yet, for requiredBy/overdue). */
   twoFactorRequired: boolean;
   twoFactorOverdue: boolean;
+  /** The second factors the account has: the app (`totp`), security keys or passkeys (`webauthn`). */
+  factors: TwoFactorKind[];
+}
+
+/** A second factor: a code from the app, or a security key / passkey (WebAuthn). */
+export type TwoFactorKind = 'totp' | 'webauthn';
+
+/** GET /api/me/webauthn: one registered security key or passkey. */
+export interface SecurityKey {
+  /** The credential ID (base64url). */
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** A passkey synced between devices (multi-device credential). */
+  synced: boolean;
+}
+
+/** GET /api/me/webauthn */
+export interface SecurityKeysAnswer {
+  keys: SecurityKey[];
+  /** Unused backup codes (they come with the first factor, key or app). */
+  backupCodesLeft: number;
+}
+
+/** POST /api/me/webauthn/register: the key, and the backup codes (shown once) when it is the first factor. */
+export interface SecurityKeyRegistered {
+  key: SecurityKey;
+  backupCodes?: string[];
 }
 
 /** GET /api/admin/users */
@@ -52,7 +81,7 @@ export type SignInAnswer =
 
 /** POST /api/session/second-factor */
 export type SecondFactorAnswer =
-  | { status: 'authenticated'; user: User; method: 'totp'; warning?: SignInWarning }
+  | { status: 'authenticated'; user: User; method: 'totp' | 'webauthn' | 'passkey'; warning?: SignInWarning }
   | { status: 'authenticated'; user: User; method: 'backup_code'; backupCodesLeft: number; warning?: SignInWarning };
 
 /** GET /api/me/trusted-devices: a browser trusted for this account by its device cookie. */
@@ -222,6 +251,7 @@ export type ApiErrorCode =
   | 'invalid_request'
   | 'weak_password'
   | 'invalid_code'
+  | 'invalid_security_key'
   | 'invalid_credentials'
   | 'unauthenticated'
   | 'no_pending_sign_in'
@@ -237,6 +267,7 @@ export type ApiErrorCode =
   | 'already_enabled'
   | 'not_enabled'
   | 'no_pending_setup'
+  | 'no_security_key'
   | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'

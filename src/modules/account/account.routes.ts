@@ -73,7 +73,7 @@ export function accountRoutes(
     { config: { access: 'full', stepUp: true }, schema: { tags, summary: 'Turn 2FA off (needs the password and a step-up; ends the other sessions)', body: Type.Object({ password: PasswordSchema }, { additionalProperties: false }) } },
     async (request, reply) => {
       const session = request.session!;
-      if (!(await deps.twoFactor.isEnabled(session.user.id))) throw new AppError('not_enabled');
+      if (!(await deps.twoFactor.appEnabled(session.user.id))) throw new AppError('not_enabled');
       await deps.passwords.confirm(session.user, request.body.password, request.ip);
       await deps.twoFactor.disable(actorOf(request), actorOf(request), request.ip, 'self', session.tokenHash);
       return reply.code(204).send();
@@ -88,7 +88,7 @@ export function accountRoutes(
     },
     async (request) => {
       const user = actorOf(request);
-      if (!(await deps.twoFactor.isEnabled(user.id))) throw new AppError('not_enabled');
+      if (!(await deps.twoFactor.appEnabled(user.id))) throw new AppError('not_enabled');
       const code = request.body.code.trim();
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
       if (!isAppCodeFormat(code)) throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);

@@ -8,6 +8,7 @@ export interface Metrics {
   readonly secondFactor: Counter<'outcome'>;
   readonly hashSeconds: Histogram;
   readonly hashQueueWaiting: Gauge;
+  readonly clockErrorSeconds: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number } = {}): Metrics {
@@ -46,6 +47,11 @@ export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWait
       collect() {
         if (options.hashQueueWaiting) this.set(options.hashQueueWaiting());
       },
+    }),
+    clockErrorSeconds: new Gauge({
+      name: 'gatehouse_clock_error_seconds',
+      help: "This instance's estimated clock error (positive: ahead), from the database's, the other instances' and the phones' clocks; 0 until a witness tells.",
+      registers: [registry],
     }),
   };
 }

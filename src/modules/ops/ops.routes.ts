@@ -4,12 +4,13 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { pingDatabase } from '../../db/database.js';
 import type { Metrics } from './metrics.js';
+import type { ClockHealthService } from '../clock-health/clock-health.service.js';
 
 /** A health check must answer quickly even when the database hangs. */
 const HEALTH_TIMEOUT_MS = 2000;
 
-export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics: Metrics }): void {
-  app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Liveness and database reachability' } }, async (_request, reply) => {
+export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics: Metrics; clockHealth: ClockHealthService }): void {
+  app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Liveness and database reachability; clock: "skewed" (with clockErrorSeconds) when this instance\'s clock seems off by more than 15 s' } }, async (_request, reply) => {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -18,7 +19,9 @@ export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics:
           timer = setTimeout(() => reject(new Error('timeout')), HEALTH_TIMEOUT_MS);
         }),
       ]);
-      return { status: 'ok' };
+      // Still 200 when the clock is off: the instance serves; the clock is for the operator to fix.
+      const clock = deps.clockHealth.current();
+      return clock?.skewed ? { status: 'ok', clock: 'skewed', clockErrorSeconds: clock.errorSeconds } : { status: 'ok', clock: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'unavailable', error: 'unavailable', message: 'The database does not answer.' });
     } finally {

@@ -39,6 +39,8 @@ function sessionLookup(db: Kysely<DB>, tokenHash: string) {
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
     .select(SESSION_COLUMNS)
+    // A security key alone is 2FA too: an EXISTS on the credentials' user_id index keeps this one read.
+    .select((eb) => eb.exists(eb.selectFrom('webauthn_credentials').select('webauthn_credentials.id').whereRef('webauthn_credentials.user_id', '=', 'sessions.user_id')).as('has_security_key'))
     .where('sessions.token_hash', '=', tokenHash);
 }
 
@@ -88,7 +90,8 @@ export async function findSessionWithUser(
       password_changed_at: row.password_changed_at,
       two_factor_required_since: row.two_factor_required_since,
     },
-    twoFactorEnabled: row.two_factor_enabled_at != null,
+    // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+    twoFactorEnabled: row.two_factor_enabled_at != null || Boolean(row.has_security_key),
   };
 }
 

@@ -114,6 +114,27 @@ export class SignInService {
     return { ...result, warning };
   }
 
+  /**
+   * A security key as the second step, or a passkey as the whole sign-in: the check counts toward
+   * the code-attempt limit like a code (of the account, or of the trusted device).
+   */
+  async securityKeyStep<T>(user: UserRow, address: string | null, deviceToken: string | null, method: 'webauthn' | 'passkey', verify: () => Promise<T | null>): Promise<{ result: T; warning: SignInWarning | null }> {
+    const ref: AccountRef = { id: user.id, email: user.email };
+    const key = await this.accountKey(user.id, deviceToken);
+    const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, verify);
+    if (result === null) {
+      this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
+      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'security_key_refused', step: 'code', method } });
+      throw new AppError('invalid_security_key');
+    }
+    if (user.blocked) {
+      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'blocked', step: 'code', method } });
+      throw new AppError('blocked');
+    }
+    this.deps.metrics.secondFactor.inc({ outcome: method });
+    return { result, warning: await this.completeSignIn(user, address, method) };
+  }
+
   /** The warning shown to the owner since their last sign-in, until acknowledged. */
   warningFor(userId: string): Promise<SignInWarning | null> {
     return readWarning(this.deps.db, userId);

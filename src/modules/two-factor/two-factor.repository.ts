@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { BackupCodesTable, DB, TwoFactorTable } from '../../db/schema.js';
+import { deleteAllCredentials, hasCredentials } from '../webauthn/webauthn.repository.js';
 
 export type TwoFactorRow = Selectable<TwoFactorTable>;
 export type BackupCodeRow = Selectable<BackupCodesTable>;
@@ -82,6 +83,21 @@ export async function consumeTotpStep(db: Kysely<DB>, userId: string, step: numb
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * The newest accepted codes across accounts, one row per account (its last used step, the
+ * phone's time, and its recent offsets): the phones' witness of the server clock (clock-health).
+ */
+export async function recentAcceptedCodes(db: Kysely<DB>, sinceStep: number, limit: number): Promise<Array<Pick<TwoFactorRow, 'last_used_step' | 'recent_offsets'>>> {
+  return db
+    .selectFrom('two_factor')
+    .select(['last_used_step', 'recent_offsets'])
+    .where('enabled_at', 'is not', null)
+    .where('last_used_step', '>=', sinceStep)
+    .orderBy('last_used_step', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 export async function replaceBackupCodes(db: Kysely<DB>, userId: string, codes: NewBackupCode[], now: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const active = await trx.selectFrom('two_factor').select('user_id').where('user_id', '=', userId).where('enabled_at', 'is not', null).executeTakeFirst();
@@ -111,13 +127,19 @@ export async function spendBackupCode(db: Kysely<DB>, codeId: string, now: numbe
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Removes the secret and every backup code in one transaction. Answers whether 2FA was on. */
-export async function removeTwoFactor(db: Kysely<DB>, userId: string): Promise<boolean> {
+/**
+ * Removes the app's secret in one transaction, with every security key when `keys` (an
+ * administrator's or the CLI's "turn 2FA off"), and the backup codes unless a key is left (they
+ * belong to 2FA, not to one factor). Answers whether a removed factor was on.
+ */
+export async function removeTwoFactor(db: Kysely<DB>, userId: string, options: { keys: boolean } = { keys: true }): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const row = await findTwoFactor(trx, userId);
-    await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
+    const keysRemoved = options.keys ? await deleteAllCredentials(trx, userId) : 0;
+    const keyLeft = options.keys ? false : await hasCredentials(trx, userId);
+    if (!keyLeft) await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
     await trx.deleteFrom('two_factor').where('user_id', '=', userId).execute();
-    return row?.enabled_at != null;
+    return row?.enabled_at != null || keysRemoved > 0;
   });
 }
 

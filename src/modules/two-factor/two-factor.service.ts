@@ -19,7 +19,8 @@ import {
 import { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from '../backup-codes/backup-codes.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
 import * as repo from './two-factor.repository.js';
-import type { TwoFactorSetup, TwoFactorStatus } from '../../shared/api-types.js';
+import type { TwoFactorKind, TwoFactorSetup, TwoFactorStatus } from '../../shared/api-types.js';
+import { hasCredentials } from '../webauthn/webauthn.repository.js';
 
 export type SecondFactorResult = { method: 'totp' } | { method: 'backup_code'; backupCodesLeft: number };
 
@@ -136,18 +137,31 @@ export class TwoFactorService {
     return codes;
   }
 
-  async isEnabled(userId: string): Promise<boolean> {
+  /** Whether the code from the app is set up (its own switch in the account page). */
+  async appEnabled(userId: string): Promise<boolean> {
     const row = await repo.findTwoFactor(this.db, userId);
     return row?.enabled_at != null;
   }
 
+  /** The account's second factors: the app, security keys (either alone is 2FA). */
+  async factors(userId: string): Promise<TwoFactorKind[]> {
+    const [app, keys] = await Promise.all([this.appEnabled(userId), hasCredentials(this.db, userId)]);
+    return [...(app ? (['totp'] as const) : []), ...(keys ? (['webauthn'] as const) : [])];
+  }
+
+  /** 2FA is on: the app or at least one security key. */
+  async isEnabled(userId: string): Promise<boolean> {
+    return (await this.factors(userId)).length > 0;
+  }
+
   /**
-   * Turns 2FA off (secret and codes, one transaction) and ends the account's sessions, but for
-   * `keepSession` (the token hash of the owner's current one): a session opened with the factor must
-   * not outlive it. `actor` 'cli': the command line.
+   * Turns 2FA off. The owner ('self') turns off the app (keys are removed one by one); an
+   * administrator or the CLI removes every factor, keys included, in one transaction. Then ends
+   * the account's sessions but for `keepSession` (the token hash of the owner's current one): a
+   * session opened with a factor must not outlive it.
    */
   async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli', keepSession?: string): Promise<void> {
-    if (!(await repo.removeTwoFactor(this.db, subject.id))) throw new AppError('not_enabled');
+    if (!(await repo.removeTwoFactor(this.db, subject.id, { keys: via !== 'self' }))) throw new AppError('not_enabled');
     await deleteUserSessions(this.db, subject.id, keepSession);
     await this.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
   }

@@ -13,6 +13,7 @@ import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limit
 import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
 import { usersWithTwoFactor } from '../two-factor/two-factor.repository.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
+import { usersWithCredentials } from '../webauthn/webauthn.repository.js';
 import { presentAdminUser } from './user.presenter.js';
 import { AdminUserSchema, EmailSchema, NewPasswordSchema, RoleSchema } from './user.schemas.js';
 import { listUsers, type UserRow } from './users.repository.js';
@@ -34,11 +35,12 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
 
   async function present(rows: UserRow[]) {
     const ids = rows.map((u) => u.id);
-    const [withTwoFactor, locks] = await Promise.all([usersWithTwoFactor(deps.db, ids), deps.limiter.locks(ids.map(accountCounterKey))]);
+    const [withApp, withKeys, locks] = await Promise.all([usersWithTwoFactor(deps.db, ids), usersWithCredentials(deps.db, ids), deps.limiter.locks(ids.map(accountCounterKey))]);
     return Promise.all(
       rows.map(async (u) => {
-        const requirement = await deps.policy.describe(u, withTwoFactor.has(u.id));
-        return presentAdminUser(u, withTwoFactor.has(u.id), locks.get(accountCounterKey(u.id)) ?? null, requirement);
+        const factors = [...(withApp.has(u.id) ? (['totp'] as const) : []), ...(withKeys.has(u.id) ? (['webauthn'] as const) : [])];
+        const requirement = await deps.policy.describe(u, factors.length > 0);
+        return presentAdminUser(u, factors, locks.get(accountCounterKey(u.id)) ?? null, requirement);
       }),
     );
   }

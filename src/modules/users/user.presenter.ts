@@ -1,5 +1,5 @@
 // Exactly which user fields leave the server. The password hash never does.
-import type { AdminUser, User } from '../../shared/api-types.js';
+import type { AdminUser, TwoFactorKind, User } from '../../shared/api-types.js';
 import type { UserRow } from './users.repository.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
@@ -12,12 +12,13 @@ export function presentUser(row: UserRow, twoFactorEnabled: boolean, extra: { tw
 
 export function presentAdminUser(
   row: UserRow,
-  twoFactorEnabled: boolean,
+  factors: readonly TwoFactorKind[],
   lock: { until: number | null; permanent: boolean } | null,
   requirement: { required: boolean; requiredBy: number | null; overdue: boolean } = { required: false, requiredBy: null, overdue: false },
 ): AdminUser {
   return {
-    ...presentUser(row, twoFactorEnabled, { twoFactorRequiredBy: requirement.requiredBy }),
+    ...presentUser(row, factors.length > 0, { twoFactorRequiredBy: requirement.requiredBy }),
+    factors: [...factors],
     twoFactorRequired: requirement.required,
     twoFactorOverdue: requirement.overdue,
     createdAt: new Date(row.created_at).toISOString(),

@@ -8,6 +8,7 @@ import { useFormSubmit } from '../use-form-submit';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
 import { TrustedDevices } from '../components/TrustedDevices';
+import { SecurityKeys } from '../components/SecurityKeys';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Devices } from '../components/Devices';
 
@@ -24,6 +25,7 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
       <div role="tabpanel" id="panel-security" aria-labelledby="tab-security">
         <PasswordForm />
         <TwoFactorSection onChanged={onChanged} email={user.email} />
+        <SecurityKeys onChanged={onChanged} email={user.email} />
         <TrustedDevices />
         <GrantedApplications />
         <Devices />

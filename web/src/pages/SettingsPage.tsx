@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditEvent, AuditPage, AuthSettings, Require2fa } from '../../../src/shared/api-types';
 import { api } from '../api';
+import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
 
@@ -49,6 +50,7 @@ export function SettingsPage() {
   return (
     <section className="card wide">
       <h1>{t('settings.title')}</h1>
+      <ClockNotice />
       <form onSubmit={save}>
         {number('passwordAttempts', 1, 100)}
         {number('codeAttempts', 1, 100)}

@@ -1,12 +1,21 @@
-// Sign-in: email and password, then (for 2FA accounts) the app code or a backup code.
+// Sign-in: email and password, then (for 2FA accounts) the security key, the app code or a backup
+// code; or a passkey alone (Sign in with a passkey).
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SecondFactorAnswer, SignInAnswer } from '../../../src/shared/api-types';
+import { startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+import type { SecondFactorAnswer, SignInAnswer, TwoFactorKind } from '../../../src/shared/api-types';
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { useFormSubmit } from '../use-form-submit';
+import { useAction, useFormSubmit } from '../use-form-submit';
 
-type Step = 'password' | 'code' | 'backup-notice';
+type Step = 'password' | 'key' | 'code' | 'backup-notice';
+
+/** A WebAuthn sign-in: the options from `base`/options, the browser's dialog, the answer to `base`/verify. */
+async function keyCeremony(base: string): Promise<SecondFactorAnswer> {
+  const optionsJSON = await api<PublicKeyCredentialRequestOptionsJSON>('POST', `${base}/options`);
+  const response = await startAuthentication({ optionsJSON });
+  return api<SecondFactorAnswer>('POST', `${base}/verify`, { response });
+}
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -17,6 +26,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   const [lockedUntil, setLockedUntil] = useState<number | null>(null);
   const [, setTick] = useState(0);
   const [backupLeft, setBackupLeft] = useState<number | null>(null);
+  const [methods, setMethods] = useState<TwoFactorKind[]>([]);
+  const keyAction = useAction();
   const codeRef = useRef<HTMLInputElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -38,7 +49,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   const submitPassword = async () => {
     const result = await api<SignInAnswer>('POST', '/api/session', { email, password });
     setPassword('');
-    if (result.status === 'second_factor_required') setStep('code');
+    if (result.status === 'second_factor_required') {
+      // With a security key the key comes first; the app and backup codes are the alternatives.
+      const { methods: factors } = await api<{ methods: TwoFactorKind[] }>('GET', '/api/session/second-factor/methods');
+      setMethods(factors);
+      setStep(factors.includes('webauthn') ? 'key' : 'code');
+    }
     else await onSignedIn();
   };
 
@@ -62,6 +78,49 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
     }
   });
   const alert = <ErrorAlert error={error} lockedUntil={lockedUntil} />;
+
+  const signInWithKey = (base: string) =>
+    keyAction.run(async () => {
+      try {
+        await keyCeremony(base);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'locked') setLockedUntil(Date.now() + Number(e.body.retryAfterSeconds ?? 0) * 1000);
+        if (e instanceof ApiError && e.code === 'no_pending_sign_in') setStep('password');
+        throw e;
+      }
+      await onSignedIn();
+    });
+  const keyAlert = <ErrorAlert error={keyAction.error} lockedUntil={lockedUntil} />;
+  const startOver = () => {
+    setStep('password');
+    setCode('');
+    reset();
+    keyAction.reset();
+  };
+
+  if (step === 'key') {
+    return (
+      <section className="card narrow">
+        <h1>{t('signIn.codeTitle')}</h1>
+        <p>{t('keys.signInHelp')}</p>
+        {keyAlert}
+        <button type="button" className="primary" disabled={keyAction.busy || lockedUntil !== null} onClick={() => void signInWithKey('/api/session/second-factor/webauthn')}>
+          {t('keys.useKey')}
+        </button>
+        {methods.includes('totp') && (
+          <button type="button" className="link" onClick={() => setStep('code')}>
+            {t('keys.useApp')}
+          </button>
+        )}
+        <button type="button" className="link" onClick={() => setStep('code')}>
+          {t('keys.useBackup')}
+        </button>
+        <button type="button" className="link" onClick={startOver}>
+          {t('signIn.startOver')}
+        </button>
+      </section>
+    );
+  }
 
   if (step === 'backup-notice') {
     return (
@@ -90,15 +149,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
           <button type="submit" className="primary" disabled={busy || lockedUntil !== null}>
             {t('signIn.verify')}
           </button>
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              setStep('password');
-              setCode('');
-              reset();
-            }}
-          >
+          {methods.includes('webauthn') && (
+            <button type="button" className="link" onClick={() => setStep('key')}>
+              {t('keys.useKeyInstead')}
+            </button>
+          )}
+          <button type="button" className="link" onClick={startOver}>
             {t('signIn.startOver')}
           </button>
         </form>
@@ -119,6 +175,20 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
           {t('signIn.submit')}
         </button>
       </form>
+      {keyAlert}
+      {/* A link, not a second button: "Sign in" stays the page's one button of that name. */}
+      <p>
+        <a
+          href="#passkey"
+          aria-disabled={keyAction.busy || lockedUntil !== null}
+          onClick={(e) => {
+            e.preventDefault();
+            if (!keyAction.busy && lockedUntil === null) void signInWithKey('/api/session/passkey');
+          }}
+        >
+          {t('keys.passkeySignIn')}
+        </a>
+      </p>
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AdminUser, Role, UserPage } from '../../../src/shared/api-types';
 import { api } from '../api';
+import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
 
@@ -44,6 +45,7 @@ export function UsersPage() {
   return (
     <section className="card wide">
       <h1>{t('users.title')}</h1>
+      <ClockNotice />
       <label htmlFor="user-search">{t('users.search')}</label>
       <input
         id="user-search"
@@ -81,6 +83,7 @@ export function UsersPage() {
                       {t('users.mark2fa')}
                     </span>
                   )}
+                  {u.factors.length > 0 && <span className="hint factors"> {u.factors.map((f) => t(`users.factor.${f}`)).join(', ')}</span>}
                 </td>
                 <td>{u.role === 'admin' ? t('users.roleAdmin') : t('users.roleUser')}</td>
                 <td>
