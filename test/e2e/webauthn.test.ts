@@ -121,6 +121,10 @@ for (const dialect of DIALECTS) {
       await page.getByRole('button', { name: 'Add a security key' }).click();
       await page.getByLabel('Name of the key').fill('Laptop');
       await page.getByRole('button', { name: 'Register the key' }).click();
+      // Adding a factor needs a step-up: the dialog asks for the password, then registration carries on.
+      const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+      await dialog.getByLabel('Your password').fill(STRONG_PASSWORD);
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
       const list = page.getByRole('list', { name: 'Backup codes' });
       await list.waitFor();
       assert.equal((await list.locator('code').allTextContents()).length, 10);

@@ -37,6 +37,8 @@ for (const dialect of DIALECTS) {
       const ana = new Client(t.app, '__Host-gatehouse_session');
       assert.equal((await ana.signIn('ana@example.com')).body.status, 'authenticated');
       assert.deepEqual((await ana.get('/api/me/webauthn')).body, { keys: [], backupCodesLeft: 0 });
+      assert.equal((await ana.post('/api/me/webauthn/register/options')).body.error, 'reauthentication_required', 'adding a factor needs a step-up');
+      assert.equal((await ana.stepUp()).status, 204);
       const options = (await ana.post('/api/me/webauthn/register/options')).body;
       assert.equal(options.rp.id, 'login.example.com');
       assert.equal(options.attestation, 'none');

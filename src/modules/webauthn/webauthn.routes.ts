@@ -1,9 +1,8 @@
 // Client area → Password and account security → security keys and passkeys: list, register
 // (options, then the browser's answer), rename, remove.
 //
-// Registration and removal change a factor, so they carry `stepUp: true`: the step-up check
-// (recent re-authentication, issue 14) is to read that flag in one place; until it lands the flag
-// changes nothing.
+// Registration and removal change a factor, so they carry `stepUp: true`: access control
+// (sessions/access.ts) then asks for a recent re-authentication.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,13 +13,6 @@ import { actorOf } from '../sessions/access.js';
 import { countUnusedBackupCodes } from '../two-factor/two-factor.repository.js';
 import { KeyNameSchema, RegistrationResponseSchema, SecurityKeySchema } from './webauthn.schemas.js';
 import type { WebauthnService } from './webauthn.service.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The call changes a factor: it needs a recent re-authentication (step-up). */
-    stepUp?: boolean;
-  }
-}
 
 export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; webauthn: WebauthnService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
