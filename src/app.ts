@@ -25,6 +25,7 @@ import { auditRoutes } from './modules/audit/audit.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
 import { throttleRedirectRefusals } from './modules/forward-auth/redirect-refusals.js';
+import { mailRoutes } from './modules/mail/mail.routes.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -122,6 +123,10 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     sessions: s.sessions,
     audit: throttleRedirectRefusals(s.audit, s.clock),
   });
+  mailRoutes(app, { db: s.db, resets: s.resets, signinRateLimit: s.config.signinRateLimit });
+  // This instance's mail worker runs while the app does.
+  app.addHook('onReady', async () => s.mail.worker.start((message, error) => app.log.warn({ err: error }, message)));
+  app.addHook('onClose', async () => s.mail.worker.stop());
   await registerWebUi(app);
   return app;
 }
@@ -159,7 +164,7 @@ async function registerWebUi(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: false, cacheControl: false });
   const html = fs.readFileSync(index);
   const page = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-store').send(html);
-  for (const route of ['/', '/sign-in', '/account', '/account/*', '/admin', '/admin/*', '/enrol']) {
+  for (const route of ['/', '/sign-in', '/account', '/account/*', '/admin', '/admin/*', '/enrol', '/forgot-password', '/reset-password']) {
     app.get(route, { config: { access: 'public' }, schema: { hide: true } }, page);
   }
 }

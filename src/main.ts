@@ -5,6 +5,7 @@ import { bootstrap } from './bootstrap.js';
 import { countUsers } from './modules/users/users.repository.js';
 import { pruneAuditEvents } from './modules/audit/audit.repository.js';
 import type { Services } from './services.js';
+import { pruneSentMessages } from './modules/mail/mail.repository.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
@@ -14,6 +15,8 @@ async function housekeeping(s: Services): Promise<void> {
   await s.limiter.prune();
   await s.devices.deleteExpired();
   await pruneAuditEvents(s.db, now - s.config.auditRetentionDays * 86_400_000);
+  await s.resets.prune();
+  await pruneSentMessages(s.db, now - 30 * 86_400_000);
 }
 
 export async function serve(): Promise<void> {
@@ -21,6 +24,7 @@ export async function serve(): Promise<void> {
   const s = await bootstrap({ log: (m) => startupLog.push(m), defaultMetrics: true });
   const app = await buildApp(s);
   for (const line of startupLog) app.log.info(line);
+  app.log.info(`Mail goes to ${s.mail.description}`);
 
   if ((await countUsers(s.db)) === 0) {
     // Printed to the terminal as is (not as JSON), so the operator can copy it.
@@ -31,6 +35,13 @@ export async function serve(): Promise<void> {
         '',
         "  printf '%s' 'a-long-unique-password' | npx gatehouse user create --email you@example.com --role admin --password-stdin",
         '',
+        ...(s.mail.smtpConfigured
+          ? []
+          : [
+              `No mail server is configured (GATEHOUSE_SMTP_URL): password-reset links and security notices`,
+              `are written to ${s.mail.outboxDir}/, one .eml file per message.`,
+              '',
+            ]),
         '',
       ].join('\n'),
     );

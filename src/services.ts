@@ -20,6 +20,9 @@ import { SignInService } from './modules/sign-in/sign-in.service.js';
 import { RequireTwoFactorPolicy } from './modules/two-factor-policy/require-2fa.service.js';
 import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
 import { UsersService } from './modules/users/users.service.js';
+import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/mail.module.js';
+import { countOutboxByStatus } from './modules/mail/mail.repository.js';
+import { PasswordResetService } from './modules/mail/password-reset.service.js';
 
 export interface Services {
   readonly config: Config;
@@ -41,17 +44,28 @@ export interface Services {
   readonly signIn: SignInService;
   readonly passwords: PasswordService;
   readonly users: UsersService;
+  readonly mail: Mail;
+  readonly resets: PasswordResetService;
 }
 
 export async function createServices(
   config: Config,
   database: Database,
-  options: { masterKey: Buffer; clock?: () => number; argon2Params?: Argon2Params; defaultMetrics?: boolean },
+  options: {
+    masterKey: Buffer;
+    clock?: () => number;
+    argon2Params?: Argon2Params;
+    defaultMetrics?: boolean;
+    /** Where mail goes without SMTP (default: outbox/ beside the SQLite file, or ./data/outbox). */
+    outboxDir?: string;
+    /** How often the mail worker looks for due messages (default 1 s). */
+    mailPollMs?: number;
+  },
 ): Promise<Services> {
   const db = database.db;
   const clock = options.clock ?? Date.now;
   let queueSize = () => 0;
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, hashQueueWaiting: () => queueSize() });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, hashQueueWaiting: () => queueSize(), mailCounts: () => countOutboxByStatus(db) });
   const hasher = await createPasswordHasher({
     params: options.argon2Params,
     concurrency: config.hashConcurrency,
@@ -61,15 +75,38 @@ export async function createServices(
   queueSize = () => hasher.queue.pending;
   const keys = deriveKeys(options.masterKey, await loadPepper(db, options.masterKey, clock()));
   const audit: RecordAudit = (event) => insertAuditEvent(db, event, clock());
+  const mail = createMail({
+    db,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    publicUrl: config.publicUrl,
+    secretBox: keys.secretBox,
+    clock,
+    metrics,
+    outboxDir: options.outboxDir ?? defaultOutboxDir(database.sqlitePath),
+    pollMs: options.mailPollMs,
+  });
+  const notify = mail.notify;
   const settings = new SettingsService(db, clock);
-  const limiter = new AttemptLimiter({ db, settings, audit, clock });
+  const limiter = new AttemptLimiter({ db, settings, audit: withLockNotices(db, clock, notify), clock });
   const sessions = new SessionsService({ db, settings: config, clock });
-  const devices = new TrustedDevicesService({ db, settings: config, clock });
-  const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock });
+  const devices = new TrustedDevicesService({ db, settings: config, clock, notify });
+  const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock, notify });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const decider = new SessionDecider({ db, settings, clock });
   const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, devices, audit, metrics, clock, emailCounterKey: keys.emailCounters });
-  const passwords = new PasswordService({ db, hasher, limiter, audit, clock });
+  const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
-  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users };
+  const resets = new PasswordResetService({
+    db,
+    hasher,
+    limiter,
+    twoFactor,
+    mail: mail.queue,
+    audit,
+    clock,
+    emailCounterKey: keys.emailCounters,
+    smtpConfigured: mail.smtpConfigured,
+  });
+  return { config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users, mail, resets };
 }

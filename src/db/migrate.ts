@@ -9,6 +9,7 @@ import * as m0004 from './migrations/0004_attempt_runs.js';
 import * as m0005 from './migrations/0005_trusted_devices.js';
 import * as m0006 from './migrations/0006_sign_in_warning.js';
 import * as m0010 from './migrations/0010_verify_cookie.js';
+import * as m0015 from './migrations/0015_mail_outbox.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005_trusted_devices': m0005,
   '0006_sign_in_warning': m0006,
   '0010_verify_cookie': m0010,
+  '0015_mail_outbox': m0015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,8 @@
 // Builds a real app on a real database for a test, and an HTTP client with a cookie jar that
 // talks to it through app.inject() (or over a real socket, for multi-instance tests).
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
@@ -25,6 +27,10 @@ export interface TestAppOptions {
   clock?: () => number;
   env?: Record<string, string>;
   argon2?: Argon2Params;
+  /** Where mail goes without SMTP (default: a fresh temporary folder). */
+  outboxDir?: string;
+  /** The mail worker's poll interval (default 1 s; mail tests poll faster). */
+  mailPollMs?: number;
 }
 
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
@@ -37,7 +43,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
-  const s = await createServices(config, database, { masterKey, clock: options.clock, argon2Params: options.argon2 ?? FAST_ARGON2 });
+  const outboxDir = options.outboxDir ?? path.join(os.tmpdir(), `gatehouse-outbox-${randomBytes(6).toString('hex')}`);
+  const s = await createServices(config, database, { masterKey, clock: options.clock, argon2Params: options.argon2 ?? FAST_ARGON2, outboxDir, mailPollMs: options.mailPollMs });
   const app = await buildApp(s, { logger: false });
   await app.ready();
   return {

@@ -46,6 +46,9 @@ async function replaceCodes(trx: Kysely<DB>, userId: string, codes: NewBackupCod
     .execute();
 }
 
+/** Runs inside a change's transaction (the mail outbox: the notice exists exactly when the change does). */
+export type InTransaction = (trx: Kysely<DB>) => Promise<void>;
+
 /**
  * Turns 2FA on with its first set of backup codes, in one transaction: either both exist or
  * neither. The enrolment code's step is recorded as used. Answers false when there was no
@@ -54,6 +57,7 @@ async function replaceCodes(trx: Kysely<DB>, userId: string, codes: NewBackupCod
 export async function enableTwoFactor(
   db: Kysely<DB>,
   input: { userId: string; secretCiphertext: string; step: number; recentOffsets: number[]; codes: NewBackupCode[]; now: number },
+  alsoDo?: InTransaction,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const result = await trx
@@ -66,6 +70,7 @@ export async function enableTwoFactor(
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     await replaceCodes(trx, input.userId, input.codes, input.now);
+    await alsoDo?.(trx);
     return true;
   });
 }
@@ -85,11 +90,12 @@ export async function consumeTotpStep(db: Kysely<DB>, userId: string, step: numb
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function replaceBackupCodes(db: Kysely<DB>, userId: string, codes: NewBackupCode[], now: number): Promise<boolean> {
+export async function replaceBackupCodes(db: Kysely<DB>, userId: string, codes: NewBackupCode[], now: number, alsoDo?: InTransaction): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const active = await trx.selectFrom('two_factor').select('user_id').where('user_id', '=', userId).where('enabled_at', 'is not', null).executeTakeFirst();
     if (!active) return false;
     await replaceCodes(trx, userId, codes, now);
+    await alsoDo?.(trx);
     return true;
   });
 }
@@ -114,12 +120,13 @@ export async function spendBackupCode(db: Kysely<DB>, codeId: string, now: numbe
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Removes the secret and every backup code in one transaction. Answers whether 2FA was on. */
-export async function removeTwoFactor(db: Kysely<DB>, userId: string): Promise<boolean> {
+/** Removes the secret and every backup code in one transaction. Answers whether 2FA was on (`alsoDo` runs only then). */
+export async function removeTwoFactor(db: Kysely<DB>, userId: string, alsoDo?: InTransaction): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const row = await findTwoFactor(trx, userId);
     await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
     await trx.deleteFrom('two_factor').where('user_id', '=', userId).execute();
+    if (row?.enabled_at != null) await alsoDo?.(trx);
     return row?.enabled_at != null;
   });
 }

@@ -5,6 +5,7 @@ import type { SecondFactorAnswer, SignInAnswer } from '../../../src/shared/api-t
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
+import { navigate } from '../navigation';
 
 type Step = 'password' | 'code' | 'backup-notice';
 
@@ -119,6 +120,15 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
           {t('signIn.submit')}
         </button>
       </form>
+      <a
+        href="/forgot-password"
+        onClick={(event) => {
+          event.preventDefault();
+          navigate('/forgot-password');
+        }}
+      >
+        {t('signIn.forgot')}
+      </a>
     </section>
   );
 }

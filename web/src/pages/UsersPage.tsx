@@ -2,7 +2,7 @@
 // Nothing here can enable 2FA for someone else: only its owner can.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AdminUser, Role, UserPage } from '../../../src/shared/api-types';
+import type { AdminPasswordResetAnswer, AdminUser, Role, UserPage } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
@@ -32,8 +32,10 @@ export function UsersPage() {
 
   // A row's menu item; starting one clears whatever the alert showed, a failed list load included.
   const action = useAction();
+  const [resetNotice, setResetNotice] = useState<{ email: string; link: string | null } | null>(null);
   const act = async (work: () => Promise<unknown>) => {
     setOpenMenu(null);
+    setResetNotice(null);
     setLoadError(null);
     await action.run(async () => {
       await work();
@@ -55,6 +57,12 @@ export function UsersPage() {
         }}
       />
       <ErrorAlert error={loadError ?? action.error} />
+      {resetNotice && (
+        <div role="status" className="notice">
+          <p>{resetNotice.link ? t('users.resetLink', { email: resetNotice.email }) : t('users.resetSent', { email: resetNotice.email })}</p>
+          {resetNotice.link && <input readOnly value={resetNotice.link} aria-label={t('users.resetLink', { email: resetNotice.email })} onFocus={(e) => e.target.select()} />}
+        </div>
+      )}
       <div className="table-wrap">
         <table>
           <thead>
@@ -121,6 +129,20 @@ export function UsersPage() {
                           </button>
                         </li>
                       )}
+                      <li role="none">
+                        <button
+                          type="button"
+                          role="menuitem"
+                          onClick={() =>
+                            void act(async () => {
+                              const answer = await api<AdminPasswordResetAnswer>('POST', `/api/admin/users/${u.id}/password-reset`);
+                              setResetNotice('link' in answer ? { email: u.email, link: answer.link } : { email: u.email, link: null });
+                            })
+                          }
+                        >
+                          {t('users.sendReset')}
+                        </button>
+                      </li>
                       <li role="none">
                         <button type="button" role="menuitem" onClick={() => void act(() => api('PATCH', `/api/admin/users/${u.id}`, { blocked: !u.blocked }))}>
                           {u.blocked ? t('users.unblock') : t('users.block')}
