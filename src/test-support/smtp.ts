@@ -15,6 +15,15 @@ export interface ReceivedMail {
   language: string | null;
 }
 
+export interface MailFilter {
+  to?: string;
+  subject?: string;
+}
+
+export function matching(mails: ReceivedMail[], filter: MailFilter = {}): ReceivedMail[] {
+  return mails.filter((m) => (filter.to === undefined || m.to.includes(filter.to)) && (filter.subject === undefined || m.subject === filter.subject));
+}
+
 export const SMTP_USER = 'gatehouse';
 export const SMTP_PASSWORD = 'smtp-secret-for-tests';
 
@@ -23,8 +32,8 @@ export interface TestSmtp {
   /** smtp://user:password@127.0.0.1:port */
   url: string;
   received: ReceivedMail[];
-  /** Waits until `count` messages (to `to`, if given) arrived; answers them. */
-  waitFor(count: number, to?: string, timeoutMs?: number): Promise<ReceivedMail[]>;
+  /** Waits until `count` messages matching `filter` (recipient, subject) arrived; answers those. */
+  waitFor(count: number, filter?: MailFilter, timeoutMs?: number): Promise<ReceivedMail[]>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -90,12 +99,15 @@ export async function startSmtp(options: { port?: number; started?: boolean } = 
       server = null;
       await new Promise<void>((resolve) => s.close(() => resolve()));
     },
-    async waitFor(count, to, timeoutMs = 10_000) {
+    async waitFor(count, filter = {}, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const matching = received.filter((m) => to === undefined || m.to.includes(to));
-        if (matching.length >= count) return matching;
-        if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${count} message(s)${to ? ` to ${to}` : ''}; got ${matching.length}: ${matching.map((m) => m.subject).join(' | ')}`);
+        const found = matching(received, filter);
+        if (found.length >= count) return found;
+        if (Date.now() > deadline) {
+          const got = matching(received, { to: filter.to }).map((m) => m.subject);
+          throw new Error(`waited ${timeoutMs} ms for ${count} message(s) ${JSON.stringify(filter)}; to that address: ${got.join(' | ')}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
