@@ -1,6 +1,7 @@
 // Builds a real app on a real database for a test, and an HTTP client with a cookie jar that
 // talks to it through app.inject() (or over a real socket, for multi-instance tests).
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -53,6 +54,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     close: async () => {
       await app.close();
       await database.close();
+      if (!options.outboxDir) fs.rmSync(outboxDir, { recursive: true, force: true });
     },
   };
 }

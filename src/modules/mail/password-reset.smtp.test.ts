@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
-import { matching, startSmtp, type TestSmtp } from '../../test-support/smtp.js';
+import { matching, startSmtp, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
 
 const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
 const NEW_PASSWORD = 'a-brand-new-passphrase-77';
-
-export function tokenOf(text: string): string {
-  const link = /(http\S+\/reset-password\?token=[A-Za-z0-9_%-]+)/.exec(text)?.[1];
-  assert.ok(link, `no reset link in: ${text}`);
-  return decodeURIComponent(new URL(link).searchParams.get('token')!);
-}
 
 for (const dialect of DIALECTS) {
   describe(`password reset by mail on ${dialect.name}`, { skip: dialect.skip }, () => {

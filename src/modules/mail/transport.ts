@@ -62,11 +62,17 @@ export function folderTransport(folder: string): MailTransport {
     async send(mail) {
       const info = await builder.sendMail(envelope(mail));
       await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+      // Written under a temporary name, then linked into place: a reader never sees half a file,
+      // and link() refuses an existing name, so a message written before a crash (and not yet
+      // marked sent) is not written twice.
+      const temporary = path.join(folder, `.${mail.id}.${process.pid}.tmp`);
+      await fs.writeFile(temporary, info.message as Buffer, { mode: 0o600 });
       try {
-        // 'wx': a message written before a crash (and not yet marked sent) is not written twice.
-        await fs.writeFile(path.join(folder, `${mail.id}.eml`), info.message as Buffer, { mode: 0o600, flag: 'wx' });
+        await fs.link(temporary, path.join(folder, `${mail.id}.eml`));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        await fs.unlink(temporary).catch(() => {});
       }
     },
     close: () => builder.close(),
