@@ -13,9 +13,11 @@ export function ResetPasswordPage() {
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [needsCode, setNeedsCode] = useState(false);
-  const { submit, error, busy, done } = useFormSubmit(async () => {
+  const [finished, setFinished] = useState(false);
+  const { submit, error, busy } = useFormSubmit(async () => {
     try {
       await api('POST', '/api/password-reset/complete', { token, newPassword: password, ...(needsCode ? { code } : {}) });
+      setFinished(true);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'code_required') {
         setNeedsCode(true);
@@ -24,7 +26,6 @@ export function ResetPasswordPage() {
       throw e;
     }
   });
-  const finished = done && !error && (!needsCode || code !== '');
   const toSignIn = (
     <a
       href="/sign-in"
