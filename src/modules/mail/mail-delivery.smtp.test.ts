@@ -12,6 +12,8 @@ import { simpleParser } from 'mailparser';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { freePort, matching, startSmtp, tokenOf } from '../../test-support/smtp.js';
+import { claimDueMessages } from './mail.repository.js';
+import { LEASE_MS } from './mail-worker.js';
 
 const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,6 +79,32 @@ for (const dialect of DIALECTS) {
       assert.equal(row.status, 'sent');
       assert.equal(row.body, '', 'the content is dropped once sent');
     }));
+
+    it('sends a message claimed by an instance that crashed once its lease runs out, and only once', () =>
+      withDatabase(async (database, closeLater) => {
+        let now = T0;
+        const smtp = await startSmtp();
+        // The worker's timer stays out of the way: this test runs its rounds by hand.
+        const app = await startTestApp({ url: database.url, clock: () => now, mailPollMs: 3_600_000, env: { GATEHOUSE_SMTP_URL: smtp.url } });
+        closeLater(async () => {
+          await app.close();
+          await smtp.stop();
+        });
+        await seedUser(app.s, 'crash@example.com');
+        await new Client(app.app).post('/api/password-reset', { email: 'crash@example.com' });
+        // Another instance claimed it and died before sending (or before marking it sent).
+        const claimed = await claimDueMessages(app.s.db, { instance: 'crashed-instance', now, leaseMs: LEASE_MS, limit: 10 });
+        assert.equal(claimed.length, 1);
+        assert.equal(await app.s.mail.worker.runOnce(), 0, 'the lease holds it');
+        now += LEASE_MS - 1000;
+        assert.equal(await app.s.mail.worker.runOnce(), 0);
+        now += 2000;
+        assert.equal(await app.s.mail.worker.runOnce(), 1, 'the lease ran out: sent by this instance');
+        assert.equal(await app.s.mail.worker.runOnce(), 0);
+        await smtp.waitFor(1, { to: 'crash@example.com' });
+        await sleep(200);
+        assert.equal(smtp.received.length, 1);
+      }));
 
     it('sends each message once when two instances run their workers on one database', () =>
       withDatabase(async (database, closeLater) => {
