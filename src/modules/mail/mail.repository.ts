@@ -4,7 +4,7 @@
 // writer and PostgreSQL re-checks on the newest row version after waiting for a concurrent claimer
 // (READ COMMITTED), so two instances never hold the same message. A crashed sender's lease runs out
 // and the message is sent later; it is marked sent right after the SMTP server accepts it.
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { DB, MailOutboxTable } from '../../db/schema.js';
 
 export type OutboxRow = Selectable<MailOutboxTable>;
@@ -34,7 +34,7 @@ export async function insertOutboxMessage(
 
 /** Claims up to `limit` due messages for `instance` until `now + leaseMs`. */
 export async function claimDueMessages(db: Kysely<DB>, input: { instance: string; now: number; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
-  const free = (eb: any) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', input.now)]);
+  const free = (eb: ExpressionBuilder<DB, 'mail_outbox'>) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', input.now)]);
   return db
     .updateTable('mail_outbox')
     .set({ claimed_by: input.instance, claimed_until: input.now + input.leaseMs })
