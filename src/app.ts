@@ -31,6 +31,7 @@ import { oidcRoutes } from './modules/oidc/oidc.routes.js';
 import { registerClockHealth } from './modules/clock-health/clock-health.routes.js';
 import { webauthnRoutes } from './modules/webauthn/webauthn.routes.js';
 import { webauthnSignInRoutes } from './modules/webauthn/webauthn.sign-in.routes.js';
+import { mailRoutes } from './modules/mail/mail.routes.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -136,6 +137,10 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     audit: throttleRedirectRefusals(s.audit, s.clock),
   });
   await oidcRoutes(app, { oidc: s.oidc, interactions: s.interactions, clients: s.clients, grants: s.grants, publicUrl: s.config.publicUrl, signinRateLimit: s.config.signinRateLimit });
+  mailRoutes(app, { db: s.db, resets: s.resets, signinRateLimit: s.config.signinRateLimit });
+  // This instance's mail worker runs while the app does.
+  app.addHook('onReady', async () => s.mail.worker.start((message, error) => app.log.warn({ err: error }, message)));
+  app.addHook('onClose', async () => s.mail.worker.stop());
   await registerWebUi(app);
   return app;
 }
@@ -173,7 +178,7 @@ async function registerWebUi(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: false, cacheControl: false });
   const html = fs.readFileSync(index);
   const page = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-store').send(html);
-  for (const route of ['/', '/sign-in', '/account', '/account/*', '/admin', '/admin/*', '/enrol', '/interaction/*']) {
+  for (const route of ['/', '/sign-in', '/account', '/account/*', '/admin', '/admin/*', '/enrol', '/interaction/*', '/forgot-password', '/reset-password']) {
     app.get(route, { config: { access: 'public' }, schema: { hide: true } }, page);
   }
 }

@@ -13,6 +13,16 @@ describe('config', () => {
     assert.equal(c.issuer, 'Gatehouse');
     assert.equal(c.signinRateLimit, 100);
     assert.ok(Object.isFrozen(c));
+    assert.equal(c.smtpUrl, null, 'no SMTP: mail goes to data/outbox/');
+    assert.equal(c.mailFrom, 'Gatehouse <no-reply@localhost>');
+  });
+  it('takes smtp:// and smtps:// with credentials, and never repeats the password in an error', () => {
+    assert.equal(loadConfig({ GATEHOUSE_SMTP_URL: 'smtps://u:p@mail.example.com:465' }).smtpUrl, 'smtps://u:p@mail.example.com:465');
+    assert.equal(loadConfig({ GATEHOUSE_MAIL_FROM: 'Login <login@example.com>' }).mailFrom, 'Login <login@example.com>');
+    assert.throws(
+      () => loadConfig({ GATEHOUSE_SMTP_URL: 'ftp://user:hunter2@mail.example.com' }),
+      (e: unknown) => e instanceof ConfigError && !e.message.includes('hunter2') && /smtp:\/\/user:password@/.test(e.message),
+    );
   });
   it('names the variable and the fix for a bad value', () => {
     const cases: Array<[Record<string, string>, string]> = [
@@ -25,6 +35,10 @@ describe('config', () => {
       [{ GATEHOUSE_SIGNIN_RATE_LIMIT: '-1' }, 'GATEHOUSE_SIGNIN_RATE_LIMIT'],
       [{ GATEHOUSE_TRUST_PROXY: 'proxy.example' }, 'GATEHOUSE_TRUST_PROXY'],
       [{ GATEHOUSE_ALLOW_CLOCK_SKEW: 'yes' }, 'GATEHOUSE_ALLOW_CLOCK_SKEW'],
+      [{ GATEHOUSE_SMTP_URL: 'mail.example.com:587' }, 'GATEHOUSE_SMTP_URL'],
+      [{ GATEHOUSE_SMTP_URL: 'http://mail.example.com' }, 'GATEHOUSE_SMTP_URL'],
+      [{ GATEHOUSE_SMTP_URL: 'smtp://' }, 'GATEHOUSE_SMTP_URL'],
+      [{ GATEHOUSE_MAIL_FROM: 'not an address' }, 'GATEHOUSE_MAIL_FROM'],
     ];
     for (const [env, variable] of cases) {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.message.startsWith(variable), JSON.stringify(env));

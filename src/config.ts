@@ -23,6 +23,10 @@ export interface Config {
   readonly cookieDomain: string | null;
   /** Start even when this server's clock is further from the database's than codes allow. */
   readonly allowClockSkew: boolean;
+  /** smtp:// or smtps:// with credentials; null: mail is written to the outbox folder (data/outbox/). */
+  readonly smtpUrl: string | null;
+  /** The From of every message: an address, or `Name <address>`. */
+  readonly mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +117,30 @@ function parseRedirectHosts(raw: string | undefined): string[] {
   return entries;
 }
 
+function parseSmtpUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const fix = 'Use smtp://user:password@mail.example.com:587 (STARTTLS when the server offers it) or smtps://user:password@mail.example.com:465, or leave it unset to write mail to data/outbox/.';
+  const shown = raw.trim().replace(/\/\/[^@/]*@/, '//***@');
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('GATEHOUSE_SMTP_URL', `"${shown}" is not an address`, fix);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('GATEHOUSE_SMTP_URL', `"${shown}" is neither smtp:// nor smtps://`, fix);
+  if (url.hostname === '') throw new ConfigError('GATEHOUSE_SMTP_URL', `"${shown}" names no server`, fix);
+  return raw.trim();
+}
+
+function parseMailFrom(raw: string | undefined, publicUrl: URL): string {
+  const value = raw?.trim() || `Gatehouse <no-reply@${publicUrl.hostname}>`;
+  const address = /^[^<>\r\n]*<([^<>\s]+@[^<>\s]+)>$/.exec(value)?.[1] ?? value;
+  if (!/^[^@\s<>]+@[^@\s<>]+$/.test(address)) {
+    throw new ConfigError('GATEHOUSE_MAIL_FROM', `"${value}" is not an email address`, 'Use an address like login@example.com or "Gatehouse <login@example.com>".');
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = parseDatabaseUrl(env.GATEHOUSE_DATABASE_URL?.trim() || 'sqlite:./data/gatehouse.db');
   const port = integer(env, 'GATEHOUSE_PORT', 3000, 0, 65535);
@@ -159,5 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedRedirectHosts: Object.freeze(parseRedirectHosts(env.GATEHOUSE_ALLOWED_REDIRECT_HOSTS)),
     cookieDomain,
     allowClockSkew: flag(env, 'GATEHOUSE_ALLOW_CLOCK_SKEW'),
+    smtpUrl: parseSmtpUrl(env.GATEHOUSE_SMTP_URL),
+    mailFrom: parseMailFrom(env.GATEHOUSE_MAIL_FROM, publicUrl),
   });
 }

@@ -6,6 +6,7 @@ import { countUsers } from './modules/users/users.repository.js';
 import { pruneAuditEvents } from './modules/audit/audit.repository.js';
 import type { Services } from './services.js';
 import { checkClockAtStartup } from './modules/clock-health/startup-check.js';
+import { pruneSentMessages } from './modules/mail/mail.repository.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
@@ -16,6 +17,8 @@ async function housekeeping(s: Services): Promise<void> {
   await s.devices.deleteExpired();
   await s.oidc.prune();
   await pruneAuditEvents(s.db, now - s.config.auditRetentionDays * 86_400_000);
+  await s.resets.prune();
+  await pruneSentMessages(s.db, now - 30 * 86_400_000);
 }
 
 export async function serve(): Promise<void> {
@@ -28,6 +31,7 @@ export async function serve(): Promise<void> {
     await s.database.close();
     throw error;
   });
+  app.log.info(`Mail goes to ${s.mail.description}`);
 
   if ((await countUsers(s.db)) === 0) {
     // Printed to the terminal as is (not as JSON), so the operator can copy it.
@@ -38,6 +42,13 @@ export async function serve(): Promise<void> {
         '',
         "  printf '%s' 'a-long-unique-password' | npx gatehouse user create --email you@example.com --role admin --password-stdin",
         '',
+        ...(s.mail.smtpConfigured
+          ? []
+          : [
+              `No mail server is configured (GATEHOUSE_SMTP_URL): password-reset links and security notices`,
+              `are written to ${s.mail.outboxDir}/, one .eml file per message.`,
+              '',
+            ]),
         '',
       ].join('\n'),
     );

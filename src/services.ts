@@ -26,6 +26,9 @@ import { GrantsService } from './modules/oidc/grants.service.js';
 import { InteractionsService } from './modules/oidc/interactions.service.js';
 import { OidcService } from './modules/oidc/oidc.service.js';
 import { WebauthnService } from './modules/webauthn/webauthn.service.js';
+import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/mail.module.js';
+import { countOutboxByStatus } from './modules/mail/mail.repository.js';
+import { PasswordResetService } from './modules/mail/password-reset.service.js';
 
 export interface Services {
   readonly config: Config;
@@ -53,17 +56,28 @@ export interface Services {
   readonly grants: GrantsService;
   readonly stepUp: StepUpService;
   readonly webauthn: WebauthnService;
+  readonly mail: Mail;
+  readonly resets: PasswordResetService;
 }
 
 export async function createServices(
   config: Config,
   database: Database,
-  options: { masterKey: Buffer; clock?: () => number; argon2Params?: Argon2Params; defaultMetrics?: boolean },
+  options: {
+    masterKey: Buffer;
+    clock?: () => number;
+    argon2Params?: Argon2Params;
+    defaultMetrics?: boolean;
+    /** Where mail goes without SMTP (default: outbox/ beside the SQLite file, or ./data/outbox). */
+    outboxDir?: string;
+    /** How often the mail worker looks for due messages (default 1 s). */
+    mailPollMs?: number;
+  },
 ): Promise<Services> {
   const db = database.db;
   const clock = options.clock ?? Date.now;
   let queueSize = () => 0;
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, hashQueueWaiting: () => queueSize() });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, hashQueueWaiting: () => queueSize(), mailCounts: () => countOutboxByStatus(db) });
   const hasher = await createPasswordHasher({
     params: options.argon2Params,
     concurrency: config.hashConcurrency,
@@ -73,15 +87,27 @@ export async function createServices(
   queueSize = () => hasher.queue.pending;
   const keys = deriveKeys(options.masterKey, await loadPepper(db, options.masterKey, clock()));
   const audit: RecordAudit = (event) => insertAuditEvent(db, event, clock());
+  const mail = createMail({
+    db,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    publicUrl: config.publicUrl,
+    secretBox: keys.secretBox,
+    clock,
+    metrics,
+    outboxDir: options.outboxDir ?? defaultOutboxDir(database.sqlitePath),
+    pollMs: options.mailPollMs,
+  });
+  const notify = mail.notify;
   const settings = new SettingsService(db, clock);
-  const limiter = new AttemptLimiter({ db, settings, audit, clock });
+  const limiter = new AttemptLimiter({ db, settings, audit: withLockNotices(db, clock, notify), clock });
   const sessions = new SessionsService({ db, settings: config, clock, authSettings: settings });
-  const devices = new TrustedDevicesService({ db, settings: config, clock });
-  const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock });
+  const devices = new TrustedDevicesService({ db, settings: config, clock, notify });
+  const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock, notify });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const decider = new SessionDecider({ db, settings, clock });
   const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, devices, audit, metrics, clock, emailCounterKey: keys.emailCounters });
-  const passwords = new PasswordService({ db, hasher, limiter, audit, clock });
+  const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
   const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock });
   const oidc = new OidcService({
@@ -101,8 +127,19 @@ export async function createServices(
   // Keys are bound to the public URL's host and accepted only from its origin (phishing resistance).
   const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
   const webauthn = new WebauthnService({ db, keys, rp, audit, clock });
+  const resets = new PasswordResetService({
+    db,
+    hasher,
+    limiter,
+    twoFactor,
+    mail: mail.queue,
+    audit,
+    clock,
+    emailCounterKey: keys.emailCounters,
+    smtpConfigured: mail.smtpConfigured,
+  });
   return {
     config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users,
-    clients, oidc, interactions, grants, stepUp, webauthn,
+    clients, oidc, interactions, grants, stepUp, webauthn, mail, resets,
   };
 }

@@ -11,6 +11,8 @@ export interface UsersTable {
   password_changed_at: number;
   /** When a require-2FA policy first applied to this user (null: not required). */
   two_factor_required_since: number | null;
+  /** The language of the mail the account is sent ('en' or 'es'). */
+  locale: string;
 }
 
 export interface SessionsTable {
@@ -114,6 +116,39 @@ export interface TrustedDevicesTable {
   expires_at: number;
 }
 
+export interface MailOutboxTable {
+  id: string;
+  kind: string;
+  recipient: string;
+  /** AES-256-GCM of the rendered message, the id as associated data; '' once sent. */
+  body: string;
+  status: 'queued' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  /** The instance holding the message while it sends, until claimed_until (a lease: a crash frees it). */
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface PasswordResetTokensTable {
+  /** SHA-256 of the link's token, hex: the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** Requests counted per key in a fixed window (password-reset requests per email). */
+export interface MailRequestCountersTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -211,4 +246,7 @@ export interface DB {
   instance_clocks: InstanceClocksTable;
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
+  mail_outbox: MailOutboxTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  mail_request_counters: MailRequestCountersTable;
 }

@@ -87,6 +87,9 @@ describe('first run', () => {
       assert.match(first.output(), /Gatehouse has no users yet\. Create the first administrator with:/);
       assert.match(first.output(), /npx gatehouse user create --email you@example\.com --role admin --password-stdin/);
       assert.match(first.output(), /Created the encryption key file .*gatehouse\.key \(mode 0600\)/);
+      // With no mail server, where the mail goes (the embedded default works without one).
+      assert.ok(first.output().includes(`No mail server is configured (GATEHOUSE_SMTP_URL)`), first.output());
+      assert.ok(first.output().includes(`are written to ${path.join(dir, 'outbox')}/, one .eml file per message.`));
       // The key file lives beside the database; a second start reuses it and says nothing of it.
       assert.ok(fs.existsSync(path.join(dir, 'gatehouse.key')));
       const second = await startServerProcess(env, dir);

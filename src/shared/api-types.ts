@@ -252,6 +252,10 @@ export type ApiErrorCode =
   | 'weak_password'
   | 'invalid_code'
   | 'invalid_security_key'
+  | 'code_required'
+  | 'invalid_reset_token'
+  | 'reset_token_used'
+  | 'reset_token_expired'
   | 'invalid_credentials'
   | 'unauthenticated'
   | 'no_pending_sign_in'
@@ -285,3 +289,9 @@ export interface ApiErrorBody {
   /** weak_password */
   reason?: PasswordProblem;
 }
+
+/** POST /api/admin/users/:id/password-reset: 202 when mailed; 200 with the link when no SMTP server is configured. */
+export type AdminPasswordResetAnswer = { sent: true } | { link: string; expiresAt: string };
+
+/** The languages of the UI and of the mail an account is sent (PUT /api/me/locale). */
+export type AccountLocale = 'en' | 'es';

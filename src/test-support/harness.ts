@@ -2,6 +2,9 @@
 // talks to it through app.inject() and keeps its cookie by the app's clock, as a browser would by
 // its own.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
@@ -34,6 +37,10 @@ export interface TestAppOptions {
   clock?: () => number;
   env?: Record<string, string>;
   argon2?: Argon2Params;
+  /** Where mail goes without SMTP (default: a fresh temporary folder). */
+  outboxDir?: string;
+  /** The mail worker's poll interval (default 1 s; mail tests poll faster). */
+  mailPollMs?: number;
 }
 
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
@@ -47,7 +54,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
   const clock = options.clock ?? new TestClock().read;
-  const s = await createServices(config, database, { masterKey, clock, argon2Params: options.argon2 ?? FAST_ARGON2 });
+  const outboxDir = options.outboxDir ?? path.join(os.tmpdir(), `gatehouse-outbox-${randomBytes(6).toString('hex')}`);
+  const s = await createServices(config, database, { masterKey, clock, argon2Params: options.argon2 ?? FAST_ARGON2, outboxDir, mailPollMs: options.mailPollMs });
   const app = await buildApp(s, { logger: false });
   await app.ready();
   APP_CLOCKS.set(app, clock);
@@ -58,6 +66,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     close: async () => {
       await app.close();
       await database.close();
+      if (!options.outboxDir) fs.rmSync(outboxDir, { recursive: true, force: true });
     },
   };
 }

@@ -14,9 +14,14 @@ import { SignInWarning } from './components/SignInWarning';
 import { ApplicationsPage } from './pages/ApplicationsPage';
 import { InteractionPage } from './pages/InteractionPage';
 import { StepUpDialog } from './components/StepUpDialog';
+import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
+import { ResetPasswordPage } from './pages/ResetPasswordPage';
+
+/** Pages for people who are not signed in. */
+const SIGNED_OUT_PAGES = ['/sign-in', '/forgot-password', '/reset-password'];
 
 export function App() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const fullPath = usePath();
   const path = pathOnly(fullPath);
   const [user, setUser] = useState<User | null | undefined>(undefined);
@@ -39,9 +44,16 @@ export function App() {
   // An application's sign-in request (OpenID Connect) has its own page for every step.
   const interaction = /^\/interaction\/([\w-]+)$/.exec(path)?.[1];
 
+  // The account's mail comes in the language of its UI: kept in step while signed in (best effort).
+  const language = i18n.resolvedLanguage === 'es' ? 'es' : 'en';
+  const signedInId = user && !user.restricted ? user.id : null;
+  useEffect(() => {
+    if (signedInId) api('PUT', '/api/me/locale', { locale: language }).catch(() => {});
+  }, [signedInId, language]);
+
   useEffect(() => {
     if (interaction) return;
-    if (user === null && path !== '/sign-in') navigate(`/sign-in${window.location.search}`);
+    if (user === null && !SIGNED_OUT_PAGES.includes(path)) navigate(`/sign-in${window.location.search}`);
     if (user?.restricted && path !== '/enrol') navigate(`/enrol${window.location.search}`);
     if (user && !user.restricted && (path === '/' || path === '/sign-in' || path === '/enrol')) {
       // Back to where a guarded application sent the user (?rd=), if the server allows that address.
@@ -63,6 +75,8 @@ export function App() {
   let page = null;
   if (user === undefined) page = null;
   else if (interaction) page = <InteractionPage key={interaction} uid={interaction} onSignedIn={refresh} />;
+  else if (path === '/forgot-password') page = <ForgotPasswordPage />;
+  else if (path === '/reset-password') page = <ResetPasswordPage />;
   else if (user === null) page = <SignInPage onSignedIn={refresh} />;
   else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
   else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage />;

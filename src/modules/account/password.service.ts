@@ -8,9 +8,10 @@ import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
 import { updatePasswordHash, type UserRow } from '../users/users.repository.js';
+import { type Notify, notifyNobody } from '../mail/mail-queue.js';
 
 export class PasswordService {
-  constructor(private readonly deps: { db: Kysely<DB>; hasher: PasswordHasher; limiter: AttemptLimiter; audit: RecordAudit; clock: () => number }) {}
+  constructor(private readonly deps: { db: Kysely<DB>; hasher: PasswordHasher; limiter: AttemptLimiter; audit: RecordAudit; clock: () => number; notify?: Notify }) {}
 
   /** Checks the account's password; 401 invalid_credentials when wrong (counted), 429 while locked. */
   async confirm(user: UserRow, password: string, address: string | null): Promise<void> {
@@ -27,7 +28,13 @@ export class PasswordService {
   async change(user: UserRow, input: { currentPassword: string; newPassword: string }, address: string | null): Promise<void> {
     await this.confirm(user, input.currentPassword, address);
     assertStrongPassword(input.newPassword, user.email);
-    await updatePasswordHash(this.deps.db, user.id, await this.deps.hasher.hash(input.newPassword), this.deps.clock());
+    const passwordHash = await this.deps.hasher.hash(input.newPassword);
+    const notify = this.deps.notify ?? notifyNobody;
+    // The change and the owner's notice: one transaction.
+    await this.deps.db.transaction().execute(async (trx) => {
+      await updatePasswordHash(trx, user.id, passwordHash, this.deps.clock());
+      await notify(trx, user.id, { kind: 'password_changed', how: 'changed' });
+    });
     const ref = { id: user.id, email: user.email };
     await this.deps.audit({ kind: 'password.changed', actor: ref, subject: ref, address });
   }

@@ -9,6 +9,7 @@ import type { DB } from '../../db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { TrustedDevice } from '../../shared/api-types.js';
 import * as repo from './trusted-devices.repository.js';
+import { type Notify, notifyNobody } from '../mail/mail-queue.js';
 
 /** A device stays trusted for a year after the full sign-in that made it so. */
 export const DEVICE_TRUST_MS = 365 * 24 * 60 * 60 * 1000;
@@ -27,8 +28,10 @@ export class TrustedDevicesService {
   private readonly db: Kysely<DB>;
   private readonly settings: DeviceCookieSettings;
   private readonly clock: () => number;
+  private readonly notify: Notify;
 
-  constructor(deps: { db: Kysely<DB>; settings: DeviceCookieSettings; clock: () => number }) {
+  constructor(deps: { db: Kysely<DB>; settings: DeviceCookieSettings; clock: () => number; notify?: Notify }) {
+    this.notify = deps.notify ?? notifyNobody;
     this.db = deps.db;
     this.settings = deps.settings;
     this.clock = deps.clock;
@@ -60,15 +63,20 @@ export class TrustedDevicesService {
     const token = generateSessionToken();
     const expiresAt = now + DEVICE_TRUST_MS;
     const label = String(request.headers['user-agent'] ?? '').slice(0, LABEL_MAX);
-    await repo.insertDevice(this.db, {
-      id: randomUUID(),
-      user_id: userId,
-      token_hash: hashSessionToken(token),
-      label,
-      address: request.ip,
-      created_at: now,
-      last_used_at: now,
-      expires_at: expiresAt,
+    // A full sign-in from a browser without the account's device cookie: a new device, and the
+    // owner's notice of it, in one transaction.
+    await this.db.transaction().execute(async (trx) => {
+      await repo.insertDevice(trx, {
+        id: randomUUID(),
+        user_id: userId,
+        token_hash: hashSessionToken(token),
+        label,
+        address: request.ip,
+        created_at: now,
+        last_used_at: now,
+        expires_at: expiresAt,
+      });
+      await this.notify(trx, userId, { kind: 'new_device', at: now, address: request.ip, device: label });
     });
     void reply.setCookie(deviceCookieName(this.settings), token, {
       httpOnly: true,

@@ -9,9 +9,14 @@ export interface Metrics {
   readonly hashSeconds: Histogram;
   readonly hashQueueWaiting: Gauge;
   readonly clockErrorSeconds: Gauge;
+  readonly mailOutbox: Gauge<'status'>;
+  readonly mailAttempts: Counter<'outcome'>;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number } = {}): Metrics {
+/** Outbox messages by status, read from the database at each scrape (so every instance reports the whole outbox). */
+export type MailCounts = () => Promise<Record<'queued' | 'sent' | 'failed', number>>;
+
+export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number; mailCounts?: MailCounts } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   return {
@@ -51,6 +56,23 @@ export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWait
     clockErrorSeconds: new Gauge({
       name: 'gatehouse_clock_error_seconds',
       help: "This instance's estimated clock error (positive: ahead), from the database's, the other instances' and the phones' clocks; 0 until a witness tells.",
+      registers: [registry],
+    }),
+    mailOutbox: new Gauge({
+      name: 'gatehouse_mail_outbox_messages',
+      help: 'Mail in the outbox by status: queued (waiting or retrying), sent, failed (gave up).',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        if (!options.mailCounts) return;
+        const counts = await options.mailCounts().catch(() => null);
+        if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      },
+    }),
+    mailAttempts: new Counter({
+      name: 'gatehouse_mail_delivery_attempts_total',
+      help: 'Delivery attempts by this instance: sent, retry (will be tried again), failed (gave up).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

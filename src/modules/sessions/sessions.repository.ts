@@ -31,6 +31,7 @@ const SESSION_COLUMNS = [
   'users.last_sign_in_at',
   'users.password_changed_at',
   'users.two_factor_required_since',
+  'users.locale',
 ] as const;
 
 function sessionLookup(db: Kysely<DB>, tokenHash: string) {
@@ -89,6 +90,7 @@ export async function findSessionWithUser(
       last_sign_in_at: row.last_sign_in_at,
       password_changed_at: row.password_changed_at,
       two_factor_required_since: row.two_factor_required_since,
+      locale: row.locale,
     },
     // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
     twoFactorEnabled: row.two_factor_enabled_at != null || Boolean(row.has_security_key),

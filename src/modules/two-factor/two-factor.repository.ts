@@ -44,6 +44,9 @@ async function replaceCodes(trx: Kysely<DB>, userId: string, codes: NewBackupCod
     .execute();
 }
 
+/** Runs inside a change's transaction (the mail outbox: the notice exists exactly when the change does). */
+export type InTransaction = (trx: Kysely<DB>) => Promise<void>;
+
 /**
  * Turns 2FA on with its first set of backup codes, in one transaction: either both exist or
  * neither. The enrolment code's step is recorded as used. Answers false when there was no
@@ -52,6 +55,7 @@ async function replaceCodes(trx: Kysely<DB>, userId: string, codes: NewBackupCod
 export async function enableTwoFactor(
   db: Kysely<DB>,
   input: { userId: string; secretCiphertext: string; step: number; recentOffsets: number[]; codes: NewBackupCode[]; now: number },
+  alsoDo?: InTransaction,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const result = await trx
@@ -64,6 +68,7 @@ export async function enableTwoFactor(
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     await replaceCodes(trx, input.userId, input.codes, input.now);
+    await alsoDo?.(trx);
     return true;
   });
 }
@@ -98,11 +103,12 @@ export async function recentAcceptedCodes(db: Kysely<DB>, sinceStep: number, lim
     .execute();
 }
 
-export async function replaceBackupCodes(db: Kysely<DB>, userId: string, codes: NewBackupCode[], now: number): Promise<boolean> {
+export async function replaceBackupCodes(db: Kysely<DB>, userId: string, codes: NewBackupCode[], now: number, alsoDo?: InTransaction): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const active = await trx.selectFrom('two_factor').select('user_id').where('user_id', '=', userId).where('enabled_at', 'is not', null).executeTakeFirst();
     if (!active) return false;
     await replaceCodes(trx, userId, codes, now);
+    await alsoDo?.(trx);
     return true;
   });
 }
@@ -130,16 +136,19 @@ export async function spendBackupCode(db: Kysely<DB>, codeId: string, now: numbe
 /**
  * Removes the app's secret in one transaction, with every security key when `keys` (an
  * administrator's or the CLI's "turn 2FA off"), and the backup codes unless a key is left (they
- * belong to 2FA, not to one factor). Answers whether a removed factor was on.
+ * belong to 2FA, not to one factor). Answers whether a removed factor was on (`alsoDo` runs in
+ * the same transaction, only then).
  */
-export async function removeTwoFactor(db: Kysely<DB>, userId: string, options: { keys: boolean } = { keys: true }): Promise<boolean> {
+export async function removeTwoFactor(db: Kysely<DB>, userId: string, options: { keys: boolean; alsoDo?: InTransaction } = { keys: true }): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const row = await findTwoFactor(trx, userId);
     const keysRemoved = options.keys ? await deleteAllCredentials(trx, userId) : 0;
     const keyLeft = options.keys ? false : await hasCredentials(trx, userId);
     if (!keyLeft) await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
     await trx.deleteFrom('two_factor').where('user_id', '=', userId).execute();
-    return row?.enabled_at != null || keysRemoved > 0;
+    const wasOn = row?.enabled_at != null || keysRemoved > 0;
+    if (wasOn) await options.alsoDo?.(trx);
+    return wasOn;
   });
 }
 

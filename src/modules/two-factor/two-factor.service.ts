@@ -21,6 +21,10 @@ import { deleteUserSessions } from '../sessions/sessions.repository.js';
 import * as repo from './two-factor.repository.js';
 import type { TwoFactorKind, TwoFactorSetup, TwoFactorStatus } from '../../shared/api-types.js';
 import { hasCredentials } from '../webauthn/webauthn.repository.js';
+import { type Notify, notifyNobody } from '../mail/mail-queue.js';
+
+/** At or below this many unused backup codes after one is used, the owner is mailed. */
+export const FEW_BACKUP_CODES = 3;
 
 export type SecondFactorResult = { method: 'totp' } | { method: 'backup_code'; backupCodesLeft: number };
 
@@ -32,6 +36,8 @@ export interface TwoFactorDeps {
   issuer: string;
   audit: RecordAudit;
   clock: () => number;
+  /** Security notifications, queued inside each change's transaction. */
+  notify?: Notify;
 }
 
 export class TwoFactorService {
@@ -40,8 +46,10 @@ export class TwoFactorService {
   private readonly issuer: string;
   private readonly audit: RecordAudit;
   private readonly clock: () => number;
+  private readonly notify: Notify;
 
   constructor(deps: TwoFactorDeps) {
+    this.notify = deps.notify ?? notifyNobody;
     this.db = deps.db;
     this.keys = deps.keys;
     this.issuer = deps.issuer;
@@ -92,7 +100,7 @@ export class TwoFactorService {
       recentOffsets: [match.offset],
       codes: codes.map((c) => newBackupCodeRecord(this.keys.backupCodes, c)),
       now,
-    });
+    }, (trx) => this.notify(trx, user.id, { kind: '2fa_enabled' }));
     if (!enabled) throw new AppError('no_pending_setup');
     await this.audit({ kind: '2fa.enabled', actor: user, subject: user, address });
     return codes;
@@ -122,8 +130,15 @@ export class TwoFactorService {
     if (isAppCodeFormat(code.trim())) return this.verifyAppCode(user, code.trim(), address);
     const stored = await repo.unusedBackupCodes(this.db, user.id);
     const match = findMatchingBackupCode(this.keys.backupCodes, code, stored);
-    if (!match || !(await repo.spendBackupCode(this.db, match.id, this.clock()))) return null;
-    const backupCodesLeft = await repo.countUnusedBackupCodes(this.db, user.id);
+    if (!match) return null;
+    // The spend and, when few codes are left, the owner's notice: one transaction.
+    const backupCodesLeft = await this.db.transaction().execute(async (trx) => {
+      if (!(await repo.spendBackupCode(trx, match.id, this.clock()))) return null;
+      const left = await repo.countUnusedBackupCodes(trx, user.id);
+      if (left <= FEW_BACKUP_CODES) await this.notify(trx, user.id, { kind: 'backup_codes_low', left });
+      return left;
+    });
+    if (backupCodesLeft === null) return null;
     await this.audit({ kind: '2fa.backup_code_used', actor: user, subject: user, address, details: { backupCodesLeft } });
     return { method: 'backup_code', backupCodesLeft };
   }
@@ -132,7 +147,8 @@ export class TwoFactorService {
   async regenerateBackupCodes(user: AccountRef, address: string | null): Promise<string[]> {
     const codes = generateBackupCodes();
     const records = codes.map((c) => newBackupCodeRecord(this.keys.backupCodes, c));
-    if (!(await repo.replaceBackupCodes(this.db, user.id, records, this.clock()))) throw new AppError('not_enabled');
+    const notice = (trx: Kysely<DB>) => this.notify(trx, user.id, { kind: 'backup_codes_generated' });
+    if (!(await repo.replaceBackupCodes(this.db, user.id, records, this.clock(), notice))) throw new AppError('not_enabled');
     await this.audit({ kind: '2fa.backup_codes_generated', actor: user, subject: user, address });
     return codes;
   }
@@ -161,7 +177,8 @@ export class TwoFactorService {
    * session opened with a factor must not outlive it.
    */
   async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli', keepSession?: string): Promise<void> {
-    if (!(await repo.removeTwoFactor(this.db, subject.id, { keys: via !== 'self' }))) throw new AppError('not_enabled');
+    const notice = (trx: Kysely<DB>) => this.notify(trx, subject.id, { kind: '2fa_disabled', by: via });
+    if (!(await repo.removeTwoFactor(this.db, subject.id, { keys: via !== 'self', alsoDo: notice }))) throw new AppError('not_enabled');
     await deleteUserSessions(this.db, subject.id, keepSession);
     await this.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
   }

@@ -56,7 +56,7 @@ for (const dialect of DIALECTS) {
     it('the migration refuses colliding accounts, naming them, and changes nothing; otherwise it folds', async () => {
       const raw = async (email: string) => {
         const id = randomUUID();
-        await t.s.db.insertInto('users').values({ id, email, role: 'user', password_hash: 'x', blocked: 0, created_at: now, last_sign_in_at: null, password_changed_at: now, two_factor_required_since: null }).execute();
+        await t.s.db.insertInto('users').values({ id, email, role: 'user', password_hash: 'x', blocked: 0, created_at: now, last_sign_in_at: null, password_changed_at: now, two_factor_required_since: null, locale: 'en' }).execute();
         return id;
       };
       const wide = await raw('Ｗide@Migrate.example');

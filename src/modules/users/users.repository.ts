@@ -38,6 +38,7 @@ export async function insertUser(
     last_sign_in_at: null,
     password_changed_at: input.now,
     two_factor_required_since: input.twoFactorRequiredSince ?? null,
+    locale: 'en',
   };
   await db.insertInto('users').values(row).execute();
   return row;
@@ -124,4 +125,9 @@ export async function startTwoFactorClocks(db: Kysely<DB>, now: number, role?: R
   let q = db.updateTable('users').set({ two_factor_required_since: now }).where('two_factor_required_since', 'is', null);
   if (role) q = q.where('role', '=', role);
   await q.execute();
+}
+
+/** The language of the mail the account is sent. */
+export async function setUserLocale(db: Kysely<DB>, userId: string, locale: string): Promise<void> {
+  await db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
 }

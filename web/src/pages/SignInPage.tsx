@@ -7,6 +7,7 @@ import type { SecondFactorAnswer, SignInAnswer, TwoFactorKind } from '../../../s
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
+import { navigate } from '../navigation';
 
 type Step = 'password' | 'key' | 'code' | 'backup-notice';
 
@@ -189,6 +190,15 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
           {t('keys.passkeySignIn')}
         </a>
       </p>
+      <a
+        href="/forgot-password"
+        onClick={(event) => {
+          event.preventDefault();
+          navigate('/forgot-password');
+        }}
+      >
+        {t('signIn.forgot')}
+      </a>
     </section>
   );
 }

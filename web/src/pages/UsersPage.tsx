@@ -2,7 +2,7 @@
 // Nothing here can enable 2FA for someone else: only its owner can.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AdminUser, Role, UserPage } from '../../../src/shared/api-types';
+import type { AdminPasswordResetAnswer, AdminUser, Role, UserPage } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -33,8 +33,10 @@ export function UsersPage() {
 
   // A row's menu item; starting one clears whatever the alert showed, a failed list load included.
   const action = useAction();
+  const [resetNotice, setResetNotice] = useState<{ email: string; link: string | null } | null>(null);
   const act = async (work: () => Promise<unknown>) => {
     setOpenMenu(null);
+    setResetNotice(null);
     setLoadError(null);
     await action.run(async () => {
       await work();
@@ -57,6 +59,12 @@ export function UsersPage() {
         }}
       />
       <ErrorAlert error={loadError ?? action.error} />
+      {resetNotice && (
+        <div role="status" className="notice">
+          <p>{resetNotice.link ? t('users.resetLink', { email: resetNotice.email }) : t('users.resetSent', { email: resetNotice.email })}</p>
+          {resetNotice.link && <input readOnly value={resetNotice.link} aria-label={t('users.resetLink', { email: resetNotice.email })} onFocus={(e) => e.target.select()} />}
+        </div>
+      )}
       <div className="table-wrap">
         <table>
           <thead>
@@ -127,6 +135,20 @@ export function UsersPage() {
                       <li role="none">
                         <button type="button" role="menuitem" onClick={() => void act(() => api('POST', `/api/admin/users/${u.id}/sessions/end`))}>
                           {t('users.endSessions')}
+                        </button>
+                      </li>
+                      <li role="none">
+                        <button
+                          type="button"
+                          role="menuitem"
+                          onClick={() =>
+                            void act(async () => {
+                              const answer = await api<AdminPasswordResetAnswer>('POST', `/api/admin/users/${u.id}/password-reset`);
+                              setResetNotice('link' in answer ? { email: u.email, link: answer.link } : { email: u.email, link: null });
+                            })
+                          }
+                        >
+                          {t('users.sendReset')}
                         </button>
                       </li>
                       <li role="none">

@@ -1,0 +1,43 @@
+// "Forgot password?": the email to send a reset link to. The answer is the same whether or not
+// the email has an account, so the page says the same either way.
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { navigate } from '../navigation';
+import { useFormSubmit } from '../use-form-submit';
+
+export function ForgotPasswordPage() {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState('');
+  const { submit, error, busy, done } = useFormSubmit(async () => {
+    await api('POST', '/api/password-reset', { email });
+  });
+  return (
+    <section className="card narrow">
+      <h1>{t('reset.forgotTitle')}</h1>
+      {done ? (
+        <p role="status">{t('reset.sent')}</p>
+      ) : (
+        <form onSubmit={submit}>
+          <p>{t('reset.forgotHelp')}</p>
+          <label htmlFor="reset-email">{t('signIn.email')}</label>
+          <input id="reset-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" required autoFocus />
+          <ErrorAlert error={error} />
+          <button type="submit" className="primary" disabled={busy}>
+            {t('reset.send')}
+          </button>
+        </form>
+      )}
+      <a
+        href="/sign-in"
+        onClick={(event) => {
+          event.preventDefault();
+          navigate('/sign-in');
+        }}
+      >
+        {t('reset.backToSignIn')}
+      </a>
+    </section>
+  );
+}

@@ -1,0 +1,70 @@
+// The reset link's page: a new password, and for an account with 2FA a code from the app or a
+// backup code (asked when the server answers code_required). Success ends every session.
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError } from '../api';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { navigate } from '../navigation';
+import { useFormSubmit } from '../use-form-submit';
+
+export function ResetPasswordPage() {
+  const { t } = useTranslation();
+  const [token] = useState(() => new URLSearchParams(window.location.search).get('token') ?? '');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [needsCode, setNeedsCode] = useState(false);
+  const [finished, setFinished] = useState(false);
+  const { submit, error, busy } = useFormSubmit(async () => {
+    try {
+      await api('POST', '/api/password-reset/complete', { token, newPassword: password, ...(needsCode ? { code } : {}) });
+      setFinished(true);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'code_required') {
+        setNeedsCode(true);
+        return;
+      }
+      throw e;
+    }
+  });
+  const toSignIn = (
+    <a
+      href="/sign-in"
+      onClick={(event) => {
+        event.preventDefault();
+        navigate('/sign-in');
+      }}
+    >
+      {t('reset.backToSignIn')}
+    </a>
+  );
+  if (finished) {
+    return (
+      <section className="card narrow">
+        <h1>{t('reset.title')}</h1>
+        <p role="status">{t('reset.done')}</p>
+        {toSignIn}
+      </section>
+    );
+  }
+  return (
+    <section className="card narrow">
+      <h1>{t('reset.title')}</h1>
+      <form onSubmit={submit}>
+        <label htmlFor="new-password">{t('reset.newPassword')}</label>
+        <input id="new-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required maxLength={256} />
+        {needsCode && (
+          <>
+            <p>{t('reset.codeHelp')}</p>
+            <label htmlFor="reset-code">{t('signIn.code')}</label>
+            <input id="reset-code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" required maxLength={40} autoFocus />
+          </>
+        )}
+        <ErrorAlert error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {t('reset.submit')}
+        </button>
+      </form>
+      {toSignIn}
+    </section>
+  );
+}
