@@ -128,6 +128,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   settingsRoutes(app, s);
   auditRoutes(app, s);
   const clockHealth = registerClockHealth(app, s);
+  s.clockWitness.attach(clockHealth);
   opsRoutes(app, { db: s.db, metrics: s.metrics, clockHealth });
   verifyRoutes(app, {
     publicUrl: s.config.publicUrl,

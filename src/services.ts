@@ -17,6 +17,7 @@ import { SettingsService } from './modules/settings/settings.service.js';
 import { AttemptLimiter } from './modules/sign-in/attempt-limiter.js';
 import { SessionDecider } from './modules/sign-in/session-decision.js';
 import { SignInService } from './modules/sign-in/sign-in.service.js';
+import { ClockWitness } from './modules/clock-health/clock-witness.js';
 import { StepUpService } from './modules/step-up/step-up.service.js';
 import { RequireTwoFactorPolicy } from './modules/two-factor-policy/require-2fa.service.js';
 import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
@@ -56,6 +57,7 @@ export interface Services {
   readonly grants: GrantsService;
   readonly stepUp: StepUpService;
   readonly webauthn: WebauthnService;
+  readonly clockWitness: ClockWitness;
   readonly mail: Mail;
   readonly resets: PasswordResetService;
 }
@@ -106,7 +108,8 @@ export async function createServices(
   const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock, notify });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const decider = new SessionDecider({ db, settings, clock });
-  const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, devices, audit, metrics, clock, emailCounterKey: keys.emailCounters });
+  const clockWitness = new ClockWitness();
+  const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, devices, audit, metrics, clock, emailCounterKey: keys.emailCounters, clockWitness });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
   const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock });
@@ -140,6 +143,6 @@ export async function createServices(
   });
   return {
     config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users,
-    clients, oidc, interactions, grants, stepUp, webauthn, mail, resets,
+    clients, oidc, interactions, grants, stepUp, webauthn, mail, resets, clockWitness,
   };
 }

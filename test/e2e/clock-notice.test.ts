@@ -4,6 +4,7 @@
 // instance whose phones all see it ahead, speaks of "this server", in English and Spanish.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../src/test-support/clock.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +21,7 @@ const skip = chromiumSkip ?? skipUnless(fs.existsSync(path.join(WEB_DIST, 'index
 
 describe('clock notice in Chromium', { skip }, () => {
   // A fake clock in the future: the browser keeps a cookie whose expiry the server computed from it.
-  let fakeNow = Date.UTC(2031, 4, 6, 8, 0, 3);
+  let fakeNow = TEST_EPOCH;
   const skew = { a: 0, b: 45_000 };
   let database: TestDatabase;
   let a: TestApp;
@@ -91,6 +92,7 @@ describe('clock notice in Chromium', { skip }, () => {
       await seedUser(a.s, email);
       const client = new Client(a.app);
       await client.signIn(email);
+      await client.stepUp();
       const setup = await client.post('/api/me/2fa/setup');
       assert.equal((await client.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, fakeNow) })).status, 200);
       fakeNow += 11_000;

@@ -52,6 +52,7 @@ describe('password reset in Chromium', { skip }, () => {
   it('requests a link, reads it from the mail, sets the password after the second factor, and signs in with it', async () => {
     const owner = new HttpClient(baseUrl);
     assert.equal((await owner.post('/api/session', { email: 'lucia@example.com', password: STRONG_PASSWORD })).status, 200);
+    assert.equal((await owner.stepUp(STRONG_PASSWORD)).status, 204);
     const setup = await owner.post('/api/me/2fa/setup');
     const enabled = await owner.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, Date.now()) });
     assert.equal(enabled.status, 200);

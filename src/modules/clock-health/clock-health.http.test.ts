@@ -54,6 +54,7 @@ for (const dialect of DIALECTS) {
           await seedUser(a.s, email);
           const client = new Client(app.app);
           assert.equal((await client.signIn(email)).body.status, 'authenticated');
+          assert.equal((await client.stepUp()).status, 204);
           const setup = await client.post('/api/me/2fa/setup');
           const enabled = await client.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, trueTime()) });
           assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
@@ -107,6 +108,20 @@ for (const dialect of DIALECTS) {
       assert.equal(w.b.app.clockHealth.serverClockSuspect(), true);
       assert.ok(bEstimate.backedBy.includes('phones') && bEstimate.phonesBacking >= 5, JSON.stringify(bEstimate));
       assert.equal(w.a.app.clockHealth.serverClockSuspect(), false, 'the instance that is right is not suspect');
+
+      // A refused code through the skewed instance points at the server, not at the phone (whose
+      // learned offset is just what B's error predicts); through A it is a plain wrong code.
+      const throughB = new Client(w.b.app);
+      assert.equal((await throughB.signIn('user0@example.com')).body.status, 'second_factor_required');
+      const blamed = await throughB.post('/api/session/second-factor', { code: '000000' });
+      assert.equal(blamed.body.error, 'invalid_code');
+      assert.equal(blamed.body.reason, 'server_clock', JSON.stringify(blamed.body));
+      assert.match(blamed.body.message, /server's clock seems about \d+ s ahead/);
+      const throughA = new Client(w.a.app);
+      assert.equal((await throughA.signIn('user1@example.com')).body.status, 'second_factor_required');
+      const plain = await throughA.post('/api/session/second-factor', { code: '000000' });
+      assert.equal(plain.body.error, 'invalid_code');
+      assert.equal(plain.body.reason, undefined, JSON.stringify(plain.body));
 
       const bHealth = await healthOf(w.b);
       assert.deepEqual([bHealth.status, bHealth.clock], ['ok', 'skewed']);

@@ -4,6 +4,7 @@
 // .eml file (mode 0600) whose link works. On SQLite and PostgreSQL.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { freePort, matching, startSmtp, tokenOf } from '../../test-support/smtp.
 import { claimDueMessages } from './mail.repository.js';
 import { LEASE_MS } from './mail-worker.js';
 
-const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
+const T0 = TEST_EPOCH;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function metric(t: TestApp, status: string): Promise<number> {

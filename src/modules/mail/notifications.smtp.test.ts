@@ -4,12 +4,13 @@
 // changed, 2FA off by the owner and by an administrator, the password reset. SQLite and PostgreSQL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { matching, startSmtp, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
 
-const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
+const T0 = TEST_EPOCH;
 const PUBLIC_URL = 'http://login.example.com';
 const CHANGED_PASSWORD = 'another-long-passphrase-31';
 
@@ -78,6 +79,7 @@ for (const dialect of DIALECTS) {
         await owner.signIn(email);
         await wait(subjects.newDevice, locale === 'en' ? 2 : 1);
 
+        assert.equal((await owner.stepUp(STRONG_PASSWORD)).status, 204, 'changing the password and the factors needs a step-up');
         assert.equal((await owner.post('/api/me/password', { currentPassword: STRONG_PASSWORD, newPassword: CHANGED_PASSWORD })).status, 204);
         await wait(subjects.passwordChanged);
 
@@ -108,6 +110,8 @@ for (const dialect of DIALECTS) {
         await wait(subjects.locked);
         now += 11 * 60_000;
 
+        // The step-up window has closed: the password and a code again.
+        assert.equal((await owner.stepUp(CHANGED_PASSWORD, phoneCode(setup.body.key, now))).status, 204);
         assert.equal((await owner.post('/api/me/2fa/disable', { password: CHANGED_PASSWORD })).status, 204);
         const [offBySelf] = await wait(subjects.twoFactorOff);
         assert.match(offBySelf!.text, BY_SELF[locale]);
@@ -118,6 +122,7 @@ for (const dialect of DIALECTS) {
         secrets.push(again.body.key);
         const admin = new Client(t.app);
         await admin.signIn('chief@example.com');
+        await admin.stepUp();
         assert.equal((await admin.post(`/api/admin/users/${user.id}/2fa/disable`)).status, 204);
         const offs = await wait(subjects.twoFactorOff, 2);
         assert.match(offs[1]!.text, BY_ADMIN[locale]);

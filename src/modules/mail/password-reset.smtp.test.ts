@@ -3,12 +3,13 @@
 // the second factor before the new password, every session ended, the per-email limit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_EPOCH } from '../../test-support/clock.js';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { matching, startSmtp, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
 
-const T0 = Date.UTC(2026, 10, 29, 6, 0, 1);
+const T0 = TEST_EPOCH;
 const NEW_PASSWORD = 'a-brand-new-passphrase-77';
 
 for (const dialect of DIALECTS) {
@@ -101,6 +102,7 @@ for (const dialect of DIALECTS) {
       await seedUser(t.s, 'iris@example.com');
       const owner = new Client(t.app);
       await owner.signIn('iris@example.com');
+      await owner.stepUp();
       const setup = await owner.post('/api/me/2fa/setup');
       const enabled = await owner.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, now) });
       assert.equal(enabled.status, 200);

@@ -19,6 +19,8 @@ import { findUserByEmail, normalizeEmail, recordSignIn, upgradePasswordHash, typ
 import { type AttemptLimiter, accountCounterKey, deviceCounterKey } from './attempt-limiter.js';
 import { clearWarning, readWarning, saveWarning } from './sign-in-warnings.repository.js';
 import type { SessionDecider, SessionDecision } from './session-decision.js';
+import { blameForFailedCode } from '../clock-health/clock-estimate.js';
+import type { ClockWitness } from '../clock-health/clock-witness.js';
 
 /** What the password step earned: the session kind to issue, and why. */
 export type PasswordStepResult =
@@ -38,6 +40,8 @@ export interface SignInDeps {
   clock: () => number;
   /** Keys the counters of emails with no account. */
   emailCounterKey: Buffer;
+  /** This instance's clock estimate, so a refused code can point at a skewed server. */
+  clockWitness?: ClockWitness;
 }
 
 export class SignInService {
@@ -107,11 +111,29 @@ export class SignInService {
     if (!result) {
       this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
       await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
-      throw new AppError('invalid_code');
+      throw await this.invalidCode(user.id);
     }
     this.deps.metrics.secondFactor.inc({ outcome: result.method });
     const warning = await this.completeSignIn(user, address, result.method);
     return { ...result, warning };
+  }
+
+  /**
+   * A refused code: when this server's clock is estimated to be off and the account's phone looks
+   * fine, the message points at the server (the person cannot fix it by fixing their phone).
+   */
+  private async invalidCode(userId: string): Promise<AppError> {
+    const estimate = this.deps.clockWitness?.current() ?? null;
+    if (!estimate?.skewed || estimate.errorSeconds === null) return new AppError('invalid_code');
+    const { clockOffsetSeconds } = await this.deps.twoFactor.status(userId);
+    if (blameForFailedCode(clockOffsetSeconds, estimate) !== 'server_clock') return new AppError('invalid_code');
+    const seconds = Math.abs(estimate.errorSeconds);
+    const direction = estimate.errorSeconds > 0 ? 'ahead' : 'behind';
+    return new AppError(
+      'invalid_code',
+      `The code was not accepted, and this server's clock seems about ${seconds} s ${direction}: contact your platform administrator to correct the time on the server.`,
+      { reason: 'server_clock', serverClockErrorSeconds: estimate.errorSeconds },
+    );
   }
 
   /**
