@@ -1,10 +1,10 @@
 // The message templates (pure): every kind in both languages, plain text and HTML, values escaped.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_EPOCH } from '../../test-support/clock.js';
 import { MAIL_LOCALES, type MailTemplate, renderMail } from './templates.js';
 
-const AT = TEST_EPOCH;
+// A fixed instant: this tests how a date is written in each language, not the clock.
+const AT = Date.UTC(2026, 10, 29, 6, 0, 1);
 const EVERY: MailTemplate[] = [
   { kind: 'password_reset', link: 'https://login.example.com/reset-password?token=abc', minutes: 30 },
   { kind: 'new_device', at: AT, address: '203.0.113.9', device: '<script>x</script>' },
