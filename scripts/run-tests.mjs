@@ -40,7 +40,7 @@ if (unknown.length > 0) {
 const filter = args.filter((a) => !a.startsWith('--'));
 const files = ['src', 'test'].flatMap((d) => { try { return find(d); } catch { return []; } })
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
-  .filter((f) => !flags.includes('--in-process') || !/\b(startServerProcess|spawnSync|spawn)\(/.test(readFileSync(f, 'utf8')))
+  .filter((f) => !flags.includes('--in-process') || !/\b(startServerProcess|spawnSync|spawn|launchChromium)\(/.test(readFileSync(f, 'utf8')))
   .sort();
 if (flags.includes('--reverse')) files.reverse();
 if (files.length === 0) {
