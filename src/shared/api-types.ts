@@ -237,6 +237,7 @@ export type ApiErrorCode =
   | 'already_enabled'
   | 'not_enabled'
   | 'no_pending_setup'
+  | 'cannot_change_self'
   | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'

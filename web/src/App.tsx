@@ -14,6 +14,9 @@ import { SignInWarning } from './components/SignInWarning';
 import { ApplicationsPage } from './pages/ApplicationsPage';
 import { InteractionPage } from './pages/InteractionPage';
 import { StepUpDialog } from './components/StepUpDialog';
+import { AdminNav } from './components/AdminNav';
+import { AuditPage } from './pages/AuditPage';
+import { formatDate } from './format';
 
 export function App() {
   const { t } = useTranslation();
@@ -65,7 +68,8 @@ export function App() {
   else if (interaction) page = <InteractionPage key={interaction} uid={interaction} onSignedIn={refresh} />;
   else if (user === null) page = <SignInPage onSignedIn={refresh} />;
   else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
-  else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage />;
+  else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage me={user} />;
+  else if (path === '/admin/audit' && user.role === 'admin') page = <AuditPage />;
   else if (path === '/admin/settings' && user.role === 'admin') page = <SettingsPage />;
   else if (path === '/admin/applications' && user.role === 'admin') page = <ApplicationsPage />;
   else page = <AccountPage key={fullPath} user={user} onChanged={refresh} />;
@@ -73,12 +77,13 @@ export function App() {
   return (
     <>
       <a className="skip-link" href="#main">
-        {t('brand')}
+        {t('skipLink')}
       </a>
       <Header user={user ?? null} onSignOut={signOut} />
       {user && !user.restricted && user.twoFactorRequiredBy && !user.twoFactorEnabled && (
         <div className="banner" role="status">
-          {t('account.required', { date: new Date(user.twoFactorRequiredBy).toLocaleString() })}{' '}
+          {/* A deadline already past (the session predates it) reads "now", never a date gone by. */}
+          {Date.parse(user.twoFactorRequiredBy) > Date.now() ? t('account.required', { date: formatDate(user.twoFactorRequiredBy) }) : t('account.requiredNow')}{' '}
           <a
             href="/account?enrol=1"
             onClick={(event) => {
@@ -92,6 +97,7 @@ export function App() {
       )}
       {user && !user.restricted && warning && <SignInWarning warning={warning} onDone={() => setWarning(null)} />}
       <main id="main" tabIndex={-1}>
+        {user && !user.restricted && user.role === 'admin' && path.startsWith('/admin/') && <AdminNav path={path} />}
         {page}
       </main>
       {user && <StepUpDialog twoFactorEnabled={user.twoFactorEnabled} />}

@@ -61,6 +61,8 @@ export class UsersService {
    * demoted; the check and the change run in one transaction so two admins racing cannot both pass.
    */
   async update(user: UserRow, patch: { blocked?: boolean; role?: Role }, actor: AccountRef, address: string | null): Promise<UserRow> {
+    // Nobody blocks or demotes themselves: the session doing it would lose the way back.
+    if (actor.id === user.id && (patch.blocked === true || (patch.role !== undefined && patch.role !== user.role))) throw new AppError('cannot_change_self');
     const losesAdmin = user.role === 'admin' && !user.blocked && (patch.blocked === true || patch.role === 'user');
     await this.deps.db.transaction().execute(async (trx) => {
       if (losesAdmin && (await countActiveAdmins(trx)) <= 1) throw new AppError('last_admin');

@@ -7,6 +7,7 @@ import { api } from '../api';
 import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
 import { BackupCodes } from './BackupCodes';
+import { normalizeCode } from '../codes';
 
 export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
   const { t } = useTranslation();
@@ -41,7 +42,7 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
   }, [setup]);
 
   const { submit: enable, error } = useFormSubmit(async () => {
-    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/enable', { code: code.trim() });
+    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/enable', { code: normalizeCode(code) });
     setCodes(result.backupCodes);
   });
 
@@ -90,11 +91,10 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
           id="confirmation-code"
           ref={codeRef}
           value={code}
-          onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
+          onChange={(e) => setCode(normalizeCode(e.target.value))}
           inputMode="numeric"
           pattern="[0-9]{6}"
           autoComplete="one-time-code"
-          maxLength={6}
           required
         />
         <ErrorAlert error={error} />

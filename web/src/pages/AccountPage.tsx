@@ -10,6 +10,8 @@ import { BackupCodes } from '../components/BackupCodes';
 import { TrustedDevices } from '../components/TrustedDevices';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Devices } from '../components/Devices';
+import { normalizeCode } from '../codes';
+import { formatDate } from '../format';
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -81,7 +83,7 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   };
 
   const newCodes = async (code: string) => {
-    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/backup-codes', { code: code.trim() });
+    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/backup-codes', { code: normalizeCode(code) });
     setCodes(result.backupCodes);
     reset('showing-codes');
   };
@@ -110,7 +112,7 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
       {!status.enabled && mode === 'idle' && (
         <>
           <p>{t('account.twoFactorOff')}</p>
-          <button type="button" className="primary" onClick={() => reset('enrolling')}>
+          <button type="button" className="primary" data-action="enable-2fa" onClick={() => reset('enrolling')}>
             {t('account.enable2fa')}
           </button>
         </>
@@ -119,20 +121,21 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
       {mode === 'showing-codes' && <BackupCodes codes={codes} account={email} onConfirmed={() => void finished()} />}
       {status.enabled && mode !== 'showing-codes' && (
         <>
-          <p>{t('account.on', { date: status.enabledAt ? new Date(status.enabledAt).toLocaleDateString() : '' })}</p>
-          <p>{t('account.codesLeft', { count: status.backupCodesLeft })}</p>
+          <p>{t('account.on', { date: status.enabledAt ? formatDate(status.enabledAt) : '' })}</p>
+          <p className={status.backupCodesLeft <= 3 ? 'warning' : undefined}>{t('account.codesLeft', { count: status.backupCodesLeft })}</p>
+          {status.backupCodesLeft <= 3 && <p className="warning">{t('account.codesLow')}</p>}
           {status.clockOffsetSeconds !== null && Math.abs(status.clockOffsetSeconds) >= 20 && (
             <p className="warning">
               {t('account.clockOffset', { seconds: Math.abs(status.clockOffsetSeconds), direction: t(status.clockOffsetSeconds > 0 ? 'account.ahead' : 'account.behind') })}
             </p>
           )}
           {mode === 'new-codes' ? (
-            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} onSubmit={newCodes} onCancel={() => reset('idle')} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code', maxLength: 6 }} />
+            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} onSubmit={newCodes} onCancel={() => reset('idle')} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code' }} />
           ) : mode === 'disabling' ? (
             <OneFieldForm id="disable-password" label={t('account.passwordToDisable')} submit={t('account.confirmDisable')} danger onSubmit={disable} onCancel={() => reset('idle')} inputProps={{ type: 'password', autoComplete: 'current-password' }} />
           ) : (
             <div className="actions">
-              <button type="button" onClick={() => reset('new-codes')}>
+              <button type="button" data-action="generate-codes" onClick={() => reset('new-codes')}>
                 {t('account.generateNew')}
               </button>
               <button type="button" className="danger" onClick={() => reset('disabling')}>
