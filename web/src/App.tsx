@@ -16,6 +16,7 @@ import { InteractionPage } from './pages/InteractionPage';
 import { StepUpDialog } from './components/StepUpDialog';
 import { AdminNav } from './components/AdminNav';
 import { AuditPage } from './pages/AuditPage';
+import { EnablePage } from './pages/EnablePage';
 import { formatDate } from './format';
 
 export function App() {
@@ -68,6 +69,7 @@ export function App() {
   else if (interaction) page = <InteractionPage key={interaction} uid={interaction} onSignedIn={refresh} />;
   else if (user === null) page = <SignInPage onSignedIn={refresh} />;
   else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
+  else if (path === '/account/security/enable' && !user.twoFactorEnabled) page = <EnablePage onEnabled={refresh} />;
   else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage me={user} />;
   else if (path === '/admin/audit' && user.role === 'admin') page = <AuditPage />;
   else if (path === '/admin/settings' && user.role === 'admin') page = <SettingsPage />;
@@ -85,10 +87,10 @@ export function App() {
           {/* A deadline already past (the session predates it) reads "now", never a date gone by. */}
           {Date.parse(user.twoFactorRequiredBy) > Date.now() ? t('account.required', { date: formatDate(user.twoFactorRequiredBy) }) : t('account.requiredNow')}{' '}
           <a
-            href="/account?enrol=1"
+            href="/account/security/enable"
             onClick={(event) => {
               event.preventDefault();
-              navigate('/account?enrol=1');
+              navigate('/account/security/enable');
             }}
           >
             {t('account.enable2fa')}

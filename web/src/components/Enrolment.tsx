@@ -57,6 +57,10 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
     <div className="enrolment">
       <p>{t('account.scan')}</p>
       <img className="qr" src={qrSrc} alt={t('account.qrAlt')} width={220} height={220} />
+      {/* On a phone the app is on this very device: a link opens it with the key filled in. */}
+      <p className="phone-only">
+        <a href={setup.otpauthUri}>{t('enrol.openApp')}</a>
+      </p>
       <button type="button" className="link" aria-expanded={showKey} aria-controls="manual-key" onClick={() => setShowKey(!showKey)}>
         {t('account.cantScan')}
       </button>

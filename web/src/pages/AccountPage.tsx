@@ -1,5 +1,6 @@
-// Client area → "Password and account security": the password, two-factor authentication and trusted devices.
-import { useCallback, useEffect, useState, type InputHTMLAttributes } from 'react';
+// Client area → "Password and account security": an overview first (two-factor authentication and
+// its backup codes, devices, applications, recent security events), then the password.
+import { useCallback, useEffect, useRef, useState, type InputHTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
 import { api } from '../api';
@@ -10,8 +11,10 @@ import { BackupCodes } from '../components/BackupCodes';
 import { TrustedDevices } from '../components/TrustedDevices';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Devices } from '../components/Devices';
+import { SecurityEvents } from '../components/SecurityEvents';
 import { normalizeCode } from '../codes';
 import { formatDate } from '../format';
+import { navigate } from '../navigation';
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -24,11 +27,13 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
         </button>
       </div>
       <div role="tabpanel" id="panel-security" aria-labelledby="tab-security">
-        <PasswordForm />
         <TwoFactorSection onChanged={onChanged} email={user.email} />
+        {/* Other sign-in methods (security keys) go here, beside two-factor authentication. */}
+        <Devices />
         <TrustedDevices />
         <GrantedApplications />
-        <Devices />
+        <SecurityEvents />
+        <PasswordForm />
       </div>
     </section>
   );
@@ -69,7 +74,12 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   // The require-2FA banner links here with ?enrol=1: start enrolment straight away.
   const [mode, setMode] = useState<Mode>(new URLSearchParams(window.location.search).has('enrol') ? 'enrolling' : 'idle');
   const [codes, setCodes] = useState<string[]>([]);
-  const [notice, setNotice] = useState<string | null>(null);
+  // Back from enrolment (/account/security/enable): the clear "it is on" moment, with the focus.
+  const [notice, setNotice] = useState<string | null>(new URLSearchParams(window.location.search).has('enabled') ? t('account.nowOn') : null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
 
   const load = useCallback(async () => setStatus(await api<TwoFactorStatus>('GET', '/api/me/2fa')), []);
   useEffect(() => {
@@ -108,11 +118,15 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   return (
     <section aria-labelledby="twofactor-title">
       <h2 id="twofactor-title">{t('account.twoFactor')}</h2>
-      {notice && <p role="status">{notice}</p>}
+      {notice && (
+        <p role="status" className="success" ref={noticeRef} tabIndex={-1}>
+          {notice}
+        </p>
+      )}
       {!status.enabled && mode === 'idle' && (
         <>
           <p>{t('account.twoFactorOff')}</p>
-          <button type="button" className="primary" data-action="enable-2fa" onClick={() => reset('enrolling')}>
+          <button type="button" className="primary" data-action="enable-2fa" onClick={() => navigate('/account/security/enable')}>
             {t('account.enable2fa')}
           </button>
         </>
