@@ -73,6 +73,16 @@ for (const dialect of DIALECTS) {
 
         const unlock = gatehouse(['user', 'unlock', '--email', 'boss@example.com']);
         assert.equal(unlock.status, 0, unlock.stderr);
+
+        // A block is lifted by `user unblock` (unlock leaves it).
+        const boss = await t.s.users.require((await t.s.db.selectFrom('users').select('id').where('email', '=', 'boss@example.com').executeTakeFirstOrThrow()).id);
+        await t.s.users.update(boss, { blocked: true }, 'cli', null);
+        assert.equal((await new Client(t.app).signIn('boss@example.com')).body.error, 'blocked');
+        assert.equal(gatehouse(['user', 'unlock', '--email', 'boss@example.com']).status, 0);
+        assert.equal((await new Client(t.app).signIn('boss@example.com')).body.error, 'blocked', 'unlock does not unblock');
+        const unblock = gatehouse(['user', 'unblock', '--email', 'boss@example.com']);
+        assert.equal(unblock.status, 0, unblock.stderr);
+        assert.match(unblock.stdout, /boss@example\.com is unblocked/);
         assert.equal((await new Client(t.app).signIn('boss@example.com')).body.status, 'second_factor_required');
 
         const off = gatehouse(['user', 'disable-2fa', '--email', 'BOSS@example.com']);

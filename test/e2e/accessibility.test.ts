@@ -131,7 +131,7 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await dialog.locator('#step-up-password').fill(STRONG_PASSWORD);
     await dialog.locator('button[type=submit]').click();
     await dialog.waitFor({ state: 'detached' });
-    await page.locator('[data-key]').waitFor({ state: 'attached' });
+    await page.locator('img.qr').waitFor();
     await check('enrolment');
     await page.locator('[aria-controls=manual-key]').click();
     await page.locator('[data-key]').waitFor();

@@ -189,8 +189,14 @@ for (const dialect of DIALECTS) {
       assert.equal((await new Client(t.app).signIn('member@example.com')).status, 200);
 
       const root = (await a.get('/api/admin/users?q=root@')).body.users[0];
-      assert.equal((await a.patch(`/api/admin/users/${root.id}`, { role: 'user' })).body.error, 'last_admin');
-      assert.equal((await a.patch(`/api/admin/users/${root.id}`, { blocked: true })).body.error, 'last_admin');
+      // Nobody blocks or demotes themselves (whether or not they are the last administrator).
+      for (const patch of [{ role: 'user' }, { blocked: true }]) {
+        const self = await a.patch(`/api/admin/users/${root.id}`, patch);
+        assert.equal(self.status, 409);
+        assert.equal(self.body.error, 'cannot_change_self');
+      }
+      assert.equal((await a.get('/api/admin/users?q=root@')).body.users[0].role, 'admin', 'unchanged');
+      assert.equal((await a.patch(`/api/admin/users/${root.id}`, { role: 'admin', blocked: false })).status, 200, 'a patch changing nothing is no harm');
       const promoted = await a.patch(`/api/admin/users/${member.id}`, { role: 'admin' });
       assert.equal(promoted.body.role, 'admin');
       assert.equal((await a.patch(`/api/admin/users/${member.id}`, { role: 'user' })).body.role, 'user');
