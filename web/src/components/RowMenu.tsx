@@ -1,5 +1,5 @@
 // A row's action menu as a popover: placed with position: fixed from its button, so no scroll box
-// clips it; arrows, Home and End move between items, Esc (or Tab) closes it and gives the focus
+// clips it (it follows the button on scroll); arrows, Home and End move between items, Esc (or Tab) closes it and gives the focus
 // back to the button.
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 
@@ -19,15 +19,21 @@ export function RowMenu({ label, items, children }: { label: string; items: Menu
     if (focusButton) buttonRef.current?.focus();
   };
 
-  useLayoutEffect(() => {
-    if (!open || !buttonRef.current || !menuRef.current) return;
+  // Below the button (above it when there is no room), right-aligned, inside the window.
+  const placeMenu = () => {
+    if (!buttonRef.current || !menuRef.current) return;
     const button = buttonRef.current.getBoundingClientRect();
     const menu = menuRef.current.getBoundingClientRect();
     const below = button.bottom + 4;
     const top = below + menu.height > window.innerHeight ? Math.max(4, button.top - 4 - menu.height) : below;
     const left = Math.min(Math.max(4, button.right - menu.width), window.innerWidth - menu.width - 4);
     setPlace({ top, left });
-    menuRef.current.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus();
+  };
+
+  useLayoutEffect(() => {
+    if (!open) return;
+    placeMenu();
+    menuRef.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus({ preventScroll: true });
   }, [open]);
 
   useEffect(() => {
@@ -35,14 +41,14 @@ export function RowMenu({ label, items, children }: { label: string; items: Menu
     const outside = (event: MouseEvent) => {
       if (!menuRef.current?.contains(event.target as Node) && !buttonRef.current?.contains(event.target as Node)) close(false);
     };
-    const away = () => close(false);
+    // The page (or the table's box) scrolling moves the button: the menu follows it.
     document.addEventListener('mousedown', outside);
-    window.addEventListener('resize', away);
-    window.addEventListener('scroll', away, true);
+    window.addEventListener('resize', placeMenu);
+    window.addEventListener('scroll', placeMenu, true);
     return () => {
       document.removeEventListener('mousedown', outside);
-      window.removeEventListener('resize', away);
-      window.removeEventListener('scroll', away, true);
+      window.removeEventListener('resize', placeMenu);
+      window.removeEventListener('scroll', placeMenu, true);
     };
   }, [open]);
 
