@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
-import { Client, STRONG_PASSWORD, startTestApp } from '../test-support/harness.js';
+import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../test-support/harness.js';
 import { phoneCode } from '../test-support/authenticator.js';
 
 /** tsx by absolute address: the child may run in another folder. */
@@ -75,14 +75,15 @@ for (const dialect of DIALECTS) {
         assert.equal(unlock.status, 0, unlock.stderr);
 
         // A block is lifted by `user unblock` (unlock leaves it).
-        const boss = await t.s.users.require((await t.s.db.selectFrom('users').select('id').where('email', '=', 'boss@example.com').executeTakeFirstOrThrow()).id);
-        await t.s.users.update(boss, { blocked: true }, 'cli', null);
-        assert.equal((await new Client(t.app).signIn('boss@example.com')).body.error, 'blocked');
-        assert.equal(gatehouse(['user', 'unlock', '--email', 'boss@example.com']).status, 0);
-        assert.equal((await new Client(t.app).signIn('boss@example.com')).body.error, 'blocked', 'unlock does not unblock');
-        const unblock = gatehouse(['user', 'unblock', '--email', 'boss@example.com']);
+        const member = await seedUser(t.s, 'blocked-member@example.com');
+        await t.s.users.update(member, { blocked: true }, 'cli', null);
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'blocked');
+        assert.equal(gatehouse(['user', 'unlock', '--email', 'blocked-member@example.com']).status, 0);
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'blocked', 'unlock does not unblock');
+        const unblock = gatehouse(['user', 'unblock', '--email', 'blocked-member@example.com']);
         assert.equal(unblock.status, 0, unblock.stderr);
-        assert.match(unblock.stdout, /boss@example\.com is unblocked/);
+        assert.match(unblock.stdout, /blocked-member@example\.com is unblocked/);
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).status, 200);
         assert.equal((await new Client(t.app).signIn('boss@example.com')).body.status, 'second_factor_required');
 
         const off = gatehouse(['user', 'disable-2fa', '--email', 'BOSS@example.com']);

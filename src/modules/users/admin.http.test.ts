@@ -87,6 +87,30 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(audit.body.events[0].details.changed.passwordAttempts, { from: 5, to: 3 });
     });
 
+    it('filters the audit log by time (from inclusive, to exclusive); users see only their own events', async () => {
+      const a = await admin();
+      const m = new Client(t.app);
+      now += 60_000;
+      const at = now;
+      await m.signIn('member@example.com');
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const kindsIn = async (query: string) =>
+        (await a.get(`/api/admin/audit?account=member@example.com&kind=sign_in.succeeded&${query}`)).body.events.map((e: { at: string }) => e.at);
+      assert.deepEqual(await kindsIn(`from=${encodeURIComponent(iso(at))}`), [iso(at)]);
+      assert.deepEqual(await kindsIn(`from=${at + 1}`), []);
+      assert.ok(!(await kindsIn(`to=${encodeURIComponent(iso(at))}`)).includes(iso(at)), 'to is exclusive');
+      assert.equal((await a.get('/api/admin/audit?from=yesterday')).body.error, 'invalid_request');
+
+      const own = await m.get('/api/me/security-events');
+      assert.equal(own.status, 200);
+      assert.ok(own.body.events.length > 0);
+      for (const e of own.body.events) assert.equal(e.subject.email, 'member@example.com', 'only events about the member');
+      assert.ok(!own.body.events.some((e: { kind: string }) => e.kind === 'settings.changed'));
+      assert.equal((await m.get('/api/me/security-events?limit=500')).status, 400);
+      assert.equal((await m.get('/api/me/security-events?kind=x')).status, 400, 'no other filters');
+      assert.equal((await new Client(t.app).get('/api/me/security-events')).status, 401);
+    });
+
     it('locks after three wrong passwords; the admin sees the lock and unlocks; a success resets the count', async () => {
       const c = new Client(t.app);
       for (let i = 0; i < 2; i++) assert.equal((await c.signIn('member@example.com', 'wrong-password-123')).status, 401);
