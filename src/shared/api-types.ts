@@ -254,4 +254,6 @@ export interface ApiErrorBody {
   retryAfterSeconds?: number;
   /** weak_password */
   reason?: PasswordProblem;
+  /** invalid_code at the second step of sign-in: wrong codes left before the account locks. */
+  attemptsLeft?: number;
 }

@@ -107,7 +107,8 @@ export class SignInService {
     if (!result) {
       this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
       await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
-      throw new AppError('invalid_code');
+      // The password is already proven here, so the count reveals nothing about who has an account.
+      throw new AppError('invalid_code', undefined, { attemptsLeft: await this.deps.limiter.attemptsLeft(key, 'code') });
     }
     this.deps.metrics.secondFactor.inc({ outcome: result.method });
     const warning = await this.completeSignIn(user, address, result.method);

@@ -164,7 +164,14 @@ for (const dialect of DIALECTS) {
       await u.delete('/api/session');
       await u.signIn('phone@example.com');
       const wrong = phoneCode(key, now) === '000000' ? '111111' : '000000';
-      for (let i = 0; i < 3; i++) assert.equal((await u.post('/api/session/second-factor', { code: wrong })).status, 401);
+      // Each refusal says how many tries remain before the lock (codeAttempts is 3 here).
+      const left: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const refused = await u.post('/api/session/second-factor', { code: wrong });
+        assert.equal(refused.status, 401);
+        left.push(refused.body.attemptsLeft);
+      }
+      assert.deepEqual(left, [2, 1, 0]);
       assert.equal((await u.post('/api/session/second-factor', { code: phoneCode(key, now + 30_000) })).status, 429);
       assert.equal((await new Client(t.app).signIn('phone@example.com')).status, 429);
 
