@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.js';
+import type { Actor, RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
