@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
-import { STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail } from '../test-support/harness.js';
+import { Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail } from '../test-support/harness.js';
 import { clockEnv, realClock } from '../test-support/processes.js';
 import { phoneCode } from '../test-support/authenticator.js';
 
@@ -112,6 +112,17 @@ for (const dialect of DIALECTS) {
         const unlock = gatehouse(['user', 'unlock', '--email', boss]);
         assert.equal(unlock.status, 0, unlock.stderr);
         assert.equal((await t.client().signIn(boss)).body.status, 'second_factor_required');
+
+        // A block is lifted by `user unblock` (unlock leaves it).
+        const member = await seedUser(t.s, 'blocked-member@example.com');
+        await t.s.users.update(member, { blocked: true }, 'cli', null);
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'blocked');
+        assert.equal(gatehouse(['user', 'unlock', '--email', 'blocked-member@example.com']).status, 0);
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'blocked', 'unlock does not unblock');
+        const unblock = gatehouse(['user', 'unblock', '--email', 'blocked-member@example.com']);
+        assert.equal(unblock.status, 0, unblock.stderr);
+        assert.match(unblock.stdout, /blocked-member@example\.com is unblocked/);
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).status, 200);
 
         const off = gatehouse(['user', 'disable-2fa', '--email', boss.toUpperCase()]);
         assert.equal(off.status, 0, off.stderr);

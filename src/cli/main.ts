@@ -20,6 +20,7 @@ const USAGE = `Usage: gatehouse <command>
   user create --email E --role admin|user --password-stdin     create a user (prints its id)
   user disable-2fa --email E                                   turn 2FA off for an account
   user unlock --email E                                        lift a lockout
+  user unblock --email E                                       lift an administrator's block
   backup --to FILE                                             consistent online copy of the SQLite database
   restore --from FILE                                          replace the SQLite database with a backup (server stopped)
   rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY
@@ -88,8 +89,14 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       process.stdout.write(`${normalizeEmail(email)} is unlocked.\n`);
       return;
     }
+    case 'unblock': {
+      const email = emailOption(args);
+      await withServices(async (s) => s.users.update(await requireUserByEmail(s, email), { blocked: false }, 'cli', null));
+      process.stdout.write(`${normalizeEmail(email)} is unblocked: it can sign in again.\n`);
+      return;
+    }
     default:
-      throw new UsageError(sub ? `unknown user command "${sub}"` : 'a user command is required (create, disable-2fa, unlock)');
+      throw new UsageError(sub ? `unknown user command "${sub}"` : 'a user command is required (create, disable-2fa, unlock, unblock)');
   }
 }
 

@@ -29,6 +29,7 @@ export const ERRORS = {
   not_enabled: [409, 'Two-factor authentication is not on.'],
   no_security_key: [409, 'No security key is registered for this account.'],
   no_pending_setup: [409, 'Start the setup first.'],
+  cannot_change_self: [409, 'You cannot block yourself or change your own role.'],
   last_admin: [409, 'The last administrator cannot be blocked or demoted.'],
   payload_too_large: [413, 'The request body is too large.'],
   unsupported_media_type: [415, 'Send JSON.'],

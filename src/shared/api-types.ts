@@ -272,6 +272,7 @@ export type ApiErrorCode =
   | 'not_enabled'
   | 'no_pending_setup'
   | 'no_security_key'
+  | 'cannot_change_self'
   | 'last_admin'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -288,6 +289,8 @@ export interface ApiErrorBody {
   retryAfterSeconds?: number;
   /** weak_password */
   reason?: PasswordProblem;
+  /** invalid_code at the second step of sign-in: wrong codes left before the account locks. */
+  attemptsLeft?: number;
 }
 
 /** POST /api/admin/users/:id/password-reset: 202 when mailed; 200 with the link when no SMTP server is configured. */

@@ -174,7 +174,8 @@ describe('web UI in Chromium', { skip }, () => {
       return visible;
     });
     await page.emulateMedia({ media: 'screen' });
-    assert.deepEqual(printed, backupCodes, 'the print stylesheet prints only the codes');
+    assert.match(printed[0]!, /^Gatehouse \(127\.0\.0\.1:\d+\) backup codes for ana@example\.com, \w{3} \d{1,2}, \d{4}$/, 'site, account and date head the sheet');
+    assert.deepEqual(printed.slice(1), backupCodes, 'then the ten codes and nothing else');
 
     await confirm.click();
     await page.getByText('Backup codes left: 10').waitFor();
@@ -240,8 +241,8 @@ describe('web UI in Chromium', { skip }, () => {
     await row.getByText('2FA', { exact: true }).waitFor();
     await shot('users');
     await row.getByRole('button', { name: 'Actions for ana@example.com' }).click();
-    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('menuitem', { name: 'Disable two-factor authentication' }).click();
+    await page.getByRole('alertdialog', { name: 'Disable two-factor authentication' }).getByRole('button', { name: 'Turn off 2FA' }).click();
     const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
     await dialog.getByLabel('Your password').fill(STRONG_PASSWORD);
     await dialog.getByRole('button', { name: 'Confirm' }).click();
@@ -254,8 +255,12 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByLabel('Code attempts').fill('4');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
-    await page.getByText('settings.changed').first().waitFor();
     await shot('settings');
+    await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByText(/admin@example\.com changed the authentication settings/).first().waitFor();
+    await page.getByText(/^Password attempts: \d+ → 3$/).waitFor();
+    await shot('audit-log');
+    await page.getByRole('link', { name: 'Authentication settings' }).click();
     const saved = await page.evaluate(() => fetch('/api/admin/settings/authentication').then((r) => r.json()));
     assert.equal(saved.passwordAttempts, 3);
     assert.equal(saved.codeAttempts, 4);

@@ -19,6 +19,10 @@ import { ResetPasswordPage } from './pages/ResetPasswordPage';
 
 /** Pages for people who are not signed in. */
 const SIGNED_OUT_PAGES = ['/sign-in', '/forgot-password', '/reset-password'];
+import { AdminNav } from './components/AdminNav';
+import { AuditPage } from './pages/AuditPage';
+import { EnablePage } from './pages/EnablePage';
+import { formatDate } from './format';
 
 export function App() {
   const { t, i18n } = useTranslation();
@@ -79,7 +83,9 @@ export function App() {
   else if (path === '/reset-password') page = <ResetPasswordPage />;
   else if (user === null) page = <SignInPage onSignedIn={refresh} />;
   else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
-  else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage />;
+  else if (path === '/account/security/enable' && !user.twoFactorEnabled) page = <EnablePage onEnabled={refresh} />;
+  else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage me={user} />;
+  else if (path === '/admin/audit' && user.role === 'admin') page = <AuditPage />;
   else if (path === '/admin/settings' && user.role === 'admin') page = <SettingsPage />;
   else if (path === '/admin/applications' && user.role === 'admin') page = <ApplicationsPage />;
   else page = <AccountPage key={fullPath} user={user} onChanged={refresh} />;
@@ -87,17 +93,18 @@ export function App() {
   return (
     <>
       <a className="skip-link" href="#main">
-        {t('brand')}
+        {t('skipLink')}
       </a>
       <Header user={user ?? null} onSignOut={signOut} />
       {user && !user.restricted && user.twoFactorRequiredBy && !user.twoFactorEnabled && (
         <div className="banner" role="status">
-          {t('account.required', { date: new Date(user.twoFactorRequiredBy).toLocaleString() })}{' '}
+          {/* A deadline already past (the session predates it) reads "now", never a date gone by. */}
+          {Date.parse(user.twoFactorRequiredBy) > Date.now() ? t('account.required', { date: formatDate(user.twoFactorRequiredBy) }) : t('account.requiredNow')}{' '}
           <a
-            href="/account?enrol=1"
+            href="/account/security/enable"
             onClick={(event) => {
               event.preventDefault();
-              navigate('/account?enrol=1');
+              navigate('/account/security/enable');
             }}
           >
             {t('account.enable2fa')}
@@ -106,6 +113,7 @@ export function App() {
       )}
       {user && !user.restricted && warning && <SignInWarning warning={warning} onDone={() => setWarning(null)} />}
       <main id="main" tabIndex={-1}>
+        {user && !user.restricted && user.role === 'admin' && path.startsWith('/admin/') && <AdminNav path={path} />}
         {page}
       </main>
       {user && <StepUpDialog twoFactorEnabled={user.twoFactorEnabled} />}

@@ -10,6 +10,9 @@ export function formatDuration(t: TFunction, seconds: number): string {
 export function errorMessage(t: TFunction, error: unknown): string {
   if (error instanceof ApiError) {
     if (error.code === 'locked') return t('errors.locked', { time: formatDuration(t, Number(error.body.retryAfterSeconds ?? 0)) });
+    // The second step may say how many tries remain before a lock ("2 attempts left").
+    const left = (error.body as { attemptsLeft?: unknown }).attemptsLeft;
+    if (error.code === 'invalid_code' && typeof left === 'number') return t('errors.invalid_code_left', { count: left });
     if (error.code === 'weak_password' && typeof error.body.reason === 'string') return t(`errors.${error.body.reason}`);
     const key = `errors.${error.code}`;
     const text = t(key);

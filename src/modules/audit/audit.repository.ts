@@ -51,6 +51,11 @@ export interface AuditQuery extends PageRequest {
   kind?: string;
   /** An account id or email: events where it is the actor or the subject. */
   account?: string;
+  /** Only events whose subject is this account id (a user's own security events). */
+  subjectId?: string;
+  /** Epoch ms, inclusive: events at or after `from`, before `to`. */
+  from?: number;
+  to?: number;
 }
 
 export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promise<AuditPage> {
@@ -62,6 +67,9 @@ export async function listAuditEvents(db: Kysely<DB>, query: AuditQuery): Promis
       eb.or([eb('subject_id', '=', account), eb('subject_email', '=', account), eb('actor_id', '=', account), eb('actor_email', '=', account)]),
     );
   }
+  if (query.subjectId) q = q.where('subject_id', '=', query.subjectId);
+  if (query.from !== undefined) q = q.where('at', '>=', query.from);
+  if (query.to !== undefined) q = q.where('at', '<', query.to);
   const { rows, nextCursor } = await pageByTime(q, { time: 'at', id: 'id', direction: 'desc' }, query);
   return {
     events: rows.map((row) => ({

@@ -107,6 +107,16 @@ export class AttemptLimiter {
     return null;
   }
 
+  /**
+   * Failures this counter may still have before its next lock (0 once a failure just locked it):
+   * what the second step tells its user after a wrong code. Read after the failure was counted.
+   */
+  async attemptsLeft(key: string, kind: AttemptKind): Promise<number> {
+    const { limit } = await this.limitFor(kind);
+    const failures = await counters.readFailures(this.db, key, kind);
+    return failures > 0 && failures % limit === 0 ? 0 : limit - (failures % limit);
+  }
+
   /** Counts a failure (compare-and-set on the count, retried) and answers what it did. */
   private async countFailure(attempt: Attempt): Promise<FailureOutcome> {
     const { limit, lockoutMs } = await this.limitFor(attempt.kind);

@@ -111,7 +111,8 @@ export class SignInService {
     if (!result) {
       this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
       await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
-      throw await this.invalidCode(user.id);
+      // The password is already proven here, so the count reveals nothing about who has an account.
+      throw await this.invalidCode(user.id, { attemptsLeft: await this.deps.limiter.attemptsLeft(key, 'code') });
     }
     this.deps.metrics.secondFactor.inc({ outcome: result.method });
     const warning = await this.completeSignIn(user, address, result.method);
@@ -122,17 +123,17 @@ export class SignInService {
    * A refused code: when this server's clock is estimated to be off and the account's phone looks
    * fine, the message points at the server (the person cannot fix it by fixing their phone).
    */
-  private async invalidCode(userId: string): Promise<AppError> {
+  private async invalidCode(userId: string, extra: Record<string, unknown>): Promise<AppError> {
     const estimate = this.deps.clockWitness?.current() ?? null;
-    if (!estimate?.skewed || estimate.errorSeconds === null) return new AppError('invalid_code');
+    if (!estimate?.skewed || estimate.errorSeconds === null) return new AppError('invalid_code', undefined, extra);
     const { clockOffsetSeconds } = await this.deps.twoFactor.status(userId);
-    if (blameForFailedCode(clockOffsetSeconds, estimate) !== 'server_clock') return new AppError('invalid_code');
+    if (blameForFailedCode(clockOffsetSeconds, estimate) !== 'server_clock') return new AppError('invalid_code', undefined, extra);
     const seconds = Math.abs(estimate.errorSeconds);
     const direction = estimate.errorSeconds > 0 ? 'ahead' : 'behind';
     return new AppError(
       'invalid_code',
       `The code was not accepted, and this server's clock seems about ${seconds} s ${direction}: contact your platform administrator to correct the time on the server.`,
-      { reason: 'server_clock', serverClockErrorSeconds: estimate.errorSeconds },
+      { ...extra, reason: 'server_clock', serverClockErrorSeconds: estimate.errorSeconds },
     );
   }
 

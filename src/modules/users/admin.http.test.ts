@@ -103,6 +103,32 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(audit[0].details.changed.passwordAttempts, { from: 5, to: 3 });
     });
 
+    it('filters the audit log by time (from inclusive, to exclusive); users see only their own events', async () => {
+      const { c: a } = await account('admin', 'admin');
+      const member = uniqueEmail('member');
+      await seedUser(t.s, member);
+      const m = t.client();
+      clock.advance(60_000);
+      const at = clock.now();
+      await m.signIn(member);
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const kindsIn = async (query: string) =>
+        (await a.get(`/api/admin/audit?account=${encodeURIComponent(member)}&kind=sign_in.succeeded&${query}`)).body.events.map((e: { at: string }) => e.at);
+      assert.deepEqual(await kindsIn(`from=${encodeURIComponent(iso(at))}`), [iso(at)]);
+      assert.deepEqual(await kindsIn(`from=${at + 1}`), []);
+      assert.ok(!(await kindsIn(`to=${encodeURIComponent(iso(at))}`)).includes(iso(at)), 'to is exclusive');
+      assert.equal((await a.get('/api/admin/audit?from=yesterday')).body.error, 'invalid_request');
+
+      const own = await m.get('/api/me/security-events');
+      assert.equal(own.status, 200);
+      assert.ok(own.body.events.length > 0);
+      for (const e of own.body.events) assert.equal(e.subject.email, member, 'only events about the member');
+      assert.ok(!own.body.events.some((e: { kind: string }) => e.kind === 'settings.changed'));
+      assert.equal((await m.get('/api/me/security-events?limit=500')).status, 400);
+      assert.equal((await m.get('/api/me/security-events?kind=x')).status, 400, 'no other filters');
+      assert.equal((await t.client().get('/api/me/security-events')).status, 401);
+    });
+
     it('locks after three wrong passwords; the admin sees the lock and unlocks; a success resets the count', async () => {
       await resetSettings([t], { passwordAttempts: 3, lockoutSeconds: 600 });
       const member = uniqueEmail('member');
@@ -165,7 +191,14 @@ for (const dialect of DIALECTS) {
       await u.delete('/api/session');
       await u.signIn(phone);
       const wrong = phoneCode(key, clock.now()) === '000000' ? '111111' : '000000';
-      for (let i = 0; i < 3; i++) assert.equal((await u.post('/api/session/second-factor', { code: wrong })).status, 401);
+      // Each refusal says how many tries remain before the lock (codeAttempts is 3 here).
+      const left: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const refused = await u.post('/api/session/second-factor', { code: wrong });
+        assert.equal(refused.status, 401);
+        left.push(refused.body.attemptsLeft);
+      }
+      assert.deepEqual(left, [2, 1, 0]);
       assert.equal((await u.post('/api/session/second-factor', { code: phoneCode(key, clock.now() + 30_000) })).status, 429);
       assert.equal((await t.client().signIn(phone)).status, 429);
 
@@ -219,7 +252,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await a.patch(`/api/admin/users/${member.id}`, { role: 'user' })).body.role, 'user');
     });
 
-    it('keeps the last active administrator: neither blocked nor demoted', async () => {
+    it('keeps the last active administrator, and nobody blocks or demotes themselves', async () => {
       // "The last" is about the whole database, so this test has one of its own with one admin.
       const own = await dialect.create();
       const solo = await startTestApp({ url: own.url, clock: clock.read });
@@ -230,14 +263,25 @@ for (const dialect of DIALECTS) {
         await a.signIn(email);
         await a.stepUp();
         const root = (await a.get(`/api/admin/users?q=${encodeURIComponent(email)}`)).body.users[0];
+        // Nobody blocks or demotes themselves (the session doing it would lose the way back).
         for (const patch of [{ role: 'user' }, { blocked: true }]) {
           const r = await a.patch(`/api/admin/users/${root.id}`, patch);
           assert.equal(r.status, 409, JSON.stringify(patch));
-          assert.equal(r.body.error, 'last_admin');
+          assert.equal(r.body.error, 'cannot_change_self');
         }
-        // With a second administrator, the first may step down.
-        await seedUser(solo.s, uniqueEmail('deputy'), 'admin');
-        assert.equal((await a.patch(`/api/admin/users/${root.id}`, { role: 'user' })).body.role, 'user');
+        assert.equal((await a.patch(`/api/admin/users/${root.id}`, { role: 'admin', blocked: false })).status, 200, 'a patch changing nothing is no harm');
+        // Whoever else asks (here the command line), the last active administrator stays one.
+        const row = (await solo.s.users.findByEmail(email))!;
+        for (const patch of [{ role: 'user' as const }, { blocked: true }]) {
+          await assert.rejects(solo.s.users.update(row, patch, 'cli', null), (error: { code?: string }) => error.code === 'last_admin', JSON.stringify(patch));
+        }
+        // With a second administrator, the first may be demoted by that one.
+        const deputy = uniqueEmail('deputy');
+        await seedUser(solo.s, deputy, 'admin');
+        const d = solo.client();
+        await d.signIn(deputy);
+        await d.stepUp();
+        assert.equal((await d.patch(`/api/admin/users/${root.id}`, { role: 'user' })).body.role, 'user');
       } finally {
         await solo.close();
         await own.drop();

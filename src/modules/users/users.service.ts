@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.js';
+import type { Actor, RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
@@ -60,7 +60,9 @@ export class UsersService {
    * Blocks/unblocks and changes the role. The last active administrator can be neither blocked nor
    * demoted; the check and the change run in one transaction so two admins racing cannot both pass.
    */
-  async update(user: UserRow, patch: { blocked?: boolean; role?: Role }, actor: AccountRef, address: string | null): Promise<UserRow> {
+  async update(user: UserRow, patch: { blocked?: boolean; role?: Role }, actor: Actor, address: string | null): Promise<UserRow> {
+    // Nobody blocks or demotes themselves: the session doing it would lose the way back.
+    if (actor !== null && actor !== 'cli' && actor.id === user.id && (patch.blocked === true || (patch.role !== undefined && patch.role !== user.role))) throw new AppError('cannot_change_self');
     const losesAdmin = user.role === 'admin' && !user.blocked && (patch.blocked === true || patch.role === 'user');
     await this.deps.db.transaction().execute(async (trx) => {
       if (losesAdmin && (await countActiveAdmins(trx)) <= 1) throw new AppError('last_admin');

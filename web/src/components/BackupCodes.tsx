@@ -2,11 +2,13 @@
 // (enabled only after one of the three was used).
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { formatDate } from '../format';
 
 export function BackupCodes({ codes, account, onConfirmed }: { codes: string[]; account: string; onConfirmed: () => void }) {
   const { t } = useTranslation();
   const [saved, setSaved] = useState(false);
   const [copied, setCopied] = useState(false);
+  const [copyFailed, setCopyFailed] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => headingRef.current?.focus(), []);
@@ -31,10 +33,17 @@ export function BackupCodes({ codes, account, onConfirmed }: { codes: string[]; 
     setSaved(true);
   };
 
+  // A refused clipboard (no permission, no secure context) says so instead of nothing.
   const copy = async () => {
-    await navigator.clipboard.writeText(codes.join('\n'));
-    setCopied(true);
-    setSaved(true);
+    setCopied(false);
+    setCopyFailed(false);
+    try {
+      await navigator.clipboard.writeText(codes.join('\n'));
+      setCopied(true);
+      setSaved(true);
+    } catch {
+      setCopyFailed(true);
+    }
   };
 
   return (
@@ -43,7 +52,8 @@ export function BackupCodes({ codes, account, onConfirmed }: { codes: string[]; 
         {t('codes.title')}
       </h2>
       <p>{t('codes.help')}</p>
-      <ol className="codes print-codes" aria-label={t('codes.title')}>
+      <p className="print-only print-header">{t('codes.printHeader', { platform: t('brand'), site: window.location.host, account, date: formatDate(Date.now()) })}</p>
+      <ol className="codes print-codes" aria-label={t('codes.title')} data-backup-codes>
         {codes.map((code) => (
           <li key={code}>
             <code>{code}</code>
@@ -57,14 +67,20 @@ export function BackupCodes({ codes, account, onConfirmed }: { codes: string[]; 
         <button type="button" onClick={print}>
           {t('codes.print')}
         </button>
-        <button type="button" onClick={() => void copy()}>
+        <button type="button" data-action="copy-codes" onClick={() => void copy()}>
           {t('codes.copy')}
         </button>
       </div>
       {copied && <p role="status">{t('codes.copied')}</p>}
-      <button type="button" className="primary" disabled={!saved} onClick={onConfirmed}>
+      {copyFailed && <p role="alert">{t('errors.clipboard')}</p>}
+      <button type="button" className="primary" data-action="confirm-codes" disabled={!saved} aria-describedby={saved ? undefined : 'codes-wait'} onClick={onConfirmed}>
         {t('codes.confirm')}
       </button>
+      {!saved && (
+        <p id="codes-wait" className="hint">
+          {t('codes.why')}
+        </p>
+      )}
     </section>
   );
 }

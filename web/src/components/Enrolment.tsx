@@ -7,6 +7,7 @@ import { api } from '../api';
 import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
 import { BackupCodes } from './BackupCodes';
+import { normalizeCode } from '../codes';
 
 export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
   const { t } = useTranslation();
@@ -41,7 +42,7 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
   }, [setup]);
 
   const { submit: enable, error } = useFormSubmit(async () => {
-    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/enable', { code: code.trim() });
+    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/enable', { code: normalizeCode(code) });
     setCodes(result.backupCodes);
   });
 
@@ -56,6 +57,10 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
     <div className="enrolment">
       <p>{t('account.scan')}</p>
       <img className="qr" src={qrSrc} alt={t('account.qrAlt')} width={220} height={220} />
+      {/* On a phone the app is on this very device: a link opens it with the key filled in. */}
+      <p className="phone-only">
+        <a href={setup.otpauthUri}>{t('enrol.openApp')}</a>
+      </p>
       <button type="button" className="link" aria-expanded={showKey} aria-controls="manual-key" onClick={() => setShowKey(!showKey)}>
         {t('account.cantScan')}
       </button>
@@ -90,11 +95,10 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
           id="confirmation-code"
           ref={codeRef}
           value={code}
-          onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
+          onChange={(e) => setCode(normalizeCode(e.target.value))}
           inputMode="numeric"
           pattern="[0-9]{6}"
           autoComplete="one-time-code"
-          maxLength={6}
           required
         />
         <ErrorAlert error={error} />

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api, setStepUpPrompt } from '../api';
 import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
+import { normalizeCode } from '../codes';
 
 export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }) {
   const { t } = useTranslation();
@@ -37,7 +38,7 @@ export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }
   };
 
   const { submit, error, reset } = useFormSubmit(async () => {
-    await api('POST', '/api/session/step-up', twoFactorEnabled ? { password, code: code.trim() } : { password });
+    await api('POST', '/api/session/step-up', twoFactorEnabled ? { password, code: normalizeCode(code) } : { password });
     reset();
     close(true);
   });

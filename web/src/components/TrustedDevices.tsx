@@ -20,8 +20,8 @@ export function TrustedDevices() {
   }, [load]);
 
   return (
-    <section aria-labelledby="devices-title">
-      <h2 id="devices-title">{t('trustedDevices.title')}</h2>
+    <section aria-labelledby="trusted-devices-title">
+      <h2 id="trusted-devices-title">{t('trustedDevices.title')}</h2>
       <p className="hint">{t('trustedDevices.explain')}</p>
       <ErrorAlert error={action.error} />
       {devices && devices.length === 0 && <p>{t('trustedDevices.none')}</p>}

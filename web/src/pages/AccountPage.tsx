@@ -1,5 +1,6 @@
-// Client area → "Password and account security": the password, two-factor authentication and trusted devices.
-import { useCallback, useEffect, useState, type InputHTMLAttributes } from 'react';
+// Client area → "Password and account security": an overview first (two-factor authentication and
+// its backup codes, devices, applications, recent security events), then the password.
+import { useCallback, useEffect, useRef, useState, type InputHTMLAttributes } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
 import { api } from '../api';
@@ -11,6 +12,10 @@ import { TrustedDevices } from '../components/TrustedDevices';
 import { SecurityKeys } from '../components/SecurityKeys';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Devices } from '../components/Devices';
+import { SecurityEvents } from '../components/SecurityEvents';
+import { normalizeCode } from '../codes';
+import { formatDate } from '../format';
+import { navigate } from '../navigation';
 
 export function AccountPage({ user, onChanged }: { user: User; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -23,12 +28,13 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
         </button>
       </div>
       <div role="tabpanel" id="panel-security" aria-labelledby="tab-security">
-        <PasswordForm />
         <TwoFactorSection onChanged={onChanged} email={user.email} />
         <SecurityKeys onChanged={onChanged} email={user.email} />
+        <Devices />
         <TrustedDevices />
         <GrantedApplications />
-        <Devices />
+        <SecurityEvents />
+        <PasswordForm />
       </div>
     </section>
   );
@@ -69,7 +75,12 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   // The require-2FA banner links here with ?enrol=1: start enrolment straight away.
   const [mode, setMode] = useState<Mode>(new URLSearchParams(window.location.search).has('enrol') ? 'enrolling' : 'idle');
   const [codes, setCodes] = useState<string[]>([]);
-  const [notice, setNotice] = useState<string | null>(null);
+  // Back from enrolment (/account/security/enable): the clear "it is on" moment, with the focus.
+  const [notice, setNotice] = useState<string | null>(new URLSearchParams(window.location.search).has('enabled') ? t('account.nowOn') : null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
 
   const load = useCallback(async () => setStatus(await api<TwoFactorStatus>('GET', '/api/me/2fa')), []);
   useEffect(() => {
@@ -83,7 +94,7 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   };
 
   const newCodes = async (code: string) => {
-    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/backup-codes', { code: code.trim() });
+    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/backup-codes', { code: normalizeCode(code) });
     setCodes(result.backupCodes);
     reset('showing-codes');
   };
@@ -108,11 +119,15 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   return (
     <section aria-labelledby="twofactor-title">
       <h2 id="twofactor-title">{t('account.twoFactor')}</h2>
-      {notice && <p role="status">{notice}</p>}
+      {notice && (
+        <p role="status" className="success" ref={noticeRef} tabIndex={-1}>
+          {notice}
+        </p>
+      )}
       {!status.enabled && mode === 'idle' && (
         <>
           <p>{t('account.twoFactorOff')}</p>
-          <button type="button" className="primary" onClick={() => reset('enrolling')}>
+          <button type="button" className="primary" data-action="enable-2fa" onClick={() => navigate('/account/security/enable')}>
             {t('account.enable2fa')}
           </button>
         </>
@@ -121,20 +136,21 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
       {mode === 'showing-codes' && <BackupCodes codes={codes} account={email} onConfirmed={() => void finished()} />}
       {status.enabled && mode !== 'showing-codes' && (
         <>
-          <p>{t('account.on', { date: status.enabledAt ? new Date(status.enabledAt).toLocaleDateString() : '' })}</p>
-          <p>{t('account.codesLeft', { count: status.backupCodesLeft })}</p>
+          <p>{t('account.on', { date: status.enabledAt ? formatDate(status.enabledAt) : '' })}</p>
+          <p className={status.backupCodesLeft <= 3 ? 'warning' : undefined}>{t('account.codesLeft', { count: status.backupCodesLeft })}</p>
+          {status.backupCodesLeft <= 3 && <p className="warning">{t('account.codesLow')}</p>}
           {status.clockOffsetSeconds !== null && Math.abs(status.clockOffsetSeconds) >= 20 && (
             <p className="warning">
               {t('account.clockOffset', { seconds: Math.abs(status.clockOffsetSeconds), direction: t(status.clockOffsetSeconds > 0 ? 'account.ahead' : 'account.behind') })}
             </p>
           )}
           {mode === 'new-codes' ? (
-            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} onSubmit={newCodes} onCancel={() => reset('idle')} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code', maxLength: 6 }} />
+            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} onSubmit={newCodes} onCancel={() => reset('idle')} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code' }} />
           ) : mode === 'disabling' ? (
             <OneFieldForm id="disable-password" label={t('account.passwordToDisable')} submit={t('account.confirmDisable')} danger onSubmit={disable} onCancel={() => reset('idle')} inputProps={{ type: 'password', autoComplete: 'current-password' }} />
           ) : (
             <div className="actions">
-              <button type="button" onClick={() => reset('new-codes')}>
+              <button type="button" data-action="generate-codes" onClick={() => reset('new-codes')}>
                 {t('account.generateNew')}
               </button>
               <button type="button" className="danger" onClick={() => reset('disabling')}>

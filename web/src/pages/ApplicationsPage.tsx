@@ -28,7 +28,8 @@ export function ApplicationsPage() {
         {t('applications.intro')} <code>{`${window.location.origin}/.well-known/openid-configuration`}</code>
       </p>
       <ErrorAlert error={loadError ?? action.error} />
-      <div className="table-wrap">
+      {/* A scroll box on a phone: focusable, so the keyboard can scroll it too. */}
+      <div className="table-wrap" role="region" aria-label={t('applications.title')} tabIndex={0}>
         <table>
           <thead>
             <tr>

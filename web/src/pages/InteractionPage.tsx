@@ -9,6 +9,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { Enrolment } from '../components/Enrolment';
 import { useFormSubmit } from '../use-form-submit';
 import { SignInPage } from './SignInPage';
+import { normalizeCode } from '../codes';
 
 export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -82,7 +83,7 @@ function SecondStep({ base, app, onDone }: { base: string; app: string; onDone: 
   const { t } = useTranslation();
   const [code, setCode] = useState('');
   const { submit, error, busy } = useFormSubmit(async () => {
-    await api('POST', `${base}/second-factor`, { code: code.trim() });
+    await api('POST', `${base}/second-factor`, { code: normalizeCode(code) });
     await onDone();
   });
   return (

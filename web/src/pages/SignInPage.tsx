@@ -8,6 +8,7 @@ import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
 import { navigate } from '../navigation';
+import { normalizeCode } from '../codes';
 
 type Step = 'password' | 'key' | 'code' | 'backup-notice';
 
@@ -29,6 +30,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   const [backupLeft, setBackupLeft] = useState<number | null>(null);
   const [methods, setMethods] = useState<TwoFactorKind[]>([]);
   const keyAction = useAction();
+  // App codes get a numeric keyboard; a backup code (letters and digits) needs the full one.
+  const [useBackup, setUseBackup] = useState(false);
   const codeRef = useRef<HTMLInputElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -60,7 +63,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   };
 
   const submitCode = async () => {
-    const result = await api<SecondFactorAnswer>('POST', '/api/session/second-factor', { code });
+    const result = await api<SecondFactorAnswer>('POST', '/api/session/second-factor', { code: normalizeCode(code) });
     if (result.method === 'backup_code') {
       setBackupLeft(result.backupCodesLeft ?? 0);
       setStep('backup-notice');
@@ -145,7 +148,29 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
         <p>{t('signIn.codeHelp')}</p>
         <form onSubmit={submit}>
           <label htmlFor="code">{t('signIn.code')}</label>
-          <input id="code" ref={codeRef} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" inputMode="text" required maxLength={40} />
+          <input
+            id="code"
+            ref={codeRef}
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            autoComplete="one-time-code"
+            inputMode={useBackup ? 'text' : 'numeric'}
+            autoCapitalize="off"
+            spellCheck={false}
+            required
+            maxLength={64}
+          />
+          <button
+            type="button"
+            className="link"
+            aria-pressed={useBackup}
+            onClick={() => {
+              setUseBackup(!useBackup);
+              codeRef.current?.focus();
+            }}
+          >
+            {useBackup ? t('signIn.useAppCode') : t('signIn.useBackupCode')}
+          </button>
           {alert}
           <button type="submit" className="primary" disabled={busy || lockedUntil !== null}>
             {t('signIn.verify')}

@@ -1,21 +1,27 @@
-// Users (administrators): search, paging, a 2FA mark, lock and block states, and a row menu.
+// Users (administrators): search, paging, a 2FA mark, lock and block states, and a row menu
+// (a popover; cards on a phone); block, role change and 2FA removal are confirmed in the page.
 // Nothing here can enable 2FA for someone else: only its owner can.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AdminPasswordResetAnswer, AdminUser, Role, UserPage } from '../../../src/shared/api-types';
+import type { AdminPasswordResetAnswer, AdminUser, Role, User, UserPage } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
+import { ConfirmDialog, type Confirmation } from '../components/ConfirmDialog';
+import { RowMenu, type MenuItem } from '../components/RowMenu';
+import { formatDateTime } from '../format';
 
-export function UsersPage() {
+export function UsersPage({ me }: { me: User }) {
   const { t } = useTranslation();
   const [users, setUsers] = useState<AdminUser[]>([]);
   const [query, setQuery] = useState('');
   const [cursor, setCursor] = useState<string | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
-  const [openMenu, setOpenMenu] = useState<string | null>(null);
+  const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
 
   const load = useCallback(async (q: string, c: string | null) => {
     const params = new URLSearchParams({ limit: '20' });
@@ -33,15 +39,79 @@ export function UsersPage() {
 
   // A row's menu item; starting one clears whatever the alert showed, a failed list load included.
   const action = useAction();
-  const [resetNotice, setResetNotice] = useState<{ email: string; link: string | null } | null>(null);
-  const act = async (work: () => Promise<unknown>) => {
-    setOpenMenu(null);
-    setResetNotice(null);
+  const [resetLink, setResetLink] = useState<{ email: string; link: string } | null>(null);
+  const act = async (work: () => Promise<unknown>, done: string) => {
     setLoadError(null);
+    setNotice(null);
     await action.run(async () => {
       await work();
+      setNotice(done);
       await load(query, cursor);
     });
+  };
+  // The result of each action takes the focus, so a screen reader hears it.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
+
+  // A password reset is mailed, or (no mail server configured) its link is shown to pass on.
+  const sendReset = (u: AdminUser) => {
+    setLoadError(null);
+    setNotice(null);
+    setResetLink(null);
+    void action.run(async () => {
+      const answer = await api<AdminPasswordResetAnswer>('POST', `/api/admin/users/${u.id}/password-reset`);
+      if ('link' in answer) setResetLink({ email: u.email, link: answer.link });
+      setNotice('link' in answer ? t('users.resetLink', { email: u.email }) : t('users.resetSent', { email: u.email }));
+    });
+  };
+
+  const itemsFor = (u: AdminUser): MenuItem[] => {
+    const self = u.id === me.id;
+    const items: MenuItem[] = [];
+    if (u.twoFactorEnabled)
+      items.push({
+        label: t('users.disable2fa'),
+        run: () =>
+          setConfirmation({
+            title: t('users.disable2fa'),
+            text: t('users.confirmDisable2fa', { email: u.email }),
+            confirm: t('users.disable2faConfirm'),
+            danger: true,
+            run: () => void act(() => api('POST', `/api/admin/users/${u.id}/2fa/disable`), t('users.done2faOff', { email: u.email })),
+          }),
+      });
+    if (u.lockedUntil || u.lockedPermanently) items.push({ label: t('users.unlock'), run: () => void act(() => api('POST', `/api/admin/users/${u.id}/unlock`), t('users.doneUnlocked', { email: u.email })) });
+    items.push({ label: t('users.sendReset'), run: () => sendReset(u) });
+    items.push({ label: t('users.endSessions'), run: () => void act(() => api('POST', `/api/admin/users/${u.id}/sessions/end`), t('users.doneSessions', { email: u.email })) });
+    // Nobody blocks or demotes themselves (the server refuses it too: cannot_change_self).
+    if (!self) {
+      const role: Role = u.role === 'admin' ? 'user' : 'admin';
+      items.push({
+        label: u.role === 'admin' ? t('users.makeUser') : t('users.makeAdmin'),
+        run: () =>
+          setConfirmation({
+            title: u.role === 'admin' ? t('users.makeUser') : t('users.makeAdmin'),
+            text: t(u.role === 'admin' ? 'users.confirmMakeUser' : 'users.confirmMakeAdmin', { email: u.email }),
+            confirm: t('users.changeRole'),
+            run: () => void act(() => api('PATCH', `/api/admin/users/${u.id}`, { role }), t('users.doneRole', { email: u.email })),
+          }),
+      });
+      items.push({
+        label: u.blocked ? t('users.unblock') : t('users.block'),
+        run: () =>
+          u.blocked
+            ? void act(() => api('PATCH', `/api/admin/users/${u.id}`, { blocked: false }), t('users.doneUnblocked', { email: u.email }))
+            : setConfirmation({
+                title: t('users.block'),
+                text: t('users.confirmBlock', { email: u.email }),
+                confirm: t('users.block'),
+                danger: true,
+                run: () => void act(() => api('PATCH', `/api/admin/users/${u.id}`, { blocked: true }), t('users.doneBlocked', { email: u.email })),
+              }),
+      });
+    }
+    return items;
   };
 
   return (
@@ -59,14 +129,16 @@ export function UsersPage() {
         }}
       />
       <ErrorAlert error={loadError ?? action.error} />
-      {resetNotice && (
-        <div role="status" className="notice">
-          <p>{resetNotice.link ? t('users.resetLink', { email: resetNotice.email }) : t('users.resetSent', { email: resetNotice.email })}</p>
-          {resetNotice.link && <input readOnly value={resetNotice.link} aria-label={t('users.resetLink', { email: resetNotice.email })} onFocus={(e) => e.target.select()} />}
-        </div>
+      {notice && (
+        <p role="status" ref={noticeRef} tabIndex={-1}>
+          {notice}
+        </p>
+      )}
+      {resetLink && (
+        <input readOnly value={resetLink.link} aria-label={t('users.resetLink', { email: resetLink.email })} onFocus={(e) => e.target.select()} />
       )}
       <div className="table-wrap">
-        <table>
+        <table className="cards">
           <thead>
             <tr>
               <th scope="col">{t('users.email')}</th>
@@ -83,18 +155,19 @@ export function UsersPage() {
               </tr>
             )}
             {users.map((u) => (
-              <tr key={u.id}>
-                <td>
+              <tr key={u.id} data-user={u.email}>
+                <td data-label={t('users.email')}>
                   {u.email}{' '}
                   {u.twoFactorEnabled && (
                     <span className="badge" title={t('account.twoFactor')}>
                       {t('users.mark2fa')}
                     </span>
                   )}
+                  {u.id === me.id && <span className="badge">{t('users.you')}</span>}
                   {u.factors.length > 0 && <span className="hint factors"> {u.factors.map((f) => t(`users.factor.${f}`)).join(', ')}</span>}
                 </td>
-                <td>{u.role === 'admin' ? t('users.roleAdmin') : t('users.roleUser')}</td>
-                <td>
+                <td data-label={t('users.role')}>{u.role === 'admin' ? t('users.roleAdmin') : t('users.roleUser')}</td>
+                <td data-label={t('users.status')}>
                   {u.blocked ? <span className="badge danger">{t('users.blocked')}</span> : null}
                   {u.lockedPermanently ? (
                     <span className="badge danger">{t('users.lockedPermanently')}</span>
@@ -104,60 +177,11 @@ export function UsersPage() {
                   {u.twoFactorOverdue ? <span className="badge danger">{t('users.overdue')}</span> : u.twoFactorRequired && !u.twoFactorEnabled ? <span className="badge warning">{t('users.required')}</span> : null}
                   {!u.blocked && !u.lockedUntil && !u.lockedPermanently ? t('users.active') : null}
                 </td>
-                <td>{u.lastSignInAt ? new Date(u.lastSignInAt).toLocaleString() : t('users.never')}</td>
-                <td className="menu">
-                  <button type="button" aria-haspopup="menu" aria-expanded={openMenu === u.id} aria-label={t('users.menu', { email: u.email })} onClick={() => setOpenMenu(openMenu === u.id ? null : u.id)}>
-                    ⋯
-                  </button>
-                  {openMenu === u.id && (
-                    <ul role="menu" className="menu-list">
-                      {u.twoFactorEnabled && (
-                        <li role="none">
-                          <button
-                            type="button"
-                            role="menuitem"
-                            onClick={() => {
-                              if (window.confirm(t('users.confirmDisable2fa', { email: u.email }))) void act(() => api('POST', `/api/admin/users/${u.id}/2fa/disable`));
-                              else setOpenMenu(null);
-                            }}
-                          >
-                            {t('users.disable2fa')}
-                          </button>
-                        </li>
-                      )}
-                      {(u.lockedUntil || u.lockedPermanently) && (
-                        <li role="none">
-                          <button type="button" role="menuitem" onClick={() => void act(() => api('POST', `/api/admin/users/${u.id}/unlock`))}>
-                            {t('users.unlock')}
-                          </button>
-                        </li>
-                      )}
-                      <li role="none">
-                        <button type="button" role="menuitem" onClick={() => void act(() => api('POST', `/api/admin/users/${u.id}/sessions/end`))}>
-                          {t('users.endSessions')}
-                        </button>
-                      </li>
-                      <li role="none">
-                        <button
-                          type="button"
-                          role="menuitem"
-                          onClick={() =>
-                            void act(async () => {
-                              const answer = await api<AdminPasswordResetAnswer>('POST', `/api/admin/users/${u.id}/password-reset`);
-                              setResetNotice('link' in answer ? { email: u.email, link: answer.link } : { email: u.email, link: null });
-                            })
-                          }
-                        >
-                          {t('users.sendReset')}
-                        </button>
-                      </li>
-                      <li role="none">
-                        <button type="button" role="menuitem" onClick={() => void act(() => api('PATCH', `/api/admin/users/${u.id}`, { blocked: !u.blocked }))}>
-                          {u.blocked ? t('users.unblock') : t('users.block')}
-                        </button>
-                      </li>
-                    </ul>
-                  )}
+                <td data-label={t('users.lastSignIn')}>{u.lastSignInAt ? formatDateTime(u.lastSignInAt) : t('users.never')}</td>
+                <td data-label={t('users.actions')} className="menu">
+                  <RowMenu label={t('users.menu', { email: u.email })} items={itemsFor(u)}>
+                    <span aria-hidden="true">⋯</span>
+                  </RowMenu>
                 </td>
               </tr>
             ))}
@@ -177,6 +201,7 @@ export function UsersPage() {
         )}
       </div>
       <CreateUser onCreated={() => load(query, cursor)} />
+      {confirmation && <ConfirmDialog confirmation={confirmation} onClose={() => setConfirmation(null)} />}
     </section>
   );
 }

@@ -1,0 +1,203 @@
+// axe-core on every page and state of the web UI (sign-in and its errors, the second step, the
+// security page, enrolment, backup codes, the step-up dialog, the admin pages with the row menu
+// open, banners), at 1280 and 390 px, in English and Spanish: any violation fails the test.
+// A real Chromium against the app listening on a real port, on the real clock.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../../src/test-support/browser.js';
+import { skipUnless } from '../../src/test-support/databases.js';
+import { STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../src/test-support/harness.js';
+import { freePort, HttpClient } from '../../src/test-support/processes.js';
+import { phoneCode } from '../../src/test-support/authenticator.js';
+import { WEB_DIST } from '../../src/app.js';
+
+const skip =
+  chromiumSkip ??
+  skipUnless(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web UI: web/dist is not built (npm run build)');
+
+const VIEWPORTS = [
+  { width: 1280, height: 900 },
+  { width: 390, height: 844 },
+] as const;
+const LANGUAGES = ['en', 'es'] as const;
+
+describe('accessibility (axe-core) of every page and state', { skip }, () => {
+  let test: TestApp;
+  let baseUrl = '';
+  let browser: Browser;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-a11y-'));
+  const keys = new Map<string, string>();
+
+  /** Turns 2FA on for a seeded account over the API, as its owner would; returns the key. */
+  async function enableTwoFactor(email: string): Promise<string> {
+    const client = new HttpClient(baseUrl);
+    assert.equal((await client.post('/api/session', { email, password: STRONG_PASSWORD })).status, 200);
+    assert.equal((await client.stepUp(STRONG_PASSWORD)).status, 204);
+    const setup = await client.post('/api/me/2fa/setup');
+    assert.equal(setup.status, 200, JSON.stringify(setup.body));
+    const enabled = await client.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, Date.now()) });
+    assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+    return setup.body.key as string;
+  }
+
+  before(async () => {
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    test = await startTestApp({ url: `sqlite:${path.join(dir, 'gatehouse.db')}`, env: { GATEHOUSE_PUBLIC_URL: baseUrl } });
+    await test.app.listen({ port, host: '127.0.0.1' });
+    for (const lang of LANGUAGES) {
+      for (const { width } of VIEWPORTS) {
+        await seedUser(test.s, `admin-${lang}-${width}@example.com`, 'admin');
+        await seedUser(test.s, `ana-${lang}-${width}@example.com`, 'user');
+        await seedUser(test.s, `new-${lang}-${width}@example.com`, 'user');
+        keys.set(`admin-${lang}-${width}`, await enableTwoFactor(`admin-${lang}-${width}@example.com`));
+      }
+    }
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await test?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const lang of LANGUAGES) {
+    for (const viewport of VIEWPORTS) {
+      it(`has no violation in ${lang} at ${viewport.width} px`, async () => {
+        const context = await browser.newContext({ locale: lang === 'es' ? 'es-ES' : 'en-US', viewport });
+        await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+        const page = await context.newPage();
+        page.setDefaultTimeout(10_000);
+        const found: string[] = [];
+        const check = async (state: string) => {
+          const result = await new AxeBuilder({ page }).analyze();
+          for (const v of result.violations) {
+            found.push(`${state}: ${v.id} (${v.impact}) ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+          }
+        };
+        const id = `${lang}-${viewport.width}`;
+        try {
+          await runStates(page, check, id, keys.get(`admin-${id}`)!);
+        } finally {
+          await context.close();
+        }
+        assert.deepEqual(found, [], `axe violations:\n${found.join('\n')}`);
+      });
+    }
+  }
+
+  async function runStates(page: Page, check: (state: string) => Promise<void>, id: string, adminKey: string) {
+    const api = (method: string, url: string, body?: unknown) =>
+      page.evaluate(
+        async ([m, u, b]) => {
+          const r = await fetch(u as string, { method: m as string, headers: b ? { 'content-type': 'application/json' } : {}, body: b ? JSON.stringify(b) : undefined });
+          return r.status;
+        },
+        [method, url, body] as const,
+      );
+    const signIn = async (email: string, password = STRONG_PASSWORD) => {
+      await page.goto(`${baseUrl}/sign-in`);
+      await page.locator('#email').fill(email);
+      await page.locator('#password').fill(password);
+      await page.locator('form button[type=submit]').click();
+    };
+
+    // Sign-in: empty, then a wrong password.
+    await page.goto(`${baseUrl}/sign-in`);
+    await page.locator('#email').waitFor();
+    await check('sign-in');
+    await signIn(`ana-${id}@example.com`, 'wrong-password-123');
+    await page.getByRole('alert').waitFor();
+    await check('sign-in with an error');
+
+    // The security page of an account without 2FA, then enrolment through the step-up dialog.
+    await signIn(`ana-${id}@example.com`);
+    await page.locator('#panel-security').waitFor();
+    await check('security overview (2FA off)');
+    await page.locator('[data-action=enable-2fa]').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await check('step-up dialog');
+    await dialog.locator('#step-up-password').fill('wrong-password-123');
+    await dialog.locator('button[type=submit]').click();
+    await dialog.getByRole('alert').waitFor();
+    await check('step-up dialog with an error');
+    await dialog.locator('#step-up-password').fill(STRONG_PASSWORD);
+    await dialog.locator('button[type=submit]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('img.qr').waitFor();
+    await check('enrolment');
+    await page.locator('[aria-controls=manual-key]').click();
+    await page.locator('[data-key]').waitFor();
+    await check('enrolment with the key shown');
+    const key = (await page.locator('[data-key]').getAttribute('data-key'))!;
+    await page.locator('#confirmation-code').fill(phoneCode(key, Date.now()) === '000000' ? '111111' : '000000');
+    await page.locator('#confirmation-code').press('Enter');
+    await page.getByRole('alert').waitFor();
+    await check('enrolment with a wrong code');
+    await page.locator('#confirmation-code').fill(phoneCode(key, Date.now()));
+    await page.locator('#confirmation-code').press('Enter');
+    await page.locator('[data-backup-codes]').waitFor();
+    await check('backup codes');
+    await page.locator('[data-action=copy-codes]').click();
+    await page.locator('[data-action=confirm-codes]').click();
+    await page.locator('[data-action=generate-codes]').waitFor();
+    await check('security overview (2FA on)');
+
+    // The second step, with an error, and the backup-code notice.
+    await api('DELETE', '/api/session');
+    await signIn(`ana-${id}@example.com`);
+    await page.locator('#code').waitFor();
+    await check('second step');
+    await page.locator('#code').fill(phoneCode(key, Date.now()) === '000000' ? '111111' : '000000');
+    await page.locator('#code').press('Enter');
+    await page.getByRole('alert').waitFor();
+    await check('second step with an error');
+    await page.locator('#code').fill(phoneCode(key, Date.now() + 30_000)); // the enrolment's code is spent
+    await page.locator('#code').press('Enter');
+    await page.locator('#panel-security').waitFor();
+
+    // The admin area: users with the row menu open, settings, audit log, applications.
+    await api('DELETE', '/api/session');
+    await signIn(`admin-${id}@example.com`);
+    await page.locator('#code').fill(phoneCode(adminKey, Date.now()));
+    await page.locator('#code').press('Enter');
+    await page.locator('#panel-security').waitFor();
+    await page.goto(`${baseUrl}/admin/users`);
+    await page.locator(`[data-user="ana-${id}@example.com"]`).first().waitFor();
+    await check('users');
+    await page.locator(`[data-user="ana-${id}@example.com"]:visible [aria-haspopup=menu]`).click();
+    await page.getByRole('menu').waitFor();
+    await check('users with a row menu open');
+    await page.keyboard.press('Escape');
+    await page.goto(`${baseUrl}/admin/settings`);
+    await page.locator('#passwordAttempts').waitFor();
+    await check('authentication settings');
+    await page.goto(`${baseUrl}/admin/audit`);
+    await page.locator('[data-audit-events]').waitFor();
+    await check('audit log');
+    await page.goto(`${baseUrl}/admin/applications`);
+    await page.locator('main h1').waitFor();
+    await check('applications');
+
+    // The require-2FA banner for an account without it (everyone required, a grace period): set
+    // by the service itself, and put back, so this test's other runs see the defaults.
+    const policy = async (require2fa: 'off' | 'everyone') =>
+      test.s.settings.update({ require2fa, require2faGraceDays: 30 }, (trx, was, now) => test.s.policy.applyPolicyChange(trx, was.require2fa, now.require2fa));
+    await policy('everyone');
+    try {
+      await api('DELETE', '/api/session');
+      await signIn(`new-${id}@example.com`);
+      await page.locator('.banner').waitFor();
+      await check('security overview with the require-2FA banner');
+    } finally {
+      await policy('off');
+    }
+  }
+});
