@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumSkip, launchChromium } from '../../src/test-support/browser.js';
 import { skipUnless } from '../../src/test-support/databases.js';
 import { STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../src/test-support/harness.js';
-import { freePort, HttpClient } from '../../src/test-support/processes.js';
+import { freePort, HttpClient, realClock } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { WEB_DIST } from '../../src/app.js';
 
@@ -48,7 +48,8 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
   before(async () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    test = await startTestApp({ url: `sqlite:${path.join(dir, 'gatehouse.db')}`, env: { GATEHOUSE_PUBLIC_URL: baseUrl } });
+    // A real browser keeps cookies by the real date: the app runs on the real clock too.
+    test = await startTestApp({ url: `sqlite:${path.join(dir, 'gatehouse.db')}`, clock: realClock, env: { GATEHOUSE_PUBLIC_URL: baseUrl } });
     await test.app.listen({ port, host: '127.0.0.1' });
     for (const lang of LANGUAGES) {
       for (const { width } of VIEWPORTS) {

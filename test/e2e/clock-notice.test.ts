@@ -4,7 +4,6 @@
 // instance whose phones all see it ahead, speaks of "this server", in English and Spanish.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_EPOCH } from '../../src/test-support/clock.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumSkip, launchChromium } from '../../src/test-support/browser.js';
 import { DIALECTS, skipUnless, type TestDatabase } from '../../src/test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../src/test-support/harness.js';
-import { freePort } from '../../src/test-support/processes.js';
+import { freePort, realClock } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { HEARTBEAT_MS } from '../../src/modules/clock-health/clock-health.service.js';
 import { WEB_DIST } from '../../src/app.js';
@@ -21,7 +20,8 @@ const skip = chromiumSkip ?? skipUnless(fs.existsSync(path.join(WEB_DIST, 'index
 
 describe('clock notice in Chromium', { skip }, () => {
   // A fake clock in the future: the browser keeps a cookie whose expiry the server computed from it.
-  let fakeNow = TEST_EPOCH;
+  // The browser keeps cookies by the real date, so the fake clock starts there (and moves on its own).
+  let fakeNow = realClock();
   const skew = { a: 0, b: 45_000 };
   let database: TestDatabase;
   let a: TestApp;

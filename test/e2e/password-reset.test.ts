@@ -13,7 +13,7 @@ import { skipUnless } from '../../src/test-support/databases.js';
 import { randomBytes } from 'node:crypto';
 import { STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
-import { HttpClient, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
+import { HttpClient, realClock, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
 import { startSmtp, type TestSmtp } from '../../src/test-support/smtp.js';
 import { WEB_DIST } from '../../src/app.js';
 
@@ -33,7 +33,7 @@ describe('password reset in Chromium', { skip }, () => {
     smtp = await startSmtp();
     const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
     const masterKey = randomBytes(32);
-    const seed = await startTestApp({ url, masterKey });
+    const seed = await startTestApp({ url, masterKey, clock: realClock });
     await seedUser(seed.s, 'lucia@example.com');
     await seed.close();
     server = await startServerProcess({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'), GATEHOUSE_SMTP_URL: smtp.url });

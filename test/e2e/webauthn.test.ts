@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { chromiumSkip, launchChromium } from '../../src/test-support/browser.js';
 import { DIALECTS, skipUnless, type TestDatabase } from '../../src/test-support/databases.js';
 import { STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-support/harness.js';
-import { HttpClient, freePort, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
+import { HttpClient, freePort, realClock, startServerProcess, type ServerProcess } from '../../src/test-support/processes.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { WEB_DIST } from '../../src/app.js';
 import { startProxy, stopProxy } from './loopback-proxy.js';
@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       database = await dialect.create();
       const masterKey = randomBytes(32);
-      const seed = await startTestApp({ url: database.url, masterKey });
+      const seed = await startTestApp({ url: database.url, masterKey, clock: realClock });
       await seedUser(seed.s, ADMIN, 'admin');
       await seedUser(seed.s, ANA, 'user');
       await seed.close();
