@@ -176,6 +176,10 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
       await other.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
       await other.getByRole('button', { name: 'Sign in' }).click();
       await other.getByRole('heading', { name: 'Vault requires two-factor authentication' }).waitFor();
+      // Enrolling needs a step-up even here (a session from a password alone is what a stolen cookie is).
+      const dialog = other.getByRole('dialog', { name: 'Confirm it is you' });
+      await dialog.getByLabel('Your password').fill(STRONG_PASSWORD);
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
       await other.getByRole('button', { name: "Can't scan a QR code?" }).waitFor();
       assert.match(other.url(), /\/interaction\//);
       const direct = await context.request.get(`http://127.0.0.1:${strict.port}/protected/index.shtml`, { maxRedirects: 0, headers: { accept: 'text/html' } });

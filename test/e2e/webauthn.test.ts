@@ -227,6 +227,7 @@ for (const dialect of DIALECTS) {
       const listed = await admin.get(`/api/admin/users?q=${encodeURIComponent(ANA)}`);
       assert.deepEqual(listed.body.users[0].factors, ['webauthn']);
       assert.equal(listed.body.users[0].twoFactorEnabled, true);
+      assert.equal((await admin.stepUp(STRONG_PASSWORD)).status, 204, "removing someone's factors needs a step-up");
       assert.equal((await admin.post(`/api/admin/users/${listed.body.users[0].id}/2fa/disable`)).status, 204);
       const after = await admin.get(`/api/admin/users?q=${encodeURIComponent(ANA)}`);
       assert.deepEqual(after.body.users[0].factors, []);
