@@ -31,10 +31,17 @@ export function RowMenu({ label, items, children }: { label: string; items: Menu
   };
 
   useLayoutEffect(() => {
-    if (!open) return;
-    placeMenu();
-    menuRef.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus({ preventScroll: true });
+    if (open) placeMenu();
+    else setPlace(null);
   }, [open]);
+
+  // The first item takes the focus once the menu is placed (hidden until then: not focusable).
+  const placed = place !== null;
+  useEffect(() => {
+    if (open && placed && !menuRef.current?.contains(document.activeElement)) {
+      menuRef.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus({ preventScroll: true });
+    }
+  }, [open, placed]);
 
   useEffect(() => {
     if (!open) return;
