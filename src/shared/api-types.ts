@@ -256,4 +256,6 @@ export interface ApiErrorBody {
   reason?: PasswordProblem;
   /** invalid_code at the second step of sign-in: wrong codes left before the account locks. */
   attemptsLeft?: number;
+  /** invalid_code at POST /api/me/2fa/enable: the code fits a phone clock this far off (positive: ahead). */
+  clockOffsetSeconds?: number;
 }
