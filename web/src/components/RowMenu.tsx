@@ -30,6 +30,7 @@ export function RowMenu({ label, items, children }: { label: string; items: Menu
     setPlace({ top, left });
   };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: placed when it opens; placeMenu reads refs only
   useLayoutEffect(() => {
     if (open) placeMenu();
     else setPlace(null);
@@ -43,6 +44,7 @@ export function RowMenu({ label, items, children }: { label: string; items: Menu
     }
   }, [open, placed]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: listeners for one opening; close and placeMenu read refs only
   useEffect(() => {
     if (!open) return;
     const outside = (event: MouseEvent) => {
