@@ -291,6 +291,8 @@ export interface ApiErrorBody {
   reason?: PasswordProblem;
   /** invalid_code at the second step of sign-in: wrong codes left before the account locks. */
   attemptsLeft?: number;
+  /** invalid_code at POST /api/me/2fa/enable: the code fits a phone clock this far off (positive: ahead). */
+  clockOffsetSeconds?: number;
 }
 
 /** POST /api/admin/users/:id/password-reset: 202 when mailed; 200 with the link when no SMTP server is configured. */

@@ -160,14 +160,22 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await page.locator('#code').press('Enter');
     await page.getByRole('alert').waitFor();
     await check('second step with an error');
+    await page.locator('#code').fill('');
+    const toggle = page.locator('form button.link[aria-pressed]');
+    await toggle.click();
+    assert.equal(await page.locator('#code').getAttribute('inputmode'), 'text', 'a backup code gets the full keyboard');
+    await check('second step, backup code');
+    await toggle.click();
+    assert.equal(await page.locator('#code').getAttribute('inputmode'), 'numeric');
     await page.locator('#code').fill(phoneCode(key, Date.now() + 30_000)); // the enrolment's code is spent
     await page.locator('#code').press('Enter');
     await page.locator('#panel-security').waitFor();
+    await check('security overview after a failed code (sign-in warning)');
 
     // The admin area: users with the row menu open, settings, audit log, applications.
     await api('DELETE', '/api/session');
     await signIn(`admin-${id}@example.com`);
-    await page.locator('#code').fill(phoneCode(adminKey, Date.now()));
+    await page.locator('#code').fill(phoneCode(adminKey, Date.now() + 30_000)); // the enrolment's code is spent
     await page.locator('#code').press('Enter');
     await page.locator('#panel-security').waitFor();
     await page.goto(`${baseUrl}/admin/users`);
@@ -176,13 +184,33 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await page.locator(`[data-user="ana-${id}@example.com"]:visible [aria-haspopup=menu]`).click();
     await page.getByRole('menu').waitFor();
     await check('users with a row menu open');
+    // The keyboard: End and Home move through the items; Esc closes and gives the focus back.
+    const menuButton = page.locator(`[data-user="ana-${id}@example.com"]:visible [aria-haspopup=menu]`);
+    const items = page.getByRole('menu').getByRole('menuitem');
+    assert.ok(await page.getByRole('menu').getByRole('menuitem').first().evaluate((el) => el === document.activeElement), 'the first item has the focus');
+    await page.keyboard.press('End');
+    assert.ok(await items.last().evaluate((el) => el === document.activeElement), 'End: the last item');
+    await page.keyboard.press('Home');
+    assert.ok(await items.first().evaluate((el) => el === document.activeElement), 'Home: the first item');
     await page.keyboard.press('Escape');
+    assert.ok(await menuButton.evaluate((el) => el === document.activeElement), 'Esc: focus back on the button');
+    // Block asks in the page first.
+    await menuButton.click();
+    await page.getByRole('menuitem').last().click();
+    await page.getByRole('alertdialog').waitFor();
+    await check('users with a confirmation');
+    await page.keyboard.press('Escape');
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
     await page.goto(`${baseUrl}/admin/settings`);
     await page.locator('#passwordAttempts').waitFor();
     await check('authentication settings');
     await page.goto(`${baseUrl}/admin/audit`);
     await page.locator('[data-audit-events]').waitFor();
     await check('audit log');
+    await page.locator('#audit-kind').selectOption('sign_in.succeeded');
+    await page.locator('#audit-account').fill(`ana-${id}@example.com`);
+    await page.locator('[data-audit-events] > li').first().waitFor();
+    await check('audit log, filtered');
     await page.goto(`${baseUrl}/admin/applications`);
     await page.locator('main h1').waitFor();
     await check('applications');

@@ -327,6 +327,9 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByRole('menuitem', { name: 'Client area' }).click();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling on a phone (${overflow}px)`);
+    await shot('client-area-phone');
+    await signOut('newbie@example.com');
+    await shot('sign-in-phone');
     assert.deepEqual(pageErrors, []);
   });
 });

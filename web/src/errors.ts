@@ -12,6 +12,10 @@ export function errorMessage(t: TFunction, error: unknown): string {
     if (error.code === 'locked') return t('errors.locked', { time: formatDuration(t, Number(error.body.retryAfterSeconds ?? 0)) });
     // The second step may say how many tries remain before a lock ("2 attempts left").
     const left = (error.body as { attemptsLeft?: unknown }).attemptsLeft;
+    const offset = error.body.clockOffsetSeconds;
+    if (error.code === 'invalid_code' && typeof offset === 'number' && offset !== 0) {
+      return t(offset > 0 ? 'errors.clock_ahead' : 'errors.clock_behind', { seconds: Math.abs(offset) });
+    }
     if (error.code === 'invalid_code' && typeof left === 'number') return t('errors.invalid_code_left', { count: left });
     if (error.code === 'weak_password' && typeof error.body.reason === 'string') return t(`errors.${error.body.reason}`);
     const key = `errors.${error.code}`;

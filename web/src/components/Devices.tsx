@@ -5,6 +5,7 @@ import type { DeviceSession, DeviceSessionList } from '../../../src/shared/api-t
 import { api } from '../api';
 import { useAction } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
+import { formatDateTime } from '../format';
 
 export function Devices() {
   const { t } = useTranslation();
@@ -41,8 +42,8 @@ export function Devices() {
           <li key={s.id}>
             <strong>{describe(s)}</strong> {s.current && <span className="badge">{t('devices.thisDevice')}</span>}
             <div className="meta">
-              {t('devices.address')}: {s.address ?? '—'} · {t('devices.signedIn')}: {new Date(s.signedInAt).toLocaleString()} · {t('devices.lastActive')}:{' '}
-              {new Date(s.lastActiveAt).toLocaleString()}
+              {t('devices.address')}: {s.address ?? '—'} · {t('devices.signedIn')}: {formatDateTime(s.signedInAt)} · {t('devices.lastActive')}:{' '}
+              {formatDateTime(s.lastActiveAt)}
             </div>
             {!s.current && (
               <button type="button" aria-label={`${t('devices.signOut')}: ${describe(s)}`} onClick={() => void run(() => api('DELETE', `/api/me/sessions/${encodeURIComponent(s.id)}`), t('devices.signedOutOne'))}>

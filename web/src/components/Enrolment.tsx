@@ -8,6 +8,7 @@ import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
 import { BackupCodes } from './BackupCodes';
 import { normalizeCode } from '../codes';
+import { formatTime } from '../format';
 
 export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
   const { t } = useTranslation();
@@ -84,9 +85,9 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
       )}
       <dl className="clocks">
         <dt>{t('account.serverTime')}</dt>
-        <dd>{serverOffsetMs === null ? '…' : new Date(now + serverOffsetMs).toLocaleTimeString()}</dd>
+        <dd>{serverOffsetMs === null ? '…' : formatTime(now + serverOffsetMs)}</dd>
         <dt>{t('account.deviceTime')}</dt>
-        <dd>{new Date(now).toLocaleTimeString()}</dd>
+        <dd>{formatTime(now)}</dd>
       </dl>
       {driftSeconds > 30 && <p className="warning">{t('account.clockWarning', { seconds: driftSeconds })}</p>}
       <form onSubmit={enable}>

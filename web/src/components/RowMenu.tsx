@@ -30,12 +30,21 @@ export function RowMenu({ label, items, children }: { label: string; items: Menu
     setPlace({ top, left });
   };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: placed when it opens; placeMenu reads refs only
   useLayoutEffect(() => {
-    if (!open) return;
-    placeMenu();
-    menuRef.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus({ preventScroll: true });
+    if (open) placeMenu();
+    else setPlace(null);
   }, [open]);
 
+  // The first item takes the focus once the menu is placed (hidden until then: not focusable).
+  const placed = place !== null;
+  useEffect(() => {
+    if (open && placed && !menuRef.current?.contains(document.activeElement)) {
+      menuRef.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus({ preventScroll: true });
+    }
+  }, [open, placed]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: listeners for one opening; close and placeMenu read refs only
   useEffect(() => {
     if (!open) return;
     const outside = (event: MouseEvent) => {

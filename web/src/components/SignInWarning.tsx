@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { SignInWarning as Warning } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { navigate } from '../navigation';
+import { formatDateTime } from '../format';
 
 export function SignInWarning({ warning, onDone }: { warning: Warning; onDone: () => void }) {
   const { t } = useTranslation();
@@ -17,7 +18,7 @@ export function SignInWarning({ warning, onDone }: { warning: Warning; onDone: (
         {t('warning.text', {
           count: warning.failedCodeAttempts,
           locks: warning.locks,
-          date: new Date(warning.lastAt).toLocaleString(),
+          date: formatDateTime(warning.lastAt),
           address: warning.lastAddress ?? t('warning.unknownAddress'),
         })}
       </p>

@@ -6,6 +6,7 @@ import type { TrustedDevice } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from './ErrorAlert';
 import { useAction } from '../use-form-submit';
+import { formatDateTime } from '../format';
 
 export function TrustedDevices() {
   const { t } = useTranslation();
@@ -31,7 +32,7 @@ export function TrustedDevices() {
             <li key={d.id}>
               <span>
                 {d.label || t('trustedDevices.unknownBrowser')}
-                {d.current ? ` (${t('trustedDevices.current')})` : ''} — {t('trustedDevices.lastUsed', { date: new Date(d.lastUsedAt).toLocaleString() })}
+                {d.current ? ` (${t('trustedDevices.current')})` : ''} — {t('trustedDevices.lastUsed', { date: formatDateTime(d.lastUsedAt) })}
               </span>{' '}
               <button
                 type="button"

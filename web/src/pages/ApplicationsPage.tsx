@@ -29,7 +29,8 @@ export function ApplicationsPage() {
       </p>
       <ErrorAlert error={loadError ?? action.error} />
       {/* A scroll box on a phone: focusable, so the keyboard can scroll it too. */}
-      <div className="table-wrap" role="region" aria-label={t('applications.title')} tabIndex={0}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take the focus to scroll by keyboard (axe scrollable-region-focusable) */}
+      <section className="table-wrap" aria-label={t('applications.title')} tabIndex={0}>
         <table>
           <thead>
             <tr>
@@ -74,7 +75,7 @@ export function ApplicationsPage() {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
       {created && (
         <div role="status" className="warning">
           <p>{t('applications.created')}</p>

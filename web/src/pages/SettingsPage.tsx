@@ -1,6 +1,6 @@
 // Authentication settings (administrators): every field with its unit and what it does; the grace
 // period only when 2FA is required. The audit log has its own page (AuditPage).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuthSettings, Require2fa } from '../../../src/shared/api-types';
 import { api } from '../api';
@@ -12,6 +12,7 @@ export function SettingsPage() {
   const { t } = useTranslation();
   const [settings, setSettings] = useState<AuthSettings | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
+  const savedRef = useRef<HTMLParagraphElement>(null);
 
   useEffect(() => {
     api<AuthSettings>('GET', '/api/admin/settings/authentication').then(setSettings).catch(setLoadError);
@@ -20,6 +21,11 @@ export function SettingsPage() {
   const { submit: save, error, done: saved } = useFormSubmit(async () => {
     setSettings(await api<AuthSettings>('PUT', '/api/admin/settings/authentication', settings));
   });
+
+  // The result of saving takes the focus (a screen reader hears it; the keyboard goes on from it).
+  useEffect(() => {
+    if (saved) savedRef.current?.focus();
+  }, [saved]);
 
   if (!settings) return <ErrorAlert error={loadError} />;
 
@@ -62,7 +68,11 @@ export function SettingsPage() {
         </p>
         {settings.require2fa !== 'off' && number('require2faGraceDays', 0, 90)}
         <ErrorAlert error={error} />
-        {saved && <p role="status">{t('settings.saved')}</p>}
+        {saved && (
+          <p role="status" ref={savedRef} tabIndex={-1}>
+            {t('settings.saved')}
+          </p>
+        )}
         <button type="submit" className="primary">
           {t('settings.save')}
         </button>
