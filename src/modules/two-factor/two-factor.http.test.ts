@@ -45,17 +45,18 @@ for (const dialect of DIALECTS) {
     }
 
     it('says how far off the phone clock seems when a confirmation code fits another time', async () => {
-      await seedUser(a.s, 'skewed@example.com');
-      const c = new Client(a.app);
-      await c.signIn('skewed@example.com');
+      const skewed = uniqueEmail('skewed');
+      await seedUser(a.s, skewed);
+      const c = a.client();
+      await c.signIn(skewed);
       await c.stepUp();
       const { key } = (await c.post('/api/me/2fa/setup')).body;
-      const behind = await c.post('/api/me/2fa/enable', { code: phoneCode(key, now - 120_000) });
+      const behind = await c.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now() - 120_000) });
       assert.equal(behind.status, 400);
       assert.equal(behind.body.error, 'invalid_code');
       assert.equal(behind.body.clockOffsetSeconds, -120);
-      assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, now + 90_000) })).body.clockOffsetSeconds, 90);
-      const far = await c.post('/api/me/2fa/enable', { code: phoneCode(key, now + 3_600_000) });
+      assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now() + 90_000) })).body.clockOffsetSeconds, 90);
+      const far = await c.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now() + 3_600_000) });
       assert.equal(far.body.error, 'invalid_code');
       assert.equal(far.body.clockOffsetSeconds, undefined, 'an hour off is just a wrong code');
     });
