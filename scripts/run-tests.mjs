@@ -2,12 +2,13 @@
 // Node 20's --test does not expand globs itself, hence this list; and it sorts the files it is
 // given, so the runner is driven through run(), which keeps the order chosen here.
 //
-//   node scripts/run-tests.mjs [--reverse] [--in-process] [part-of-path ...]
+//   node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [part-of-path ...]
 //
 // Parts of paths pick the files (none: all); --reverse runs them in reverse order, which shows
 // whether a file depends on what another left behind; --in-process keeps only the files whose apps
 // run inside the test process on the test clock (not those that start real servers, proxies, the
-// CLI or a browser, which run on the real clock): the files that a moved GATEHOUSE_TEST_EPOCH reaches.
+// CLI or a browser, which run on the real clock): the files that a moved GATEHOUSE_TEST_EPOCH reaches;
+// --real-clock keeps the others (the ones faketime moves).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -32,15 +33,19 @@ function find(dir, out = []) {
 
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
-const unknown = flags.filter((f) => f !== '--reverse' && f !== '--in-process');
+const unknown = flags.filter((f) => f !== '--reverse' && f !== '--in-process' && f !== '--real-clock');
 if (unknown.length > 0) {
-  console.error(`run-tests: unknown option ${unknown.join(' ')} (usage: node scripts/run-tests.mjs [--reverse] [--in-process] [part-of-path ...])`);
+  console.error(`run-tests: unknown option ${unknown.join(' ')} (usage: node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [part-of-path ...])`);
   process.exit(2);
 }
 const filter = args.filter((a) => !a.startsWith('--'));
 const files = ['src', 'test'].flatMap((d) => { try { return find(d); } catch { return []; } })
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
-  .filter((f) => !flags.includes('--in-process') || !/\b(startServerProcess|spawnSync|spawn|launchChromium)\(/.test(readFileSync(f, 'utf8')))
+  .filter((f) => {
+    if (!flags.includes('--in-process') && !flags.includes('--real-clock')) return true;
+    const onRealClock = /\b(startServerProcess|spawnSync|spawn|launchChromium)\(/.test(readFileSync(f, 'utf8'));
+    return flags.includes('--real-clock') ? onRealClock : !onRealClock;
+  })
   .sort();
 if (flags.includes('--reverse')) files.reverse();
 if (files.length === 0) {
