@@ -184,6 +184,18 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await page.locator(`[data-user="ana-${id}@example.com"]:visible [aria-haspopup=menu]`).click();
     await page.getByRole('menu').waitFor();
     await check('users with a row menu open');
+    // Never clipped: the whole menu is inside the window, on top of everything at its centre.
+    const box = (await page.getByRole('menu').boundingBox())!;
+    const size = page.viewportSize()!;
+    assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height, `menu inside the window: ${JSON.stringify(box)}`);
+    assert.ok(
+      await page.getByRole('menu').evaluate((menu) => {
+        const r = menu.getBoundingClientRect();
+        return menu.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+      }),
+      'nothing covers the menu',
+    );
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling (cards on a phone)');
     // The keyboard: End and Home move through the items; Esc closes and gives the focus back.
     const menuButton = page.locator(`[data-user="ana-${id}@example.com"]:visible [aria-haspopup=menu]`);
     const items = page.getByRole('menu').getByRole('menuitem');
