@@ -26,7 +26,11 @@ const POSTGRES_URL = process.env.GATEHOUSE_BENCH_POSTGRES_URL ?? 'postgres://pos
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
 const masterKey = randomBytes(32);
-const env = (url: string) => ({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'), GATEHOUSE_HASH_CONCURRENCY: String(HASH_CONCURRENCY) });
+const env = (url: string) => ({
+  GATEHOUSE_DATABASE_URL: url,
+  GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'),
+  GATEHOUSE_HASH_CONCURRENCY: String(HASH_CONCURRENCY),
+});
 
 interface Figure {
   name: string;
@@ -49,7 +53,9 @@ function record(figure: Figure): void {
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 
 function rawArgon2(seconds: number): number {
-  const out = execFileSync(process.execPath, [path.join(HERE, 'lib', 'raw-argon2.mjs'), String(HASH_CONCURRENCY), String(seconds * 1000)], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [path.join(HERE, 'lib', 'raw-argon2.mjs'), String(HASH_CONCURRENCY), String(seconds * 1000)], {
+    encoding: 'utf8',
+  });
   return (JSON.parse(out) as { perSecond: number }).perSecond;
 }
 
@@ -68,7 +74,13 @@ async function signInAndThroughput(server: BenchServer, emails: string[], twoFac
   let next2fa = 0;
   for (let run = 0; run < RUNS; run++) {
     const raw = rawArgon2(SECONDS);
-    const signIns = await hammer({ url: `${server.url}/api/session`, method: 'POST', connections: CONNECTIONS, seconds: SECONDS, body: rotatingSignIn(emails) });
+    const signIns = await hammer({
+      url: `${server.url}/api/session`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      body: rotatingSignIn(emails),
+    });
     const flows = await runFlows(CONNECTIONS, SECONDS, async () => {
       const email = twoFactor.emails[next2fa++ % twoFactor.emails.length]!;
       const first = await post(`${server.url}/api/session`, { email, password: BENCH_PASSWORD });
@@ -78,12 +90,26 @@ async function signInAndThroughput(server: BenchServer, emails: string[], twoFac
     });
     signInRatios.push(signIns.perSecond / raw);
     flowRatios.push(flows.perSecond / raw);
-    process.stdout.write(`  run ${run + 1}: raw Argon2id ${raw.toFixed(1)}/s, sign-ins ${signIns.perSecond.toFixed(1)}/s (errors ${signIns.errors}), 2FA flows ${flows.perSecond.toFixed(1)}/s (failed ${flows.failed})\n`);
+    process.stdout.write(
+      `  run ${run + 1}: raw Argon2id ${raw.toFixed(1)}/s, sign-ins ${signIns.perSecond.toFixed(1)}/s (errors ${signIns.errors}), 2FA flows ${flows.perSecond.toFixed(1)}/s (failed ${flows.failed})\n`,
+    );
   }
   ours.signInRatio = median(signInRatios);
   ours.flowRatio = median(flowRatios);
-  record({ name: '1. password sign-ins/s ÷ raw Argon2id verifications/s', value: median(signInRatios), ...spread(signInRatios), goal: '≥ 0.9', met: median(signInRatios) >= 0.9 });
-  record({ name: '2. full 2FA sign-ins/s ÷ raw Argon2id verifications/s', value: median(flowRatios), ...spread(flowRatios), goal: '≥ 0.85', met: median(flowRatios) >= 0.85 });
+  record({
+    name: '1. password sign-ins/s ÷ raw Argon2id verifications/s',
+    value: median(signInRatios),
+    ...spread(signInRatios),
+    goal: '≥ 0.9',
+    met: median(signInRatios) >= 0.9,
+  });
+  record({
+    name: '2. full 2FA sign-ins/s ÷ raw Argon2id verifications/s',
+    value: median(flowRatios),
+    ...spread(flowRatios),
+    goal: '≥ 0.85',
+    met: median(flowRatios) >= 0.85,
+  });
 }
 
 async function sessionChecks(server: BenchServer, email: string) {
@@ -101,12 +127,28 @@ async function sessionChecks(server: BenchServer, email: string) {
     sessionRates.push(session.perSecond);
     verifyRatios.push(verify.perSecond / session.perSecond);
     last = { p50: session.p50, p99: session.p99, verifyP50: verify.p50, verifyP99: verify.p99 };
-    process.stdout.write(`  run ${run + 1}: bare Fastify ${floor.perSecond.toFixed(0)}/s, GET /api/session ${session.perSecond.toFixed(0)}/s (p50 ${session.p50} ms, p99 ${session.p99} ms), GET /api/verify ${verify.perSecond.toFixed(0)}/s\n`);
+    process.stdout.write(
+      `  run ${run + 1}: bare Fastify ${floor.perSecond.toFixed(0)}/s, GET /api/session ${session.perSecond.toFixed(0)}/s (p50 ${session.p50} ms, p99 ${session.p99} ms), GET /api/verify ${verify.perSecond.toFixed(0)}/s\n`,
+    );
   }
   await bare.stop();
   ours.sessionPerSecond = median(sessionRates);
-  record({ name: '3. session checks/s ÷ bare Fastify route/s', value: median(ratios), ...spread(ratios), goal: '≥ 0.5', met: median(ratios) >= 0.5, note: `p50 ${last.p50} ms, p99 ${last.p99} ms at ${CONNECTIONS} connections` });
-  record({ name: '   forward-auth checks/s ÷ session checks/s', value: median(verifyRatios), ...spread(verifyRatios), goal: '≥ 1 (issue 9)', met: median(verifyRatios) >= 0.95, note: `p50 ${last.verifyP50} ms, p99 ${last.verifyP99} ms` });
+  record({
+    name: '3. session checks/s ÷ bare Fastify route/s',
+    value: median(ratios),
+    ...spread(ratios),
+    goal: '≥ 0.5',
+    met: median(ratios) >= 0.5,
+    note: `p50 ${last.p50} ms, p99 ${last.p99} ms at ${CONNECTIONS} connections`,
+  });
+  record({
+    name: '   forward-auth checks/s ÷ session checks/s',
+    value: median(verifyRatios),
+    ...spread(verifyRatios),
+    goal: '≥ 1 (issue 9)',
+    met: median(verifyRatios) >= 0.95,
+    note: `p50 ${last.verifyP50} ms, p99 ${last.verifyP99} ms`,
+  });
 }
 
 async function eventLoop(server: BenchServer, emails: string[]) {
@@ -131,7 +173,13 @@ async function memoryUnderFlood(url: string, emails: string[]) {
   const peak = memory(server.pid).peakMiB;
   await server.stop();
   const budget = idle + HASH_CONCURRENCY * 19 + 64;
-  record({ name: '5. peak RSS with 200 concurrent sign-ins (MiB)', value: peak, goal: `≤ idle ${idle.toFixed(0)} + ${HASH_CONCURRENCY}×19 + 64 = ${budget.toFixed(0)}`, met: peak <= budget, note: `idle RSS ${idle.toFixed(0)} MiB` });
+  record({
+    name: '5. peak RSS with 200 concurrent sign-ins (MiB)',
+    value: peak,
+    goal: `≤ idle ${idle.toFixed(0)} + ${HASH_CONCURRENCY}×19 + 64 = ${budget.toFixed(0)}`,
+    met: peak <= budget,
+    note: `idle RSS ${idle.toFixed(0)} MiB`,
+  });
 }
 
 async function growth() {
@@ -158,10 +206,17 @@ async function growth() {
     await server.stop();
     signIn[size] = median(signInTimes);
     search[size] = median(searchTimes);
-    process.stdout.write(`  ${size} users (seeded in ${((Date.now() - started) / 1000).toFixed(0)} s): sign-in p50 ${signIn[size]!.toFixed(1)} ms, search p50 ${search[size]!.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `  ${size} users (seeded in ${((Date.now() - started) / 1000).toFixed(0)} s): sign-in p50 ${signIn[size]!.toFixed(1)} ms, search p50 ${search[size]!.toFixed(1)} ms\n`,
+    );
   }
   const largest = GROWTH_SIZES[GROWTH_SIZES.length - 1]!;
-  record({ name: `6. sign-in p50 at ${largest} users ÷ at 1000`, value: signIn[largest]! / signIn[1000]!, goal: '≤ 1.2', met: signIn[largest]! / signIn[1000]! <= 1.2 });
+  record({
+    name: `6. sign-in p50 at ${largest} users ÷ at 1000`,
+    value: signIn[largest]! / signIn[1000]!,
+    goal: '≤ 1.2',
+    met: signIn[largest]! / signIn[1000]! <= 1.2,
+  });
   record({ name: `   admin search p50 at ${largest} users (ms)`, value: search[largest]!, goal: '≤ 20', met: search[largest]! <= 20 });
 }
 
@@ -188,16 +243,28 @@ async function scaleOut() {
       const single = await hammer({ url: `${one.url}/api/session`, method: 'POST', connections: CONNECTIONS, seconds: SECONDS, body: rotatingSignIn(emails) });
       const singleCpu = (cpuSeconds(one.pid) - cpu0) / (single.perSecond * SECONDS);
       cpu0 = cpuSeconds(one.pid) + cpuSeconds(two.pid);
-      const pair = await Promise.all([one, two].map((s) => hammer({ url: `${s.url}/api/session`, method: 'POST', connections: CONNECTIONS / 2, seconds: SECONDS, body: rotatingSignIn(emails) })));
+      const pair = await Promise.all(
+        [one, two].map((s) =>
+          hammer({ url: `${s.url}/api/session`, method: 'POST', connections: CONNECTIONS / 2, seconds: SECONDS, body: rotatingSignIn(emails) }),
+        ),
+      );
       const pairRate = pair[0]!.perSecond + pair[1]!.perSecond;
       const pairCpu = (cpuSeconds(one.pid) + cpuSeconds(two.pid) - cpu0) / (pairRate * SECONDS);
       ratios.push(pairCpu / singleCpu);
       throughput.push(pairRate / single.perSecond);
-      process.stdout.write(`  run ${run + 1}: one instance ${single.perSecond.toFixed(1)}/s at ${(singleCpu * 1000).toFixed(1)} CPU-ms each; two ${pairRate.toFixed(1)}/s at ${(pairCpu * 1000).toFixed(1)} CPU-ms each\n`);
+      process.stdout.write(
+        `  run ${run + 1}: one instance ${single.perSecond.toFixed(1)}/s at ${(singleCpu * 1000).toFixed(1)} CPU-ms each; two ${pairRate.toFixed(1)}/s at ${(pairCpu * 1000).toFixed(1)} CPU-ms each\n`,
+      );
     }
     await one.stop();
     await two.stop();
-    record({ name: '8. CPU-seconds per sign-in, two instances ÷ one (PostgreSQL)', value: median(ratios), ...spread(ratios), goal: '≤ 1.2', met: median(ratios) <= 1.2 });
+    record({
+      name: '8. CPU-seconds per sign-in, two instances ÷ one (PostgreSQL)',
+      value: median(ratios),
+      ...spread(ratios),
+      goal: '≤ 1.2',
+      met: median(ratios) <= 1.2,
+    });
     record({ name: '   throughput, two instances ÷ one (same 2 cores)', value: median(throughput), ...spread(throughput), goal: 'report', met: null });
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -211,14 +278,23 @@ async function enumerationTiming(server: BenchServer) {
   const unknown: number[] = [];
   const wrong: number[] = [];
   for (let i = 0; i < samples; i++) {
-    for (const [list, email] of [[unknown, `nobody-${i}@bench.example`], [wrong, `timing-${i % 50}@bench.example`]] as const) {
+    for (const [list, email] of [
+      [unknown, `nobody-${i}@bench.example`],
+      [wrong, `timing-${i % 50}@bench.example`],
+    ] as const) {
       const t0 = performance.now();
       await post(`${server.url}/api/session`, { email, password: 'definitely-wrong-password' });
       list.push(performance.now() - t0);
     }
   }
   const ratio = median(unknown) / median(wrong);
-  record({ name: `enumeration: median unknown-email ÷ wrong-password time (${samples}×2)`, value: ratio, goal: '0.9–1.1', met: ratio >= 0.9 && ratio <= 1.1, note: `${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms` });
+  record({
+    name: `enumeration: median unknown-email ÷ wrong-password time (${samples}×2)`,
+    value: ratio,
+    goal: '0.9–1.1',
+    met: ratio >= 0.9 && ratio <= 1.1,
+    note: `${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms`,
+  });
 }
 
 const CODE_CHECKS = QUICK ? 150 : 300;
@@ -245,9 +321,11 @@ async function codeChecks(base: string, emails: string[], secrets: Map<string, s
 
 async function runFlowsOver<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** Better Auth on the same flows, same machine, same run; compared as ratios. */
@@ -267,7 +345,14 @@ async function peer(flowUsers: number) {
     let nextFlow = 0;
     for (let run = 0; run < RUNS; run++) {
       const raw = rawArgon2(SECONDS);
-      const signIns: Rate = await hammer({ url: `${server.url}/api/auth/sign-in/email`, method: 'POST', connections: CONNECTIONS, seconds: SECONDS, headers: { origin: server.url }, body: rotatingSignIn(plain.emails) });
+      const signIns: Rate = await hammer({
+        url: `${server.url}/api/auth/sign-in/email`,
+        method: 'POST',
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        headers: { origin: server.url },
+        body: rotatingSignIn(plain.emails),
+      });
       const flowRate = await runFlows(CONNECTIONS, SECONDS, async () => {
         const email = flows.emails[nextFlow++ % flows.emails.length]!;
         const first = await peerPost(server.url, '/api/auth/sign-in/email', { email, password: BENCH_PASSWORD });
@@ -279,16 +364,49 @@ async function peer(flowUsers: number) {
       signInRatios.push(signIns.perSecond / raw);
       flowRatios.push(flowRate.perSecond / raw);
       sessionRates.push(session.perSecond);
-      process.stdout.write(`  run ${run + 1}: raw ${raw.toFixed(1)}/s, Better Auth sign-ins ${signIns.perSecond.toFixed(1)}/s (errors ${signIns.errors}), 2FA flows ${flowRate.perSecond.toFixed(1)}/s (failed ${flowRate.failed}), get-session ${session.perSecond.toFixed(0)}/s (p50 ${session.p50} ms)\n`);
+      process.stdout.write(
+        `  run ${run + 1}: raw ${raw.toFixed(1)}/s, Better Auth sign-ins ${signIns.perSecond.toFixed(1)}/s (errors ${signIns.errors}), 2FA flows ${flowRate.perSecond.toFixed(1)}/s (failed ${flowRate.failed}), get-session ${session.perSecond.toFixed(0)}/s (p50 ${session.p50} ms)\n`,
+      );
     }
-    const theirCodeChecks = await codeChecks(server.url, codePool.emails, codePool.secrets, '/api/auth/sign-in/email', '/api/auth/two-factor/verify-totp', true);
+    const theirCodeChecks = await codeChecks(
+      server.url,
+      codePool.emails,
+      codePool.secrets,
+      '/api/auth/sign-in/email',
+      '/api/auth/two-factor/verify-totp',
+      true,
+    );
     process.stdout.write(`  Better Auth: ${theirCodeChecks.toFixed(0)} code checks/s\n`);
     const theirSignIn = median(signInRatios);
     const theirFlow = median(flowRatios);
-    record({ name: '7. session checks/s, Gatehouse ÷ Better Auth', value: ours.sessionPerSecond / median(sessionRates), goal: '≥ 20', met: ours.sessionPerSecond / median(sessionRates) >= 20, note: `Better Auth get-session ${median(sessionRates).toFixed(0)}/s` });
-    record({ name: '   sign-ins ÷ raw hash rate: Gatehouse, Better Auth', value: ours.signInRatio, goal: `≥ Better Auth's ${fmt(theirSignIn)}`, met: ours.signInRatio >= theirSignIn, note: `Better Auth ${fmt(theirSignIn)} (${fmt(Math.min(...signInRatios))}–${fmt(Math.max(...signInRatios))})` });
-    record({ name: '   2FA flows ÷ raw hash rate: Gatehouse, Better Auth', value: ours.flowRatio, goal: `≥ Better Auth's ${fmt(theirFlow)}`, met: ours.flowRatio >= theirFlow, note: `Better Auth ${fmt(theirFlow)} (${fmt(Math.min(...flowRatios))}–${fmt(Math.max(...flowRatios))})` });
-    record({ name: '   code checks alone/s, Gatehouse ÷ Better Auth', value: ours.codeChecksPerSecond / theirCodeChecks, goal: 'report', met: null, note: `${ours.codeChecksPerSecond.toFixed(0)}/s vs ${theirCodeChecks.toFixed(0)}/s` });
+    record({
+      name: '7. session checks/s, Gatehouse ÷ Better Auth',
+      value: ours.sessionPerSecond / median(sessionRates),
+      goal: '≥ 20',
+      met: ours.sessionPerSecond / median(sessionRates) >= 20,
+      note: `Better Auth get-session ${median(sessionRates).toFixed(0)}/s`,
+    });
+    record({
+      name: '   sign-ins ÷ raw hash rate: Gatehouse, Better Auth',
+      value: ours.signInRatio,
+      goal: `≥ Better Auth's ${fmt(theirSignIn)}`,
+      met: ours.signInRatio >= theirSignIn,
+      note: `Better Auth ${fmt(theirSignIn)} (${fmt(Math.min(...signInRatios))}–${fmt(Math.max(...signInRatios))})`,
+    });
+    record({
+      name: '   2FA flows ÷ raw hash rate: Gatehouse, Better Auth',
+      value: ours.flowRatio,
+      goal: `≥ Better Auth's ${fmt(theirFlow)}`,
+      met: ours.flowRatio >= theirFlow,
+      note: `Better Auth ${fmt(theirFlow)} (${fmt(Math.min(...flowRatios))}–${fmt(Math.max(...flowRatios))})`,
+    });
+    record({
+      name: '   code checks alone/s, Gatehouse ÷ Better Auth',
+      value: ours.codeChecksPerSecond / theirCodeChecks,
+      goal: 'report',
+      met: null,
+      note: `${ours.codeChecksPerSecond.toFixed(0)}/s vs ${theirCodeChecks.toFixed(0)}/s`,
+    });
   } finally {
     await server.stop();
   }
@@ -296,7 +414,9 @@ async function peer(flowUsers: number) {
 
 async function main() {
   const started = Date.now();
-  process.stdout.write(`Gatehouse benchmark (${QUICK ? 'quick' : 'full'}): ${RUNS} runs × ${SECONDS} s, ${CONNECTIONS} connections, hash concurrency ${HASH_CONCURRENCY}, ${os.cpus().length} cores\n\n`);
+  process.stdout.write(
+    `Gatehouse benchmark (${QUICK ? 'quick' : 'full'}): ${RUNS} runs × ${SECONDS} s, ${CONNECTIONS} connections, hash concurrency ${HASH_CONCURRENCY}, ${os.cpus().length} cores\n\n`,
+  );
   const url = `sqlite:${path.join(tmp, 'main.db')}`;
   const flowsNeeded = Math.ceil(60 * SECONDS * RUNS * 1.5);
   const seeded = await seedUsers(url, masterKey, { count: 200, prefix: 'plain' });
@@ -317,7 +437,13 @@ async function main() {
   process.stdout.write('Attacker who knows the password, on the fake clock (issue 13)\n');
   const attack = await measureAttacker();
   record({ name: 'code guesses an attacker gets: first day (default settings)', value: attack.firstDay, goal: '≤ 100', met: attack.firstDay <= 100 });
-  record({ name: '   in total, until an administrator unlocks', value: attack.total, goal: '= 100', met: attack.total === 100, note: `last guess after ${attack.days.toFixed(1)} days` });
+  record({
+    name: '   in total, until an administrator unlocks',
+    value: attack.total,
+    goal: '= 100',
+    met: attack.total === 100,
+    note: `last guess after ${attack.days.toFixed(1)} days`,
+  });
   process.stdout.write('Code check alone\n');
   ours.codeChecksPerSecond = await codeChecks(server.url, codeCheckPool.emails, codeCheckPool.secrets, '/api/session', '/api/session/second-factor', false);
   process.stdout.write(`  Gatehouse: ${ours.codeChecksPerSecond.toFixed(0)} code checks/s\n`);
@@ -332,13 +458,31 @@ async function main() {
   await peer(server2faPool);
 
   const seconds = (Date.now() - started) / 1000;
-  const result = { at: new Date().toISOString(), mode: QUICK ? 'quick' : 'full', seconds, machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, figures };
+  const result = {
+    at: new Date().toISOString(),
+    mode: QUICK ? 'quick' : 'full',
+    seconds,
+    machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    figures,
+  };
   fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
   fs.writeFileSync(path.join(HERE, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-  const rows = figures.map((f) => `| ${f.name.trim()} | ${Number.isNaN(f.value) ? '—' : fmt(f.value)} | ${f.min !== undefined ? `${fmt(f.min)}–${fmt(f.max!)}` : ''} | ${f.goal} | ${f.met === null ? '' : f.met ? 'met' : '**missed**'} | ${f.note ?? ''} |`);
+  const rows = figures.map(
+    (f) =>
+      `| ${f.name.trim()} | ${Number.isNaN(f.value) ? '—' : fmt(f.value)} | ${f.min !== undefined ? `${fmt(f.min)}–${fmt(f.max!)}` : ''} | ${f.goal} | ${f.met === null ? '' : f.met ? 'met' : '**missed**'} | ${f.note ?? ''} |`,
+  );
   fs.writeFileSync(
     path.join(HERE, 'results', 'latest.md'),
-    [`# Benchmark results (${result.mode}, ${result.at.slice(0, 10)})`, '', `${RUNS} runs × ${SECONDS} s each, median with the range of the runs; ${os.cpus().length} cores (${result.machine.model}), Node ${process.version}; took ${seconds.toFixed(0)} s.`, '', '| figure | median | range | goal | | note |', '| --- | --- | --- | --- | --- | --- |', ...rows, ''].join('\n'),
+    [
+      `# Benchmark results (${result.mode}, ${result.at.slice(0, 10)})`,
+      '',
+      `${RUNS} runs × ${SECONDS} s each, median with the range of the runs; ${os.cpus().length} cores (${result.machine.model}), Node ${process.version}; took ${seconds.toFixed(0)} s.`,
+      '',
+      '| figure | median | range | goal | | note |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+    ].join('\n'),
   );
   process.stdout.write(`\nWrote bench/results/latest.json and bench/results/latest.md in ${seconds.toFixed(0)} s.\n`);
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -35,11 +35,20 @@ const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const unknown = flags.filter((f) => f !== '--reverse' && f !== '--in-process' && f !== '--real-clock');
 if (unknown.length > 0) {
-  console.error(`run-tests: unknown option ${unknown.join(' ')} (usage: node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [part-of-path ...])`);
+  console.error(
+    `run-tests: unknown option ${unknown.join(' ')} (usage: node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [part-of-path ...])`,
+  );
   process.exit(2);
 }
 const filter = args.filter((a) => !a.startsWith('--'));
-const files = ['src', 'test'].flatMap((d) => { try { return find(d); } catch { return []; } })
+const files = ['src', 'test']
+  .flatMap((d) => {
+    try {
+      return find(d);
+    } catch {
+      return [];
+    }
+  })
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .filter((f) => {
     if (!flags.includes('--in-process') && !flags.includes('--real-clock')) return true;

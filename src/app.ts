@@ -117,7 +117,16 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   refuseUnexpectedBodies(app);
 
   signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
-  webauthnSignInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, users: s.users, webauthn: s.webauthn, twoFactor: s.twoFactor, audit: s.audit, signinRateLimit: s.config.signinRateLimit });
+  webauthnSignInRoutes(app, {
+    signIn: s.signIn,
+    sessions: s.sessions,
+    devices: s.devices,
+    users: s.users,
+    webauthn: s.webauthn,
+    twoFactor: s.twoFactor,
+    audit: s.audit,
+    signinRateLimit: s.config.signinRateLimit,
+  });
   webauthnRoutes(app, s);
   trustedDeviceRoutes(app, s);
   sessionRoutes(app, s);
@@ -137,7 +146,14 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     sessions: s.sessions,
     audit: throttleRedirectRefusals(s.audit, s.clock),
   });
-  await oidcRoutes(app, { oidc: s.oidc, interactions: s.interactions, clients: s.clients, grants: s.grants, publicUrl: s.config.publicUrl, signinRateLimit: s.config.signinRateLimit });
+  await oidcRoutes(app, {
+    oidc: s.oidc,
+    interactions: s.interactions,
+    clients: s.clients,
+    grants: s.grants,
+    publicUrl: s.config.publicUrl,
+    signinRateLimit: s.config.signinRateLimit,
+  });
   mailRoutes(app, { db: s.db, resets: s.resets, signinRateLimit: s.config.signinRateLimit });
   // This instance's mail worker runs while the app does.
   app.addHook('onReady', async () => s.mail.worker.start((message, error) => app.log.warn({ err: error }, message)));

@@ -41,7 +41,11 @@ describe('config', () => {
       [{ GATEHOUSE_MAIL_FROM: 'not an address' }, 'GATEHOUSE_MAIL_FROM'],
     ];
     for (const [env, variable] of cases) {
-      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.message.startsWith(variable), JSON.stringify(env));
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && e.message.startsWith(variable),
+        JSON.stringify(env),
+      );
     }
   });
   it('lets the public URL follow the port when it is not set', () => {

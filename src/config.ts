@@ -59,7 +59,10 @@ function flag(env: Env, name: string): boolean {
 }
 
 function list(raw: string | undefined): string[] {
-  return (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function parseDatabaseUrl(raw: string): string {
@@ -91,7 +94,7 @@ function parseEncryptionKey(raw: string | undefined): Buffer | null {
     throw new ConfigError(
       'GATEHOUSE_ENCRYPTION_KEY',
       `must be 32 bytes in base64 (got ${key.length} bytes)`,
-      'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"',
+      "Make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"",
     );
   }
   return key;
@@ -101,7 +104,11 @@ function parseTrustProxy(raw: string | undefined): string[] {
   const entries = list(raw);
   for (const entry of entries) {
     if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
-      throw new ConfigError('GATEHOUSE_TRUST_PROXY', `"${entry}" is not an IP address or CIDR range`, 'List proxy addresses, comma-separated, like 127.0.0.1,10.0.0.0/8.');
+      throw new ConfigError(
+        'GATEHOUSE_TRUST_PROXY',
+        `"${entry}" is not an IP address or CIDR range`,
+        'List proxy addresses, comma-separated, like 127.0.0.1,10.0.0.0/8.',
+      );
     }
   }
   return entries;
@@ -111,7 +118,11 @@ function parseRedirectHosts(raw: string | undefined): string[] {
   const entries = list(raw).map((h) => h.toLowerCase());
   for (const entry of entries) {
     if (!/^(\*\.)?[a-z0-9.-]+(:\d+)?$/.test(entry)) {
-      throw new ConfigError('GATEHOUSE_ALLOWED_REDIRECT_HOSTS', `"${entry}" is not a host name`, 'List hosts, comma-separated, like app.example.com,*.example.com.');
+      throw new ConfigError(
+        'GATEHOUSE_ALLOWED_REDIRECT_HOSTS',
+        `"${entry}" is not a host name`,
+        'List hosts, comma-separated, like app.example.com,*.example.com.',
+      );
     }
   }
   return entries;
@@ -119,7 +130,8 @@ function parseRedirectHosts(raw: string | undefined): string[] {
 
 function parseSmtpUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw.trim() === '') return null;
-  const fix = 'Use smtp://user:password@mail.example.com:587 (STARTTLS when the server offers it) or smtps://user:password@mail.example.com:465, or leave it unset to write mail to data/outbox/.';
+  const fix =
+    'Use smtp://user:password@mail.example.com:587 (STARTTLS when the server offers it) or smtps://user:password@mail.example.com:465, or leave it unset to write mail to data/outbox/.';
   const shown = raw.trim().replace(/\/\/[^@/]*@/, '//***@');
   let url: URL;
   try {
@@ -136,7 +148,11 @@ function parseMailFrom(raw: string | undefined, publicUrl: URL): string {
   const value = raw?.trim() || `Gatehouse <no-reply@${publicUrl.hostname}>`;
   const address = /^[^<>\r\n]*<([^<>\s]+@[^<>\s]+)>$/.exec(value)?.[1] ?? value;
   if (!/^[^@\s<>]+@[^@\s<>]+$/.test(address)) {
-    throw new ConfigError('GATEHOUSE_MAIL_FROM', `"${value}" is not an email address`, 'Use an address like login@example.com or "Gatehouse <login@example.com>".');
+    throw new ConfigError(
+      'GATEHOUSE_MAIL_FROM',
+      `"${value}" is not an email address`,
+      'Use an address like login@example.com or "Gatehouse <login@example.com>".',
+    );
   }
   return value;
 }
@@ -152,13 +168,17 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(
       'GATEHOUSE_ENCRYPTION_KEY',
       'is required with PostgreSQL, since every instance must share it',
-      'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))" and give the same value to every instance.',
+      "Make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\" and give the same value to every instance.",
     );
   }
   const sessionIdleSeconds = integer(env, 'GATEHOUSE_SESSION_IDLE_SECONDS', 12 * 3600, 60, 30 * 86400);
   const sessionMaxSeconds = integer(env, 'GATEHOUSE_SESSION_MAX_SECONDS', 7 * 86400, 60, 365 * 86400);
   if (sessionMaxSeconds < sessionIdleSeconds) {
-    throw new ConfigError('GATEHOUSE_SESSION_MAX_SECONDS', 'is shorter than GATEHOUSE_SESSION_IDLE_SECONDS', 'Make the absolute lifetime at least the idle timeout.');
+    throw new ConfigError(
+      'GATEHOUSE_SESSION_MAX_SECONDS',
+      'is shorter than GATEHOUSE_SESSION_IDLE_SECONDS',
+      'Make the absolute lifetime at least the idle timeout.',
+    );
   }
   const logLevel = env.GATEHOUSE_LOG_LEVEL?.trim() || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {

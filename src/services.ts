@@ -109,7 +109,19 @@ export async function createServices(
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const decider = new SessionDecider({ db, settings, clock });
   const clockWitness = new ClockWitness();
-  const signIn = new SignInService({ db, hasher, limiter, twoFactor, decider, devices, audit, metrics, clock, emailCounterKey: keys.emailCounters, clockWitness });
+  const signIn = new SignInService({
+    db,
+    hasher,
+    limiter,
+    twoFactor,
+    decider,
+    devices,
+    audit,
+    metrics,
+    clock,
+    emailCounterKey: keys.emailCounters,
+    clockWitness,
+  });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
   const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock });
@@ -142,7 +154,33 @@ export async function createServices(
     smtpConfigured: mail.smtpConfigured,
   });
   return {
-    config, database, db, dialect: database.dialect, clock, keys, metrics, audit, hasher, settings, limiter, sessions, devices, twoFactor, policy, decider, signIn, passwords, users,
-    clients, oidc, interactions, grants, stepUp, webauthn, mail, resets, clockWitness,
+    config,
+    database,
+    db,
+    dialect: database.dialect,
+    clock,
+    keys,
+    metrics,
+    audit,
+    hasher,
+    settings,
+    limiter,
+    sessions,
+    devices,
+    twoFactor,
+    policy,
+    decider,
+    signIn,
+    passwords,
+    users,
+    clients,
+    oidc,
+    interactions,
+    grants,
+    stepUp,
+    webauthn,
+    mail,
+    resets,
+    clockWitness,
   };
 }

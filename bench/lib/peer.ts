@@ -36,7 +36,11 @@ export async function startBetterAuth(databaseFile: string): Promise<BenchServer
 
 /** Better Auth refuses cookie-less POSTs without an Origin header; a browser always sends one. */
 export async function peerPost(base: string, route: string, body: unknown, cookie?: string): Promise<{ status: number; cookie: string; body: any }> {
-  const r = await fetch(base + route, { method: 'POST', headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+  const r = await fetch(base + route, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
+  });
   const set = r.headers
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
@@ -45,7 +49,12 @@ export async function peerPost(base: string, route: string, body: unknown, cooki
   return { status: r.status, cookie: set, body: await r.json().catch(() => null) };
 }
 
-export async function seedBetterAuth(base: string, count: number, withTwoFactor: number, prefix: string): Promise<{ emails: string[]; secrets: Map<string, string> }> {
+export async function seedBetterAuth(
+  base: string,
+  count: number,
+  withTwoFactor: number,
+  prefix: string,
+): Promise<{ emails: string[]; secrets: Map<string, string> }> {
   const emails: string[] = [];
   const secrets = new Map<string, string>();
   let next = 0;

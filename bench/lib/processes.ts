@@ -46,13 +46,23 @@ export async function startGatehouse(env: Record<string, string>): Promise<Bench
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli', 'run.js'), 'serve'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', GATEHOUSE_PORT: String(port), GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`, GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_SIGNIN_RATE_LIMIT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      GATEHOUSE_LOG_LEVEL: 'warn',
+      GATEHOUSE_SIGNIN_RATE_LIMIT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // At level warn the "listening" line is not logged: wait for the port instead.
   child.stdout!.resume();
   for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, stop: stopper(child) };
     if (child.exitCode !== null) throw new Error(`gatehouse exited with ${child.exitCode}`);
     await new Promise((r) => setTimeout(r, 100));

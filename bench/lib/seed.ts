@@ -18,7 +18,11 @@ export interface Seeded {
   secrets: Map<string, string>;
 }
 
-export async function seedUsers(url: string, masterKey: Buffer, options: { count: number; withTwoFactor?: number; prefix?: string; admin?: string }): Promise<Seeded> {
+export async function seedUsers(
+  url: string,
+  masterKey: Buffer,
+  options: { count: number; withTwoFactor?: number; prefix?: string; admin?: string },
+): Promise<Seeded> {
   const config = loadConfig({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
   const database = openDatabase(url);
   await migrateToLatest(database.db);
@@ -34,11 +38,28 @@ export async function seedUsers(url: string, masterKey: Buffer, options: { count
     for (let i = start; i < Math.min(options.count, start + batch); i++) {
       const id = randomUUID();
       const email = i === 0 && options.admin ? options.admin : `${options.prefix ?? 'user'}-${String(i).padStart(7, '0')}@bench.example`;
-      users.push({ id, email, role: (i === 0 && options.admin ? 'admin' : 'user') as 'admin' | 'user', password_hash: passwordHash, blocked: 0, created_at: now + i, last_sign_in_at: null, password_changed_at: now, two_factor_required_since: null });
+      users.push({
+        id,
+        email,
+        role: (i === 0 && options.admin ? 'admin' : 'user') as 'admin' | 'user',
+        password_hash: passwordHash,
+        blocked: 0,
+        created_at: now + i,
+        last_sign_in_at: null,
+        password_changed_at: now,
+        two_factor_required_since: null,
+      });
       if (i < (options.withTwoFactor ?? 0)) {
         const secret = generateTotpSecret();
         secrets.set(email, secret);
-        twoFactor.push({ user_id: id, secret_ciphertext: encryptSecret(s.keys.secretBox, secret, id), enabled_at: now, last_used_step: null, recent_offsets: '[]', created_at: now });
+        twoFactor.push({
+          user_id: id,
+          secret_ciphertext: encryptSecret(s.keys.secretBox, secret, id),
+          enabled_at: now,
+          last_used_step: null,
+          recent_offsets: '[]',
+          created_at: now,
+        });
       }
       emails.push(email);
     }

@@ -21,7 +21,12 @@ for (const dialect of DIALECTS) {
     let database: TestDatabase;
     const masterKey = randomBytes(32);
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
-    const env = () => ({ PATH: process.env.PATH ?? '', ...clockEnv(), GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
+    const env = () => ({
+      PATH: process.env.PATH ?? '',
+      ...clockEnv(),
+      GATEHOUSE_DATABASE_URL: database.url,
+      GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'),
+    });
     const gatehouse = (args: string[], input?: string, extraEnv: Record<string, string> = {}) =>
       spawnSync(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env: { ...env(), ...extraEnv }, input, encoding: 'utf8' });
 

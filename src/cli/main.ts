@@ -35,7 +35,9 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // One trailing newline (from echo) is not part of the password.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function emailOption(args: string[]): string {
@@ -62,9 +64,14 @@ async function requireUserByEmail(s: Services, email: string) {
 async function userCommand(sub: string | undefined, args: string[]): Promise<void> {
   switch (sub) {
     case 'create': {
-      const { values } = parseArgs({ args, options: { email: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } }, strict: true });
+      const { values } = parseArgs({
+        args,
+        options: { email: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+        strict: true,
+      });
       if (!values.email) throw new UsageError('--email is required');
-      if (values.role !== 'admin' && values.role !== 'user') throw new UsageError(`--role must be admin or user${values.role ? ` (got "${values.role}")` : ''}`);
+      if (values.role !== 'admin' && values.role !== 'user')
+        throw new UsageError(`--role must be admin or user${values.role ? ` (got "${values.role}")` : ''}`);
       if (!values['password-stdin']) throw new UsageError('--password-stdin is required: pipe the password in, never put it on the command line');
       if (!/^\s*[^\s@]+@[^\s@]+\s*$/.test(values.email)) throw new UsageError(`"${values.email}" is not an email address`);
       const password = await readStdin();
@@ -208,7 +215,14 @@ export async function runCli(argv: string[]): Promise<void> {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof KeyFileError || error instanceof WrongKeyError || error instanceof MaintenanceError) return error.message;
+  if (
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof KeyFileError ||
+    error instanceof WrongKeyError ||
+    error instanceof MaintenanceError
+  )
+    return error.message;
   if (error instanceof AppError || error instanceof ClockSkewError) return error.message;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return (error as Error).message;

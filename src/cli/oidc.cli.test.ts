@@ -48,7 +48,13 @@ for (const dialect of DIALECTS) {
       assert.equal(spa.status, 0, spa.stderr);
       assert.deepEqual(Object.keys(JSON.parse(spa.stdout)), ['client_id']);
 
-      const list = JSON.parse(gatehouse(['client', 'list']).stdout) as Array<{ id: string; name: string; public: boolean; require2fa: boolean; trusted: boolean }>;
+      const list = JSON.parse(gatehouse(['client', 'list']).stdout) as Array<{
+        id: string;
+        name: string;
+        public: boolean;
+        require2fa: boolean;
+        trusted: boolean;
+      }>;
       assert.deepEqual(
         list.map((a) => [a.name, a.public, a.require2fa, a.trusted]),
         [

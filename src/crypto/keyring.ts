@@ -6,7 +6,9 @@ const PEPPER_AAD = 'gatehouse hash pepper';
 
 export class WrongKeyError extends Error {
   constructor() {
-    super('GATEHOUSE_ENCRYPTION_KEY does not open this database (it was set up with another key). Use the original key, or rotate with `gatehouse rotate-key`.');
+    super(
+      'GATEHOUSE_ENCRYPTION_KEY does not open this database (it was set up with another key). Use the original key, or rotate with `gatehouse rotate-key`.',
+    );
   }
 }
 

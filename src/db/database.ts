@@ -99,8 +99,7 @@ function withStatementCache(connection: SQLite.Database): SQLite.Database {
 // pg returns BIGINT (type 20) as a string to avoid precision loss; our bigints are epoch
 // milliseconds and step numbers, far below 2^53, so numbers are safe and match SQLite's shape.
 const pgTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)),
 } as unknown as pg.CustomTypesConfig;
 
 function openPostgres(url: string): Database {

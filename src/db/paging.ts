@@ -49,7 +49,11 @@ export async function pageByTime<DB, TB extends keyof DB, Row extends Record<str
       eb.or([eb(time, after, cursor.time as never), eb.and([eb(time, '=', cursor.time as never), eb(id, after, cursor.id as never)])]),
     );
   }
-  const rows = await q.orderBy(time, columns.direction).orderBy(id, columns.direction).limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy(time, columns.direction)
+    .orderBy(id, columns.direction)
+    .limit(page.limit + 1)
+    .execute();
   const shown = rows.slice(0, page.limit);
   const last = shown[shown.length - 1];
   const nextCursor = rows.length > page.limit && last ? encodeCursor({ time: Number(last[columns.time]), id: String(last[columns.id]) }) : null;

@@ -95,28 +95,56 @@ for (const dialect of DIALECTS) {
       const junk = fc.oneof(
         fc.anything({ maxDepth: 4 }),
         fc.string({ maxLength: 300 }),
-        fc.dictionary(fc.constantFrom('email', 'password', 'code', 'role', 'blocked', 'currentPassword', 'newPassword', 'passwordAttempts', 'require2fa', '__proto__', 'constructor'), fc.anything({ maxDepth: 2 })),
+        fc.dictionary(
+          fc.constantFrom(
+            'email',
+            'password',
+            'code',
+            'role',
+            'blocked',
+            'currentPassword',
+            'newPassword',
+            'passwordAttempts',
+            'require2fa',
+            '__proto__',
+            'constructor',
+          ),
+          fc.anything({ maxDepth: 2 }),
+        ),
         fc.constant({ email: root, password: 'x'.repeat(5000) }),
         fc.constant({ email: `${root}\u0000`, password: STRONG_PASSWORD }),
         fc.constant(JSON.parse('{"a":'.repeat(200) + '1' + '}'.repeat(200))),
       );
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...routes), junk, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'), async (route, body, contentType) => {
-          let payload: string;
-          try {
-            payload = JSON.stringify(body) ?? 'null';
-          } catch {
-            payload = String(body);
-          }
-          const response = await t.app.inject({ method: route.method as 'POST', url: fill(route.url), payload, headers: { 'content-type': contentType, cookie: `gatehouse_session=${admin.cookie}` } });
-          assert.ok(response.statusCode < 500, `${route.method} ${route.url} ${contentType} ${payload.slice(0, 200)} → ${response.statusCode} ${response.body.slice(0, 200)}`);
-          if (response.statusCode >= 400) {
-            const parsed = response.json() as { error: string; message: string };
-            assert.equal(typeof parsed.error, 'string');
-            assert.equal(typeof parsed.message, 'string');
-            assert.ok(!/\bat .+:\d+:\d+/.test(response.body), 'no stack trace');
-          }
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...routes),
+          junk,
+          fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'),
+          async (route, body, contentType) => {
+            let payload: string;
+            try {
+              payload = JSON.stringify(body) ?? 'null';
+            } catch {
+              payload = String(body);
+            }
+            const response = await t.app.inject({
+              method: route.method as 'POST',
+              url: fill(route.url),
+              payload,
+              headers: { 'content-type': contentType, cookie: `gatehouse_session=${admin.cookie}` },
+            });
+            assert.ok(
+              response.statusCode < 500,
+              `${route.method} ${route.url} ${contentType} ${payload.slice(0, 200)} → ${response.statusCode} ${response.body.slice(0, 200)}`,
+            );
+            if (response.statusCode >= 400) {
+              const parsed = response.json() as { error: string; message: string };
+              assert.equal(typeof parsed.error, 'string');
+              assert.equal(typeof parsed.message, 'string');
+              assert.ok(!/\bat .+:\d+:\d+/.test(response.body), 'no stack trace');
+            }
+          },
+        ),
         { numRuns: 300, seed: 42 },
       );
 
@@ -130,7 +158,12 @@ for (const dialect of DIALECTS) {
         const r = await t.app.inject({ method: 'POST', url: '/api/session', payload, headers: { 'content-type': 'application/json' } });
         assert.ok(r.statusCode >= 400 && r.statusCode < 500, `${r.statusCode} ${r.body}`);
       }
-      const tooLarge = await t.app.inject({ method: 'POST', url: '/api/session', payload: Buffer.from(JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(20_000) })), headers: { 'content-type': 'application/json' } });
+      const tooLarge = await t.app.inject({
+        method: 'POST',
+        url: '/api/session',
+        payload: Buffer.from(JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(20_000) })),
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(tooLarge.statusCode, 413);
       assert.equal(tooLarge.json().error, 'payload_too_large');
       const hugeQuery = await admin.get(`/api/admin/users?q=${'a'.repeat(5000)}`);
@@ -185,7 +218,10 @@ describe('headers and cookies under https', () => {
   });
 
   it('keeps the session cookie host-only and __Host- prefixed when GATEHOUSE_COOKIE_DOMAIN is set (the domain gets the verify-only cookie)', async () => {
-    const t = await startTestApp({ url: 'sqlite::memory:', env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com', GATEHOUSE_COOKIE_DOMAIN: 'example.com' } });
+    const t = await startTestApp({
+      url: 'sqlite::memory:',
+      env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com', GATEHOUSE_COOKIE_DOMAIN: 'example.com' },
+    });
     try {
       await seedUser(t.s, 'sibling@example.com');
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'sibling@example.com', password: STRONG_PASSWORD } });

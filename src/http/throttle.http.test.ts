@@ -36,7 +36,13 @@ describe('sign-in throttle per client address', () => {
       // A new unknown email each time, so the per-account lock never enters into it.
       let n = 0;
       const call = (app: typeof trusted.app, forwarded: string) =>
-        app.inject({ method: 'POST', url: '/api/session', payload: { email: `nobody-${n++}@example.com`, password: STRONG_PASSWORD }, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': forwarded } });
+        app.inject({
+          method: 'POST',
+          url: '/api/session',
+          payload: { email: `nobody-${n++}@example.com`, password: STRONG_PASSWORD },
+          remoteAddress: '127.0.0.1',
+          headers: { 'x-forwarded-for': forwarded },
+        });
       for (const address of ['203.0.113.1', '203.0.113.2', '2001:db8::1']) {
         for (let i = 0; i < 2; i++) assert.equal((await call(trusted.app, address)).statusCode, 401, address);
       }

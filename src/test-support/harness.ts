@@ -55,7 +55,13 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   await migrateToLatest(database.db);
   const clock = options.clock ?? new TestClock().read;
   const outboxDir = options.outboxDir ?? path.join(os.tmpdir(), `gatehouse-outbox-${randomBytes(6).toString('hex')}`);
-  const s = await createServices(config, database, { masterKey, clock, argon2Params: options.argon2 ?? FAST_ARGON2, outboxDir, mailPollMs: options.mailPollMs });
+  const s = await createServices(config, database, {
+    masterKey,
+    clock,
+    argon2Params: options.argon2 ?? FAST_ARGON2,
+    outboxDir,
+    mailPollMs: options.mailPollMs,
+  });
   const app = await buildApp(s, { logger: false });
   await app.ready();
   APP_CLOCKS.set(app, clock);

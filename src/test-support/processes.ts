@@ -118,7 +118,10 @@ export class HttpClient {
   async call(method: string, url: string, body?: unknown): Promise<HttpAnswer> {
     const response = await fetch(this.baseUrl + url, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.cookie ? { cookie: `gatehouse_session=${this.cookie}` } : {}) },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.cookie ? { cookie: `gatehouse_session=${this.cookie}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     for (const line of response.headers.getSetCookie()) {

@@ -16,9 +16,7 @@ import { freePort, HttpClient, realClock } from '../../src/test-support/processe
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { WEB_DIST } from '../../src/app.js';
 
-const skip =
-  chromiumSkip ??
-  skipUnless(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web UI: web/dist is not built (npm run build)');
+const skip = chromiumSkip ?? skipUnless(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web UI: web/dist is not built (npm run build)');
 
 const VIEWPORTS = [
   { width: 1280, height: 900 },
@@ -97,7 +95,11 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     const api = (method: string, url: string, body?: unknown) =>
       page.evaluate(
         async ([m, u, b]) => {
-          const r = await fetch(u as string, { method: m as string, headers: b ? { 'content-type': 'application/json' } : {}, body: b ? JSON.stringify(b) : undefined });
+          const r = await fetch(u as string, {
+            method: m as string,
+            headers: b ? { 'content-type': 'application/json' } : {},
+            body: b ? JSON.stringify(b) : undefined,
+          });
           return r.status;
         },
         [method, url, body] as const,
@@ -187,7 +189,10 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     // Never clipped: the whole menu is inside the window, on top of everything at its centre.
     const box = (await page.getByRole('menu').boundingBox())!;
     const size = page.viewportSize()!;
-    assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height, `menu inside the window: ${JSON.stringify(box)}`);
+    assert.ok(
+      box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height,
+      `menu inside the window: ${JSON.stringify(box)}`,
+    );
     assert.ok(
       await page.getByRole('menu').evaluate((menu) => {
         const r = menu.getBoundingClientRect();
@@ -199,7 +204,14 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     // The keyboard: End and Home move through the items; Esc closes and gives the focus back.
     const menuButton = page.locator(`[data-user="ana-${id}@example.com"]:visible [aria-haspopup=menu]`);
     const items = page.getByRole('menu').getByRole('menuitem');
-    assert.ok(await page.getByRole('menu').getByRole('menuitem').first().evaluate((el) => el === document.activeElement), 'the first item has the focus');
+    assert.ok(
+      await page
+        .getByRole('menu')
+        .getByRole('menuitem')
+        .first()
+        .evaluate((el) => el === document.activeElement),
+      'the first item has the focus',
+    );
     await page.keyboard.press('End');
     assert.ok(await items.last().evaluate((el) => el === document.activeElement), 'End: the last item');
     await page.keyboard.press('Home');

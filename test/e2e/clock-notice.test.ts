@@ -36,7 +36,12 @@ describe('clock notice in Chromium', { skip }, () => {
     const masterKey = randomBytes(32);
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    a = await startTestApp({ url: database.url, masterKey, clock: () => fakeNow + skew.a, env: { GATEHOUSE_PORT: String(port), GATEHOUSE_PUBLIC_URL: baseUrl } });
+    a = await startTestApp({
+      url: database.url,
+      masterKey,
+      clock: () => fakeNow + skew.a,
+      env: { GATEHOUSE_PORT: String(port), GATEHOUSE_PUBLIC_URL: baseUrl },
+    });
     b = await startTestApp({ url: database.url, masterKey, clock: () => fakeNow + skew.b, env: { GATEHOUSE_PORT: '3002' } });
     c = await startTestApp({ url: database.url, masterKey, clock: () => fakeNow, env: { GATEHOUSE_PORT: '3003' } });
     await a.app.listen({ host: '127.0.0.1', port });
@@ -70,7 +75,11 @@ describe('clock notice in Chromium', { skip }, () => {
       await page.goto(`${baseUrl}${where}`);
       await notice().waitFor();
       const text = await notice().innerText();
-      assert.match(text, /^The clock of instance [^ ]+:3002 seems about 45 s ahead: codes from phones may fail on it\. Correct the time on that server \(NTP\)\.$/, text);
+      assert.match(
+        text,
+        /^The clock of instance [^ ]+:3002 seems about 45 s ahead: codes from phones may fail on it\. Correct the time on that server \(NTP\)\.$/,
+        text,
+      );
       assert.equal(await notice().count(), 1, 'only the instance that is off');
     }
 
@@ -100,10 +109,16 @@ describe('clock notice in Chromium', { skip }, () => {
     await heartbeats(a);
     await page.goto(`${baseUrl}/admin/settings`);
     await notice().waitFor();
-    assert.match(await notice().innerText(), /^This server's clock seems about (4\d|50) s ahead: codes from phones may fail\. Correct the time on the server \(NTP\)\.$/);
+    assert.match(
+      await notice().innerText(),
+      /^This server's clock seems about (4\d|50) s ahead: codes from phones may fail\. Correct the time on the server \(NTP\)\.$/,
+    );
     await page.getByRole('button', { name: 'Es' }).click();
     await page.reload();
     await notice().filter({ hasText: 'El reloj de este servidor' }).waitFor();
-    assert.match(await notice().innerText(), /^El reloj de este servidor parece ir unos (4\d|50) s adelantado: los códigos de los teléfonos pueden fallar\. Corrige la hora del servidor \(NTP\)\.$/);
+    assert.match(
+      await notice().innerText(),
+      /^El reloj de este servidor parece ir unos (4\d|50) s adelantado: los códigos de los teléfonos pueden fallar\. Corrige la hora del servidor \(NTP\)\.$/,
+    );
   });
 });

@@ -64,7 +64,11 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
     let target = '';
 
     /** A request to the proxy as the browser would send it to one of the two hosts. */
-    function viaProxy(host: 'login' | 'app', requestPath: string, options: { method?: string; headers?: Record<string, string | string[]>; body?: unknown } = {}): Promise<Answer> {
+    function viaProxy(
+      host: 'login' | 'app',
+      requestPath: string,
+      options: { method?: string; headers?: Record<string, string | string[]>; body?: unknown } = {},
+    ): Promise<Answer> {
       const body = options.body === undefined ? undefined : JSON.stringify(options.body);
       return new Promise((resolve, reject) => {
         const request = http.request(
@@ -143,7 +147,13 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
       proxyProcess.stderr?.on('data', (d: Buffer) => (proxyOutput += d.toString()));
       for (let i = 0; ; i++) {
         if (proxyProcess.exitCode !== null) throw new Error(`${proxy.name} exited with ${proxyProcess.exitCode}:\n${proxyOutput}`);
-        if (await viaProxy('login', '/healthz').then((a) => a.status === 200, () => false)) break;
+        if (
+          await viaProxy('login', '/healthz').then(
+            (a) => a.status === 200,
+            () => false,
+          )
+        )
+          break;
         if (i > 100) throw new Error(`${proxy.name} did not answer:\n${proxyOutput}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -183,12 +193,15 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
       assert.equal(`${last.method} ${last.url}`, `GET ${TARGET_PATH}`);
       const identity = Object.fromEntries(gatehouseHeaders(last).map(([name, value]) => [name.toLowerCase(), value]));
       assert.match(identity['x-gatehouse-user-id'] ?? '', /^[0-9a-f-]{36}$/);
-      assert.deepEqual({ ...identity, 'x-gatehouse-user-id': 'uuid' }, {
-        'x-gatehouse-user-id': 'uuid',
-        'x-gatehouse-email': 'guard@example.com',
-        'x-gatehouse-role': 'admin',
-        'x-gatehouse-2fa': 'true',
-      });
+      assert.deepEqual(
+        { ...identity, 'x-gatehouse-user-id': 'uuid' },
+        {
+          'x-gatehouse-user-id': 'uuid',
+          'x-gatehouse-email': 'guard@example.com',
+          'x-gatehouse-role': 'admin',
+          'x-gatehouse-2fa': 'true',
+        },
+      );
       // Per-route rules: an administrator with 2FA passes both.
       for (const part of ['/admin/panel', '/finance/ledger']) {
         assert.equal((await page.goto(`${app}${part}`))?.status(), 200, part);
@@ -211,7 +224,9 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
 
       // Even when a client sends the API's own cookie to the application's host.
       const count = pages().length;
-      const replay = await viaProxy('app', '/replay', { headers: { cookie: `a=1; gatehouse_session=${session.value}; gatehouse_verify=${verify.value}; b=2` } });
+      const replay = await viaProxy('app', '/replay', {
+        headers: { cookie: `a=1; gatehouse_session=${session.value}; gatehouse_verify=${verify.value}; b=2` },
+      });
       assert.equal(replay.status, 200);
       assert.equal(cookieHeader(pages()[pages().length - 1]!), 'a=1; b=2');
       assert.equal(pages().length, count + 1);
@@ -232,7 +247,7 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
     it('never passes identity headers a client sent, in any spelling, to the application', async () => {
       const forged = {
         'X-Gatehouse-Email': 'forged-dash@evil.example',
-        'X_Gatehouse_Email': 'forged-underscore@evil.example',
+        X_Gatehouse_Email: 'forged-underscore@evil.example',
         'X-Gatehouse_Role': 'admin',
         'x_gatehouse-user_id': 'forged-mixed',
         'X-GATEHOUSE-2FA': 'forged',
@@ -255,7 +270,11 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
 
       for (const request of recorded.filter((r) => r.url === '/whoami' || r.url === '/script')) {
         const headers = gatehouseHeaders(request);
-        assert.deepEqual(headers.map(([name]) => name.toLowerCase()).sort(), ['x-gatehouse-2fa', 'x-gatehouse-email', 'x-gatehouse-role', 'x-gatehouse-user-id'], request.url);
+        assert.deepEqual(
+          headers.map(([name]) => name.toLowerCase()).sort(),
+          ['x-gatehouse-2fa', 'x-gatehouse-email', 'x-gatehouse-role', 'x-gatehouse-user-id'],
+          request.url,
+        );
         assert.deepEqual(Object.fromEntries(headers.filter(([name]) => !/user-id/i.test(name)).map(([name, value]) => [name.toLowerCase(), value])), {
           'x-gatehouse-email': 'plain@example.com',
           'x-gatehouse-role': 'user',
@@ -298,7 +317,11 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
       const verify = (await page.context().cookies(app)).find((c) => c.name === 'gatehouse_verify')!.value;
       await page.goto(`${login}/account`);
       assert.equal(await page.evaluate(async () => (await fetch('/api/session', { method: 'DELETE' })).status), 204);
-      assert.deepEqual((await page.context().cookies()).filter((c) => GATEHOUSE_COOKIE.test(c.name)), [], 'both cookies cleared');
+      assert.deepEqual(
+        (await page.context().cookies()).filter((c) => GATEHOUSE_COOKIE.test(c.name)),
+        [],
+        'both cookies cleared',
+      );
       await page.goto(target);
       await page.waitForURL((url) => url.pathname === '/sign-in');
       assert.equal((await viaProxy('app', TARGET_PATH, { headers: { cookie: `gatehouse_verify=${verify}` } })).status, 401, 'the old verify cookie is dead');
@@ -306,4 +329,3 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
     });
   });
 }
-

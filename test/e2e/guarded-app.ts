@@ -25,7 +25,8 @@ export async function startGuardedApp(recorded: Seen[]): Promise<http.Server> {
 /** Every Gatehouse-looking header the application received, in any spelling. */
 export const gatehouseHeaders = (request: Seen) =>
   request.rawHeaders.flatMap((value, i) => (i % 2 === 0 && /gatehouse/i.test(value) ? [[value, request.rawHeaders[i + 1]!] as const] : []));
-export const cookieHeader = (request: Seen) => request.rawHeaders.flatMap((value, i) => (i % 2 === 0 && value.toLowerCase() === 'cookie' ? [request.rawHeaders[i + 1]!] : [])).join('; ');
+export const cookieHeader = (request: Seen) =>
+  request.rawHeaders.flatMap((value, i) => (i % 2 === 0 && value.toLowerCase() === 'cookie' ? [request.rawHeaders[i + 1]!] : [])).join('; ');
 export const cookiePairs = (header: string) =>
   header
     .split(';')

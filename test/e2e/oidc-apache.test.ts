@@ -108,7 +108,11 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
     key = (await c.post('/api/me/2fa/setup')).body.key;
     assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(key, Date.now()) })).status, 200);
     const make = async (port: number, require2fa: boolean): Promise<Site> => {
-      const made = await seed.s.clients.create({ name: require2fa ? 'Vault' : 'Wiki', redirectUris: [`http://127.0.0.1:${port}/protected/redirect_uri`], trusted: true, require2fa }, null, null);
+      const made = await seed.s.clients.create(
+        { name: require2fa ? 'Vault' : 'Wiki', redirectUris: [`http://127.0.0.1:${port}/protected/redirect_uri`], trusted: true, require2fa },
+        null,
+        null,
+      );
       return { port, clientId: made.client_id, clientSecret: made.client_secret! };
     };
     open = await make(ports[0]!, false);
@@ -117,7 +121,10 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
 
     gatehouse = await startServerProcess({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
     fs.mkdirSync(path.join(dir, 'www', 'protected'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'www', 'protected', 'index.shtml'), '<!doctype html><title>Protected</title><h1>Protected page</h1><p id="who"><!--#echo var="OIDC_CLAIM_email" --></p>\n');
+    fs.writeFileSync(
+      path.join(dir, 'www', 'protected', 'index.shtml'),
+      '<!doctype html><title>Protected</title><h1>Protected page</h1><p id="who"><!--#echo var="OIDC_CLAIM_email" --></p>\n',
+    );
     fs.writeFileSync(path.join(dir, 'apache.conf'), apacheConfig(dir, gatehouse.baseUrl, [open, strict]));
     // Apache's children (www-data when run as root) read the page.
     for (const p of [dir, path.join(dir, 'www'), path.join(dir, 'www', 'protected')]) fs.chmodSync(p, 0o755);
@@ -125,7 +132,13 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
     apache = spawn(APACHE, ['-X', '-f', path.join(dir, 'apache.conf')], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (apache.exitCode !== null) throw new Error(`apache exited: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
-      if (await fetch(`http://127.0.0.1:${open.port}/`).then(() => true, () => false)) break;
+      if (
+        await fetch(`http://127.0.0.1:${open.port}/`).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     browser = await launchChromium();

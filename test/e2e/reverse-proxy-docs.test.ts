@@ -13,7 +13,11 @@ import { CADDY, NGINX, docBlock, nginxMainConfig } from './reverse-proxy-docs.js
 
 const OPENSSL = ['/usr/bin/openssl'].find((p) => fs.existsSync(p));
 
-const withoutLines = (text: string, pattern: RegExp) => text.split('\n').filter((line) => !pattern.test(line)).join('\n');
+const withoutLines = (text: string, pattern: RegExp) =>
+  text
+    .split('\n')
+    .filter((line) => !pattern.test(line))
+    .join('\n');
 
 describe('docs/reverse-proxy.md: the https and loopback recipes are the same', () => {
   it('nginx: only the listen and certificate lines differ', () => {
@@ -24,7 +28,10 @@ describe('docs/reverse-proxy.md: the https and loopback recipes are the same', (
 
   it('Caddy: only the global options, the site addresses and bind differ', () => {
     const https = docBlock('caddy https');
-    const loopback = withoutLines(docBlock('caddy loopback').replace(/^\{\n\tadmin off\n\}\n\n/, ''), /^\s*bind 127\.0\.0\.1$/).replace(/^http:\/\/([a-z.]+):8080 \{$/gm, '$1 {');
+    const loopback = withoutLines(docBlock('caddy loopback').replace(/^\{\n\tadmin off\n\}\n\n/, ''), /^\s*bind 127\.0\.0\.1$/).replace(
+      /^http:\/\/([a-z.]+):8080 \{$/gm,
+      '$1 {',
+    );
     assert.equal(loopback, https);
   });
 
@@ -36,7 +43,8 @@ describe('docs/reverse-proxy.md: the https and loopback recipes are the same', (
       // Every service and middleware a router names is defined.
       for (const [, name] of block.matchAll(/service: (\S+)/g)) assert.match(block, new RegExp(`\\n    ${name}:\\n      loadBalancer:`), `service ${name}`);
       for (const [, list] of block.matchAll(/middlewares: \[([^\]]+)\]/g)) {
-        for (const name of list!.split(',').map((n) => n.trim())) assert.match(block, new RegExp(`\\n    ${name}:\\n      (forwardAuth|headers):`), `middleware ${name}`);
+        for (const name of list!.split(',').map((n) => n.trim()))
+          assert.match(block, new RegExp(`\\n    ${name}:\\n      (forwardAuth|headers):`), `middleware ${name}`);
       }
     }
   });
@@ -63,7 +71,11 @@ describe('docs/reverse-proxy.md: the https recipes parse', () => {
       for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, sub));
       const cert = path.join(dir, 'cert.pem');
       const key = path.join(dir, 'key.pem');
-      const made = spawnSync(OPENSSL!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=example.com', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+      const made = spawnSync(
+        OPENSSL!,
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=example.com', '-keyout', key, '-out', cert],
+        { encoding: 'utf8' },
+      );
       assert.equal(made.status, 0, made.stderr);
       // The certificate paths point at the throwaway pair; port 443 becomes a free one (no root here).
       const site = docBlock('nginx https')

@@ -20,9 +20,7 @@ import { WEB_DIST } from '../../src/app.js';
 
 const SCREENSHOTS = process.env.GATEHOUSE_SCREENSHOTS; // a folder: save the README's screenshots there
 
-const skip =
-  chromiumSkip ??
-  skipUnless(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web UI: web/dist is not built (npm run build)');
+const skip = chromiumSkip ?? skipUnless(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web UI: web/dist is not built (npm run build)');
 
 function decodeQr(png: Buffer): string | null {
   const image = PNG.sync.read(png);
@@ -79,7 +77,10 @@ describe('web UI in Chromium', { skip }, () => {
   }
 
   async function openMenu(email: string) {
-    await page.getByRole('banner').getByRole('button', { name: new RegExp(email.replace('.', '\\.')) }).click();
+    await page
+      .getByRole('banner')
+      .getByRole('button', { name: new RegExp(email.replace('.', '\\.')) })
+      .click();
   }
 
   async function signOut(email: string) {
@@ -174,7 +175,11 @@ describe('web UI in Chromium', { skip }, () => {
       return visible;
     });
     await page.emulateMedia({ media: 'screen' });
-    assert.match(printed[0]!, /^Gatehouse \(127\.0\.0\.1:\d+\) backup codes for ana@example\.com, \w{3} \d{1,2}, \d{4}$/, 'site, account and date head the sheet');
+    assert.match(
+      printed[0]!,
+      /^Gatehouse \(127\.0\.0\.1:\d+\) backup codes for ana@example\.com, \w{3} \d{1,2}, \d{4}$/,
+      'site, account and date head the sheet',
+    );
     assert.deepEqual(printed.slice(1), backupCodes, 'then the ten codes and nothing else');
 
     await confirm.click();
@@ -257,7 +262,10 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
     await shot('settings');
     await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Audit log' }).click();
-    await page.getByText(/admin@example\.com changed the authentication settings/).first().waitFor();
+    await page
+      .getByText(/admin@example\.com changed the authentication settings/)
+      .first()
+      .waitFor();
     await page.getByText(/^Password attempts: \d+ → 3$/).waitFor();
     await shot('audit-log');
     await page.getByRole('link', { name: 'Authentication settings' }).click();

@@ -30,7 +30,14 @@ async function tabWithAuthenticator(context: BrowserContext): Promise<{ page: Pa
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   return { page, cdp, authenticatorId };
 }
@@ -77,11 +84,20 @@ for (const dialect of DIALECTS) {
       base = `http://localhost:${port}`;
       phishing = `http://evil.localhost:${relayPort}`;
       for (let i = 0; i < instances; i++) {
-        servers.push(await startServerProcess({ GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'), GATEHOUSE_PUBLIC_URL: base }));
+        servers.push(
+          await startServerProcess({
+            GATEHOUSE_DATABASE_URL: database.url,
+            GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'),
+            GATEHOUSE_PUBLIC_URL: base,
+          }),
+        );
       }
       // Options from the first instance, everything else (the answers) from the last.
       balancer = await startProxy(port, { pick: (r) => (r.url?.endsWith('/options') ? servers[0]! : servers.at(-1)!).baseUrl });
-      relay = await startProxy(relayPort, { pick: () => `http://127.0.0.1:${port}`, rewrite: { host: `localhost:${port}`, origin: base, referer: `${base}/` } });
+      relay = await startProxy(relayPort, {
+        pick: () => `http://127.0.0.1:${port}`,
+        rewrite: { host: `localhost:${port}`, origin: base, referer: `${base}/` },
+      });
       observer = openDatabase(database.url);
       browser = await launchChromium([`--host-resolver-rules=MAP localhost 127.0.0.1, MAP evil.localhost 127.0.0.1`]);
       const context = await browser.newContext({ locale: 'en-US' });
@@ -109,11 +125,20 @@ for (const dialect of DIALECTS) {
     const signOut = () => page.evaluate(() => fetch('/api/session', { method: 'DELETE' }).then((r) => r.status));
     const sessionStatus = () => page.evaluate(() => fetch('/api/session').then((r) => r.status));
     const latestAmr = async () => {
-      const row = await observer.db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').select('sessions.amr').where('users.email', '=', ANA).where('sessions.kind', '=', 'full').orderBy('sessions.created_at', 'desc').executeTakeFirst();
+      const row = await observer.db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .select('sessions.amr')
+        .where('users.email', '=', ANA)
+        .where('sessions.kind', '=', 'full')
+        .orderBy('sessions.created_at', 'desc')
+        .executeTakeFirst();
       return row?.amr ? (JSON.parse(row.amr) as string[]) : null;
     };
     const auditKinds = async (kind: string) =>
-      (await observer.db.selectFrom('audit_events').select(['kind', 'details']).where('kind', '=', kind).where('subject_email', '=', ANA).execute()).map((e) => JSON.parse(e.details) as Record<string, unknown>);
+      (await observer.db.selectFrom('audit_events').select(['kind', 'details']).where('kind', '=', kind).where('subject_email', '=', ANA).execute()).map(
+        (e) => JSON.parse(e.details) as Record<string, unknown>,
+      );
 
     it('registers a key in Password and account security; the first factor brings 10 backup codes', async () => {
       await signInWithPassword(base);
@@ -159,7 +184,10 @@ for (const dialect of DIALECTS) {
       const replay = await attacker.post('/api/session/second-factor/webauthn/verify', assertion);
       assert.equal(replay.status, 401);
       assert.equal(replay.body.error, 'invalid_security_key');
-      assert.ok((await auditKinds('webauthn.failed')).some((d) => d.reason === 'challenge'), 'audited as a spent challenge');
+      assert.ok(
+        (await auditKinds('webauthn.failed')).some((d) => d.reason === 'challenge'),
+        'audited as a spent challenge',
+      );
       assert.equal((await attacker.get('/api/session')).status, 401);
     });
 
@@ -197,7 +225,10 @@ for (const dialect of DIALECTS) {
       assert.equal(answer.status, 401);
       assert.equal(answer.body.error, 'invalid_security_key');
       const refusals = (await auditKinds('webauthn.failed')).slice(refusedBefore);
-      assert.deepEqual(refusals.map((d) => d.reason), ['origin']);
+      assert.deepEqual(
+        refusals.map((d) => d.reason),
+        ['origin'],
+      );
       assert.equal(await sessionStatus(), 401);
       await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: original.credentialId });
       await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: original });

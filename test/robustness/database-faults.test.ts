@@ -18,7 +18,10 @@ const canRun = PG_BIN !== undefined && process.getuid?.() === 0 && fs.existsSync
 const skip = skipUnless(canRun, 'PostgreSQL faults: needs initdb and root (to run it as the postgres user)');
 
 function asPostgres(command: string, args: string[]): string {
-  return execFileSync('/usr/sbin/runuser', ['-u', 'postgres', '--', path.join(PG_BIN!, command), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('/usr/sbin/runuser', ['-u', 'postgres', '--', path.join(PG_BIN!, command), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 describe('PostgreSQL stopped and started under load', { skip }, () => {
@@ -26,7 +29,8 @@ describe('PostgreSQL stopped and started under load', { skip }, () => {
   const data = path.join(dir, 'data');
   let port = 0;
   let server: ServerProcess;
-  const startPg = () => asPostgres('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']);
+  const startPg = () =>
+    asPostgres('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']);
   const stopPg = () => asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
 
   before(async () => {
@@ -65,7 +69,10 @@ describe('PostgreSQL stopped and started under load', { skip }, () => {
       client.get('/healthz'),
     ]);
     const took = performance.now() - started;
-    assert.deepEqual(down.map((r) => r.status), [503, 503, 503]);
+    assert.deepEqual(
+      down.map((r) => r.status),
+      [503, 503, 503],
+    );
     assert.equal(down[0]!.body.error, 'unavailable');
     assert.equal(down[1]!.body.error, 'unavailable');
     assert.ok(!JSON.stringify(down).includes('ECONNREFUSED'), 'no driver detail leaks');

@@ -33,7 +33,15 @@ describe('web UI translations', () => {
   it('has the same keys in English and Spanish', () => {
     const en = new Set(keys(load('en')));
     const es = new Set(keys(load('es')));
-    assert.deepEqual([...en].filter((k) => !es.has(k)), [], 'in en.json only');
-    assert.deepEqual([...es].filter((k) => !en.has(k)), [], 'in es.json only');
+    assert.deepEqual(
+      [...en].filter((k) => !es.has(k)),
+      [],
+      'in en.json only',
+    );
+    assert.deepEqual(
+      [...es].filter((k) => !en.has(k)),
+      [],
+      'in es.json only',
+    );
   });
 });

@@ -44,6 +44,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   });
   if (response.status === 204) return undefined as T;
   const data = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) throw new ApiError(response.status, String(data.error ?? 'internal'), String(data.message ?? response.statusText), data as Partial<ApiErrorBody>);
+  if (!response.ok)
+    throw new ApiError(response.status, String(data.error ?? 'internal'), String(data.message ?? response.statusText), data as Partial<ApiErrorBody>);
   return data as T;
 }

@@ -11,7 +11,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Sessions open at upgrade get an id too, so nobody is signed out by it.
   const rows = (await db.selectFrom('sessions').select('token_hash').execute()) as Array<{ token_hash: string }>;
   for (const row of rows) {
-    await db.updateTable('sessions').set({ public_id: randomBytes(16).toString('base64url') }).where('token_hash', '=', row.token_hash).execute();
+    await db
+      .updateTable('sessions')
+      .set({ public_id: randomBytes(16).toString('base64url') })
+      .where('token_hash', '=', row.token_hash)
+      .execute();
   }
   await db.schema.createIndex('sessions_public_id').on('sessions').column('public_id').unique().execute();
 }

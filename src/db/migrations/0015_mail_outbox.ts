@@ -39,7 +39,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('count', 'integer', (c) => c.notNull())
     .execute();
 
-  await db.schema.alterTable('users').addColumn('locale', 'text', (c) => c.notNull().defaultTo(sql`'en'`)).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('locale', 'text', (c) => c.notNull().defaultTo(sql`'en'`))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

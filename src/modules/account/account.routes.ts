@@ -51,7 +51,12 @@ export function accountRoutes(
     '/api/me/2fa/enable',
     {
       config: { access: 'enrolment', stepUp: true },
-      schema: { tags, summary: 'Confirm enrolment with a code from the app', body: Type.Object({ code: CodeSchema }, { additionalProperties: false }), response: { 200: BackupCodesSchema } },
+      schema: {
+        tags,
+        summary: 'Confirm enrolment with a code from the app',
+        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
+        response: { 200: BackupCodesSchema },
+      },
     },
     async (request, reply) => {
       const session = request.session!;
@@ -70,7 +75,14 @@ export function accountRoutes(
 
   r.post(
     '/api/me/2fa/disable',
-    { config: { access: 'full', stepUp: true }, schema: { tags, summary: 'Turn 2FA off (needs the password and a step-up; ends the other sessions)', body: Type.Object({ password: PasswordSchema }, { additionalProperties: false }) } },
+    {
+      config: { access: 'full', stepUp: true },
+      schema: {
+        tags,
+        summary: 'Turn 2FA off (needs the password and a step-up; ends the other sessions)',
+        body: Type.Object({ password: PasswordSchema }, { additionalProperties: false }),
+      },
+    },
     async (request, reply) => {
       const session = request.session!;
       if (!(await deps.twoFactor.appEnabled(session.user.id))) throw new AppError('not_enabled');
@@ -84,14 +96,20 @@ export function accountRoutes(
     '/api/me/2fa/backup-codes',
     {
       config: { access: 'full', stepUp: true },
-      schema: { tags, summary: 'Replace the backup codes (needs a code from the app)', body: Type.Object({ code: CodeSchema }, { additionalProperties: false }), response: { 200: BackupCodesSchema } },
+      schema: {
+        tags,
+        summary: 'Replace the backup codes (needs a code from the app)',
+        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
+        response: { 200: BackupCodesSchema },
+      },
     },
     async (request) => {
       const user = actorOf(request);
       if (!(await deps.twoFactor.appEnabled(user.id))) throw new AppError('not_enabled');
       const code = request.body.code.trim();
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
-      if (!isAppCodeFormat(code)) throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
+      if (!isAppCodeFormat(code))
+        throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
       const verified = await deps.limiter.check({ key: accountCounterKey(user.id), kind: 'code', subject: user, address: request.ip }, () =>
         deps.twoFactor.verifyAppCode(user, code, request.ip),
       );

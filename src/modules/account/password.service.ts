@@ -11,7 +11,9 @@ import { updatePasswordHash, type UserRow } from '../users/users.repository.js';
 import { type Notify, notifyNobody } from '../mail/mail-queue.js';
 
 export class PasswordService {
-  constructor(private readonly deps: { db: Kysely<DB>; hasher: PasswordHasher; limiter: AttemptLimiter; audit: RecordAudit; clock: () => number; notify?: Notify }) {}
+  constructor(
+    private readonly deps: { db: Kysely<DB>; hasher: PasswordHasher; limiter: AttemptLimiter; audit: RecordAudit; clock: () => number; notify?: Notify },
+  ) {}
 
   /** Checks the account's password; 401 invalid_credentials when wrong (counted), 429 while locked. */
   async confirm(user: UserRow, password: string, address: string | null): Promise<void> {

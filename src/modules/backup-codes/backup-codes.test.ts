@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { BACKUP_CODE_COUNT, BACKUP_CODE_LENGTH, findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord, normalizeBackupCode } from './backup-codes.js';
+import {
+  BACKUP_CODE_COUNT,
+  BACKUP_CODE_LENGTH,
+  findMatchingBackupCode,
+  generateBackupCodes,
+  newBackupCodeRecord,
+  normalizeBackupCode,
+} from './backup-codes.js';
 
 describe('backup codes', () => {
   const key = randomBytes(32);
@@ -36,7 +43,16 @@ describe('backup codes', () => {
   });
 
   it('refuses what cannot be a code: wrong length, u, other separators', () => {
-    for (const input of ['', 'k7qm-2xpt-9dwr', 'k7qm-2xpt-9dwr-hc4', 'k7qm-2xpt-9dwr-hc4nn', 'k7qm-2xpt-9dwr-hc4u', 'k7qm_2xpt_9dwr_hc4n', 'k7qm.2xpt.9dwr.hc4n', 'k7qm-2xpt-9dwr-hc4ñ']) {
+    for (const input of [
+      '',
+      'k7qm-2xpt-9dwr',
+      'k7qm-2xpt-9dwr-hc4',
+      'k7qm-2xpt-9dwr-hc4nn',
+      'k7qm-2xpt-9dwr-hc4u',
+      'k7qm_2xpt_9dwr_hc4n',
+      'k7qm.2xpt.9dwr.hc4n',
+      'k7qm-2xpt-9dwr-hc4ñ',
+    ]) {
       assert.equal(normalizeBackupCode(input), null, JSON.stringify(input));
     }
   });

@@ -2,14 +2,7 @@
 // instance, no data, SQLite without a database clock, and what a failed code should blame.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  PHONE_QUORUM_ACCOUNTS,
-  blameForFailedCode,
-  estimateClockError,
-  phoneWitness,
-  type ClockEvidence,
-  type PhoneSample,
-} from './clock-estimate.js';
+import { PHONE_QUORUM_ACCOUNTS, blameForFailedCode, estimateClockError, phoneWitness, type ClockEvidence, type PhoneSample } from './clock-estimate.js';
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0);
 const STEP = Math.floor(NOW / 30_000);
@@ -91,7 +84,14 @@ describe('clock estimate', () => {
     ];
     const skewed = estimateClockError(evidence({ peers }));
     assert.deepEqual([skewed.errorSeconds, skewed.skewed, skewed.backedBy], [45, true, ['instance:a', 'instance:c']]);
-    const fine = estimateClockError(evidence({ peers: [{ id: 'b', name: 'b', offsetSeconds: 45 }, { id: 'c', name: 'c', offsetSeconds: 1 }] }));
+    const fine = estimateClockError(
+      evidence({
+        peers: [
+          { id: 'b', name: 'b', offsetSeconds: 45 },
+          { id: 'c', name: 'c', offsetSeconds: 1 },
+        ],
+      }),
+    );
     assert.deepEqual([fine.errorSeconds, fine.skewed, fine.backedBy], [-1, false, ['instance:c']]);
   });
 

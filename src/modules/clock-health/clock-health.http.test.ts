@@ -177,7 +177,14 @@ for (const dialect of DIALECTS) {
       if (!postgres) {
         // Killed without a word: its row stays, but it stops changing.
         await w.b.app.clockHealth.refresh().catch(() => {});
-        const c = new ClockHealthService({ db: w.a.s.db, dialect: w.a.s.dialect, clock: () => w.a.s.clock(), gauge: new Gauge({ name: 'g', help: 'g', registers: [] }), log: { warn() {}, info() {} }, name: 'c:3003' });
+        const c = new ClockHealthService({
+          db: w.a.s.db,
+          dialect: w.a.s.dialect,
+          clock: () => w.a.s.clock(),
+          gauge: new Gauge({ name: 'g', help: 'g', registers: [] }),
+          log: { warn() {}, info() {} },
+          name: 'c:3003',
+        });
         await c.refresh();
         assert.equal((await w.report()).instances.length, 2);
         w.advance(31_000);

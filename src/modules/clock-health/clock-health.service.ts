@@ -10,7 +10,15 @@ import type { DB } from '../../db/schema.js';
 import type { DialectName } from '../../db/database.js';
 import { recentAcceptedCodes } from '../two-factor/two-factor.repository.js';
 import { TOTP_PERIOD_SECONDS } from '../totp/totp.js';
-import { PHONE_SAMPLE_LIMIT, PHONE_WINDOW_MS, SKEW_THRESHOLD_SECONDS, estimateClockError, type ClockEstimate, type PeerReading, type PhoneSample } from './clock-estimate.js';
+import {
+  PHONE_SAMPLE_LIMIT,
+  PHONE_WINDOW_MS,
+  SKEW_THRESHOLD_SECONDS,
+  estimateClockError,
+  type ClockEstimate,
+  type PeerReading,
+  type PhoneSample,
+} from './clock-estimate.js';
 import type { InstanceView } from './clock-report.js';
 import * as repo from './clock-health.repository.js';
 
@@ -134,7 +142,9 @@ export class ClockHealthService {
       // trips); otherwise (SQLite) its clock when it wrote against ours when we first saw it,
       // which is off by at most one heartbeat.
       const offsetMs =
-        databaseOffsetSeconds !== null && row.database_offset_ms !== null ? row.database_offset_ms - databaseOffsetSeconds * 1000 : row.reported_at - seen.seenAt;
+        databaseOffsetSeconds !== null && row.database_offset_ms !== null
+          ? row.database_offset_ms - databaseOffsetSeconds * 1000
+          : row.reported_at - seen.seenAt;
       peers.push({ id: row.id, name: row.name, offsetSeconds: Math.round(offsetMs / 100) / 10 });
     }
     return peers;

@@ -16,7 +16,8 @@ import type { ClockReport } from './clock-report.js';
 const FAKETIME = '/usr/bin/faketime';
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 const postgres = DIALECTS.find((d) => d.name === 'postgres')!;
-const skip = postgres.skip ?? skipUnless(fs.existsSync(FAKETIME) && fs.existsSync(LIBFAKETIME), `faketime: ${LIBFAKETIME} is missing (apt-get install faketime)`);
+const skip =
+  postgres.skip ?? skipUnless(fs.existsSync(FAKETIME) && fs.existsSync(LIBFAKETIME), `faketime: ${LIBFAKETIME} is missing (apt-get install faketime)`);
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;

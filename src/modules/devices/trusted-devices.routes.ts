@@ -23,7 +23,10 @@ export function trustedDeviceRoutes(app: FastifyInstance, deps: { devices: Trust
 
   r.get(
     '/api/me/trusted-devices',
-    { config: { access: 'full' }, schema: { tags, summary: 'Browsers trusted for this account (device cookies)', response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }) } } },
+    {
+      config: { access: 'full' },
+      schema: { tags, summary: 'Browsers trusted for this account (device cookies)', response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }) } },
+    },
     async (request) => ({ devices: await deps.devices.list(actorOf(request).id, deps.devices.tokenOf(request)) }),
   );
 
@@ -31,7 +34,11 @@ export function trustedDeviceRoutes(app: FastifyInstance, deps: { devices: Trust
     '/api/me/trusted-devices/:id',
     {
       config: { access: 'full' },
-      schema: { tags, summary: 'Stop trusting a device', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }) },
+      schema: {
+        tags,
+        summary: 'Stop trusting a device',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+      },
     },
     async (request, reply) => {
       const user = actorOf(request);

@@ -64,6 +64,7 @@ function fromHeaderBytes(value: string): string {
 /** The address exactly as given (no normalisation), when it is an absolute http(s) address. */
 function absoluteAddress(raw: string): string | null {
   const address = fromHeaderBytes(raw);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what an address may not carry
   if (address.length > MAX_ADDRESS_LENGTH || /[\u0000-\u001f\u007f]/.test(address)) return null;
   // Literally scheme://host: the URL parser would forgive `https:///x` or `https:\\x`, a proxy never sends them.
   if (!/^https?:\/\/[^/\\?#]/i.test(address)) return null;

@@ -127,20 +127,37 @@ describe('without GATEHOUSE_COOKIE_DOMAIN', () => {
       await seedUser(t.s, 'single@example.com');
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'single@example.com', password: STRONG_PASSWORD } });
       // The session cookie and the device-trust cookie (account protection), and no verify cookie.
-      assert.deepEqual(r.cookies.map((c) => c.name).filter((name) => !name.endsWith('gatehouse_device')), [SESSION]);
+      assert.deepEqual(
+        r.cookies.map((c) => c.name).filter((name) => !name.endsWith('gatehouse_device')),
+        [SESSION],
+      );
       const session = cookieOf(r, SESSION)!;
-      const row = await t.s.db.selectFrom('sessions').select('verify_token_hash').where('token_hash', '=', hashSessionToken(session.value)).executeTakeFirstOrThrow();
+      const row = await t.s.db
+        .selectFrom('sessions')
+        .select('verify_token_hash')
+        .where('token_hash', '=', hashSessionToken(session.value))
+        .executeTakeFirstOrThrow();
       assert.equal(row.verify_token_hash, null);
-      assert.equal((await t.app.inject({ method: 'GET', url: '/api/verify', cookies: { [SESSION]: session.value } })).statusCode, 200, 'one host: the session cookie');
+      assert.equal(
+        (await t.app.inject({ method: 'GET', url: '/api/verify', cookies: { [SESSION]: session.value } })).statusCode,
+        200,
+        'one host: the session cookie',
+      );
       const out = await t.app.inject({ method: 'DELETE', url: '/api/session', cookies: { [SESSION]: session.value } });
-      assert.deepEqual(out.cookies.map((c) => c.name), [SESSION]);
+      assert.deepEqual(
+        out.cookies.map((c) => c.name),
+        [SESSION],
+      );
     } finally {
       await t.close();
     }
   });
 
   it('names them without prefixes and without Secure under http', async () => {
-    const t = await startTestApp({ url: 'sqlite::memory:', env: { GATEHOUSE_PUBLIC_URL: 'http://login.gatehouse.test:8080', GATEHOUSE_COOKIE_DOMAIN: 'gatehouse.test' } });
+    const t = await startTestApp({
+      url: 'sqlite::memory:',
+      env: { GATEHOUSE_PUBLIC_URL: 'http://login.gatehouse.test:8080', GATEHOUSE_COOKIE_DOMAIN: 'gatehouse.test' },
+    });
     try {
       await seedUser(t.s, 'plain-http@example.com');
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'plain-http@example.com', password: STRONG_PASSWORD } });

@@ -29,7 +29,7 @@ for (const dialect of DIALECTS) {
   describe(`forward auth redirect to sign-in on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
-    let now = TEST_EPOCH;
+    const now = TEST_EPOCH;
 
     const verify = (url: string, headers: Record<string, string | string[]>, options: { from?: string; cookie?: string } = {}) =>
       t.app.inject({
@@ -79,7 +79,13 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(r.statusCode, 302);
       assert.equal(rdOf(r.headers.location), 'https://app.example.com:8443/a%2Fb/c?next=%2Fx%3Fy%3D1%26z%3D2&plus=a+b&q=caf%C3%A9');
-      const post = await verify('/api/verify', { accept: BROWSER_ACCEPT, 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.example.com', 'x-forwarded-uri': '/form', 'x-forwarded-method': 'POST' });
+      const post = await verify('/api/verify', {
+        accept: BROWSER_ACCEPT,
+        'x-forwarded-proto': 'http',
+        'x-forwarded-host': 'app.example.com',
+        'x-forwarded-uri': '/form',
+        'x-forwarded-method': 'POST',
+      });
       assert.equal(post.statusCode, 303, 'a form post: the browser then GETs the sign-in page');
       assert.equal(rdOf(post.headers.location), 'http://app.example.com/form');
     });
@@ -110,7 +116,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await verify('/api/verify', { 'x-original-url': ADDRESSES[0]! })).statusCode, 401, 'no Accept');
       assert.equal((await verify('/api/verify', { accept: BROWSER_ACCEPT })).statusCode, 401, 'no address');
       assert.equal((await verify('/api/verify', { accept: BROWSER_ACCEPT, 'x-original-url': 'javascript:alert(1)' })).statusCode, 401);
-      assert.equal((await verify('/api/verify', { accept: BROWSER_ACCEPT, 'x-original-url': [ADDRESSES[0]!, 'https://evil.example/'] })).statusCode, 401, 'said twice');
+      assert.equal(
+        (await verify('/api/verify', { accept: BROWSER_ACCEPT, 'x-original-url': [ADDRESSES[0]!, 'https://evil.example/'] })).statusCode,
+        401,
+        'said twice',
+      );
     });
 
     it('lets a full session through as before, and sends a pending sign-in to sign-in', async () => {
@@ -138,7 +148,16 @@ for (const dialect of DIALECTS) {
     it('validates the query: unknown, repeated and bracketed parameters are 400, signed in or not', async () => {
       const signedIn = new Client(t.app, SESSION_COOKIE);
       await signedIn.signIn('plain@example.com');
-      for (const query of ['role[]=admin', 'role=admin&role=admin', '2fa=required&2fa=required', 'x=1', 'rd=https://app.example.com/', 'role=owner', '2fa=yes', 'role=admin&x=1']) {
+      for (const query of [
+        'role[]=admin',
+        'role=admin&role=admin',
+        '2fa=required&2fa=required',
+        'x=1',
+        'rd=https://app.example.com/',
+        'role=owner',
+        '2fa=yes',
+        'role=admin&x=1',
+      ]) {
         for (const cookie of [undefined, signedIn.cookie!]) {
           const r = await verify(`/api/verify?${query}`, { accept: BROWSER_ACCEPT, 'x-original-url': ADDRESSES[0]! }, { cookie });
           assert.equal(r.statusCode, 400, `${query} ${cookie ? 'signed in' : 'anonymous'}`);
@@ -166,6 +185,7 @@ for (const dialect of DIALECTS) {
       const header = String(u.headers['x-gatehouse-email']);
       assert.match(header, /^[\x20-\x7e]+$/);
       assert.equal(decodeURIComponent(header), stored);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is all of ASCII, to find what is not
       assert.ok(/[^\x00-\x7f]/.test(stored), `the stored email is still non-ASCII: ${stored}`);
     });
   });

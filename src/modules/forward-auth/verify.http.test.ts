@@ -70,7 +70,8 @@ for (const dialect of DIALECTS) {
       const c = t.client();
       await c.signIn(plain);
       const tokenHash = hashSessionToken(c.cookie!);
-      const seen = async () => (await t.s.db.selectFrom('sessions').select('last_seen_at').where('token_hash', '=', tokenHash).executeTakeFirstOrThrow()).last_seen_at;
+      const seen = async () =>
+        (await t.s.db.selectFrom('sessions').select('last_seen_at').where('token_hash', '=', tokenHash).executeTakeFirstOrThrow()).last_seen_at;
       const before = await seen();
       clock.advance(30_000);
       assert.equal((await c.get('/api/verify')).status, 200);

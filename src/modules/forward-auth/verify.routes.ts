@@ -81,7 +81,9 @@ export function verifyRoutes(app: FastifyInstance, deps: VerifyDeps): void {
       if (session === null) return refuse(request, reply);
       if (request.query.role === 'admin' && session.user.role !== 'admin') throw new AppError('forbidden');
       if (request.query['2fa'] === 'required' && !session.twoFactorEnabled) throw new AppError('two_factor_required');
-      void reply.headers(identityHeaders({ userId: session.user.id, email: session.user.email, role: session.user.role, twoFactorEnabled: session.twoFactorEnabled }));
+      void reply.headers(
+        identityHeaders({ userId: session.user.id, email: session.user.email, role: session.user.role, twoFactorEnabled: session.twoFactorEnabled }),
+      );
       return reply.code(200).send({ status: 'ok' });
     },
   );

@@ -49,37 +49,37 @@ for (const dialect of DIALECTS) {
 
     it('keeps mail while the SMTP server is down and sends it once the server is up and the backoff passed', () =>
       withDatabase(async (database, closeLater) => {
-      let now = T0;
-      const smtp = await startSmtp({ port: await freePort(), started: false });
-      const app = await startTestApp({ url: database.url, clock: () => now, mailPollMs: 20, env: { GATEHOUSE_SMTP_URL: smtp.url } });
-      closeLater(async () => {
-        await app.close();
-        await smtp.stop();
-      });
-      await seedUser(app.s, 'down@example.com');
-      assert.equal((await new Client(app.app).post('/api/password-reset', { email: 'down@example.com' })).status, 202);
-      // The first attempt fails (connection refused) and schedules a retry 30 s later on the app's clock.
-      await until('a failed attempt', async () => {
-        const row = await app.s.db.selectFrom('mail_outbox').select('attempts').where('recipient', '=', 'down@example.com').executeTakeFirst();
-        return (row?.attempts ?? 0) >= 1;
-      });
-      assert.equal(await metric(app, 'queued'), 1);
-      assert.equal(await metric(app, 'sent'), 0);
+        let now = T0;
+        const smtp = await startSmtp({ port: await freePort(), started: false });
+        const app = await startTestApp({ url: database.url, clock: () => now, mailPollMs: 20, env: { GATEHOUSE_SMTP_URL: smtp.url } });
+        closeLater(async () => {
+          await app.close();
+          await smtp.stop();
+        });
+        await seedUser(app.s, 'down@example.com');
+        assert.equal((await new Client(app.app).post('/api/password-reset', { email: 'down@example.com' })).status, 202);
+        // The first attempt fails (connection refused) and schedules a retry 30 s later on the app's clock.
+        await until('a failed attempt', async () => {
+          const row = await app.s.db.selectFrom('mail_outbox').select('attempts').where('recipient', '=', 'down@example.com').executeTakeFirst();
+          return (row?.attempts ?? 0) >= 1;
+        });
+        assert.equal(await metric(app, 'queued'), 1);
+        assert.equal(await metric(app, 'sent'), 0);
 
-      await smtp.start();
-      await sleep(300);
-      assert.equal(smtp.received.length, 0, 'not before the backoff has passed');
-      now += 31_000;
-      const [mail] = await smtp.waitFor(1, { to: 'down@example.com', subject: 'Reset your password' });
-      assert.ok(tokenOf(mail!.text));
-      await until('marked sent', async () => (await metric(app, 'sent')) === 1);
-      assert.equal(await metric(app, 'queued'), 0);
-      await sleep(200);
-      assert.equal(smtp.received.length, 1, 'sent once');
-      const row = await app.s.db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
-      assert.equal(row.status, 'sent');
-      assert.equal(row.body, '', 'the content is dropped once sent');
-    }));
+        await smtp.start();
+        await sleep(300);
+        assert.equal(smtp.received.length, 0, 'not before the backoff has passed');
+        now += 31_000;
+        const [mail] = await smtp.waitFor(1, { to: 'down@example.com', subject: 'Reset your password' });
+        assert.ok(tokenOf(mail!.text));
+        await until('marked sent', async () => (await metric(app, 'sent')) === 1);
+        assert.equal(await metric(app, 'queued'), 0);
+        await sleep(200);
+        assert.equal(smtp.received.length, 1, 'sent once');
+        const row = await app.s.db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
+        assert.equal(row.status, 'sent');
+        assert.equal(row.body, '', 'the content is dropped once sent');
+      }));
 
     it('sends a message claimed by an instance that crashed once its lease runs out, and only once', () =>
       withDatabase(async (database, closeLater) => {
@@ -109,62 +109,62 @@ for (const dialect of DIALECTS) {
 
     it('sends each message once when two instances run their workers on one database', () =>
       withDatabase(async (database, closeLater) => {
-      const now = T0;
-      const clock = () => now;
-      const smtp = await startSmtp();
-      const masterKey = randomBytes(32);
-      const env = { GATEHOUSE_SMTP_URL: smtp.url };
-      const a = await startTestApp({ url: database.url, clock, masterKey, mailPollMs: 5, env });
-      const b = await startTestApp({ url: database.url, clock, masterKey, mailPollMs: 5, env });
-      closeLater(async () => {
-        await a.close();
-        await b.close();
-        await smtp.stop();
-      });
-      const emails = Array.from({ length: 16 }, (_, i) => `twin${i}@example.com`);
-      for (const email of emails) await seedUser(a.s, email);
-      // Requests spread over both instances, while both workers poll every 5 ms.
-      await Promise.all(emails.map((email, i) => new Client((i % 2 ? a : b).app).post('/api/password-reset', { email })));
-      await smtp.waitFor(emails.length, { subject: 'Reset your password' });
-      await sleep(500);
-      const resets = matching(smtp.received, { subject: 'Reset your password' });
-      assert.equal(resets.length, emails.length, 'one message each, none twice');
-      assert.equal(new Set(resets.map((m) => m.messageId)).size, emails.length);
-      assert.deepEqual(resets.flatMap((m) => m.to).sort(), [...emails].sort());
-    }));
+        const now = T0;
+        const clock = () => now;
+        const smtp = await startSmtp();
+        const masterKey = randomBytes(32);
+        const env = { GATEHOUSE_SMTP_URL: smtp.url };
+        const a = await startTestApp({ url: database.url, clock, masterKey, mailPollMs: 5, env });
+        const b = await startTestApp({ url: database.url, clock, masterKey, mailPollMs: 5, env });
+        closeLater(async () => {
+          await a.close();
+          await b.close();
+          await smtp.stop();
+        });
+        const emails = Array.from({ length: 16 }, (_, i) => `twin${i}@example.com`);
+        for (const email of emails) await seedUser(a.s, email);
+        // Requests spread over both instances, while both workers poll every 5 ms.
+        await Promise.all(emails.map((email, i) => new Client((i % 2 ? a : b).app).post('/api/password-reset', { email })));
+        await smtp.waitFor(emails.length, { subject: 'Reset your password' });
+        await sleep(500);
+        const resets = matching(smtp.received, { subject: 'Reset your password' });
+        assert.equal(resets.length, emails.length, 'one message each, none twice');
+        assert.equal(new Set(resets.map((m) => m.messageId)).size, emails.length);
+        assert.deepEqual(resets.flatMap((m) => m.to).sort(), [...emails].sort());
+      }));
 
     it('writes one .eml file (mode 0600) per message without SMTP, whose link resets the password', () =>
       withDatabase(async (database, closeLater) => {
-      const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-outbox-test-'));
-      const now = T0;
-      const app = await startTestApp({ url: database.url, clock: () => now, mailPollMs: 20, outboxDir });
-      closeLater(async () => {
-        await app.close();
-        fs.rmSync(outboxDir, { recursive: true, force: true });
-      });
-      await seedUser(app.s, 'eml@example.com');
-      assert.equal((await new Client(app.app).post('/api/password-reset', { email: 'eml@example.com' })).status, 202);
-      let files: string[] = [];
-      await until('an .eml file', async () => {
-        files = fs.readdirSync(outboxDir).filter((f) => f.endsWith('.eml'));
-        return files.length === 1;
-      });
-      const file = path.join(outboxDir, files[0]!);
-      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
-      const mail = await simpleParser(fs.readFileSync(file));
-      assert.equal(mail.subject, 'Reset your password');
-      const token = tokenOf(mail.text ?? '');
-      const done = await new Client(app.app).post('/api/password-reset/complete', { token, newPassword: 'a-brand-new-passphrase-77' });
-      assert.equal(done.status, 204);
-      assert.equal((await new Client(app.app).signIn('eml@example.com', 'a-brand-new-passphrase-77')).status, 200);
+        const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-outbox-test-'));
+        const now = T0;
+        const app = await startTestApp({ url: database.url, clock: () => now, mailPollMs: 20, outboxDir });
+        closeLater(async () => {
+          await app.close();
+          fs.rmSync(outboxDir, { recursive: true, force: true });
+        });
+        await seedUser(app.s, 'eml@example.com');
+        assert.equal((await new Client(app.app).post('/api/password-reset', { email: 'eml@example.com' })).status, 202);
+        let files: string[] = [];
+        await until('an .eml file', async () => {
+          files = fs.readdirSync(outboxDir).filter((f) => f.endsWith('.eml'));
+          return files.length === 1;
+        });
+        const file = path.join(outboxDir, files[0]!);
+        assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+        const mail = await simpleParser(fs.readFileSync(file));
+        assert.equal(mail.subject, 'Reset your password');
+        const token = tokenOf(mail.text ?? '');
+        const done = await new Client(app.app).post('/api/password-reset/complete', { token, newPassword: 'a-brand-new-passphrase-77' });
+        assert.equal(done.status, 204);
+        assert.equal((await new Client(app.app).signIn('eml@example.com', 'a-brand-new-passphrase-77')).status, 200);
 
-      // An administrator is answered the link itself when no mail leaves the machine.
-      const admin = await seedUser(app.s, 'root@example.com', 'admin');
-      const c = new Client(app.app);
-      await c.signIn('root@example.com');
-      const answer = await c.post(`/api/admin/users/${admin.id}/password-reset`);
-      assert.equal(answer.status, 200);
-      assert.match(answer.body.link, /^http:\/\/localhost:3000\/reset-password\?token=[A-Za-z0-9_-]{43}$/);
-    }));
+        // An administrator is answered the link itself when no mail leaves the machine.
+        const admin = await seedUser(app.s, 'root@example.com', 'admin');
+        const c = new Client(app.app);
+        await c.signIn('root@example.com');
+        const answer = await c.post(`/api/admin/users/${admin.id}/password-reset`);
+        assert.equal(answer.status, 200);
+        assert.match(answer.body.link, /^http:\/\/localhost:3000\/reset-password\?token=[A-Za-z0-9_-]{43}$/);
+      }));
   });
 }

@@ -9,10 +9,7 @@ import type { DB, MailOutboxTable } from '../../db/schema.js';
 
 export type OutboxRow = Selectable<MailOutboxTable>;
 
-export async function insertOutboxMessage(
-  trx: Kysely<DB>,
-  row: { id: string; kind: string; recipient: string; body: string; now: number },
-): Promise<void> {
+export async function insertOutboxMessage(trx: Kysely<DB>, row: { id: string; kind: string; recipient: string; body: string; now: number }): Promise<void> {
   await trx
     .insertInto('mail_outbox')
     .values({
@@ -35,24 +32,26 @@ export async function insertOutboxMessage(
 /** Claims up to `limit` due messages for `instance` until `now + leaseMs`. */
 export async function claimDueMessages(db: Kysely<DB>, input: { instance: string; now: number; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
   const free = (eb: ExpressionBuilder<DB, 'mail_outbox'>) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', input.now)]);
-  return db
-    .updateTable('mail_outbox')
-    .set({ claimed_by: input.instance, claimed_until: input.now + input.leaseMs })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('mail_outbox')
-        .select('id')
-        .where('status', '=', 'queued')
-        .where('next_attempt_at', '<=', input.now)
-        .where(free)
-        .orderBy('next_attempt_at')
-        .limit(input.limit),
-    )
-    // Re-checked on the row itself: a message another instance claimed meanwhile is skipped.
-    .where('status', '=', 'queued')
-    .where(free)
-    .returningAll()
-    .execute();
+  return (
+    db
+      .updateTable('mail_outbox')
+      .set({ claimed_by: input.instance, claimed_until: input.now + input.leaseMs })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('mail_outbox')
+          .select('id')
+          .where('status', '=', 'queued')
+          .where('next_attempt_at', '<=', input.now)
+          .where(free)
+          .orderBy('next_attempt_at')
+          .limit(input.limit),
+      )
+      // Re-checked on the row itself: a message another instance claimed meanwhile is skipped.
+      .where('status', '=', 'queued')
+      .where(free)
+      .returningAll()
+      .execute()
+  );
 }
 
 /** After the SMTP server accepted it: sent, and its content dropped. Only the lease holder marks it. */

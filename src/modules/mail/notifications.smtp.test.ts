@@ -158,7 +158,10 @@ for (const dialect of DIALECTS) {
           assert.ok(mail.text.includes(`${PUBLIC_URL}/account/security`), `${mail.subject}: links to the security page`);
           assert.ok(!mail.text.includes('reset-password?token='), `${mail.subject}: no reset link`);
         }
-        assert.ok(mine.every((m) => m.from.startsWith('no-reply@')), 'the default sender');
+        assert.ok(
+          mine.every((m) => m.from.startsWith('no-reply@')),
+          'the default sender',
+        );
       });
     }
   });

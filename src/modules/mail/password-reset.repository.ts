@@ -47,8 +47,18 @@ export async function countRequest(db: Kysely<DB>, key: string, now: number, win
     .onConflict((oc) =>
       oc.column('key').doUpdateSet((eb) => ({
         // A window that has run out starts again at 1.
-        count: eb.case().when('mail_request_counters.window_start', '<=', now - windowMs).then(1).else(eb('mail_request_counters.count', '+', 1)).end(),
-        window_start: eb.case().when('mail_request_counters.window_start', '<=', now - windowMs).then(now).else(eb.ref('mail_request_counters.window_start')).end(),
+        count: eb
+          .case()
+          .when('mail_request_counters.window_start', '<=', now - windowMs)
+          .then(1)
+          .else(eb('mail_request_counters.count', '+', 1))
+          .end(),
+        window_start: eb
+          .case()
+          .when('mail_request_counters.window_start', '<=', now - windowMs)
+          .then(now)
+          .else(eb.ref('mail_request_counters.window_start'))
+          .end(),
       })),
     )
     .returning('count')

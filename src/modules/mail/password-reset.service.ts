@@ -49,7 +49,11 @@ export class PasswordResetService {
 
   private async queueResetMail(trx: Kysely<DB>, user: UserRow, now: number): Promise<void> {
     const link = await this.issueToken(trx, user.id, now);
-    await this.deps.mail.enqueue(trx, { to: user.email, locale: toMailLocale(user.locale), template: { kind: 'password_reset', link, minutes: RESET_LINK_MINUTES } });
+    await this.deps.mail.enqueue(trx, {
+      to: user.email,
+      locale: toMailLocale(user.locale),
+      template: { kind: 'password_reset', link, minutes: RESET_LINK_MINUTES },
+    });
   }
 
   /** POST /api/password-reset: always the same outcome for the caller. */

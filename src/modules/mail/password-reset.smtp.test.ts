@@ -54,13 +54,22 @@ for (const dialect of DIALECTS) {
       assert.equal(mail.from, 'login@example.com');
       assert.match(mail.text, /http:\/\/login\.example\.com\/auth\/reset-password\?token=/);
       assert.match(mail.html, /href="http:\/\/login\.example\.com\/auth\/reset-password\?token=/);
-      assert.ok(smtp.received.slice(before).every((m) => !m.to.includes('nobody@example.com')), 'nothing is sent to an unknown email');
+      assert.ok(
+        smtp.received.slice(before).every((m) => !m.to.includes('nobody@example.com')),
+        'nothing is sent to an unknown email',
+      );
       const token = tokenOf(mail.text);
       assert.match(token, /^[A-Za-z0-9_-]{43}$/, '256 random bits');
       const stored = await t.s.db.selectFrom('password_reset_tokens').selectAll().execute();
-      assert.ok(stored.every((row) => row.token_hash !== token && row.token_hash.length === 64), 'only the SHA-256 is stored');
+      assert.ok(
+        stored.every((row) => row.token_hash !== token && row.token_hash.length === 64),
+        'only the SHA-256 is stored',
+      );
       const outbox = await t.s.db.selectFrom('mail_outbox').select(['body', 'status']).execute();
-      assert.ok(outbox.every((row) => !row.body.includes(token)), 'the outbox never holds the link in clear');
+      assert.ok(
+        outbox.every((row) => !row.body.includes(token)),
+        'the outbox never holds the link in clear',
+      );
 
       const weak = await anon.post('/api/password-reset/complete', { token, newPassword: 'short' });
       assert.equal(weak.status, 400);

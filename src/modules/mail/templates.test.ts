@@ -40,6 +40,9 @@ describe('mail templates', () => {
     const es = renderMail({ kind: 'security_key_added', name: 'YubiKey 5' }, 'es', { securityUrl: SECURITY });
     assert.equal(en.subject, 'A security key was added');
     assert.equal(es.subject, 'Se añadió una llave de seguridad');
-    assert.match(renderMail({ kind: 'account_locked', until: AT + 600_000 }, 'en', { securityUrl: SECURITY }).text, /29 November 2026 at 06:10 UTC|29 November 2026, 06:10 UTC/);
+    assert.match(
+      renderMail({ kind: 'account_locked', until: AT + 600_000 }, 'en', { securityUrl: SECURITY }).text,
+      /29 November 2026 at 06:10 UTC|29 November 2026, 06:10 UTC/,
+    );
   });
 });

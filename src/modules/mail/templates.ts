@@ -52,15 +52,23 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
       return {
         subject: es ? 'Restablece tu contraseña' : 'Reset your password',
         lines: es
-          ? [`Alguien pidió restablecer la contraseña de esta cuenta. El enlace sirve una vez y durante ${t.minutes} minutos.`, 'Si no lo pediste tú, ignora este mensaje: tu contraseña no cambia.']
-          : [`Someone asked to reset the password of this account. The link works once, for ${t.minutes} minutes.`, 'If you did not ask for it, ignore this message: your password stays as it is.'],
+          ? [
+              `Alguien pidió restablecer la contraseña de esta cuenta. El enlace sirve una vez y durante ${t.minutes} minutos.`,
+              'Si no lo pediste tú, ignora este mensaje: tu contraseña no cambia.',
+            ]
+          : [
+              `Someone asked to reset the password of this account. The link works once, for ${t.minutes} minutes.`,
+              'If you did not ask for it, ignore this message: your password stays as it is.',
+            ],
         action: { label: es ? 'Elegir una contraseña nueva' : 'Choose a new password', url: t.link },
       };
     case 'new_device':
       return {
         subject: es ? 'Nuevo inicio de sesión en tu cuenta' : 'New sign-in to your account',
         lines: [
-          es ? `Se inició sesión en tu cuenta desde un dispositivo nuevo el ${when(t.at, locale)}.` : `Your account was signed in to from a new device on ${when(t.at, locale)}.`,
+          es
+            ? `Se inició sesión en tu cuenta desde un dispositivo nuevo el ${when(t.at, locale)}.`
+            : `Your account was signed in to from a new device on ${when(t.at, locale)}.`,
           `${es ? 'Dispositivo' : 'Device'}: ${t.device || (es ? 'desconocido' : 'unknown')}`,
           `${es ? 'Dirección' : 'Address'}: ${t.address ?? (es ? 'desconocida' : 'unknown')}`,
           NOT_YOU[locale],
@@ -88,7 +96,10 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
     case 'backup_codes_generated':
       return {
         subject: es ? 'Nuevos códigos de respaldo' : 'New backup codes',
-        lines: [es ? 'Se generaron nuevos códigos de respaldo; los anteriores ya no sirven.' : 'New backup codes were generated; the earlier ones no longer work.', NOT_YOU[locale]],
+        lines: [
+          es ? 'Se generaron nuevos códigos de respaldo; los anteriores ya no sirven.' : 'New backup codes were generated; the earlier ones no longer work.',
+          NOT_YOU[locale],
+        ],
         action: security,
       };
     case 'backup_codes_low':
@@ -105,19 +116,28 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
         subject: es ? 'Tu cuenta se bloqueó tras intentos fallidos' : 'Your account was locked after failed attempts',
         lines: [
           t.until === null
-            ? es ? 'Tu cuenta está bloqueada hasta que un administrador la desbloquee.' : 'Your account is locked until an administrator unlocks it.'
-            : es ? `Tu cuenta está bloqueada hasta el ${when(t.until, locale)} tras varios intentos fallidos.` : `Your account is locked until ${when(t.until, locale)} after several failed attempts.`,
+            ? es
+              ? 'Tu cuenta está bloqueada hasta que un administrador la desbloquee.'
+              : 'Your account is locked until an administrator unlocks it.'
+            : es
+              ? `Tu cuenta está bloqueada hasta el ${when(t.until, locale)} tras varios intentos fallidos.`
+              : `Your account is locked until ${when(t.until, locale)} after several failed attempts.`,
           es ? 'Si no fuiste tú, alguien puede conocer tu contraseña: cámbiala.' : 'If this was not you, someone may know your password: change it.',
         ],
         action: security,
       };
     case 'password_changed':
       return {
-        subject: t.how === 'reset' ? (es ? 'Tu contraseña se restableció' : 'Your password was reset') : es ? 'Tu contraseña cambió' : 'Your password was changed',
+        subject:
+          t.how === 'reset' ? (es ? 'Tu contraseña se restableció' : 'Your password was reset') : es ? 'Tu contraseña cambió' : 'Your password was changed',
         lines: [
           t.how === 'reset'
-            ? es ? 'La contraseña de tu cuenta se restableció con un enlace enviado a este correo; se cerraron todas las sesiones.' : 'The password of your account was reset with a link sent to this address; every session was signed out.'
-            : es ? 'La contraseña de tu cuenta cambió.' : 'The password of your account was changed.',
+            ? es
+              ? 'La contraseña de tu cuenta se restableció con un enlace enviado a este correo; se cerraron todas las sesiones.'
+              : 'The password of your account was reset with a link sent to this address; every session was signed out.'
+            : es
+              ? 'La contraseña de tu cuenta cambió.'
+              : 'The password of your account was changed.',
           NOT_YOU[locale],
         ],
         action: security,

@@ -31,4 +31,3 @@ export function needsSecondFactor(client: { [key: string]: unknown } | undefined
   if (client?.gatehouse_require_2fa === true) return true;
   return typeof acrValues === 'string' && acrValues.split(' ').includes(ACR_MFA);
 }
-

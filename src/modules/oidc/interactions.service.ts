@@ -46,7 +46,9 @@ export class InteractionsService {
     const { interaction, client } = await this.load(uid);
     return {
       application: { name: String(client.clientName ?? client.clientId) },
-      scopes: String(interaction.params.scope ?? 'openid').split(' ').filter(Boolean),
+      scopes: String(interaction.params.scope ?? 'openid')
+        .split(' ')
+        .filter(Boolean),
       step: await this.step(interaction, client as Record<string, unknown>, session),
     };
   }
@@ -56,22 +58,37 @@ export class InteractionsService {
     const { provider, interaction, client } = await this.load(uid);
     const step = await this.step(interaction, client as Record<string, unknown>, session);
     if (step === 'sign_in') throw new AppError('unauthenticated');
-    if (step === 'enrol' || step === 'second_factor') throw new AppError('two_factor_required', 'This application requires a second factor: complete the second step first.');
+    if (step === 'enrol' || step === 'second_factor')
+      throw new AppError('two_factor_required', 'This application requires a second factor: complete the second step first.');
     let result: Record<string, unknown>;
     if (interaction.prompt.name === 'login') {
       const { amr, createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
-      result = { login: { accountId: session.user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, ts: Math.floor(createdAt / 1000), remember: true } };
+      result = {
+        login: { accountId: session.user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, ts: Math.floor(createdAt / 1000), remember: true },
+      };
     } else if (interaction.prompt.name === 'consent') {
       if (step === 'consent' && !approve) throw new AppError('invalid_request', 'Allow or deny the application.');
-      const grant = (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ?? new provider.Grant({ accountId: session.user.id, clientId: client.clientId });
-      const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+      const grant =
+        (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ??
+        new provider.Grant({ accountId: session.user.id, clientId: client.clientId });
+      const details = interaction.prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
       if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
       if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
       for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
       result = { consent: { grantId: await grant.save() } };
       if (step === 'consent') {
         const ref = { id: session.user.id, email: session.user.email };
-        await this.deps.audit({ kind: 'oidc.consented', actor: ref, subject: ref, address, details: { clientId: client.clientId, scope: interaction.params.scope ?? null } });
+        await this.deps.audit({
+          kind: 'oidc.consented',
+          actor: ref,
+          subject: ref,
+          address,
+          details: { clientId: client.clientId, scope: interaction.params.scope ?? null },
+        });
       }
     } else {
       throw new AppError('invalid_request', `Gatehouse does not handle the "${interaction.prompt.name}" prompt.`);

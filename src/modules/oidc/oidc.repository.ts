@@ -17,7 +17,17 @@ export interface PayloadRow {
 
 export async function upsertPayload(
   db: Kysely<DB>,
-  row: { model: string; id: string; payload: string; grant_id: string | null; uid: string | null; user_code: string | null; account_id: string | null; client_id: string | null; expires_at: number | null },
+  row: {
+    model: string;
+    id: string;
+    payload: string;
+    grant_id: string | null;
+    uid: string | null;
+    user_code: string | null;
+    account_id: string | null;
+    client_id: string | null;
+    expires_at: number | null;
+  },
 ): Promise<void> {
   const { model, id, ...rest } = row;
   await db
@@ -32,12 +42,23 @@ export async function findPayload(db: Kysely<DB>, model: string, id: string): Pr
 }
 
 export async function findPayloadBy(db: Kysely<DB>, model: string, column: 'uid' | 'user_code', value: string): Promise<PayloadRow | undefined> {
-  return db.selectFrom('oidc_payloads').select(['payload', 'expires_at', 'consumed_at']).where('model', '=', model).where(column, '=', value).executeTakeFirst();
+  return db
+    .selectFrom('oidc_payloads')
+    .select(['payload', 'expires_at', 'consumed_at'])
+    .where('model', '=', model)
+    .where(column, '=', value)
+    .executeTakeFirst();
 }
 
 /** Marks an artifact used; answers whether this call was the one that did it. */
 export async function consumePayload(db: Kysely<DB>, model: string, id: string, now: number): Promise<boolean> {
-  const result = await db.updateTable('oidc_payloads').set({ consumed_at: now }).where('model', '=', model).where('id', '=', id).where('consumed_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('oidc_payloads')
+    .set({ consumed_at: now })
+    .where('model', '=', model)
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
@@ -68,7 +89,13 @@ export async function listGrantsOf(db: Kysely<DB>, accountId: string, now: numbe
 /** Ends what a person allowed one application: their grants and every code and token issued under them. */
 export async function deleteGrantsOf(db: Kysely<DB>, accountId: string, clientId: string): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const grants = await trx.selectFrom('oidc_payloads').select('id').where('account_id', '=', accountId).where('client_id', '=', clientId).where('model', '=', 'Grant').execute();
+    const grants = await trx
+      .selectFrom('oidc_payloads')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('client_id', '=', clientId)
+      .where('model', '=', 'Grant')
+      .execute();
     const ids = grants.map((g) => g.id);
     if (ids.length > 0) await trx.deleteFrom('oidc_payloads').where('grant_id', 'in', ids).execute();
     return ids.length;
@@ -125,7 +152,12 @@ export async function listSigningKeys(db: Kysely<DB>): Promise<SigningKeyRow[]> 
 export async function insertFirstSigningKey(db: Kysely<DB>, row: SigningKeyRow): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const any = await trx.selectFrom('oidc_signing_keys').select('kid').limit(1).executeTakeFirst();
-    if (!any) await trx.insertInto('oidc_signing_keys').values(row).onConflict((oc) => oc.column('kid').doNothing()).execute();
+    if (!any)
+      await trx
+        .insertInto('oidc_signing_keys')
+        .values(row)
+        .onConflict((oc) => oc.column('kid').doNothing())
+        .execute();
   });
 }
 

@@ -47,7 +47,10 @@ async function mountProvider(app: FastifyInstance, deps: OidcRouteDeps): Promise
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const provider = await deps.oidc.current();
     let callback = callbacks.get(provider);
-    if (!callback) callbacks.set(provider, (callback = provider.callback()));
+    if (!callback) {
+      callback = provider.callback();
+      callbacks.set(provider, callback);
+    }
     const raw = request.raw as IncomingMessage & { originalUrl?: string };
     handOver(raw, { session: request.session, address: request.ip });
     // Every address the provider builds (endpoints, redirects, cookie paths) follows the public URL.
@@ -102,7 +105,12 @@ function interactionRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
     '/api/oidc/interactions/:uid/second-factor',
     {
       config: { access: 'full', ...rateLimit },
-      schema: { tags, summary: 'The second step for an application that requires it', params: UidParams, body: Type.Object({ code: CodeSchema }, { additionalProperties: false }) },
+      schema: {
+        tags,
+        summary: 'The second step for an application that requires it',
+        params: UidParams,
+        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
+      },
     },
     async (request, reply) => {
       await deps.interactions.secondFactor(request.params.uid, request.session!, request.body.code, request.ip, reply);
@@ -121,9 +129,13 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['applications'];
 
-  r.get('/api/admin/applications', { config: { access: 'admin' }, schema: { tags, summary: 'Applications that sign people in with OpenID Connect' } }, async () => ({
-    applications: await deps.clients.list(),
-  }));
+  r.get(
+    '/api/admin/applications',
+    { config: { access: 'admin' }, schema: { tags, summary: 'Applications that sign people in with OpenID Connect' } },
+    async () => ({
+      applications: await deps.clients.list(),
+    }),
+  );
 
   r.post(
     '/api/admin/applications',

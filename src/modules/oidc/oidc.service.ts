@@ -109,14 +109,21 @@ export class OidcService {
     }
     if (oidc.route === 'token' && ctx.status >= 400) {
       const body = ctx.body as { error?: string } | undefined;
-      await this.deps.audit({ kind: 'oidc.token_refused', address, details: { clientId: clientId ?? null, grantType: oidc.params?.grant_type ?? null, error: body?.error ?? null } });
+      await this.deps.audit({
+        kind: 'oidc.token_refused',
+        address,
+        details: { clientId: clientId ?? null, grantType: oidc.params?.grant_type ?? null, error: body?.error ?? null },
+      });
     }
     // RP-initiated logout that the person confirmed ends their Gatehouse session too.
     if (oidc.route === 'end_session_confirm' && oidc.params?.logout && session) {
       await this.deps.sessions.end(session.tokenHash);
       const secure = this.deps.cookies.secureCookies ? '; Secure' : '';
       const domain = this.deps.cookies.cookieDomain ? `; Domain=${this.deps.cookies.cookieDomain}` : '';
-      ctx.append('set-cookie', `${sessionCookieName(this.deps.cookies)}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${secure}${domain}`);
+      ctx.append(
+        'set-cookie',
+        `${sessionCookieName(this.deps.cookies)}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${secure}${domain}`,
+      );
       const ref = { id: session.user.id, email: session.user.email };
       await this.deps.audit({ kind: 'oidc.signed_out', actor: ref, subject: ref, address, details: { clientId: clientId ?? null } });
     }

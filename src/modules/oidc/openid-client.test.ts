@@ -37,7 +37,8 @@ async function authorize(browser: CookieBrowser, start: string, base: () => stri
     switch (details.body.step) {
       case 'sign_in': {
         const signed = await browser.post(`${base()}/api/session`, { email: who.email, password: STRONG_PASSWORD });
-        if (signed.body.status === 'second_factor_required') assert.equal((await browser.post(`${base()}/api/session/second-factor`, { code: who.code!() })).status, 200);
+        if (signed.body.status === 'second_factor_required')
+          assert.equal((await browser.post(`${base()}/api/session/second-factor`, { code: who.code!() })).status, 200);
         break;
       }
       case 'second_factor':
@@ -45,7 +46,10 @@ async function authorize(browser: CookieBrowser, start: string, base: () => stri
         break;
       case 'consent':
       case 'continue': {
-        const done = await browser.post(`${base()}/api/oidc/interactions/${uid}/continue`, details.body.step === 'consent' ? { approve: who.approve ?? true } : {});
+        const done = await browser.post(
+          `${base()}/api/oidc/interactions/${uid}/continue`,
+          details.body.step === 'consent' ? { approve: who.approve ?? true } : {},
+        );
         assert.equal(done.status, 200, JSON.stringify(done.body));
         answer = await browser.follow(done.body.redirect, isCallback);
         break;
@@ -89,7 +93,8 @@ for (const dialect of DIALECTS) {
       await seedUser(seed.s, 'bob@example.com');
       const created = await seed.s.clients.create({ name: 'Wiki', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT] }, null, null);
       app = { id: created.client_id, secret: created.client_secret! };
-      strictApp = (await seed.s.clients.create({ name: 'Vault', redirectUris: [CALLBACK], require2fa: true, trusted: true, public: true }, null, null)).client_id;
+      strictApp = (await seed.s.clients.create({ name: 'Vault', redirectUris: [CALLBACK], require2fa: true, trusted: true, public: true }, null, null))
+        .client_id;
       await seed.close();
 
       const port = await freePort();
@@ -100,7 +105,10 @@ for (const dialect of DIALECTS) {
       if (instances === 2) servers.push(await startServerProcess(env));
       // The application's own server calls reach `backend()`: the other instance, when there are two.
       const toBackend: oidc.CustomFetch = (url, options) => fetch(url.replace(publicUrl, backend()), options as RequestInit);
-      config = await oidc.discovery(new URL(publicUrl), app.id, undefined, oidc.ClientSecretBasic(app.secret), { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: toBackend });
+      config = await oidc.discovery(new URL(publicUrl), app.id, undefined, oidc.ClientSecretBasic(app.secret), {
+        execute: [oidc.allowInsecureRequests],
+        [oidc.customFetch]: toBackend,
+      });
       // Check every ID token's signature against the published JWKS, not only its claims.
       oidc.enableNonRepudiationChecks(config);
     });
@@ -130,11 +138,19 @@ for (const dialect of DIALECTS) {
         state,
         prompt: 'consent',
       });
-      const { steps, callback } = await authorize(browser, start.href, () => servers[0]!.baseUrl, { email: 'alice@example.com', code: () => phoneCode(alice.key, Date.now()) });
+      const { steps, callback } = await authorize(browser, start.href, () => servers[0]!.baseUrl, {
+        email: 'alice@example.com',
+        code: () => phoneCode(alice.key, Date.now()),
+      });
       assert.deepEqual(steps, ['sign_in', 'continue', 'consent']);
       assert.ok(callback, 'back at the application');
 
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state, idTokenExpected: true });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), {
+        pkceCodeVerifier: verifier,
+        expectedNonce: nonce,
+        expectedState: state,
+        idTokenExpected: true,
+      });
       const claims = tokens.claims()!;
       assert.equal(claims.iss, publicUrl);
       assert.equal(claims.sub, alice.userId, 'sub is the user id, never the email');
@@ -150,8 +166,16 @@ for (const dialect of DIALECTS) {
       const rotated = await oidc.refreshTokenGrant(config, first);
       assert.ok(rotated.refresh_token && rotated.refresh_token !== first, 'a new refresh token every time');
       assert.equal(rotated.claims()?.sub, alice.userId);
-      await assert.rejects(oidc.refreshTokenGrant(config, first), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant', 'a replayed refresh token is refused');
-      await assert.rejects(oidc.refreshTokenGrant(config, rotated.refresh_token), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant', 'reuse revokes the whole grant');
+      await assert.rejects(
+        oidc.refreshTokenGrant(config, first),
+        (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+        'a replayed refresh token is refused',
+      );
+      await assert.rejects(
+        oidc.refreshTokenGrant(config, rotated.refresh_token),
+        (e: oidc.ResponseBodyError) => e.error === 'invalid_grant',
+        'reuse revokes the whole grant',
+      );
 
       const audit = openDatabase(database.url);
       try {
@@ -184,15 +208,27 @@ for (const dialect of DIALECTS) {
         state: 'g',
         prompt: 'consent',
       });
-      const { callback } = await authorize(browser, start.href, () => servers[0]!.baseUrl, { email: 'alice@example.com', code: () => phoneCode(alice.key, Date.now() + 30_000) });
+      const { callback } = await authorize(browser, start.href, () => servers[0]!.baseUrl, {
+        email: 'alice@example.com',
+        code: () => phoneCode(alice.key, Date.now() + 30_000),
+      });
       const tokens = await oidc.authorizationCodeGrant(config, new URL(callback!), { pkceCodeVerifier: verifier, expectedState: 'g' });
       const listed = await browser.get(`${servers[0]!.baseUrl}/api/me/applications`);
-      assert.deepEqual(listed.body.applications.map((a: { name: string; scopes: string[] }) => [a.name, [...a.scopes].sort()]), [['Wiki', ['email', 'offline_access', 'openid']]]);
+      assert.deepEqual(
+        listed.body.applications.map((a: { name: string; scopes: string[] }) => [a.name, [...a.scopes].sort()]),
+        [['Wiki', ['email', 'offline_access', 'openid']]],
+      );
       assert.equal((await browser.request('DELETE', `${servers[0]!.baseUrl}/api/me/applications/${app.id}`)).status, 204);
       assert.deepEqual((await browser.get(`${servers[0]!.baseUrl}/api/me/applications`)).body.applications, []);
       await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), (e: oidc.ResponseBodyError) => e.error === 'invalid_grant');
 
-      const again = oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid email', state: 'd', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const again = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid email',
+        state: 'd',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
       const declined = await authorize(browser, again.href, () => servers[0]!.baseUrl, { email: 'alice@example.com', approve: false }).catch((e: Error) => e);
       assert.ok(declined instanceof Error, 'consent needs an explicit answer');
       const page = await browser.follow(again.href, isCallback);
@@ -203,7 +239,14 @@ for (const dialect of DIALECTS) {
     });
 
     it('answers prompt=none without a session with login_required', async () => {
-      const start = oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', prompt: 'none', state: 's', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+      const start = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid',
+        prompt: 'none',
+        state: 's',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      });
       const answer = await new CookieBrowser().follow(start.href, isCallback);
       assert.match(String(answer.location), /[?&]error=login_required/);
     });
@@ -219,17 +262,30 @@ for (const dialect of DIALECTS) {
       const strict = await oidc.discovery(new URL(publicUrl), strictApp, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
       const verifier = oidc.randomPKCECodeVerifier();
       const startFor = async () =>
-        oidc.buildAuthorizationUrl(strict, { redirect_uri: CALLBACK, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's' }).href;
+        oidc.buildAuthorizationUrl(strict, {
+          redirect_uri: CALLBACK,
+          scope: 'openid email',
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state: 's',
+        }).href;
       const bobBrowser = new CookieBrowser();
       const bobRun = await authorize(bobBrowser, await startFor(), () => servers[0]!.baseUrl, { email: 'bob@example.com' });
       assert.deepEqual(bobRun.steps, ['sign_in', 'enrol']);
       assert.equal(bobRun.callback, null, 'no code without a second factor');
 
       // Alice has 2FA: password and app code, then straight back (a trusted application asks no consent).
-      const run = await authorize(new CookieBrowser(), await startFor(), () => servers[0]!.baseUrl, { email: 'alice@example.com', code: () => phoneCode(alice.key, Date.now() + 60_000) });
+      const run = await authorize(new CookieBrowser(), await startFor(), () => servers[0]!.baseUrl, {
+        email: 'alice@example.com',
+        code: () => phoneCode(alice.key, Date.now() + 60_000),
+      });
       assert.deepEqual(run.steps, ['sign_in', 'continue']);
       assert.ok(run.callback);
-      const tokens = await oidc.authorizationCodeGrant(strict, new URL(run.callback), { pkceCodeVerifier: verifier, expectedState: 's', idTokenExpected: true });
+      const tokens = await oidc.authorizationCodeGrant(strict, new URL(run.callback), {
+        pkceCodeVerifier: verifier,
+        expectedState: 's',
+        idTokenExpected: true,
+      });
       assert.equal(tokens.claims()?.acr, 'mfa');
     });
   });

@@ -40,7 +40,7 @@ function gatehouseSessionCheck(deps: ProviderDeps) {
   return new interactionPolicy.Check('gatehouse_session', 'End-User authentication with Gatehouse is required', async (ctx: KoaContextWithOIDC) => {
     const { session } = handoffOf(ctx.req);
     const oidc = ctx.oidc;
-    if (!session || session.kind !== 'full' || oidc.session?.accountId !== session.user.id) return interactionPolicy.Check.REQUEST_PROMPT;
+    if (session?.kind !== 'full' || oidc.session?.accountId !== session.user.id) return interactionPolicy.Check.REQUEST_PROMPT;
     const amr = await deps.sessionAmr(session.tokenHash);
     if (!sameSet(oidc.session.amr, amr)) return interactionPolicy.Check.REQUEST_PROMPT;
     if (needsSecondFactor(oidc.client, oidc.params?.acr_values) && !amr.includes('mfa')) return interactionPolicy.Check.REQUEST_PROMPT;

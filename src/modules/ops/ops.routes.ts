@@ -10,27 +10,41 @@ import type { ClockHealthService } from '../clock-health/clock-health.service.js
 const HEALTH_TIMEOUT_MS = 2000;
 
 export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics: Metrics; clockHealth: ClockHealthService }): void {
-  app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Liveness and database reachability; clock: "skewed" (with clockErrorSeconds) when this instance\'s clock seems off by more than 15 s' } }, async (_request, reply) => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        pingDatabase(deps.db),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), HEALTH_TIMEOUT_MS);
-        }),
-      ]);
-      // Still 200 when the clock is off: the instance serves; the clock is for the operator to fix.
-      const clock = deps.clockHealth.current();
-      return clock?.skewed ? { status: 'ok', clock: 'skewed', clockErrorSeconds: clock.errorSeconds } : { status: 'ok', clock: 'ok' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', error: 'unavailable', message: 'The database does not answer.' });
-    } finally {
-      clearTimeout(timer);
-    }
-  });
+  app.get(
+    '/healthz',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness and database reachability; clock: "skewed" (with clockErrorSeconds) when this instance\'s clock seems off by more than 15 s',
+      },
+    },
+    async (_request, reply) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          pingDatabase(deps.db),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timeout')), HEALTH_TIMEOUT_MS);
+          }),
+        ]);
+        // Still 200 when the clock is off: the instance serves; the clock is for the operator to fix.
+        const clock = deps.clockHealth.current();
+        return clock?.skewed ? { status: 'ok', clock: 'skewed', clockErrorSeconds: clock.errorSeconds } : { status: 'ok', clock: 'ok' };
+      } catch {
+        return reply.code(503).send({ status: 'unavailable', error: 'unavailable', message: 'The database does not answer.' });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  );
 
-  app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
-    void reply.type(deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } },
+    async (_request, reply) => {
+      void reply.type(deps.metrics.registry.contentType);
+      return deps.metrics.registry.metrics();
+    },
+  );
 }

@@ -72,12 +72,7 @@ export async function createPasswordHasher(options: {
     },
     needsRehash: (phc) => {
       const stored = parsePhcParams(phc);
-      return (
-        stored === null ||
-        stored.memoryCost < params.memoryCost ||
-        stored.timeCost < params.timeCost ||
-        stored.parallelism < params.parallelism
-      );
+      return stored === null || stored.memoryCost < params.memoryCost || stored.timeCost < params.timeCost || stored.parallelism < params.parallelism;
     },
   };
 }

@@ -73,14 +73,11 @@ for (const dialect of DIALECTS) {
       const sessions = list.body.sessions as Array<Record<string, unknown>>;
       assert.equal(sessions.length, 3);
       const byBrowser = (name: string) => sessions.find((s) => s.browser === name)!;
-      assert.deepEqual(
-        sessions.map((s) => [s.browser, s.system, s.current]).sort(),
-        [
-          ['Edge 131', 'Windows', false],
-          ['Firefox 133', 'Linux', true],
-          ['Safari 17', 'iOS', false],
-        ],
-      );
+      assert.deepEqual(sessions.map((s) => [s.browser, s.system, s.current]).sort(), [
+        ['Edge 131', 'Windows', false],
+        ['Firefox 133', 'Linux', true],
+        ['Safari 17', 'iOS', false],
+      ]);
       assert.equal(sessions[sessions.length - 1]!.browser, 'Edge 131', 'the least recently active last');
       assert.equal(byBrowser('Safari 17').lastActiveAt, new Date(now).toISOString());
       assert.equal(byBrowser('Edge 131').lastActiveAt, new Date(T0 + 120_000).toISOString());
@@ -108,11 +105,14 @@ for (const dialect of DIALECTS) {
       assert.equal((await laptop.post('/api/me/sessions/sign-out-others')).status, 204);
       assert.equal((await onB(desktop).get('/api/session')).status, 401);
       assert.equal((await onB(laptop).get('/api/session')).status, 200);
-      assert.deepEqual((await laptop.get('/api/me/sessions')).body.sessions.map((s: { current: boolean }) => s.current), [true]);
+      assert.deepEqual(
+        (await laptop.get('/api/me/sessions')).body.sessions.map((s: { current: boolean }) => s.current),
+        [true],
+      );
       assert.equal((await neighbour.get('/api/session')).status, 200, "another account's sessions are untouched");
     });
 
-    it('lets an administrator end all of a user\'s sessions; others may not', async () => {
+    it("lets an administrator end all of a user's sessions; others may not", async () => {
       await seedUser(a.s, 'ender@example.com', 'admin');
       await seedUser(a.s, 'ended@example.com');
       const admin = await signedIn('ender@example.com', EDGE);

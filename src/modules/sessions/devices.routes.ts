@@ -16,24 +16,31 @@ export function deviceRoutes(app: FastifyInstance, deps: { sessions: SessionsSer
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['account'];
 
-  r.get('/api/me/sessions', { config: { access: 'full' }, schema: { tags, summary: 'Your devices: the signed-in sessions of this account' } }, async (request): Promise<DeviceSessionList> => {
-    const current = request.session!;
-    const rows = await deps.sessions.listFor(current.user.id);
-    return {
-      sessions: rows.map((row) => ({
-        id: row.public_id,
-        ...describeUserAgent(row.user_agent),
-        address: row.address,
-        signedInAt: iso(row.created_at),
-        lastActiveAt: iso(row.last_seen_at),
-        current: row.token_hash === current.tokenHash,
-      })),
-    };
-  });
+  r.get(
+    '/api/me/sessions',
+    { config: { access: 'full' }, schema: { tags, summary: 'Your devices: the signed-in sessions of this account' } },
+    async (request): Promise<DeviceSessionList> => {
+      const current = request.session!;
+      const rows = await deps.sessions.listFor(current.user.id);
+      return {
+        sessions: rows.map((row) => ({
+          id: row.public_id,
+          ...describeUserAgent(row.user_agent),
+          address: row.address,
+          signedInAt: iso(row.created_at),
+          lastActiveAt: iso(row.last_seen_at),
+          current: row.token_hash === current.tokenHash,
+        })),
+      };
+    },
+  );
 
   r.delete(
     '/api/me/sessions/:id',
-    { config: { access: 'full' }, schema: { tags, summary: 'Sign out one of your sessions', params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }) } },
+    {
+      config: { access: 'full' },
+      schema: { tags, summary: 'Sign out one of your sessions', params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }) },
+    },
     async (request, reply) => {
       const session = request.session!;
       if (!(await deps.sessions.endByPublicId(session.user.id, request.params.id))) throw new AppError('not_found', 'No such session.');

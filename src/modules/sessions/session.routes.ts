@@ -22,7 +22,11 @@ export function sessionRoutes(
     '/api/session',
     {
       config: { access: 'enrolment' },
-      schema: { tags: ['session'], summary: 'The signed-in user', response: { 200: Type.Object({ user: UserSchema, restricted: Type.Optional(Type.Boolean()), warning: Type.Optional(SignInWarningSchema) }) } },
+      schema: {
+        tags: ['session'],
+        summary: 'The signed-in user',
+        response: { 200: Type.Object({ user: UserSchema, restricted: Type.Optional(Type.Boolean()), warning: Type.Optional(SignInWarningSchema) }) },
+      },
     },
     async (request) => {
       const session = request.session!;
@@ -33,17 +37,13 @@ export function sessionRoutes(
     },
   );
 
-  r.delete(
-    '/api/session',
-    { config: { access: 'public', readsSession: true }, schema: { tags: ['session'], summary: 'Sign out' } },
-    async (request, reply) => {
-      if (request.session) {
-        await deps.sessions.end(request.session.tokenHash);
-        const ref = actorOf(request);
-        await deps.audit({ kind: 'sign_out', actor: ref, subject: ref, address: request.ip });
-      }
-      deps.sessions.clearCookie(reply);
-      return reply.code(204).send();
-    },
-  );
+  r.delete('/api/session', { config: { access: 'public', readsSession: true }, schema: { tags: ['session'], summary: 'Sign out' } }, async (request, reply) => {
+    if (request.session) {
+      await deps.sessions.end(request.session.tokenHash);
+      const ref = actorOf(request);
+      await deps.audit({ kind: 'sign_out', actor: ref, subject: ref, address: request.ip });
+    }
+    deps.sessions.clearCookie(reply);
+    return reply.code(204).send();
+  });
 }

@@ -67,7 +67,11 @@ for (const dialect of DIALECTS) {
       const thief = new Client(t.app);
       await thief.signIn('stolen-admin@example.com');
       for (const route of t.app.routeTable.filter((r) => r.stepUp)) {
-        const r = await thief.call(route.method as 'POST', route.url.replace(':id', PLACEHOLDER_ID), route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+        const r = await thief.call(
+          route.method as 'POST',
+          route.url.replace(':id', PLACEHOLDER_ID),
+          route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+        );
         assert.equal(r.status, 403, `${route.method} ${route.url}`);
         assert.equal(r.body.error, 'reauthentication_required', `${route.method} ${route.url}`);
       }

@@ -35,14 +35,20 @@ const SESSION_COLUMNS = [
 ] as const;
 
 function sessionLookup(db: Kysely<DB>, tokenHash: string) {
-  return db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
-    .select(SESSION_COLUMNS)
-    // A security key alone is 2FA too: an EXISTS on the credentials' user_id index keeps this one read.
-    .select((eb) => eb.exists(eb.selectFrom('webauthn_credentials').select('webauthn_credentials.id').whereRef('webauthn_credentials.user_id', '=', 'sessions.user_id')).as('has_security_key'))
-    .where('sessions.token_hash', '=', tokenHash);
+  return (
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
+      .select(SESSION_COLUMNS)
+      // A security key alone is 2FA too: an EXISTS on the credentials' user_id index keeps this one read.
+      .select((eb) =>
+        eb
+          .exists(eb.selectFrom('webauthn_credentials').select('webauthn_credentials.id').whereRef('webauthn_credentials.user_id', '=', 'sessions.user_id'))
+          .as('has_security_key'),
+      )
+      .where('sessions.token_hash', '=', tokenHash)
+  );
 }
 
 type SessionLookupRow = Awaited<ReturnType<ReturnType<typeof sessionLookup>['executeTakeFirstOrThrow']>>;

@@ -117,7 +117,13 @@ export class SessionsService {
       if (needsTouch(found.session, now)) await repo.touchSession(this.db, tokenHash, now);
       // Decided now, from the row just read and the cached settings: no extra query.
       const { require2fa, require2faGraceDays } = await this.authSettings.get();
-      const standing = { require2fa, require2faGraceDays, role: found.user.role, twoFactorEnabled: found.twoFactorEnabled, twoFactorRequiredSince: found.user.two_factor_required_since };
+      const standing = {
+        require2fa,
+        require2faGraceDays,
+        role: found.user.role,
+        twoFactorEnabled: found.twoFactorEnabled,
+        twoFactorRequiredSince: found.user.two_factor_required_since,
+      };
       kind = isRestrictedNow(standing, now) ? 'restricted' : 'full';
     }
     return {

@@ -10,12 +10,22 @@ import type { SettingsService } from './settings.service.js';
 export function settingsRoutes(app: FastifyInstance, deps: { settings: SettingsService; policy: RequireTwoFactorPolicy; audit: RecordAudit }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['administration'];
-  r.get('/api/admin/settings/authentication', { config: { access: 'admin' }, schema: { tags, summary: 'Authentication settings', response: { 200: AuthSettingsSchema } } }, () =>
-    deps.settings.get(),
+  r.get(
+    '/api/admin/settings/authentication',
+    { config: { access: 'admin' }, schema: { tags, summary: 'Authentication settings', response: { 200: AuthSettingsSchema } } },
+    () => deps.settings.get(),
   );
   r.put(
     '/api/admin/settings/authentication',
-    { config: { access: 'admin', stepUp: true }, schema: { tags, summary: 'Change Authentication settings (fields left out keep their values)', body: AuthSettingsPatchSchema, response: { 200: AuthSettingsSchema } } },
+    {
+      config: { access: 'admin', stepUp: true },
+      schema: {
+        tags,
+        summary: 'Change Authentication settings (fields left out keep their values)',
+        body: AuthSettingsPatchSchema,
+        response: { 200: AuthSettingsSchema },
+      },
+    },
     async (request) => {
       // The new policy's clocks start in the same transaction as the setting that causes them.
       const { before, after } = await deps.settings.update(request.body, (trx, was, now) => deps.policy.applyPolicyChange(trx, was.require2fa, now.require2fa));

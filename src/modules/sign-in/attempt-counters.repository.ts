@@ -66,7 +66,8 @@ export async function readFailures(db: Kysely<DB>, key: string, kind: AttemptKin
 export async function recordFailure(db: Kysely<DB>, input: { key: string; kind: AttemptKind; expected: number; lockUntil: number | null }): Promise<boolean> {
   const { key, kind, expected, lockUntil } = input;
   const failures = sql.ref(COLUMNS[kind].failures);
-  const lock = lockUntil === null ? sql`locked_until` : sql`CASE WHEN locked_until IS NULL OR locked_until < ${lockUntil} THEN ${lockUntil} ELSE locked_until END`;
+  const lock =
+    lockUntil === null ? sql`locked_until` : sql`CASE WHEN locked_until IS NULL OR locked_until < ${lockUntil} THEN ${lockUntil} ELSE locked_until END`;
   const result = await sql<{ key: string }>`
     UPDATE attempt_counters
     SET ${sql.ref(COLUMNS[kind].inFlight)} = ${decrement(kind)}, ${failures} = ${failures} + 1, locked_until = ${lock}
@@ -77,7 +78,9 @@ export async function recordFailure(db: Kysely<DB>, input: { key: string; kind: 
 
 /** Gives a slot back after a success: the factor's run of failures ends. */
 export async function recordSuccess(db: Kysely<DB>, key: string, kind: AttemptKind): Promise<void> {
-  await sql`UPDATE attempt_counters SET ${sql.ref(COLUMNS[kind].inFlight)} = ${decrement(kind)}, ${sql.ref(COLUMNS[kind].failures)} = 0 WHERE key = ${key}`.execute(db);
+  await sql`UPDATE attempt_counters SET ${sql.ref(COLUMNS[kind].inFlight)} = ${decrement(kind)}, ${sql.ref(COLUMNS[kind].failures)} = 0 WHERE key = ${key}`.execute(
+    db,
+  );
 }
 
 /** Gives a slot back without counting (the check did not happen). */
@@ -98,7 +101,12 @@ export async function takeRefusals(db: Kysely<DB>, key: string): Promise<number>
   const row = await db.selectFrom('attempt_counters').select('refused').where('key', '=', key).executeTakeFirst();
   const refused = Number(row?.refused ?? 0);
   if (refused <= 0) return 0;
-  const result = await db.updateTable('attempt_counters').set({ refused: sql`refused - ${refused}` }).where('key', '=', key).where('refused', '=', refused).executeTakeFirst();
+  const result = await db
+    .updateTable('attempt_counters')
+    .set({ refused: sql`refused - ${refused}` })
+    .where('key', '=', key)
+    .where('refused', '=', refused)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1 ? refused : 0;
 }
 

@@ -101,7 +101,12 @@ export class AttemptLimiter {
     if (outcome.kind !== 'none') {
       const lock = outcome.kind === 'hard_stop' ? { permanent: true } : { lockNumber: outcome.nth, lockedUntil: new Date(outcome.until).toISOString() };
       const device = attempt.key.includes('/d/') ? { device: true } : {};
-      await this.audit({ kind: 'account.locked', subject: attempt.subject, address: attempt.address, details: { reason: `${attempt.kind}_attempts`, ...lock, ...device } });
+      await this.audit({
+        kind: 'account.locked',
+        subject: attempt.subject,
+        address: attempt.address,
+        details: { reason: `${attempt.kind}_attempts`, ...lock, ...device },
+      });
     }
     await this.reportRefusals(attempt);
     return null;
@@ -152,7 +157,13 @@ export class AttemptLimiter {
       const lock = (await this.locks([key])).get(key);
       if (lock) {
         await counters.countRefusal(this.db, key);
-        if (lock.permanent) throw new AppError('locked', 'This account is locked until an administrator unlocks it.', { retryAfterSeconds: HARD_STOP_RETRY_SECONDS, permanent: true }, { 'retry-after': String(HARD_STOP_RETRY_SECONDS) });
+        if (lock.permanent)
+          throw new AppError(
+            'locked',
+            'This account is locked until an administrator unlocks it.',
+            { retryAfterSeconds: HARD_STOP_RETRY_SECONDS, permanent: true },
+            { 'retry-after': String(HARD_STOP_RETRY_SECONDS) },
+          );
         throw lockedError((lock.until! - this.clock()) / 1000);
       }
       if (now > deadline) throw new AppError('unavailable', 'Too many attempts at once on this account. Try again.');

@@ -121,7 +121,11 @@ for (const dialect of DIALECTS) {
       const racer = (i: number) => Object.assign(client(i), { cookie: owner.cookie });
       const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => racer(i).post('/api/me/2fa/setup')));
       const counts = tally(answers.map((a) => a.status));
-      assert.deepEqual(Object.keys(counts).filter((s) => s !== '200' && s !== '409'), [], JSON.stringify(counts));
+      assert.deepEqual(
+        Object.keys(counts).filter((s) => s !== '200' && s !== '409'),
+        [],
+        JSON.stringify(counts),
+      );
       // The last pending secret standing is the one that enables.
       const last = await owner.post('/api/me/2fa/setup');
       assert.equal((await owner.post('/api/me/2fa/enable', { code: phoneCode(last.body.key, realClock()) })).status, 200);

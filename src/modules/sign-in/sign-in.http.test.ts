@@ -71,7 +71,13 @@ for (const dialect of DIALECTS) {
 
     it('refuses malformed bodies with 400 invalid_request', async () => {
       const c = t.client();
-      for (const body of [{}, { email: 'user@example.com' }, { email: 5, password: 'x' }, { email: 'user@example.com', password: STRONG_PASSWORD, extra: 1 }, { email: 'user@example.com', password: 'x'.repeat(257) }]) {
+      for (const body of [
+        {},
+        { email: 'user@example.com' },
+        { email: 5, password: 'x' },
+        { email: 'user@example.com', password: STRONG_PASSWORD, extra: 1 },
+        { email: 'user@example.com', password: 'x'.repeat(257) },
+      ]) {
         const r = await c.post('/api/session', body);
         assert.equal(r.status, 400, JSON.stringify(body));
         assert.equal(r.body.error, 'invalid_request');

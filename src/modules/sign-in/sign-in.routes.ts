@@ -15,7 +15,10 @@ import type { SignInService } from './sign-in.service.js';
 /** An email (≤ 320) and a password (≤ 256 characters, ≤ 4 bytes each) fit with room to spare. */
 const SIGN_IN_BODY_LIMIT = 4096;
 
-export function signInRoutes(app: FastifyInstance, deps: { signIn: SignInService; sessions: SessionsService; devices: TrustedDevicesService; signinRateLimit: number }): void {
+export function signInRoutes(
+  app: FastifyInstance,
+  deps: { signIn: SignInService; sessions: SessionsService; devices: TrustedDevicesService; signinRateLimit: number },
+): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const rateLimit = deps.signinRateLimit > 0 ? { rateLimit: { max: deps.signinRateLimit, timeWindow: 60_000 } } : {};
 

@@ -104,10 +104,17 @@ export class SignInService {
   }
 
   /** The second step: counts toward the code-attempt limit of the account (or of the trusted device). */
-  async secondFactorStep(user: UserRow, code: string, address: string | null, deviceToken: string | null = null): Promise<SecondFactorResult & { warning: SignInWarning | null }> {
+  async secondFactorStep(
+    user: UserRow,
+    code: string,
+    address: string | null,
+    deviceToken: string | null = null,
+  ): Promise<SecondFactorResult & { warning: SignInWarning | null }> {
     const ref: AccountRef = { id: user.id, email: user.email };
     const key = await this.accountKey(user.id, deviceToken);
-    const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, () => this.deps.twoFactor.verifySecondFactor(ref, code, address));
+    const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, () =>
+      this.deps.twoFactor.verifySecondFactor(ref, code, address),
+    );
     if (!result) {
       this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
       await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
@@ -141,7 +148,13 @@ export class SignInService {
    * A security key as the second step, or a passkey as the whole sign-in: the check counts toward
    * the code-attempt limit like a code (of the account, or of the trusted device).
    */
-  async securityKeyStep<T>(user: UserRow, address: string | null, deviceToken: string | null, method: 'webauthn' | 'passkey', verify: () => Promise<T | null>): Promise<{ result: T; warning: SignInWarning | null }> {
+  async securityKeyStep<T>(
+    user: UserRow,
+    address: string | null,
+    deviceToken: string | null,
+    method: 'webauthn' | 'passkey',
+    verify: () => Promise<T | null>,
+  ): Promise<{ result: T; warning: SignInWarning | null }> {
     const ref: AccountRef = { id: user.id, email: user.email };
     const key = await this.accountKey(user.id, deviceToken);
     const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, verify);

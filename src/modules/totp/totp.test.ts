@@ -2,7 +2,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { base32Encode } from '../../test-support/base32.js';
-import { generateHotp, generateTotp, matchTotp, keyUri, estimateClockOffsetSeconds, addOffsetSample, generateTotpSecret, timeStep, learnedWindow } from './totp.js';
+import {
+  generateHotp,
+  generateTotp,
+  matchTotp,
+  keyUri,
+  estimateClockOffsetSeconds,
+  addOffsetSample,
+  generateTotpSecret,
+  timeStep,
+  learnedWindow,
+} from './totp.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { TEST_EPOCH } from '../../test-support/clock.js';
 
@@ -21,12 +31,24 @@ describe('TOTP: RFC 6238 Appendix B', () => {
     SHA512: '1234567890123456789012345678901234567890123456789012345678901234',
   } as const;
   const table: Array<[number, string, keyof typeof seeds]> = [
-    [59, '94287082', 'SHA1'], [59, '46119246', 'SHA256'], [59, '90693936', 'SHA512'],
-    [1111111109, '07081804', 'SHA1'], [1111111109, '68084774', 'SHA256'], [1111111109, '25091201', 'SHA512'],
-    [1111111111, '14050471', 'SHA1'], [1111111111, '67062674', 'SHA256'], [1111111111, '99943326', 'SHA512'],
-    [1234567890, '89005924', 'SHA1'], [1234567890, '91819424', 'SHA256'], [1234567890, '93441116', 'SHA512'],
-    [2000000000, '69279037', 'SHA1'], [2000000000, '90698825', 'SHA256'], [2000000000, '38618901', 'SHA512'],
-    [20000000000, '65353130', 'SHA1'], [20000000000, '77737706', 'SHA256'], [20000000000, '47863826', 'SHA512'],
+    [59, '94287082', 'SHA1'],
+    [59, '46119246', 'SHA256'],
+    [59, '90693936', 'SHA512'],
+    [1111111109, '07081804', 'SHA1'],
+    [1111111109, '68084774', 'SHA256'],
+    [1111111109, '25091201', 'SHA512'],
+    [1111111111, '14050471', 'SHA1'],
+    [1111111111, '67062674', 'SHA256'],
+    [1111111111, '99943326', 'SHA512'],
+    [1234567890, '89005924', 'SHA1'],
+    [1234567890, '91819424', 'SHA256'],
+    [1234567890, '93441116', 'SHA512'],
+    [2000000000, '69279037', 'SHA1'],
+    [2000000000, '90698825', 'SHA256'],
+    [2000000000, '38618901', 'SHA512'],
+    [20000000000, '65353130', 'SHA1'],
+    [20000000000, '77737706', 'SHA256'],
+    [20000000000, '47863826', 'SHA512'],
   ];
   for (const [time, code, algorithm] of table) {
     it(`${algorithm} at T=${time} → ${code}`, () => {

@@ -39,11 +39,7 @@ export function generateHotp(secretBase32: string, counter: number, digits = TOT
   return HOTP.generate({ secret: Secret.fromBase32(secretBase32), counter, digits, algorithm });
 }
 
-export function generateTotp(
-  secretBase32: string,
-  nowMs: number,
-  options: { digits?: number; algorithm?: TotpAlgorithm; period?: number } = {},
-): string {
+export function generateTotp(secretBase32: string, nowMs: number, options: { digits?: number; algorithm?: TotpAlgorithm; period?: number } = {}): string {
   return generateHotp(secretBase32, timeStep(nowMs, options.period), options.digits, options.algorithm);
 }
 

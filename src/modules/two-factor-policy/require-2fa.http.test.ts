@@ -4,7 +4,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail, type TestApp } from '../../test-support/harness.js';
+import { type Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { TestClock } from '../../test-support/clock.js';
 import { graceDecision } from '../sign-in/session-decision.js';
@@ -164,7 +164,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.client().signIn(plain)).body.status, 'authenticated');
     });
 
-    it('after an admin disables a required user\'s 2FA, that user must enrol again', async () => {
+    it("after an admin disables a required user's 2FA, that user must enrol again", async () => {
       const admin = await enrolledAdmin();
       const a = await admin.signIn();
       const lost = uniqueEmail('lost-phone');
@@ -182,8 +182,13 @@ for (const dialect of DIALECTS) {
       clock.advance(1000);
       await a.put('/api/admin/settings/authentication', { require2fa: 'off' });
       assert.equal((await t.client().signIn(lost)).body.status, 'authenticated');
-      const changes = (await a.get(`/api/admin/audit?kind=settings.changed&account=${encodeURIComponent(admin.email)}`)).body.events.map((e: { details: { changed: Record<string, unknown> } }) => e.details.changed);
-      assert.deepEqual(changes.map((c: Record<string, unknown>) => Object.keys(c).sort()), [['require2fa'], ['require2fa', 'require2faGraceDays']]);
+      const changes = (await a.get(`/api/admin/audit?kind=settings.changed&account=${encodeURIComponent(admin.email)}`)).body.events.map(
+        (e: { details: { changed: Record<string, unknown> } }) => e.details.changed,
+      );
+      assert.deepEqual(
+        changes.map((c: Record<string, unknown>) => Object.keys(c).sort()),
+        [['require2fa'], ['require2fa', 'require2faGraceDays']],
+      );
     });
   });
 }

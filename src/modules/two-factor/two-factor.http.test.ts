@@ -73,7 +73,10 @@ for (const dialect of DIALECTS) {
       assert.equal(setup.body.accountName, ana);
       assert.equal(setup.body.issuer, 'Gatehouse');
       assert.match(setup.body.key, /^[A-Z2-7]{32}$/);
-      assert.equal(setup.body.otpauthUri, `otpauth://totp/Gatehouse:${encodeURIComponent(ana)}?issuer=Gatehouse&secret=${setup.body.key}&algorithm=SHA1&digits=6&period=30`);
+      assert.equal(
+        setup.body.otpauthUri,
+        `otpauth://totp/Gatehouse:${encodeURIComponent(ana)}?issuer=Gatehouse&secret=${setup.body.key}&algorithm=SHA1&digits=6&period=30`,
+      );
       assert.match(setup.body.qrSvg, /^<svg/);
 
       // A second setup replaces the first: the first key no longer enables.
@@ -199,7 +202,11 @@ for (const dialect of DIALECTS) {
         assert.ok(Math.abs(learned) >= 1 && Math.abs(learned) <= 2, `learned ${learned}`);
         // Two steps from the learned offset, towards now: inside the old ±2 window, refused now.
         const twoAway = learned - 2 * Math.sign(learned);
-        assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, clock.now() + twoAway * 30_000) })).status, 401, `offset ${twoAway} refused`);
+        assert.equal(
+          (await client.post('/api/session/second-factor', { code: phoneCode(key, clock.now() + twoAway * 30_000) })).status,
+          401,
+          `offset ${twoAway} refused`,
+        );
         assert.equal((await client.post('/api/session/second-factor', { code: phoneCode(key, clock.now() + learned * 30_000) })).status, 200);
       }
     });

@@ -92,7 +92,11 @@ export async function consumeTotpStep(db: Kysely<DB>, userId: string, step: numb
  * The newest accepted codes across accounts, one row per account (its last used step, the
  * phone's time, and its recent offsets): the phones' witness of the server clock (clock-health).
  */
-export async function recentAcceptedCodes(db: Kysely<DB>, sinceStep: number, limit: number): Promise<Array<Pick<TwoFactorRow, 'last_used_step' | 'recent_offsets'>>> {
+export async function recentAcceptedCodes(
+  db: Kysely<DB>,
+  sinceStep: number,
+  limit: number,
+): Promise<Array<Pick<TwoFactorRow, 'last_used_step' | 'recent_offsets'>>> {
   return db
     .selectFrom('two_factor')
     .select(['last_used_step', 'recent_offsets'])

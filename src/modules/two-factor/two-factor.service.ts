@@ -103,14 +103,18 @@ export class TwoFactorService {
       throw new AppError('invalid_code', 'The code is not valid. Check the phone clock and try the next code.', extra).withStatus(400);
     }
     const codes = generateBackupCodes();
-    const enabled = await repo.enableTwoFactor(this.db, {
-      userId: user.id,
-      secretCiphertext: row.secret_ciphertext,
-      step: match.step,
-      recentOffsets: [match.offset],
-      codes: codes.map((c) => newBackupCodeRecord(this.keys.backupCodes, c)),
-      now,
-    }, (trx) => this.notify(trx, user.id, { kind: '2fa_enabled' }));
+    const enabled = await repo.enableTwoFactor(
+      this.db,
+      {
+        userId: user.id,
+        secretCiphertext: row.secret_ciphertext,
+        step: match.step,
+        recentOffsets: [match.offset],
+        codes: codes.map((c) => newBackupCodeRecord(this.keys.backupCodes, c)),
+        now,
+      },
+      (trx) => this.notify(trx, user.id, { kind: '2fa_enabled' }),
+    );
     if (!enabled) throw new AppError('no_pending_setup');
     await this.audit({ kind: '2fa.enabled', actor: user, subject: user, address });
     return codes;

@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail, type TestApp } from '../../test-support/harness.js';
+import { type Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { TestClock } from '../../test-support/clock.js';
 
@@ -87,8 +87,22 @@ for (const dialect of DIALECTS) {
 
     it('saves settings, refuses invalid ones whole, and audits the change', async () => {
       const { email: admin, c } = await account('admin', 'admin');
-      assert.deepEqual((await c.get('/api/admin/settings/authentication')).body, { passwordAttempts: 5, codeAttempts: 5, lockoutSeconds: 600, require2fa: 'off', require2faGraceDays: 7 });
-      for (const bad of [{ passwordAttempts: 0 }, { codeAttempts: 101 }, { lockoutSeconds: 59 }, { passwordAttempts: 2.5 }, { passwordAttempts: '3' }, { passwordAttempts: 3, lockoutSeconds: 90000 }, { other: 1 }]) {
+      assert.deepEqual((await c.get('/api/admin/settings/authentication')).body, {
+        passwordAttempts: 5,
+        codeAttempts: 5,
+        lockoutSeconds: 600,
+        require2fa: 'off',
+        require2faGraceDays: 7,
+      });
+      for (const bad of [
+        { passwordAttempts: 0 },
+        { codeAttempts: 101 },
+        { lockoutSeconds: 59 },
+        { passwordAttempts: 2.5 },
+        { passwordAttempts: '3' },
+        { passwordAttempts: 3, lockoutSeconds: 90000 },
+        { other: 1 },
+      ]) {
         const r = await c.put('/api/admin/settings/authentication', bad);
         assert.equal(r.status, 400, JSON.stringify(bad));
         assert.equal(r.body.error, 'invalid_request');
@@ -300,7 +314,9 @@ for (const dialect of DIALECTS) {
       let cursor: string | null = null;
       let added = 0;
       do {
-        const r: { body: { users: Array<{ email: string }>; nextCursor: string | null } } = await a.get(`/api/admin/users?q=${prefix}&limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+        const r: { body: { users: Array<{ email: string }>; nextCursor: string | null } } = await a.get(
+          `/api/admin/users?q=${prefix}&limit=5${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         seen.push(...r.body.users.map((u) => u.email));
         cursor = r.body.nextCursor;
         if (added < 2) {
@@ -344,7 +360,10 @@ for (const dialect of DIALECTS) {
       const page2 = (await a.get(`/api/admin/audit?${query}&cursor=${page1.nextCursor}`)).body;
       assert.equal(page2.nextCursor, null);
       const events: Array<{ id: string; at: string; kind: string }> = [...page1.events, ...page2.events];
-      assert.deepEqual(events.map((e) => e.kind), ['sign_in.succeeded', 'sign_in.failed', 'sign_in.failed', 'sign_in.failed', 'user.created']);
+      assert.deepEqual(
+        events.map((e) => e.kind),
+        ['sign_in.succeeded', 'sign_in.failed', 'sign_in.failed', 'sign_in.failed', 'user.created'],
+      );
       assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'no event on two pages');
       for (let i = 1; i < events.length; i++) assert.ok(events[i - 1]!.at > events[i]!.at, 'newest first');
       assert.equal(events[0]!.at, new Date(clock.now()).toISOString());

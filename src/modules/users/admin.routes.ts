@@ -35,7 +35,11 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
 
   async function present(rows: UserRow[]) {
     const ids = rows.map((u) => u.id);
-    const [withApp, withKeys, locks] = await Promise.all([usersWithTwoFactor(deps.db, ids), usersWithCredentials(deps.db, ids), deps.limiter.locks(ids.map(accountCounterKey))]);
+    const [withApp, withKeys, locks] = await Promise.all([
+      usersWithTwoFactor(deps.db, ids),
+      usersWithCredentials(deps.db, ids),
+      deps.limiter.locks(ids.map(accountCounterKey)),
+    ]);
     return Promise.all(
       rows.map(async (u) => {
         const factors = [...(withApp.has(u.id) ? (['totp'] as const) : []), ...(withKeys.has(u.id) ? (['webauthn'] as const) : [])];
@@ -59,7 +63,11 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
       },
     },
     async (request) => {
-      const { rows, nextCursor } = await listUsers(deps.db, { q: request.query.q, limit: request.query.limit ?? 50, cursor: cursorParam(request.query.cursor) });
+      const { rows, nextCursor } = await listUsers(deps.db, {
+        q: request.query.q,
+        limit: request.query.limit ?? 50,
+        cursor: cursorParam(request.query.cursor),
+      });
       return { users: await present(rows), nextCursor };
     },
   );
@@ -83,13 +91,17 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
 
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-  r.post('/api/admin/users/:id/2fa/disable', { config: { access: 'admin', stepUp: true }, schema: { tags, summary: "Turn off a user's 2FA (ends their sessions)", params: IdParams } }, async (request, reply) => {
-    const user = await deps.users.require(request.params.id);
-    // An administrator turning off their own 2FA keeps the session they are using, like the owner does.
-    await deps.twoFactor.disable({ id: user.id, email: user.email }, actorOf(request), request.ip, 'admin', request.session!.tokenHash);
-    await deps.policy.requireEnrolmentNow(user);
-    return reply.code(204).send();
-  });
+  r.post(
+    '/api/admin/users/:id/2fa/disable',
+    { config: { access: 'admin', stepUp: true }, schema: { tags, summary: "Turn off a user's 2FA (ends their sessions)", params: IdParams } },
+    async (request, reply) => {
+      const user = await deps.users.require(request.params.id);
+      // An administrator turning off their own 2FA keeps the session they are using, like the owner does.
+      await deps.twoFactor.disable({ id: user.id, email: user.email }, actorOf(request), request.ip, 'admin', request.session!.tokenHash);
+      await deps.policy.requireEnrolmentNow(user);
+      return reply.code(204).send();
+    },
+  );
 
   r.post(
     '/api/admin/users/:id/sessions/end',
@@ -97,15 +109,25 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
     async (request, reply) => {
       const user = await deps.users.require(request.params.id);
       await deps.sessions.endAllFor(user.id);
-      await deps.audit({ kind: 'sessions.ended', actor: actorOf(request), subject: { id: user.id, email: user.email }, address: request.ip, details: { by: 'admin' } });
+      await deps.audit({
+        kind: 'sessions.ended',
+        actor: actorOf(request),
+        subject: { id: user.id, email: user.email },
+        address: request.ip,
+        details: { by: 'admin' },
+      });
       return reply.code(204).send();
     },
   );
 
-  r.post('/api/admin/users/:id/unlock', { config: { access: 'admin' }, schema: { tags, summary: 'Lift a lockout', params: IdParams } }, async (request, reply) => {
-    await deps.users.unlock(await deps.users.require(request.params.id), actorOf(request), request.ip);
-    return reply.code(204).send();
-  });
+  r.post(
+    '/api/admin/users/:id/unlock',
+    { config: { access: 'admin' }, schema: { tags, summary: 'Lift a lockout', params: IdParams } },
+    async (request, reply) => {
+      await deps.users.unlock(await deps.users.require(request.params.id), actorOf(request), request.ip);
+      return reply.code(204).send();
+    },
+  );
 
   r.patch(
     '/api/admin/users/:id',

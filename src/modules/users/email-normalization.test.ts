@@ -45,7 +45,10 @@ for (const dialect of DIALECTS) {
       assert.equal(created.body.email, 'user@fold.example');
       assert.equal((await a.post('/api/admin/users', { email: 'USER@fold.example', password: STRONG_PASSWORD, role: 'user' })).body.error, 'email_taken');
       assert.equal((await new Client(t.app).signIn('ＵＳＥＲ@fold.example')).body.status, 'authenticated');
-      assert.deepEqual((await a.get(`/api/admin/users?q=${encodeURIComponent('ｕｓ')}`)).body.users.map((u: { email: string }) => u.email), ['user@fold.example']);
+      assert.deepEqual(
+        (await a.get(`/api/admin/users?q=${encodeURIComponent('ｕｓ')}`)).body.users.map((u: { email: string }) => u.email),
+        ['user@fold.example'],
+      );
 
       const { passwordAttempts } = await t.s.settings.get();
       for (let i = 0; i < passwordAttempts; i++) assert.equal((await new Client(t.app).signIn('ｇhost@fold.example', 'wrong-password-' + i)).status, 401);
@@ -56,7 +59,21 @@ for (const dialect of DIALECTS) {
     it('the migration refuses colliding accounts, naming them, and changes nothing; otherwise it folds', async () => {
       const raw = async (email: string) => {
         const id = randomUUID();
-        await t.s.db.insertInto('users').values({ id, email, role: 'user', password_hash: 'x', blocked: 0, created_at: now, last_sign_in_at: null, password_changed_at: now, two_factor_required_since: null, locale: 'en' }).execute();
+        await t.s.db
+          .insertInto('users')
+          .values({
+            id,
+            email,
+            role: 'user',
+            password_hash: 'x',
+            blocked: 0,
+            created_at: now,
+            last_sign_in_at: null,
+            password_changed_at: now,
+            two_factor_required_since: null,
+            locale: 'en',
+          })
+          .execute();
         return id;
       };
       const wide = await raw('Ｗide@Migrate.example');
@@ -64,7 +81,8 @@ for (const dialect of DIALECTS) {
       const second = await raw('ｔwin@migrate.example');
       await assert.rejects(foldEmails(t.s.db), (error: Error) => {
         assert.ok(error instanceof EmailCollisionError);
-        for (const named of ['twin@migrate.example', 'ｔwin@migrate.example', first, second]) assert.ok(error.message.includes(named), `${named} in ${error.message}`);
+        for (const named of ['twin@migrate.example', 'ｔwin@migrate.example', first, second])
+          assert.ok(error.message.includes(named), `${named} in ${error.message}`);
         assert.ok(!error.message.includes(wide), 'only the colliding ones');
         return true;
       });

@@ -32,6 +32,8 @@ export const AdminUserSchema = Type.Intersect([
     blocked: Type.Boolean(),
     twoFactorRequired: Type.Boolean(),
     twoFactorOverdue: Type.Boolean(),
-    factors: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]), { description: 'The second factors the account has: the app, security keys or passkeys' }),
+    factors: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]), {
+      description: 'The second factors the account has: the app, security keys or passkeys',
+    }),
   }),
 ]);

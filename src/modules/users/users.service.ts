@@ -8,7 +8,17 @@ import { assertStrongPassword } from '../passwords/password-policy.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
 import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
 import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
-import { countActiveAdmins, findUserByEmail, findUserById, insertUser, isUniqueViolation, normalizeEmail, setUserFlags, type Role, type UserRow } from './users.repository.js';
+import {
+  countActiveAdmins,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  isUniqueViolation,
+  normalizeEmail,
+  setUserFlags,
+  type Role,
+  type UserRow,
+} from './users.repository.js';
 
 export interface UsersDeps {
   db: Kysely<DB>;
@@ -62,7 +72,8 @@ export class UsersService {
    */
   async update(user: UserRow, patch: { blocked?: boolean; role?: Role }, actor: Actor, address: string | null): Promise<UserRow> {
     // Nobody blocks or demotes themselves: the session doing it would lose the way back.
-    if (actor !== null && actor !== 'cli' && actor.id === user.id && (patch.blocked === true || (patch.role !== undefined && patch.role !== user.role))) throw new AppError('cannot_change_self');
+    if (actor !== null && actor !== 'cli' && actor.id === user.id && (patch.blocked === true || (patch.role !== undefined && patch.role !== user.role)))
+      throw new AppError('cannot_change_self');
     const losesAdmin = user.role === 'admin' && !user.blocked && (patch.blocked === true || patch.role === 'user');
     await this.deps.db.transaction().execute(async (trx) => {
       if (losesAdmin && (await countActiveAdmins(trx)) <= 1) throw new AppError('last_admin');

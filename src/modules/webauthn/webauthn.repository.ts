@@ -50,7 +50,16 @@ export async function insertCredential(db: Kysely<DB>, row: CredentialRow, first
     await trx.deleteFrom('backup_codes').where('user_id', '=', row.user_id).execute();
     await trx
       .insertInto('backup_codes')
-      .values(firstFactorCodes.map((c) => ({ id: randomUUID(), user_id: row.user_id, salt: c.salt, code_hash: c.codeHash, used_at: null, created_at: row.created_at })))
+      .values(
+        firstFactorCodes.map((c) => ({
+          id: randomUUID(),
+          user_id: row.user_id,
+          salt: c.salt,
+          code_hash: c.codeHash,
+          used_at: null,
+          created_at: row.created_at,
+        })),
+      )
       .execute();
     return true;
   });

@@ -42,7 +42,8 @@ export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; web
       config: { access: 'full', stepUp: true },
       schema: {
         tags,
-        summary: 'Add a security key: the options for navigator.credentials.create() (attestation none, user verification and resident key preferred; the challenge is single-use and lasts 2 minutes)',
+        summary:
+          'Add a security key: the options for navigator.credentials.create() (attestation none, user verification and resident key preferred; the challenge is single-use and lasts 2 minutes)',
       },
     },
     async (request) => deps.webauthn.registrationOptions(actorOf(request)),
@@ -54,7 +55,8 @@ export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; web
       config: { access: 'full', stepUp: true },
       schema: {
         tags,
-        summary: "Add a security key: the browser's answer and a name. 201 with the key, and the backup codes (shown once) when it is the account's first factor · 400 invalid_security_key",
+        summary:
+          "Add a security key: the browser's answer and a name. 201 with the key, and the backup codes (shown once) when it is the account's first factor · 400 invalid_security_key",
         body: Type.Object({ name: KeyNameSchema, response: RegistrationResponseSchema }, { additionalProperties: false }),
         response: { 201: Type.Object({ key: SecurityKeySchema, backupCodes: Type.Optional(Type.Array(Type.String())) }) },
       },
@@ -69,7 +71,12 @@ export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; web
     '/api/me/webauthn/:id',
     {
       config: { access: 'full' },
-      schema: { tags, summary: 'Rename a security key · 404 not_found', params: IdParams, body: Type.Object({ name: KeyNameSchema }, { additionalProperties: false }) },
+      schema: {
+        tags,
+        summary: 'Rename a security key · 404 not_found',
+        params: IdParams,
+        body: Type.Object({ name: KeyNameSchema }, { additionalProperties: false }),
+      },
     },
     async (request, reply) => {
       await deps.webauthn.rename(actorOf(request), request.params.id, request.body.name.trim(), request.ip);

@@ -59,4 +59,3 @@ export const SecurityKeySchema = Type.Object({
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
   synced: Type.Boolean({ description: 'A passkey synced between devices' }),
 });
-

@@ -101,7 +101,12 @@ export class WebauthnService {
   }
 
   /** Stores a new key; answers it, and the backup codes when it is the account's first factor (shown once). */
-  async register(user: AccountRef, response: RegistrationResponseJSON, name: string, address: string | null): Promise<{ key: SecurityKey; backupCodes: string[] | null }> {
+  async register(
+    user: AccountRef,
+    response: RegistrationResponseJSON,
+    name: string,
+    address: string | null,
+  ): Promise<{ key: SecurityKey; backupCodes: string[] | null }> {
     let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
       verification = await verifyRegistrationResponse({
@@ -132,8 +137,18 @@ export class WebauthnService {
     };
     if (await repo.findCredential(this.deps.db, row.id)) throw new AppError('invalid_security_key', 'This security key is already registered.').withStatus(400);
     const codes = generateBackupCodes();
-    const withCodes = await repo.insertCredential(this.deps.db, row, codes.map((c) => newBackupCodeRecord(this.deps.keys.backupCodes, c)));
-    await this.deps.audit({ kind: 'webauthn.registered', actor: user, subject: user, address, details: { credential: row.id.slice(0, 16), name, synced: row.device_type === 'multiDevice' } });
+    const withCodes = await repo.insertCredential(
+      this.deps.db,
+      row,
+      codes.map((c) => newBackupCodeRecord(this.deps.keys.backupCodes, c)),
+    );
+    await this.deps.audit({
+      kind: 'webauthn.registered',
+      actor: user,
+      subject: user,
+      address,
+      details: { credential: row.id.slice(0, 16), name, synced: row.device_type === 'multiDevice' },
+    });
     return { key: presentKey(row), backupCodes: withCodes ? codes : null };
   }
 
@@ -178,7 +193,12 @@ export class WebauthnService {
    * Verifies an assertion for this account (second step: `userId` is the pending sign-in's; passkey:
    * the key's owner, and user verification is required). Null when refused, with the reason audited.
    */
-  async verifyAssertion(user: AccountRef, response: AuthenticationResponseJSON, purpose: 'second_factor' | 'passkey', address: string | null): Promise<KeyAssertion | null> {
+  async verifyAssertion(
+    user: AccountRef,
+    response: AuthenticationResponseJSON,
+    purpose: 'second_factor' | 'passkey',
+    address: string | null,
+  ): Promise<KeyAssertion | null> {
     const refuse = async (reason: string) => {
       await this.deps.audit({ kind: 'webauthn.failed', actor: null, subject: user, address, details: { reason, purpose } });
       return null;
@@ -204,10 +224,22 @@ export class WebauthnService {
     // W3C WebAuthn §6.1.1: a counter that does not grow means two authenticators share this key.
     const cloned = (row.counter > 0 || info.newCounter > 0) && info.newCounter <= row.counter;
     if (cloned || !(await repo.recordUse(this.deps.db, row.id, info.newCounter, this.deps.clock()))) {
-      await this.deps.audit({ kind: 'webauthn.clone_suspected', actor: null, subject: user, address, details: { credential: row.id.slice(0, 16), stored: row.counter, presented: info.newCounter } });
+      await this.deps.audit({
+        kind: 'webauthn.clone_suspected',
+        actor: null,
+        subject: user,
+        address,
+        details: { credential: row.id.slice(0, 16), stored: row.counter, presented: info.newCounter },
+      });
       return null;
     }
-    await this.deps.audit({ kind: 'webauthn.used', actor: user, subject: user, address, details: { credential: row.id.slice(0, 16), purpose, userVerified: info.userVerified } });
+    await this.deps.audit({
+      kind: 'webauthn.used',
+      actor: user,
+      subject: user,
+      address,
+      details: { credential: row.id.slice(0, 16), purpose, userVerified: info.userVerified },
+    });
     return { userId: row.user_id, credentialId: row.id, userVerified: info.userVerified };
   }
 }

@@ -60,7 +60,10 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
 
   r.post(
     '/api/session/second-factor/webauthn/options',
-    { config: { access: 'pending', ...rateLimit }, schema: { tags, summary: "Second step with a security key: options for navigator.credentials.get() (the account's keys) · 409 no_security_key" } },
+    {
+      config: { access: 'pending', ...rateLimit },
+      schema: { tags, summary: "Second step with a security key: options for navigator.credentials.get() (the account's keys) · 409 no_security_key" },
+    },
     async (request) => deps.webauthn.secondFactorOptions(request.session!.user.id),
   );
 
@@ -71,7 +74,8 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
       bodyLimit: SIGN_IN_BODY_LIMIT,
       schema: {
         tags,
-        summary: "Second step with a security key: the browser's assertion. 200 authenticated (method webauthn) · 401 invalid_security_key (counts toward the code-attempt limit) · 401 no_pending_sign_in · 429 locked",
+        summary:
+          "Second step with a security key: the browser's assertion. 200 authenticated (method webauthn) · 401 invalid_security_key (counts toward the code-attempt limit) · 401 no_pending_sign_in · 429 locked",
         body,
       },
     },
@@ -94,7 +98,10 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
 
   r.post(
     '/api/session/passkey/options',
-    { config: { access: 'public', ...rateLimit }, schema: { tags, summary: 'Sign in with a passkey: options for navigator.credentials.get() (any discoverable credential, user verification required)' } },
+    {
+      config: { access: 'public', ...rateLimit },
+      schema: { tags, summary: 'Sign in with a passkey: options for navigator.credentials.get() (any discoverable credential, user verification required)' },
+    },
     async () => deps.webauthn.passkeyOptions(),
   );
 
@@ -105,7 +112,8 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
       bodyLimit: SIGN_IN_BODY_LIMIT,
       schema: {
         tags,
-        summary: "Sign in with a passkey: the browser's assertion. 200 authenticated (method passkey; a full two-factor sign-in, amr hwk user) · 401 invalid_security_key · 403 blocked · 429 locked",
+        summary:
+          "Sign in with a passkey: the browser's assertion. 200 authenticated (method passkey; a full two-factor sign-in, amr hwk user) · 401 invalid_security_key · 403 blocked · 429 locked",
         body,
       },
     },

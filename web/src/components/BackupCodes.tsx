@@ -14,7 +14,9 @@ export function BackupCodes({ codes, account, onConfirmed }: { codes: string[]; 
   useEffect(() => headingRef.current?.focus(), []);
 
   const fileText = () =>
-    [t('codes.fileHeader', { platform: t('brand'), account }), t('codes.fileDate', { date: new Date().toISOString().slice(0, 10) }), '', ...codes, ''].join('\n');
+    [t('codes.fileHeader', { platform: t('brand'), account }), t('codes.fileDate', { date: new Date().toISOString().slice(0, 10) }), '', ...codes, ''].join(
+      '\n',
+    );
 
   const save = () => {
     const url = URL.createObjectURL(new Blob([fileText()], { type: 'text/plain' }));
@@ -52,7 +54,9 @@ export function BackupCodes({ codes, account, onConfirmed }: { codes: string[]; 
         {t('codes.title')}
       </h2>
       <p>{t('codes.help')}</p>
-      <p className="print-only print-header">{t('codes.printHeader', { platform: t('brand'), site: window.location.host, account, date: formatDate(Date.now()) })}</p>
+      <p className="print-only print-header">
+        {t('codes.printHeader', { platform: t('brand'), site: window.location.host, account, date: formatDate(Date.now()) })}
+      </p>
       <ol className="codes print-codes" aria-label={t('codes.title')} data-backup-codes>
         {codes.map((code) => (
           <li key={code}>
@@ -73,7 +77,14 @@ export function BackupCodes({ codes, account, onConfirmed }: { codes: string[]; 
       </div>
       {copied && <p role="status">{t('codes.copied')}</p>}
       {copyFailed && <p role="alert">{t('errors.clipboard')}</p>}
-      <button type="button" className="primary" data-action="confirm-codes" disabled={!saved} aria-describedby={saved ? undefined : 'codes-wait'} onClick={onConfirmed}>
+      <button
+        type="button"
+        className="primary"
+        data-action="confirm-codes"
+        disabled={!saved}
+        aria-describedby={saved ? undefined : 'codes-wait'}
+        onClick={onConfirmed}
+      >
         {t('codes.confirm')}
       </button>
       {!saved && (

@@ -46,7 +46,11 @@ export function Devices() {
               {formatDateTime(s.lastActiveAt)}
             </div>
             {!s.current && (
-              <button type="button" aria-label={`${t('devices.signOut')}: ${describe(s)}`} onClick={() => void run(() => api('DELETE', `/api/me/sessions/${encodeURIComponent(s.id)}`), t('devices.signedOutOne'))}>
+              <button
+                type="button"
+                aria-label={`${t('devices.signOut')}: ${describe(s)}`}
+                onClick={() => void run(() => api('DELETE', `/api/me/sessions/${encodeURIComponent(s.id)}`), t('devices.signedOutOne'))}
+              >
                 {t('devices.signOut')}
               </button>
             )}

@@ -66,22 +66,22 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
         {t('account.cantScan')}
       </button>
       {showKey && (
-          <dl className="key" id="manual-key">
-            <dt>{t('account.accountName')}</dt>
-            <dd>{setup.accountName}</dd>
-            <dt>{t('account.key')}</dt>
-            <dd>
-              <code data-key={setup.key}>{groupedKey}</code>{' '}
-              <button
-                type="button"
-                onClick={() => {
-                  void navigator.clipboard.writeText(setup.key).then(() => setKeyCopied(true));
-                }}
-              >
-                {keyCopied ? t('account.copied') : t('account.copyKey')}
-              </button>
-            </dd>
-          </dl>
+        <dl className="key" id="manual-key">
+          <dt>{t('account.accountName')}</dt>
+          <dd>{setup.accountName}</dd>
+          <dt>{t('account.key')}</dt>
+          <dd>
+            <code data-key={setup.key}>{groupedKey}</code>{' '}
+            <button
+              type="button"
+              onClick={() => {
+                void navigator.clipboard.writeText(setup.key).then(() => setKeyCopied(true));
+              }}
+            >
+              {keyCopied ? t('account.copied') : t('account.copyKey')}
+            </button>
+          </dd>
+        </dl>
       )}
       <dl className="clocks">
         <dt>{t('account.serverTime')}</dt>

@@ -126,7 +126,14 @@ function KeyRow({ k, busy, onRename, onRemove }: { k: SecurityKey; busy: boolean
   );
 }
 
-function NameForm(props: { id: string; initial: string; label?: string; submitLabel: string; onSubmit: (name: string) => Promise<void>; onCancel: () => void }) {
+function NameForm(props: {
+  id: string;
+  initial: string;
+  label?: string;
+  submitLabel: string;
+  onSubmit: (name: string) => Promise<void>;
+  onCancel: () => void;
+}) {
   const { t } = useTranslation();
   const [name, setName] = useState(props.initial);
   const { submit, error, busy } = useFormSubmit(() => props.onSubmit(name.trim()));

@@ -60,7 +60,16 @@ export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }
         <p id="step-up-help">{t('stepUp.help')}</p>
         <form onSubmit={submit}>
           <label htmlFor="step-up-password">{t('stepUp.password')}</label>
-          <input id="step-up-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required maxLength={256} autoFocus />
+          <input
+            id="step-up-password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            maxLength={256}
+            autoFocus
+          />
           {twoFactorEnabled && (
             <>
               <label htmlFor="step-up-code">{t('stepUp.code')}</label>

@@ -15,9 +15,9 @@ export function TrustedDevices() {
   const load = useCallback(async () => {
     setDevices((await api<{ devices: TrustedDevice[] }>('GET', '/api/me/trusted-devices')).devices);
   }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loads when the list's loader changes, not on every render of the action state
   useEffect(() => {
     void action.run(load);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [load]);
 
   return (

@@ -54,9 +54,27 @@ function PasswordForm() {
     <form onSubmit={submit} aria-labelledby="password-title">
       <h2 id="password-title">{t('account.changePassword')}</h2>
       <label htmlFor="current-password">{t('account.currentPassword')}</label>
-      <input id="current-password" type="password" autoComplete="current-password" value={currentPassword} onChange={(e) => setCurrent(e.target.value)} required maxLength={256} />
+      <input
+        id="current-password"
+        type="password"
+        autoComplete="current-password"
+        value={currentPassword}
+        onChange={(e) => setCurrent(e.target.value)}
+        required
+        maxLength={256}
+      />
       <label htmlFor="new-password">{t('account.newPassword')}</label>
-      <input id="new-password" type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} required minLength={10} maxLength={256} aria-describedby="password-rules" />
+      <input
+        id="new-password"
+        type="password"
+        autoComplete="new-password"
+        value={newPassword}
+        onChange={(e) => setNew(e.target.value)}
+        required
+        minLength={10}
+        maxLength={256}
+        aria-describedby="password-rules"
+      />
       <p id="password-rules" className="hint">
         {t('account.passwordRules')}
       </p>
@@ -141,13 +159,31 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
           {status.backupCodesLeft <= 3 && <p className="warning">{t('account.codesLow')}</p>}
           {status.clockOffsetSeconds !== null && Math.abs(status.clockOffsetSeconds) >= 20 && (
             <p className="warning">
-              {t('account.clockOffset', { seconds: Math.abs(status.clockOffsetSeconds), direction: t(status.clockOffsetSeconds > 0 ? 'account.ahead' : 'account.behind') })}
+              {t('account.clockOffset', {
+                seconds: Math.abs(status.clockOffsetSeconds),
+                direction: t(status.clockOffsetSeconds > 0 ? 'account.ahead' : 'account.behind'),
+              })}
             </p>
           )}
           {mode === 'new-codes' ? (
-            <OneFieldForm id="new-codes-code" label={t('account.appCodeForNew')} submit={t('account.generate')} onSubmit={newCodes} onCancel={() => reset('idle')} inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code' }} />
+            <OneFieldForm
+              id="new-codes-code"
+              label={t('account.appCodeForNew')}
+              submit={t('account.generate')}
+              onSubmit={newCodes}
+              onCancel={() => reset('idle')}
+              inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code' }}
+            />
           ) : mode === 'disabling' ? (
-            <OneFieldForm id="disable-password" label={t('account.passwordToDisable')} submit={t('account.confirmDisable')} danger onSubmit={disable} onCancel={() => reset('idle')} inputProps={{ type: 'password', autoComplete: 'current-password' }} />
+            <OneFieldForm
+              id="disable-password"
+              label={t('account.passwordToDisable')}
+              submit={t('account.confirmDisable')}
+              danger
+              onSubmit={disable}
+              onCancel={() => reset('idle')}
+              inputProps={{ type: 'password', autoComplete: 'current-password' }}
+            />
           ) : (
             <div className="actions">
               <button type="button" data-action="generate-codes" onClick={() => reset('new-codes')}>

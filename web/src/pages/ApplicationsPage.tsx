@@ -7,7 +7,11 @@ import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
 
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 export function ApplicationsPage() {
   const { t } = useTranslation();
@@ -55,17 +59,19 @@ export function ApplicationsPage() {
                 </td>
                 <td>{a.redirectUris.join(' ')}</td>
                 <td>
-                  {a.public && <span className="badge">{t('applications.public').split(' (')[0]}</span>} {a.require2fa && <span className="badge warning">2FA</span>}{' '}
+                  {a.public && <span className="badge">{t('applications.public').split(' (')[0]}</span>}{' '}
+                  {a.require2fa && <span className="badge warning">2FA</span>}{' '}
                   {a.trusted && <span className="badge">{t('applications.trusted').split(' (')[0]}</span>}
                 </td>
                 <td>
                   <button
                     type="button"
                     onClick={() => {
-                      if (window.confirm(t('applications.confirmDelete', { name: a.name }))) void action.run(async () => {
-                        await api('DELETE', `/api/admin/applications/${encodeURIComponent(a.id)}`);
-                        await load();
-                      });
+                      if (window.confirm(t('applications.confirmDelete', { name: a.name })))
+                        void action.run(async () => {
+                          await api('DELETE', `/api/admin/applications/${encodeURIComponent(a.id)}`);
+                          await load();
+                        });
                     }}
                   >
                     {t('applications.delete')}
@@ -112,7 +118,12 @@ function CreateApplication({ onCreated }: { onCreated: (answer: CreatedApplicati
   const [postLogout, setPostLogout] = useState('');
   const [flags, setFlags] = useState({ public: false, require2fa: false, trusted: false });
   const { submit, error } = useFormSubmit(async () => {
-    const answer = await api<CreatedApplication>('POST', '/api/admin/applications', { name, redirectUris: lines(redirects), postLogoutRedirectUris: lines(postLogout), ...flags });
+    const answer = await api<CreatedApplication>('POST', '/api/admin/applications', {
+      name,
+      redirectUris: lines(redirects),
+      postLogoutRedirectUris: lines(postLogout),
+      ...flags,
+    });
     setName('');
     setRedirects('');
     setPostLogout('');

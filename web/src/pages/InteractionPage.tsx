@@ -46,7 +46,12 @@ export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: 
     finish().catch(setLoadError);
   });
 
-  if (loadError) return <section className="card narrow"><ErrorAlert error={loadError} /></section>;
+  if (loadError)
+    return (
+      <section className="card narrow">
+        <ErrorAlert error={loadError} />
+      </section>
+    );
   if (!details) return <p role="status">{t('oidc.loading')}</p>;
   const app = details.application.name;
   const after = async () => {
@@ -58,7 +63,9 @@ export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: 
     case 'sign_in':
       return (
         <>
-          <p className="banner" role="note">{t('oidc.signInFor', { app })}</p>
+          <p className="banner" role="note">
+            {t('oidc.signInFor', { app })}
+          </p>
           <SignInPage onSignedIn={after} />
         </>
       );

@@ -51,7 +51,15 @@ export function ResetPasswordPage() {
       <h1>{t('reset.title')}</h1>
       <form onSubmit={submit}>
         <label htmlFor="new-password">{t('reset.newPassword')}</label>
-        <input id="new-password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required maxLength={256} />
+        <input
+          id="new-password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="new-password"
+          required
+          maxLength={256}
+        />
         {needsCode && (
           <>
             <p>{t('reset.codeHelp')}</p>

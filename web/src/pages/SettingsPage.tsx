@@ -18,7 +18,11 @@ export function SettingsPage() {
     api<AuthSettings>('GET', '/api/admin/settings/authentication').then(setSettings).catch(setLoadError);
   }, []);
 
-  const { submit: save, error, done: saved } = useFormSubmit(async () => {
+  const {
+    submit: save,
+    error,
+    done: saved,
+  } = useFormSubmit(async () => {
     setSettings(await api<AuthSettings>('PUT', '/api/admin/settings/authentication', settings));
   });
 
@@ -58,7 +62,12 @@ export function SettingsPage() {
         {number('codeAttempts', 1, 100)}
         {number('lockoutSeconds', 60, 86400)}
         <label htmlFor="require2fa">{t('settings.require2fa')}</label>
-        <select id="require2fa" aria-describedby="require2fa-help" value={settings.require2fa} onChange={(e) => setSettings({ ...settings, require2fa: e.target.value as Require2fa })}>
+        <select
+          id="require2fa"
+          aria-describedby="require2fa-help"
+          value={settings.require2fa}
+          onChange={(e) => setSettings({ ...settings, require2fa: e.target.value as Require2fa })}
+        >
           <option value="off">{t('settings.requireOff')}</option>
           <option value="admins">{t('settings.requireAdmins')}</option>
           <option value="everyone">{t('settings.requireEveryone')}</option>

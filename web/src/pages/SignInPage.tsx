@@ -58,8 +58,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
       const { methods: factors } = await api<{ methods: TwoFactorKind[] }>('GET', '/api/session/second-factor/methods');
       setMethods(factors);
       setStep(factors.includes('webauthn') ? 'key' : 'code');
-    }
-    else await onSignedIn();
+    } else await onSignedIn();
   };
 
   const submitCode = async () => {
@@ -108,7 +107,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
         <h1>{t('signIn.codeTitle')}</h1>
         <p>{t('keys.signInHelp')}</p>
         {keyAlert}
-        <button type="button" className="primary" disabled={keyAction.busy || lockedUntil !== null} onClick={() => void signInWithKey('/api/session/second-factor/webauthn')}>
+        <button
+          type="button"
+          className="primary"
+          disabled={keyAction.busy || lockedUntil !== null}
+          onClick={() => void signInWithKey('/api/session/second-factor/webauthn')}
+        >
           {t('keys.useKey')}
         </button>
         {methods.includes('totp') && (
@@ -195,7 +199,15 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
         <label htmlFor="email">{t('signIn.email')}</label>
         <input id="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" required autoFocus />
         <label htmlFor="password">{t('signIn.password')}</label>
-        <input id="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required maxLength={256} />
+        <input
+          id="password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="current-password"
+          required
+          maxLength={256}
+        />
         {alert}
         <button type="submit" className="primary" disabled={busy || lockedUntil !== null}>
           {t('signIn.submit')}
@@ -204,6 +216,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
       {keyAlert}
       {/* A link, not a second button: "Sign in" stays the page's one button of that name. */}
       <p>
+        {/* biome-ignore lint/a11y/useValidAnchor: a button named "Sign in with a passkey" would also match the seed's button "Sign in" by name */}
         <a
           href="#passkey"
           aria-disabled={keyAction.busy || lockedUntil !== null}

@@ -81,9 +81,16 @@ export function UsersPage({ me }: { me: User }) {
             run: () => void act(() => api('POST', `/api/admin/users/${u.id}/2fa/disable`), t('users.done2faOff', { email: u.email })),
           }),
       });
-    if (u.lockedUntil || u.lockedPermanently) items.push({ label: t('users.unlock'), run: () => void act(() => api('POST', `/api/admin/users/${u.id}/unlock`), t('users.doneUnlocked', { email: u.email })) });
+    if (u.lockedUntil || u.lockedPermanently)
+      items.push({
+        label: t('users.unlock'),
+        run: () => void act(() => api('POST', `/api/admin/users/${u.id}/unlock`), t('users.doneUnlocked', { email: u.email })),
+      });
     items.push({ label: t('users.sendReset'), run: () => sendReset(u) });
-    items.push({ label: t('users.endSessions'), run: () => void act(() => api('POST', `/api/admin/users/${u.id}/sessions/end`), t('users.doneSessions', { email: u.email })) });
+    items.push({
+      label: t('users.endSessions'),
+      run: () => void act(() => api('POST', `/api/admin/users/${u.id}/sessions/end`), t('users.doneSessions', { email: u.email })),
+    });
     // Nobody blocks or demotes themselves (the server refuses it too: cannot_change_self).
     if (!self) {
       const role: Role = u.role === 'admin' ? 'user' : 'admin';
@@ -134,9 +141,7 @@ export function UsersPage({ me }: { me: User }) {
           {notice}
         </p>
       )}
-      {resetLink && (
-        <input readOnly value={resetLink.link} aria-label={t('users.resetLink', { email: resetLink.email })} onFocus={(e) => e.target.select()} />
-      )}
+      {resetLink && <input readOnly value={resetLink.link} aria-label={t('users.resetLink', { email: resetLink.email })} onFocus={(e) => e.target.select()} />}
       <div className="table-wrap">
         <table className="cards">
           <thead>
@@ -174,7 +179,11 @@ export function UsersPage({ me }: { me: User }) {
                   ) : u.lockedUntil ? (
                     <span className="badge warning">{t('users.locked')}</span>
                   ) : null}
-                  {u.twoFactorOverdue ? <span className="badge danger">{t('users.overdue')}</span> : u.twoFactorRequired && !u.twoFactorEnabled ? <span className="badge warning">{t('users.required')}</span> : null}
+                  {u.twoFactorOverdue ? (
+                    <span className="badge danger">{t('users.overdue')}</span>
+                  ) : u.twoFactorRequired && !u.twoFactorEnabled ? (
+                    <span className="badge warning">{t('users.required')}</span>
+                  ) : null}
                   {!u.blocked && !u.lockedUntil && !u.lockedPermanently ? t('users.active') : null}
                 </td>
                 <td data-label={t('users.lastSignIn')}>{u.lastSignInAt ? formatDateTime(u.lastSignInAt) : t('users.never')}</td>
@@ -224,7 +233,16 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
       <label htmlFor="new-email">{t('users.email')}</label>
       <input id="new-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
       <label htmlFor="new-user-password">{t('users.password')}</label>
-      <input id="new-user-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={10} maxLength={256} />
+      <input
+        id="new-user-password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+        minLength={10}
+        maxLength={256}
+      />
       <label htmlFor="new-role">{t('users.role')}</label>
       <select id="new-role" value={role} onChange={(e) => setRole(e.target.value === 'admin' ? 'admin' : 'user')}>
         <option value="user">{t('users.roleUser')}</option>
