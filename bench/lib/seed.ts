@@ -42,6 +42,7 @@ export async function seedUsers(
         id,
         email,
         role: (i === 0 && options.admin ? 'admin' : 'user') as 'admin' | 'user',
+        locale: 'en',
         password_hash: passwordHash,
         blocked: 0,
         created_at: now + i,
