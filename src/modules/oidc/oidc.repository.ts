@@ -2,7 +2,7 @@
 // signing keys, and the factors a Gatehouse session proved. Functions take the database (or a
 // transaction) first.
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, OidcClientsTable, OidcSigningKeysTable } from '../../db/schema.js';
+import type { DB, OidcClientsTable, OidcPayloadsTable, OidcSigningKeysTable } from '../../db/schema.js';
 
 export type ClientRow = Selectable<OidcClientsTable>;
 export type SigningKeyRow = Selectable<OidcSigningKeysTable>;
@@ -17,17 +17,7 @@ export interface PayloadRow {
 
 export async function upsertPayload(
   db: Kysely<DB>,
-  row: {
-    model: string;
-    id: string;
-    payload: string;
-    grant_id: string | null;
-    uid: string | null;
-    user_code: string | null;
-    account_id: string | null;
-    client_id: string | null;
-    expires_at: number | null;
-  },
+  row: Omit<OidcPayloadsTable, 'consumed_at'>,
 ): Promise<void> {
   const { model, id, ...rest } = row;
   await db
