@@ -15,10 +15,7 @@ export interface PayloadRow {
 
 // ---- artifacts (oidc-provider's Adapter) ----
 
-export async function upsertPayload(
-  db: Kysely<DB>,
-  row: Omit<OidcPayloadsTable, 'consumed_at'>,
-): Promise<void> {
+export async function upsertPayload(db: Kysely<DB>, row: Omit<OidcPayloadsTable, 'consumed_at'>): Promise<void> {
   const { model, id, ...rest } = row;
   await db
     .insertInto('oidc_payloads')
