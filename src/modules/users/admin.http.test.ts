@@ -296,6 +296,22 @@ for (const dialect of DIALECTS) {
         await d.signIn(deputy);
         await d.stepUp();
         assert.equal((await d.patch(`/api/admin/users/${root.id}`, { role: 'user' })).body.role, 'user');
+        // Two administrators demoting each other at the same instant: one of them stays.
+        const third = uniqueEmail('third');
+        await seedUser(solo.s, third, 'admin');
+        const th = solo.client();
+        await th.signIn(third);
+        await th.stepUp();
+        const idOf = async (who: string) => (await d.get(`/api/admin/users?q=${encodeURIComponent(who)}`)).body.users[0].id as string;
+        const [deputyId, thirdId] = [await idOf(deputy), await idOf(third)];
+        const race = await Promise.all([d.patch(`/api/admin/users/${thirdId}`, { role: 'user' }), th.patch(`/api/admin/users/${deputyId}`, { role: 'user' })]);
+        // Whichever comes second is refused: demoted already (403, decided on every request), or,
+        // when both are inside the change at once, the last administrator (409).
+        assert.equal(race.filter((r) => r.status === 200).length, 1, JSON.stringify(race.map((r) => r.body)));
+        const refused = race.find((r) => r.status !== 200)!;
+        assert.ok(['forbidden', 'last_admin'].includes(refused.body.error), JSON.stringify(refused.body));
+        const admins = await solo.s.db.selectFrom('users').select('email').where('role', '=', 'admin').where('blocked', '=', 0).execute();
+        assert.equal(admins.length, 1, 'exactly one administrator left');
       } finally {
         await solo.close();
         await own.drop();

@@ -65,14 +65,21 @@ export async function countUsers(db: Kysely<DB>): Promise<number> {
   return Number(row.n);
 }
 
-export async function countActiveAdmins(db: Kysely<DB>): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+/**
+ * Counts the active administrators inside a transaction that may take one away. It first writes
+ * (a no-op update) every active administrator's row: PostgreSQL then holds their row locks until
+ * the transaction ends, so two transactions demoting or blocking the last two administrators at
+ * once run one after the other and the second sees the first's change (READ COMMITTED re-reads
+ * locked rows); SQLite runs one writer at a time anyway.
+ */
+export async function countActiveAdminsLocked(trx: Kysely<DB>): Promise<number> {
+  const result = await trx
+    .updateTable('users')
+    .set((eb) => ({ role: eb.ref('role') }))
     .where('role', '=', 'admin')
     .where('blocked', '=', 0)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export function isUniqueViolation(error: unknown): boolean {

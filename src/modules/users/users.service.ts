@@ -9,7 +9,7 @@ import { deleteUserSessions } from '../sessions/sessions.repository.js';
 import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
 import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
 import {
-  countActiveAdmins,
+  countActiveAdminsLocked,
   findUserByEmail,
   findUserById,
   insertUser,
@@ -76,7 +76,7 @@ export class UsersService {
       throw new AppError('cannot_change_self');
     const losesAdmin = user.role === 'admin' && !user.blocked && (patch.blocked === true || patch.role === 'user');
     await this.deps.db.transaction().execute(async (trx) => {
-      if (losesAdmin && (await countActiveAdmins(trx)) <= 1) throw new AppError('last_admin');
+      if (losesAdmin && (await countActiveAdminsLocked(trx)) <= 1) throw new AppError('last_admin');
       const set: { blocked?: number; role?: Role } = {};
       if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0;
       if (patch.role !== undefined) set.role = patch.role;
