@@ -138,7 +138,7 @@ export async function createServices(
   });
   const interactions = new InteractionsService({ oidc, signIn, sessions, audit });
   const grants = new GrantsService({ db, audit, clock });
-  const stepUp = new StepUpService({ passwords, twoFactor, limiter, sessions, audit });
+  const stepUp = new StepUpService({ passwords, twoFactor, limiter, devices, sessions, audit });
   // Keys are bound to the public URL's host and accepted only from its origin (phishing resistance).
   const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
   const webauthn = new WebauthnService({ db, keys, rp, audit, clock });

@@ -5,16 +5,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
 import { actorOf } from '../sessions/access.js';
 import { AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
-import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
+import type { AttemptLimiter } from '../sign-in/attempt-limiter.js';
 import { isAppCodeFormat } from '../totp/totp.js';
 import { BackupCodesSchema, CodeSchema } from '../two-factor/two-factor.schemas.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import { NewPasswordSchema, PasswordSchema } from '../users/user.schemas.js';
+import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
 import type { PasswordService } from './password.service.js';
 
 export function accountRoutes(
   app: FastifyInstance,
-  deps: { passwords: PasswordService; twoFactor: TwoFactorService; sessions: SessionsService; limiter: AttemptLimiter },
+  deps: { passwords: PasswordService; twoFactor: TwoFactorService; sessions: SessionsService; limiter: AttemptLimiter; devices: TrustedDevicesService },
 ): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['account'];
@@ -31,7 +32,9 @@ export function accountRoutes(
     },
     async (request, reply) => {
       const session = request.session!;
-      await deps.passwords.change(session.user, request.body, request.ip);
+      // Counted on the browser's trusted device when it has one: a locked account does not stop its owner.
+      const counterKey = await deps.devices.counterKey(session.user.id, deps.devices.tokenOf(request));
+      await deps.passwords.change(session.user, request.body, request.ip, counterKey);
       await deps.sessions.endAllFor(session.user.id, session.tokenHash);
       return reply.code(204).send();
     },
@@ -86,7 +89,12 @@ export function accountRoutes(
     async (request, reply) => {
       const session = request.session!;
       if (!(await deps.twoFactor.appEnabled(session.user.id))) throw new AppError('not_enabled');
-      await deps.passwords.confirm(session.user, request.body.password, request.ip);
+      await deps.passwords.confirm(
+        session.user,
+        request.body.password,
+        request.ip,
+        await deps.devices.counterKey(session.user.id, deps.devices.tokenOf(request)),
+      );
       await deps.twoFactor.disable(actorOf(request), actorOf(request), request.ip, 'self', session.tokenHash);
       return reply.code(204).send();
     },
@@ -110,8 +118,9 @@ export function accountRoutes(
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
       if (!isAppCodeFormat(code))
         throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
-      const verified = await deps.limiter.check({ key: accountCounterKey(user.id), kind: 'code', subject: user, address: request.ip }, () =>
-        deps.twoFactor.verifyAppCode(user, code, request.ip),
+      const verified = await deps.limiter.check(
+        { key: await deps.devices.counterKey(user.id, deps.devices.tokenOf(request)), kind: 'code', subject: user, address: request.ip },
+        () => deps.twoFactor.verifyAppCode(user, code, request.ip),
       );
       if (!verified) throw new AppError('invalid_code').withStatus(400);
       return { backupCodes: await deps.twoFactor.regenerateBackupCodes(user, request.ip) };

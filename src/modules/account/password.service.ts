@@ -15,10 +15,13 @@ export class PasswordService {
     private readonly deps: { db: Kysely<DB>; hasher: PasswordHasher; limiter: AttemptLimiter; audit: RecordAudit; clock: () => number; notify?: Notify },
   ) {}
 
-  /** Checks the account's password; 401 invalid_credentials when wrong (counted), 429 while locked. */
-  async confirm(user: UserRow, password: string, address: string | null): Promise<void> {
+  /**
+   * Checks the account's password; 401 invalid_credentials when wrong (counted), 429 while locked.
+   * `counterKey`: the counter to count on (the browser's trusted device's, or the account's).
+   */
+  async confirm(user: UserRow, password: string, address: string | null, counterKey = accountCounterKey(user.id)): Promise<void> {
     const ref = { id: user.id, email: user.email };
-    const verified = await this.deps.limiter.check({ key: accountCounterKey(user.id), kind: 'password', subject: ref, address }, async () =>
+    const verified = await this.deps.limiter.check({ key: counterKey, kind: 'password', subject: ref, address }, async () =>
       (await this.deps.hasher.verify(user.password_hash, password)) ? true : null,
     );
     if (!verified) {
@@ -27,8 +30,13 @@ export class PasswordService {
     }
   }
 
-  async change(user: UserRow, input: { currentPassword: string; newPassword: string }, address: string | null): Promise<void> {
-    await this.confirm(user, input.currentPassword, address);
+  async change(
+    user: UserRow,
+    input: { currentPassword: string; newPassword: string },
+    address: string | null,
+    counterKey = accountCounterKey(user.id),
+  ): Promise<void> {
+    await this.confirm(user, input.currentPassword, address, counterKey);
     assertStrongPassword(input.newPassword, user.email);
     const passwordHash = await this.deps.hasher.hash(input.newPassword);
     const notify = this.deps.notify ?? notifyNobody;

@@ -33,7 +33,7 @@ export function trustedDeviceRoutes(app: FastifyInstance, deps: { devices: Trust
   r.delete(
     '/api/me/trusted-devices/:id',
     {
-      config: { access: 'full' },
+      config: { access: 'full', stepUp: true },
       schema: {
         tags,
         summary: 'Stop trusting a device',

@@ -9,6 +9,7 @@ import type { DB } from '../../db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { TrustedDevice } from '../../shared/api-types.js';
 import * as repo from './trusted-devices.repository.js';
+import { accountCounterKey, deviceCounterKey } from '../sign-in/attempt-limiter.js';
 import { type Notify, notifyNobody } from '../mail/mail-queue.js';
 
 /** A device stays trusted for a year after the full sign-in that made it so. */
@@ -44,6 +45,16 @@ export class TrustedDevicesService {
   }
 
   /** The id of the trusted device behind `token` for this account, or null. */
+  /**
+   * The attempt counter for a secret typed for `userId` in this browser: its trusted device's own,
+   * or the account's. Signing in and re-authenticating (step-up, password change) both use it, so
+   * an attacker who holds the account's counter locked locks neither out of the owner's browser.
+   */
+  async counterKey(userId: string, token: string | null | undefined): Promise<string> {
+    const deviceId = await this.resolve(token, userId);
+    return deviceId ? deviceCounterKey(userId, deviceId) : accountCounterKey(userId);
+  }
+
   async resolve(token: string | null | undefined, userId: string): Promise<string | null> {
     if (!token) return null;
     return (await repo.findDevice(this.db, hashSessionToken(token), userId, this.clock()))?.id ?? null;

@@ -162,6 +162,7 @@ for (const dialect of DIALECTS) {
         const admin = await seedUser(app.s, 'root@example.com', 'admin');
         const c = new Client(app.app);
         await c.signIn('root@example.com');
+        await c.stepUp();
         const answer = await c.post(`/api/admin/users/${admin.id}/password-reset`);
         assert.equal(answer.status, 200);
         assert.match(answer.body.link, /^http:\/\/localhost:3000\/reset-password\?token=[A-Za-z0-9_-]{43}$/);

@@ -56,7 +56,7 @@ export function mailRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; resets:
   r.post(
     '/api/admin/users/:id/password-reset',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', stepUp: true },
       schema: {
         tags: ['administration'],
         summary: 'Send the user a reset link (answered to the administrator when no SMTP server is configured)',

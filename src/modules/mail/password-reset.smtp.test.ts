@@ -142,6 +142,12 @@ for (const dialect of DIALECTS) {
       const user = await seedUser(t.s, 'nina@example.com');
       const c = new Client(t.app);
       await c.signIn('boss@example.com');
+      assert.equal(
+        (await c.post(`/api/admin/users/${user.id}/password-reset`)).body.error,
+        'reauthentication_required',
+        'a reset link for someone else needs a step-up',
+      );
+      await c.stepUp();
       const sent = await c.post(`/api/admin/users/${user.id}/password-reset`);
       assert.equal(sent.status, 202);
       assert.deepEqual(sent.body, { sent: true }, 'no link is shown when mail goes out');

@@ -140,7 +140,7 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
   r.post(
     '/api/admin/applications',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', stepUp: true },
       schema: {
         tags,
         summary: 'Create an application (its secret is shown this once)',
@@ -162,7 +162,7 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
 
   r.delete(
     '/api/admin/applications/:id',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Delete an application and everything issued to it', params: IdParams } },
+    { config: { access: 'admin', stepUp: true }, schema: { tags, summary: 'Delete an application and everything issued to it', params: IdParams } },
     async (request, reply) => {
       await deps.clients.delete(request.params.id, actorOf(request), request.ip);
       return reply.code(204).send();

@@ -107,6 +107,12 @@ for (const dialect of DIALECTS) {
         const listed = (await admin.call('GET', `/api/admin/users?q=victim-${factor}`)).body.users.find((u: { email: string }) => u.email === email);
         assert.equal(listed.lockedPermanently, true);
         assert.equal(listed.lockedUntil, null);
+        assert.equal(
+          (await admin.call('POST', `/api/admin/users/${victim.id}/unlock`)).body.error,
+          'reauthentication_required',
+          'lifting a lock needs a step-up',
+        );
+        assert.equal((await admin.call('POST', '/api/session/step-up', { password: STRONG_PASSWORD })).status, 204);
         assert.equal((await admin.call('POST', `/api/admin/users/${victim.id}/unlock`)).status, 204);
 
         const signedIn = new Browser();
@@ -167,6 +173,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await owner.call('GET', '/api/session')).body.warning, second.body.warning, 'shown until acknowledged');
       assert.equal((await owner.call('DELETE', '/api/session/warning')).status, 204);
       assert.equal((await owner.call('GET', '/api/session')).body.warning, undefined);
+      // Re-authenticating counts on the device too: the owner can step up and change the password
+      // while the attacker holds the account's own counter stopped for good.
+      now += 30_000;
+      assert.equal(
+        (await owner.call('POST', '/api/session/step-up', { password: STRONG_PASSWORD, code: phoneCode(key, now) })).status,
+        204,
+        'step-up from the trusted browser',
+      );
+      assert.equal((await new Browser().signIn('owner@example.com')).status, 429, 'the account stays stopped for everyone else');
 
       // The device's own failures lock the device only, with the same limits.
       await owner.signOut();
@@ -183,6 +198,9 @@ for (const dialect of DIALECTS) {
       const listed = (await owner.call('GET', '/api/me/trusted-devices')).body.devices;
       assert.equal(listed.length, 1);
       assert.equal(listed[0].current, true);
+      // Removing a trusted device needs a step-up: a stolen cookie alone could otherwise strip the owner's.
+      assert.equal((await owner.call('DELETE', `/api/me/trusted-devices/${listed[0].id}`)).body.error, 'reauthentication_required');
+      assert.equal((await owner.call('POST', '/api/session/step-up', { password: STRONG_PASSWORD, code: phoneCode(key, now + 30_000) })).status, 204);
       assert.equal((await owner.call('DELETE', `/api/me/trusted-devices/${listed[0].id}`)).status, 204);
       assert.equal((await owner.call('DELETE', `/api/me/trusted-devices/${listed[0].id}`)).status, 404);
       assert.equal((await owner.call('DELETE', '/api/me/trusted-devices/not-an-id')).status, 404);

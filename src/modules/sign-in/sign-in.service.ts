@@ -16,7 +16,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
 import { findUserByEmail, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/users.repository.js';
-import { type AttemptLimiter, accountCounterKey, deviceCounterKey } from './attempt-limiter.js';
+import type { AttemptLimiter } from './attempt-limiter.js';
 import { clearWarning, readWarning, saveWarning } from './sign-in-warnings.repository.js';
 import type { SessionDecider, SessionDecision } from './session-decision.js';
 import { blameForFailedCode } from '../clock-health/clock-estimate.js';
@@ -52,9 +52,8 @@ export class SignInService {
   }
 
   /** The account's counter, or that of the trusted device the browser presents for it. */
-  private async accountKey(userId: string, deviceToken: string | null): Promise<string> {
-    const deviceId = await this.deps.devices.resolve(deviceToken, userId);
-    return deviceId ? deviceCounterKey(userId, deviceId) : accountCounterKey(userId);
+  private accountKey(userId: string, deviceToken: string | null): Promise<string> {
+    return this.deps.devices.counterKey(userId, deviceToken);
   }
 
   /** `deviceToken`: the browser's device cookie, if any (attempts with a valid one count per device). */

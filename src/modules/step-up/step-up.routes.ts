@@ -4,9 +4,10 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CodeSchema } from '../two-factor/two-factor.schemas.js';
 import { PasswordSchema } from '../users/user.schemas.js';
+import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
 import type { StepUpService } from './step-up.service.js';
 
-export function stepUpRoutes(app: FastifyInstance, deps: { stepUp: StepUpService }): void {
+export function stepUpRoutes(app: FastifyInstance, deps: { stepUp: StepUpService; devices: TrustedDevicesService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     '/api/session/step-up',
@@ -22,7 +23,7 @@ export function stepUpRoutes(app: FastifyInstance, deps: { stepUp: StepUpService
       },
     },
     async (request, reply) => {
-      await deps.stepUp.stepUp(request.session!, request.body, request.ip);
+      await deps.stepUp.stepUp(request.session!, request.body, request.ip, deps.devices.tokenOf(request));
       return reply.code(204).send();
     },
   );

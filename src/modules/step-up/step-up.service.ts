@@ -6,13 +6,15 @@ import { AppError } from '../../http/errors.js';
 import type { RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordService } from '../account/password.service.js';
 import type { ResolvedSession, SessionsService } from '../sessions/sessions.service.js';
-import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
+import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import type { AttemptLimiter } from '../sign-in/attempt-limiter.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 
 export interface StepUpDeps {
   passwords: PasswordService;
   twoFactor: TwoFactorService;
   limiter: AttemptLimiter;
+  devices: TrustedDevicesService;
   sessions: SessionsService;
   audit: RecordAudit;
 }
@@ -20,17 +22,19 @@ export interface StepUpDeps {
 export class StepUpService {
   constructor(private readonly deps: StepUpDeps) {}
 
-  async stepUp(session: ResolvedSession, input: { password: string; code?: string }, address: string | null): Promise<void> {
+  /** `deviceToken`: the browser's device cookie; wrong secrets count on its counter when it is trusted. */
+  async stepUp(session: ResolvedSession, input: { password: string; code?: string }, address: string | null, deviceToken: string | null = null): Promise<void> {
     const ref = { id: session.user.id, email: session.user.email };
     // Whether the account has 2FA is no secret to the session's holder (GET /api/session says it),
     // so a missing code is answered before anything is checked or counted.
     if (session.twoFactorEnabled && !input.code?.trim()) {
       throw new AppError('invalid_code', 'Enter a code from the authenticator app (or a backup code).');
     }
-    await this.deps.passwords.confirm(session.user, input.password, address);
+    const counterKey = await this.deps.devices.counterKey(ref.id, deviceToken);
+    await this.deps.passwords.confirm(session.user, input.password, address, counterKey);
     if (session.twoFactorEnabled) {
       // An app code or one backup code, as at sign-in: each works once.
-      const verified = await this.deps.limiter.check({ key: accountCounterKey(ref.id), kind: 'code', subject: ref, address }, () =>
+      const verified = await this.deps.limiter.check({ key: counterKey, kind: 'code', subject: ref, address }, () =>
         this.deps.twoFactor.verifySecondFactor(ref, input.code!, address),
       );
       if (!verified) {

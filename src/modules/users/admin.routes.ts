@@ -75,7 +75,7 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
   r.post(
     '/api/admin/users',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', stepUp: true },
       schema: {
         tags,
         summary: 'Create a user',
@@ -122,7 +122,7 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
 
   r.post(
     '/api/admin/users/:id/unlock',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Lift a lockout', params: IdParams } },
+    { config: { access: 'admin', stepUp: true }, schema: { tags, summary: 'Lift a lockout', params: IdParams } },
     async (request, reply) => {
       await deps.users.unlock(await deps.users.require(request.params.id), actorOf(request), request.ip);
       return reply.code(204).send();

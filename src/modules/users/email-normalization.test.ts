@@ -40,6 +40,7 @@ for (const dialect of DIALECTS) {
       await seedUser(t.s, 'nfkc-admin@example.com', 'admin');
       const a = new Client(t.app);
       await a.signIn('nfkc-admin@example.com');
+      await a.stepUp();
       const created = await a.post('/api/admin/users', { email: 'ｕser@Fold.example', password: STRONG_PASSWORD, role: 'user' });
       assert.equal(created.status, 201);
       assert.equal(created.body.email, 'user@fold.example');
