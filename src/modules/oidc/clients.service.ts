@@ -88,7 +88,9 @@ export class ClientsService {
     if (input.redirectUris.length === 0) throw new AppError('invalid_request', 'At least one redirect address is required.');
     const redirectUris = input.redirectUris.map(checkRedirectUri);
     const postLogout = (input.postLogoutRedirectUris ?? []).map(checkRedirectUri);
-    const id = randomBytes(16).toString('base64url');
+    // Hex: a client id must survive being typed or pasted anywhere, e.g. after `--id` on the command
+    // line (a base64url id may start with '-', which reads as an option).
+    const id = randomBytes(16).toString('hex');
     const secret = input.public ? undefined : randomBytes(32).toString('base64url');
     const row: repo.ClientRow = {
       id,
