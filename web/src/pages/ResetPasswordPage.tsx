@@ -6,6 +6,7 @@ import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { navigate } from '../navigation';
 import { useFormSubmit } from '../use-form-submit';
+import { normalizeCode } from '../codes';
 
 export function ResetPasswordPage() {
   const { t } = useTranslation();
@@ -16,7 +17,7 @@ export function ResetPasswordPage() {
   const [finished, setFinished] = useState(false);
   const { submit, error, busy } = useFormSubmit(async () => {
     try {
-      await api('POST', '/api/password-reset/complete', { token, newPassword: password, ...(needsCode ? { code } : {}) });
+      await api('POST', '/api/password-reset/complete', { token, newPassword: password, ...(needsCode ? { code: normalizeCode(code) } : {}) });
       setFinished(true);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'code_required') {
