@@ -2,14 +2,13 @@
 // cannot change a factor, the password or weaken anything without a step-up; the step-up window
 // is 10 minutes on the fake clock; policy, role and 2FA changes reach open sessions at once.
 // On SQLite and PostgreSQL; each test has its own users.
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_EPOCH } from '../../test-support/clock.js';
+import { TestClock } from '../../test-support/clock.js';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
+import { Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 
-const T0 = TEST_EPOCH;
 const PLACEHOLDER_ID = '00000000-0000-0000-0000-000000000000';
 
 /** What the issue names as needing a step-up; the route table must mark at least these. */
@@ -28,11 +27,16 @@ for (const dialect of DIALECTS) {
   describe(`sessions follow the account on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
-    let now = T0;
+    const clock = new TestClock();
 
     before(async () => {
       database = await dialect.create();
-      t = await startTestApp({ url: database.url, clock: () => now });
+      t = await startTestApp({ url: database.url, clock: clock.read });
+    });
+    // Each test starts from the same instant and the default settings, whatever the last one left.
+    beforeEach(async () => {
+      clock.reset();
+      await resetSettings([t]);
     });
     after(async () => {
       await t?.close();
@@ -45,7 +49,7 @@ for (const dialect of DIALECTS) {
       await c.signIn(email);
       assert.equal((await c.stepUp()).status, 204);
       const key = (await c.post('/api/me/2fa/setup')).body.key as string;
-      const enabled = await c.post('/api/me/2fa/enable', { code: phoneCode(key, now) });
+      const enabled = await c.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now()) });
       assert.equal(enabled.status, 200);
       return { c, key, codes: enabled.body.backupCodes };
     }
@@ -79,8 +83,8 @@ for (const dialect of DIALECTS) {
       const { key } = await enrol('victim@example.com');
       const stolen = new Client(t.app);
       await stolen.signIn('victim@example.com');
-      now += 30_000;
-      await stolen.post('/api/session/second-factor', { code: phoneCode(key, now) });
+      clock.advance(30_000);
+      await stolen.post('/api/session/second-factor', { code: phoneCode(key, clock.now()) });
       assert.equal((await stolen.post('/api/me/2fa/disable', { password: STRONG_PASSWORD })).body.error, 'reauthentication_required');
       assert.equal((await stolen.post('/api/me/2fa/setup')).body.error, 'reauthentication_required');
       assert.equal((await stolen.stepUp(STRONG_PASSWORD)).body.error, 'invalid_code', 'the password alone is no step-up when 2FA is on');
@@ -102,29 +106,29 @@ for (const dialect of DIALECTS) {
       const { c, key } = await enrol('stepper@example.com');
       const other = new Client(t.app);
       await other.signIn('stepper@example.com');
-      now += 30_000;
-      await other.post('/api/session/second-factor', { code: phoneCode(key, now) });
+      clock.advance(30_000);
+      await other.post('/api/session/second-factor', { code: phoneCode(key, clock.now()) });
       const fresh = new Client(t.app);
       await fresh.signIn('stepper@example.com');
-      now += 30_000;
-      await fresh.post('/api/session/second-factor', { code: phoneCode(key, now) });
+      clock.advance(30_000);
+      await fresh.post('/api/session/second-factor', { code: phoneCode(key, clock.now()) });
 
-      const wrongPassword = await fresh.stepUp('not-the-password-at-all', phoneCode(key, now + 30_000));
+      const wrongPassword = await fresh.stepUp('not-the-password-at-all', phoneCode(key, clock.now() + 30_000));
       assert.equal(wrongPassword.status, 401);
       assert.equal(wrongPassword.body.error, 'invalid_credentials');
-      const wrongCode = await fresh.stepUp(STRONG_PASSWORD, phoneCode(key, now) === '000000' ? '111111' : '000000');
+      const wrongCode = await fresh.stepUp(STRONG_PASSWORD, phoneCode(key, clock.now()) === '000000' ? '111111' : '000000');
       assert.equal(wrongCode.status, 401);
       assert.equal(wrongCode.body.error, 'invalid_code');
-      now += 30_000;
-      const opened = now;
-      assert.equal((await fresh.stepUp(STRONG_PASSWORD, phoneCode(key, now))).status, 204);
+      clock.advance(30_000);
+      const opened = clock.now();
+      assert.equal((await fresh.stepUp(STRONG_PASSWORD, phoneCode(key, clock.now()))).status, 204);
       assert.equal((await fresh.post('/api/me/2fa/backup-codes', { code: 'abc' })).status, 400, 'past the step-up, into validation');
       assert.equal((await other.post('/api/me/2fa/backup-codes', { code: 'abc' })).body.error, 'reauthentication_required', 'that session only');
       const enrolling = await c.post('/api/me/2fa/backup-codes', { code: 'abc' });
       assert.equal(enrolling.status, 400, `the enrolling session stepped up itself: ${JSON.stringify(enrolling.body)}`);
-      now = opened + 10 * 60_000 - 1;
+      clock.set(opened + 10 * 60_000 - 1);
       assert.equal((await fresh.post('/api/me/2fa/backup-codes', { code: 'abc' })).status, 400);
-      now = opened + 10 * 60_000;
+      clock.set(opened + 10 * 60_000);
       assert.equal((await fresh.post('/api/me/2fa/backup-codes', { code: 'abc' })).body.error, 'reauthentication_required', 'closed after 10 minutes');
 
       const events = await t.s.db.selectFrom('audit_events').select('kind').where('subject_email', '=', 'stepper@example.com').execute();
@@ -139,7 +143,7 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < passwordAttempts; i++) assert.equal((await g.stepUp('wrong-password-number-' + i)).status, 401);
       assert.equal((await g.stepUp()).status, 429, 'locked: not even the right password');
       assert.equal((await new Client(t.app).signIn('guesser@example.com')).status, 429, 'sign-in is locked too');
-      now += 3_600_000;
+      clock.advance(3_600_000);
     });
 
     it('a policy change reaches open sessions at once, both ways; so does a promotion', async () => {
@@ -174,14 +178,14 @@ for (const dialect of DIALECTS) {
       const { c, key } = await enrol('owner@example.com');
       const elsewhere = new Client(t.app);
       await elsewhere.signIn('owner@example.com');
-      now += 30_000;
-      await elsewhere.post('/api/session/second-factor', { code: phoneCode(key, now) });
+      clock.advance(30_000);
+      await elsewhere.post('/api/session/second-factor', { code: phoneCode(key, clock.now()) });
       assert.equal((await elsewhere.get('/api/session')).status, 200);
       assert.equal((await c.post('/api/me/2fa/disable', { password: STRONG_PASSWORD })).status, 204, 'stepped up at enrolment, minutes ago');
       assert.equal((await elsewhere.get('/api/session')).status, 401, 'the other session ended');
       assert.equal((await c.get('/api/session')).status, 200, 'the owner keeps this one');
 
-      now += 60_000;
+      clock.advance(60_000);
       const again = await enrol('lost-phone@example.com');
       const a = await admin('helpdesk@example.com');
       assert.equal((await a.post(`/api/admin/users/${await userId('lost-phone@example.com')}/2fa/disable`)).status, 204);

@@ -1,16 +1,14 @@
 // Emails are NFKC-normalised and case-folded at create, sign-in, search and the sign-in attempt
 // counters; migration 0008 refuses to run, naming them, when stored accounts would collide.
 // On SQLite and PostgreSQL.
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_EPOCH } from '../../test-support/clock.js';
+import { TestClock } from '../../test-support/clock.js';
 import { randomUUID } from 'node:crypto';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
+import { Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
 import { up as foldEmails, EmailCollisionError } from '../../db/migrations/0008_email_nfkc.js';
 import { normalizeEmail } from './users.repository.js';
-
-const T0 = TEST_EPOCH;
 
 describe('normalizeEmail', () => {
   it('folds compatibility forms and case, and is idempotent', () => {
@@ -25,11 +23,16 @@ for (const dialect of DIALECTS) {
   describe(`email normalisation on ${dialect.name}`, { skip: dialect.skip }, () => {
     let database: TestDatabase;
     let t: TestApp;
-    let now = T0;
+    const clock = new TestClock();
 
     before(async () => {
       database = await dialect.create();
-      t = await startTestApp({ url: database.url, clock: () => now });
+      t = await startTestApp({ url: database.url, clock: clock.read });
+    });
+    // Each test starts from the same instant and the default settings, whatever the last one left.
+    beforeEach(async () => {
+      clock.reset();
+      await resetSettings([t]);
     });
     after(async () => {
       await t?.close();
@@ -54,7 +57,7 @@ for (const dialect of DIALECTS) {
       const { passwordAttempts } = await t.s.settings.get();
       for (let i = 0; i < passwordAttempts; i++) assert.equal((await new Client(t.app).signIn('ｇhost@fold.example', 'wrong-password-' + i)).status, 401);
       assert.equal((await new Client(t.app).signIn('GHOST@fold.example', 'wrong-password-x')).status, 429, 'one counter for every spelling');
-      now += 3_600_000;
+      clock.advance(3_600_000);
     });
 
     it('the migration refuses colliding accounts, naming them, and changes nothing; otherwise it folds', async () => {
@@ -68,9 +71,9 @@ for (const dialect of DIALECTS) {
             role: 'user',
             password_hash: 'x',
             blocked: 0,
-            created_at: now,
+            created_at: clock.now(),
             last_sign_in_at: null,
-            password_changed_at: now,
+            password_changed_at: clock.now(),
             two_factor_required_since: null,
             locale: 'en',
           })
