@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ajv } from 'ajv';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -11,9 +11,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Services } from './services.js';
 import { AppError, registerErrorHandler } from './http/errors.js';
-import { makeCrossSiteGuard } from './http/cross-site.js';
+import { guardAgainstCrossSite } from './http/cross-site.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { accessOf, registerAccessControl, type Access } from './modules/sessions/access.js';
+import { lazyChildLogger, registerRequestAccounting } from './http/request-log.js';
 import { throttleKeyForAddress } from './http/client-address.js';
 import { signInRoutes } from './modules/sign-in/sign-in.routes.js';
 import { sessionRoutes } from './modules/sessions/session.routes.js';
@@ -75,10 +76,14 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     trustProxy: s.config.trustProxy.length > 0 ? [...s.config.trustProxy] : false,
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
+    // One access-log line per request (request-log.ts), not Fastify's two.
+    disableRequestLogging: true,
+    childLoggerFactory: lazyChildLogger,
   });
 
   registerValidation(app);
-  registerErrorHandler(app);
+  const accounting = registerRequestAccounting(app, { counter: s.metrics.httpRequests, hotRoutes: ['GET /api/session', 'GET /api/verify'] });
+  registerErrorHandler(app, accounting.recordUnmatched);
   await app.register(cookie);
   registerSecurityHeaders(app, s.config.secureCookies);
   await app.register(rateLimit, {
@@ -97,10 +102,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list' } });
 
-  app.addHook('onRequest', makeCrossSiteGuard(s.config.publicUrl));
-  app.addHook('onResponse', async (request, reply) => {
-    s.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
-  });
+  guardAgainstCrossSite(app, s.config.publicUrl);
 
   // Every route with its access level: the 2FA-bypass and fuzz tests walk this table.
   const routeTable: RouteEntry[] = [];
@@ -173,13 +175,20 @@ function registerValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : urlParts).compile(schema));
 }
 
-/** A call that takes no body refuses one (other than {}), rather than ignoring what was sent. Runs after access control. */
+/**
+ * A call that takes no body refuses one (other than {}), rather than ignoring what was sent: a
+ * route-level hook on the routes without a body schema, after access control.
+ */
 function refuseUnexpectedBodies(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
-    if (request.routeOptions.schema?.body) return;
+  const refuse = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const body: unknown = request.body;
     const empty = body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0);
-    if (!empty) throw new AppError('invalid_request', 'This call takes no body.');
+    done(empty ? undefined : new AppError('invalid_request', 'This call takes no body.'));
+  };
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.body) return;
+    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [...existing, refuse];
   });
 }
 

@@ -103,7 +103,7 @@ export async function createServices(
   const notify = mail.notify;
   const settings = new SettingsService(db, clock);
   const limiter = new AttemptLimiter({ db, settings, audit: withLockNotices(db, clock, notify), clock });
-  const sessions = new SessionsService({ db, settings: config, clock, authSettings: settings });
+  const sessions = new SessionsService({ db, readRow: database.readRow, settings: config, clock, authSettings: settings });
   const devices = new TrustedDevicesService({ db, settings: config, clock, notify });
   const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock, notify });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });

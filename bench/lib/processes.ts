@@ -42,9 +42,11 @@ function stopper(child: ChildProcess) {
     });
 }
 
-export async function startGatehouse(env: Record<string, string>): Promise<BenchServer> {
+/** `profileDir`: write a CPU profile there when the server stops (node --cpu-prof). */
+export async function startGatehouse(env: Record<string, string>, options: { profileDir?: string } = {}): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli', 'run.js'), 'serve'], {
+  const profiling = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const child = spawn(process.execPath, [...profiling, path.join(ROOT, 'dist', 'cli', 'run.js'), 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

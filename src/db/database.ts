@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -14,8 +14,19 @@ export interface Database {
   readonly dialect: DialectName;
   /** The SQLite file, for backups and for the default key file's folder; null on PostgreSQL. */
   readonly sqlitePath: string | null;
+  /** One-row reads on the hottest path (session checks); see `RowReader`. */
+  readonly readRow: RowReader;
   close(): Promise<void>;
 }
+
+/**
+ * Runs one compiled SELECT and answers its first row. For the session check, which every guarded
+ * request and forward-auth call makes: on a SQLite file, a prepared statement on a second,
+ * read-only connection, run at once (no Kysely driver, no connection mutex; in WAL mode it sees
+ * exactly what is committed, never another request's open transaction); on PostgreSQL, one pool
+ * query. The SQL itself still comes from a repository.
+ */
+export type RowReader = <Row>(sql: string, parameters: readonly unknown[]) => Promise<Row | undefined>;
 
 /** How long a SQLite writer waits for the lock before giving up (another process, e.g. the CLI). */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -59,12 +70,43 @@ function openSqlite(file: string): Database {
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  const reader = file === ':memory:' ? null : readOnlyConnection(file);
   return {
     db,
     dialect: 'sqlite',
     sqlitePath: file === ':memory:' ? null : file,
-    close: () => db.destroy(),
+    // An in-memory database has no second connection: its reads go through Kysely like the rest.
+    readRow: reader ? reader.readRow : kyselyReader(db),
+    close: async () => {
+      reader?.close();
+      await db.destroy();
+    },
   };
+}
+
+function readOnlyConnection(file: string): { readRow: RowReader; close(): void } {
+  const connection = new SQLite(file, { readonly: true, fileMustExist: true });
+  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    readRow: <Row>(text: string, parameters: readonly unknown[]) => {
+      try {
+        let statement = statements.get(text);
+        if (statement === undefined) {
+          statement = connection.prepare(text);
+          statements.set(text, statement);
+        }
+        return Promise.resolve(statement.get(...parameters) as Row | undefined);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    close: () => connection.close(),
+  };
+}
+
+function kyselyReader(db: Kysely<DB>): RowReader {
+  return async <Row>(text: string, parameters: readonly unknown[]) => (await db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows[0];
 }
 
 /** How many distinct SQL texts keep their prepared statement (the app has a few dozen). */
@@ -114,7 +156,8 @@ function openPostgres(url: string): Database {
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', sqlitePath: null, close: () => db.destroy() };
+  const readRow: RowReader = async <Row>(text: string, parameters: readonly unknown[]) => (await pool.query(text, [...parameters])).rows[0] as Row | undefined;
+  return { db, dialect: 'postgres', sqlitePath: null, readRow, close: () => db.destroy() };
 }
 
 export async function pingDatabase(db: Kysely<DB>): Promise<void> {

@@ -1,6 +1,6 @@
 // CSRF defence for state-changing calls: browsers say where a request comes from
 // (Sec-Fetch-Site, Origin); anything from another site is refused. Scripts send neither and pass.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 
 declare module 'fastify' {
@@ -28,13 +28,25 @@ export function allowedOrigins(publicUrl: URL): Set<string> {
   return origins;
 }
 
-export function makeCrossSiteGuard(publicUrl: URL) {
+/**
+ * The guard runs first on every route that changes state (a route-level hook, so reads pay
+ * nothing). A route with both safe and unsafe methods is guarded for the unsafe ones.
+ */
+export function guardAgainstCrossSite(app: FastifyInstance, publicUrl: URL): void {
   const allowed = allowedOrigins(publicUrl);
-  return async function crossSiteGuard(request: FastifyRequest): Promise<void> {
-    if (SAFE_METHODS.has(request.method) || request.routeOptions.config?.allowCrossSite) return;
-    const fetchSite = request.headers['sec-fetch-site'];
-    if (fetchSite === 'cross-site') throw new AppError('cross_site');
+  const guard = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    if (SAFE_METHODS.has(request.method)) {
+      done();
+      return;
+    }
     const origin = request.headers.origin;
-    if (origin !== undefined && !allowed.has(origin)) throw new AppError('cross_site');
+    const refused = request.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && !allowed.has(origin));
+    done(refused ? new AppError('cross_site') : undefined);
   };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (route.config?.allowCrossSite || methods.every((method) => SAFE_METHODS.has(method))) return;
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [guard, ...existing];
+  });
 }

@@ -1,7 +1,7 @@
 // Every error code the API can answer, with its HTTP status and a default message for people.
 // One handler (below) renders them all as {"error", "message"}; anything unexpected is a 500
 // whose details stay in the log.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiErrorCode } from '../shared/api-types.js';
 
 export const ERRORS = {
@@ -97,7 +97,8 @@ function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
+/** `onNotFound`: told of each answer no route matched (the request log and counter). */
+export function registerErrorHandler(app: FastifyInstance, onNotFound: (request: FastifyRequest, reply: FastifyReply) => void = () => {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let appError = error instanceof AppError ? error : fromFastifyError(error);
     if (!appError && isDatabaseUnavailable(error)) {
@@ -114,7 +115,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .headers(appError.headers)
       .send({ error: appError.code, message: appError.message, ...appError.extra });
   });
-  app.setNotFoundHandler((_request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'not_found', message: ERRORS.not_found[1] });
+    onNotFound(request, reply);
   });
 }

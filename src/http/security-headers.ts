@@ -58,7 +58,8 @@ export function registerSecurityHeaders(app: FastifyInstance, secure: boolean): 
     referrerPolicy: { policy: 'no-referrer' },
     crossOriginEmbedderPolicy: false,
   });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.headers(request.url.startsWith('/api/') ? api : headers);
+    done();
   });
 }

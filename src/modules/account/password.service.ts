@@ -7,7 +7,8 @@ import type { RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
-import { updatePasswordHash, type UserRow } from '../users/users.repository.js';
+import { findUserById, updatePasswordHash } from '../users/users.repository.js';
+import type { AccountRef } from '../audit/audit.repository.js';
 import { type Notify, notifyNobody } from '../mail/mail-queue.js';
 
 export class PasswordService {
@@ -19,11 +20,13 @@ export class PasswordService {
    * Checks the account's password; 401 invalid_credentials when wrong (counted), 429 while locked.
    * `counterKey`: the counter to count on (the browser's trusted device's, or the account's).
    */
-  async confirm(user: UserRow, password: string, address: string | null, counterKey = accountCounterKey(user.id)): Promise<void> {
+  async confirm(user: AccountRef, password: string, address: string | null, counterKey = accountCounterKey(user.id)): Promise<void> {
     const ref = { id: user.id, email: user.email };
-    const verified = await this.deps.limiter.check({ key: counterKey, kind: 'password', subject: ref, address }, async () =>
-      (await this.deps.hasher.verify(user.password_hash, password)) ? true : null,
-    );
+    const verified = await this.deps.limiter.check({ key: counterKey, kind: 'password', subject: ref, address }, async () => {
+      // The hash as stored now (the session check does not carry it).
+      const current = await findUserById(this.deps.db, user.id);
+      return current && (await this.deps.hasher.verify(current.password_hash, password)) ? true : null;
+    });
     if (!verified) {
       await this.deps.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address });
       throw new AppError('invalid_credentials', 'The password is not correct.');
@@ -31,7 +34,7 @@ export class PasswordService {
   }
 
   async change(
-    user: UserRow,
+    user: AccountRef,
     input: { currentPassword: string; newPassword: string },
     address: string | null,
     counterKey = accountCounterKey(user.id),

@@ -1,7 +1,7 @@
 // The one place that decides what a session may do. Every route declares its access level in
 // its config; a route that declares nothing is treated as needing a full session, so a new
 // route is closed until someone opens it on purpose.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import type { ResolvedSession, SessionsService } from './sessions.service.js';
 
@@ -53,15 +53,27 @@ export function authorize(access: Access, session: ResolvedSession | null): void
   }
 }
 
+/**
+ * Each guarded route gets the check as its own first preValidation hook (public routes get none,
+ * so they pay nothing): authorise before validating the body, so an anonymous caller learns
+ * nothing about a route's shape.
+ */
 export function registerAccessControl(app: FastifyInstance, deps: { sessions: SessionsService }): void {
   app.decorateRequest('session', null);
-  app.addHook('preValidation', async (request: FastifyRequest) => {
-    const access = accessOf(request.url, request.routeOptions.config.access);
-    // Authorise before validating the body: an anonymous caller learns nothing about a route's shape.
-    if (access === 'public' && !request.routeOptions.config.readsSession) return;
-    request.session = await deps.sessions.fromRequest(request);
-    authorize(access, request.session);
-    if (request.routeOptions.config.stepUp && !deps.sessions.isSteppedUp(request.session!)) throw new AppError('reauthentication_required');
+  app.addHook('onRoute', (route) => {
+    const config = route.config ?? {};
+    const access = accessOf(route.url, config.access);
+    const checks: preValidationHookHandler[] = [];
+    if (access !== 'public' || config.readsSession) {
+      const stepUp = config.stepUp === true;
+      checks.push(async function checkAccess(request: FastifyRequest) {
+        request.session = await deps.sessions.fromRequest(request);
+        authorize(access, request.session);
+        if (stepUp && !deps.sessions.isSteppedUp(request.session!)) throw new AppError('reauthentication_required');
+      });
+    }
+    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [...checks, ...existing];
   });
 }
 

@@ -5,17 +5,13 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RecordAudit } from '../audit/audit.repository.js';
 import type { SessionDecider } from '../sign-in/session-decision.js';
-import type { SignInService } from '../sign-in/sign-in.service.js';
 import { SignInWarningSchema } from '../sign-in/sign-in.schemas.js';
 import { presentUser } from '../users/user.presenter.js';
 import { UserSchema } from '../users/user.schemas.js';
 import { actorOf } from './access.js';
 import type { SessionsService } from './sessions.service.js';
 
-export function sessionRoutes(
-  app: FastifyInstance,
-  deps: { sessions: SessionsService; decider: SessionDecider; audit: RecordAudit; signIn: Pick<SignInService, 'warningFor'> },
-): void {
+export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionsService; decider: SessionDecider; audit: RecordAudit }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(
@@ -32,7 +28,7 @@ export function sessionRoutes(
       const session = request.session!;
       if (session.kind === 'restricted') return { user: { ...presentUser(session.user, session.twoFactorEnabled), restricted: true }, restricted: true };
       const decision = await deps.decider.decide(session.user, session.twoFactorEnabled);
-      const warning = await deps.signIn.warningFor(session.user.id);
+      const warning = session.signInWarning;
       return { user: presentUser(session.user, session.twoFactorEnabled, { twoFactorRequiredBy: decision.requiredBy }), ...(warning ? { warning } : {}) };
     },
   );

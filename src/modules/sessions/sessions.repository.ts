@@ -1,5 +1,6 @@
 // SQL for sessions. Rows are keyed by the SHA-256 of the token; the token is never stored.
-import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { RowReader } from '../../db/database.js';
 import type { DB, SessionsTable, UsersTable } from '../../db/schema.js';
 
 export type SessionKind = SessionsTable['kind'];
@@ -9,29 +10,28 @@ export async function insertSession(db: Kysely<DB>, row: SessionRow & { amr?: st
   await db.insertInto('sessions').values(row).execute();
 }
 
+/**
+ * Only what a session check decides with: each column more is a JS string built per request, and
+ * a profile showed the row's size, not the joins, as the read's cost. (The password hash is read
+ * when a password is checked, not here.)
+ */
 const SESSION_COLUMNS = [
   'two_factor.enabled_at as two_factor_enabled_at',
-  'sessions.token_hash',
-  'sessions.user_id',
   'sessions.kind',
   'sessions.created_at as session_created_at',
   'sessions.last_seen_at',
   'sessions.expires_at',
-  'sessions.address',
-  'sessions.verify_token_hash',
   'sessions.public_id',
-  'sessions.user_agent',
   'sessions.reauthenticated_at',
   'users.id',
   'users.email',
   'users.role',
-  'users.password_hash',
   'users.blocked',
+  'users.two_factor_required_since',
   'users.created_at',
   'users.last_sign_in_at',
-  'users.password_changed_at',
-  'users.two_factor_required_since',
-  'users.locale',
+  // The "since your last sign-in" notice, if one waits (GET /api/session shows it): no second read.
+  'sign_in_warnings.warning as sign_in_warning',
 ] as const;
 
 function sessionLookup(db: Kysely<DB>, tokenHash: string) {
@@ -40,6 +40,7 @@ function sessionLookup(db: Kysely<DB>, tokenHash: string) {
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
+      .leftJoin('sign_in_warnings', 'sign_in_warnings.user_id', 'sessions.user_id')
       .select(SESSION_COLUMNS)
       // A security key alone is 2FA too: an EXISTS on the credentials' user_id index keeps this one read.
       .select((eb) =>
@@ -54,49 +55,52 @@ function sessionLookup(db: Kysely<DB>, tokenHash: string) {
 type SessionLookupRow = Awaited<ReturnType<ReturnType<typeof sessionLookup>['executeTakeFirstOrThrow']>>;
 
 /**
- * Every guarded request runs this query, so it is built once per database and then executed with
- * new parameters: building a Kysely query costs more than the indexed read itself.
+ * Every guarded request runs this query, so it is built once per database and then run by the
+ * database's hot-path reader (a prepared statement) with new parameters: building a Kysely query
+ * costs more than the indexed read itself.
  */
 const compiledLookups = new WeakMap<Kysely<DB>, string>();
 
-export async function findSessionWithUser(
-  db: Kysely<DB>,
-  tokenHash: string,
-): Promise<{ session: SessionRow; user: Selectable<UsersTable>; twoFactorEnabled: boolean } | undefined> {
-  // One indexed read answers a session check: the session, its user and whether 2FA is on.
+/** What a session check knows of the session. */
+export type SessionState = Pick<SessionRow, 'kind' | 'created_at' | 'last_seen_at' | 'expires_at' | 'public_id' | 'reauthenticated_at'>;
+/** What a session check knows of the account (as it is now). */
+export type SessionUser = Pick<Selectable<UsersTable>, 'id' | 'email' | 'role' | 'blocked' | 'two_factor_required_since' | 'created_at' | 'last_sign_in_at'>;
+
+export interface SessionWithUser {
+  session: SessionState;
+  user: SessionUser;
+  twoFactorEnabled: boolean;
+  /** The sign-in warning waiting for the owner, as stored (JSON), or null. */
+  signInWarning: string | null;
+}
+
+export async function findSessionWithUser(db: Kysely<DB>, readRow: RowReader, tokenHash: string): Promise<SessionWithUser | undefined> {
+  // One indexed read answers a session check: the session, its user, whether 2FA is on, any warning.
   let text = compiledLookups.get(db);
   if (text === undefined) {
     text = sessionLookup(db, '').compile().sql;
     compiledLookups.set(db, text);
   }
-  const result = await db.executeQuery<SessionLookupRow>(CompiledQuery.raw(text, [tokenHash]));
-  const row = result.rows[0];
+  const row = await readRow<SessionLookupRow>(text, [tokenHash]);
   if (!row) return undefined;
   return {
+    signInWarning: row.sign_in_warning,
     session: {
-      token_hash: row.token_hash,
-      user_id: row.user_id,
       kind: row.kind,
       created_at: row.session_created_at,
       last_seen_at: row.last_seen_at,
       expires_at: row.expires_at,
-      address: row.address,
-      verify_token_hash: row.verify_token_hash,
       public_id: row.public_id,
-      user_agent: row.user_agent,
       reauthenticated_at: row.reauthenticated_at,
     },
     user: {
       id: row.id,
       email: row.email,
       role: row.role,
-      password_hash: row.password_hash,
       blocked: row.blocked,
+      two_factor_required_since: row.two_factor_required_since,
       created_at: row.created_at,
       last_sign_in_at: row.last_sign_in_at,
-      password_changed_at: row.password_changed_at,
-      two_factor_required_since: row.two_factor_required_since,
-      locale: row.locale,
     },
     // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
     twoFactorEnabled: row.two_factor_enabled_at != null || Boolean(row.has_security_key),

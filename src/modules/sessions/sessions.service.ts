@@ -6,9 +6,10 @@ import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import type { DB } from '../../db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
-import type { AuthSettings } from '../settings/auth-settings.js';
+import type { RowReader } from '../../db/database.js';
+import type { SignInWarning } from '../../shared/api-types.js';
+import type { SettingsService } from '../settings/settings.service.js';
 import { isRestrictedNow } from '../sign-in/session-decision.js';
-import type { UserRow } from '../users/users.repository.js';
 import * as repo from './sessions.repository.js';
 import { type CookieSettings, clearSessionCookie, readSessionToken, readVerifyToken, setSessionCookie, setVerifyCookie } from './session-cookie.js';
 import { USER_AGENT_MAX_LENGTH, expiryFor, isSessionAlive, isSteppedUp, needsTouch } from './session-policy.js';
@@ -17,12 +18,14 @@ export interface ResolvedSession {
   tokenHash: string;
   /** pending, or full / restricted as decided now from the account and the policy (not from sign-in). */
   kind: repo.SessionKind;
-  user: UserRow;
+  user: repo.SessionUser;
   twoFactorEnabled: boolean;
   expiresAt: number;
   /** The public id (devices list). */
   id: string;
   reauthenticatedAt: number | null;
+  /** What happened to the account since the previous sign-in, until the owner acknowledges it. */
+  signInWarning: SignInWarning | null;
 }
 
 /** Authentication methods (RFC 8176) a session proved: a password, or a password and a code (app or backup). */
@@ -38,10 +41,18 @@ export class SessionsService {
   private readonly db: Kysely<DB>;
   private readonly settings: SessionSettings;
   private readonly clock: () => number;
-  private readonly authSettings: { get(): Promise<AuthSettings> };
+  private readonly readRow: RowReader;
+  private readonly authSettings: Pick<SettingsService, 'get' | 'fresh'>;
 
-  constructor(deps: { db: Kysely<DB>; settings: SessionSettings; clock: () => number; authSettings: { get(): Promise<AuthSettings> } }) {
+  constructor(deps: {
+    db: Kysely<DB>;
+    readRow: RowReader;
+    settings: SessionSettings;
+    clock: () => number;
+    authSettings: Pick<SettingsService, 'get' | 'fresh'>;
+  }) {
     this.db = deps.db;
+    this.readRow = deps.readRow;
     this.settings = deps.settings;
     this.clock = deps.clock;
     this.authSettings = deps.authSettings;
@@ -105,7 +116,7 @@ export class SessionsService {
   }
 
   private async resolveHash(tokenHash: string): Promise<ResolvedSession | null> {
-    const found = await repo.findSessionWithUser(this.db, tokenHash);
+    const found = await repo.findSessionWithUser(this.db, this.readRow, tokenHash);
     if (!found) return null;
     const now = this.clock();
     if (!isSessionAlive(found.session, now, this.settings.sessionIdleSeconds) || found.user.blocked) {
@@ -116,7 +127,7 @@ export class SessionsService {
     if (kind !== 'pending') {
       if (needsTouch(found.session, now)) await repo.touchSession(this.db, tokenHash, now);
       // Decided now, from the row just read and the cached settings: no extra query.
-      const { require2fa, require2faGraceDays } = await this.authSettings.get();
+      const { require2fa, require2faGraceDays } = this.authSettings.fresh() ?? (await this.authSettings.get());
       const standing = {
         require2fa,
         require2faGraceDays,
@@ -134,6 +145,7 @@ export class SessionsService {
       expiresAt: found.session.expires_at,
       id: found.session.public_id,
       reauthenticatedAt: found.session.reauthenticated_at,
+      signInWarning: found.signInWarning === null ? null : (JSON.parse(found.signInWarning) as SignInWarning),
     };
   }
 

@@ -21,6 +21,11 @@ export class SettingsService {
     private readonly clock: () => number,
   ) {}
 
+  /** The cached settings if they are fresh, without waiting (the per-request session decision). */
+  fresh(): AuthSettings | null {
+    return this.cached && this.cached.until > this.clock() ? this.cached.value : null;
+  }
+
   async get(): Promise<AuthSettings> {
     const now = this.clock();
     if (this.cached && this.cached.until > now) return this.cached.value;

@@ -57,8 +57,8 @@ export class SessionDecider {
     this.clock = deps.clock;
   }
 
-  async decide(user: UserRow, twoFactorEnabled: boolean): Promise<SessionDecision> {
-    const { require2fa, require2faGraceDays } = await this.settings.get();
+  async decide(user: Pick<UserRow, 'id' | 'role' | 'two_factor_required_since'>, twoFactorEnabled: boolean): Promise<SessionDecision> {
+    const { require2fa, require2faGraceDays } = this.settings.fresh() ?? (await this.settings.get());
     if (twoFactorEnabled || !isTwoFactorRequired(require2fa, user.role)) return { restricted: false, requiredBy: null };
     const now = this.clock();
     // First time the requirement applies to this user: start their clock (once, even if racing).

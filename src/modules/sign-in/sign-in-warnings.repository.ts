@@ -13,11 +13,6 @@ export async function saveWarning(db: Kysely<DB>, userId: string, warning: SignI
     .execute();
 }
 
-export async function readWarning(db: Kysely<DB>, userId: string): Promise<SignInWarning | null> {
-  const row = await db.selectFrom('sign_in_warnings').select('warning').where('user_id', '=', userId).executeTakeFirst();
-  return row ? (JSON.parse(row.warning) as SignInWarning) : null;
-}
-
 export async function clearWarning(db: Kysely<DB>, userId: string): Promise<void> {
   await db.deleteFrom('sign_in_warnings').where('user_id', '=', userId).execute();
 }

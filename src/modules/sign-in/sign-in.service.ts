@@ -17,7 +17,7 @@ import type { PasswordHasher } from '../passwords/password-hasher.js';
 import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
 import { findUserByEmail, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/users.repository.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
-import { clearWarning, readWarning, saveWarning } from './sign-in-warnings.repository.js';
+import { clearWarning, saveWarning } from './sign-in-warnings.repository.js';
 import type { SessionDecider, SessionDecision } from './session-decision.js';
 import { blameForFailedCode } from '../clock-health/clock-estimate.js';
 import type { ClockWitness } from '../clock-health/clock-witness.js';
@@ -43,6 +43,9 @@ export interface SignInDeps {
   /** This instance's clock estimate, so a refused code can point at a skewed server. */
   clockWitness?: ClockWitness;
 }
+
+/** What completing a sign-in needs of the account: who, and since when to report failures. */
+export type SignedInUser = Pick<UserRow, 'id' | 'email' | 'created_at' | 'last_sign_in_at'>;
 
 export class SignInService {
   constructor(private readonly deps: SignInDeps) {}
@@ -104,7 +107,7 @@ export class SignInService {
 
   /** The second step: counts toward the code-attempt limit of the account (or of the trusted device). */
   async secondFactorStep(
-    user: UserRow,
+    user: SignedInUser,
     code: string,
     address: string | null,
     deviceToken: string | null = null,
@@ -148,7 +151,7 @@ export class SignInService {
    * the code-attempt limit like a code (of the account, or of the trusted device).
    */
   async securityKeyStep<T>(
-    user: UserRow,
+    user: SignedInUser & Pick<UserRow, 'blocked'>,
     address: string | null,
     deviceToken: string | null,
     method: 'webauthn' | 'passkey',
@@ -171,16 +174,12 @@ export class SignInService {
   }
 
   /** The warning shown to the owner since their last sign-in, until acknowledged. */
-  warningFor(userId: string): Promise<SignInWarning | null> {
-    return readWarning(this.deps.db, userId);
-  }
-
   acknowledgeWarning(userId: string): Promise<void> {
     return clearWarning(this.deps.db, userId);
   }
 
   /** Records the sign-in and answers (and keeps) what happened to the account since the previous one. */
-  private async completeSignIn(user: UserRow, address: string | null, method: string): Promise<SignInWarning | null> {
+  private async completeSignIn(user: SignedInUser, address: string | null, method: string): Promise<SignInWarning | null> {
     const { db, clock } = this.deps;
     this.deps.metrics.signIns.inc({ outcome: 'authenticated' });
     const found = await failuresSince(db, user.id, user.last_sign_in_at ?? user.created_at);

@@ -4,7 +4,7 @@ import type { UserRow } from './users.repository.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
-export function presentUser(row: UserRow, twoFactorEnabled: boolean, extra: { twoFactorRequiredBy?: number | null } = {}): User {
+export function presentUser(row: Pick<UserRow, 'id' | 'email' | 'role'>, twoFactorEnabled: boolean, extra: { twoFactorRequiredBy?: number | null } = {}): User {
   const user: User = { id: row.id, email: row.email, role: row.role, twoFactorEnabled };
   if (extra.twoFactorRequiredBy != null) user.twoFactorRequiredBy = new Date(extra.twoFactorRequiredBy).toISOString();
   return user;

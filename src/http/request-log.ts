@@ -1,0 +1,118 @@
+// Request logging with one line per request instead of Fastify's two ("incoming request" and
+// "request completed"), and none for the hottest calls unless something is wrong: a session or
+// forward-auth check that succeeds or is refused as expected is logged 1 in HOT_SAMPLE at info (with
+// `sampled` saying so), so a busy server's log stays readable and its CPU goes to answering. A
+// profile of session checks put Fastify's per-request child logger and two log lines at about a
+// tenth of the request's cost.
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
+import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js';
+
+/** Every HOT_SAMPLE-th ordinary answer of a hot route is logged. */
+export const HOT_SAMPLE = 100;
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/** Would a logger at `current` write a line at `level`? (pino's numbering; silent writes nothing.) */
+export function writes(current: string, level: Level): boolean {
+  return (LEVEL_VALUES[current] ?? Number.POSITIVE_INFINITY) <= LEVEL_VALUES[level]!;
+}
+
+/**
+ * A request's logger that becomes pino's child logger only when something is logged: most requests
+ * log nothing, and building a child (bindings, redaction) on each was a measurable cost.
+ */
+class LazyChildLogger {
+  private made: FastifyBaseLogger | undefined;
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+  private real(): FastifyBaseLogger {
+    this.made ??= this.parent.child(this.bindings, this.options);
+    return this.made;
+  }
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.real().level = level;
+  }
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real().child(bindings, options);
+  }
+  private write(level: Level, args: unknown[]): void {
+    if (!writes(this.level, level)) return;
+    (this.real()[level] as (...a: unknown[]) => void)(...args);
+  }
+}
+
+export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyChildLogger(parent, bindings, options) as unknown as FastifyBaseLogger;
+}
+
+/**
+ * Per-request bookkeeping, as each route's own onResponse hook with its labels fixed when the route
+ * is registered (Fastify builds `request.routeOptions` anew on every read, and a global hook would
+ * run for routes that need nothing of it): the request counter, and the access log line with
+ * method, route, status and time, never a header or a body (cookies, passwords and codes live
+ * there). `hotRoutes` ("GET /api/session") are sampled while their answers are ordinary (below 500
+ * and not 429); anything else is logged every time. Answers no route matched (404) are counted and
+ * logged by `recordUnmatched`, from the not-found handler.
+ */
+export function registerRequestAccounting(
+  app: FastifyInstance,
+  options: { counter: Counter<'method' | 'route' | 'status'>; hotRoutes: readonly string[] },
+): { recordUnmatched(request: FastifyRequest, reply: FastifyReply): void } {
+  const hot = new Set(options.hotRoutes);
+  let hotAnswers = 0;
+  const record = (request: FastifyRequest, method: string, route: string, status: number, ms: number, counters: Map<number, Counter.Internal>) => {
+    let counter = counters.get(status);
+    if (counter === undefined) {
+      counter = options.counter.labels({ method, route, status: String(status) });
+      counters.set(status, counter);
+    }
+    counter.inc();
+    if (!writes(app.log.level, 'info')) return;
+    let sampled: number | undefined;
+    if (status < 500 && status !== 429 && hot.has(`${method} ${route}`)) {
+      if (++hotAnswers % HOT_SAMPLE !== 0) return;
+      sampled = HOT_SAMPLE;
+    }
+    const line = { method, route, status, ms: Math.round(ms * 10) / 10, address: request.ip };
+    request.log.info(sampled ? { ...line, sampled } : line, 'request');
+  };
+  app.addHook('onRoute', (route) => {
+    const counters = new Map<number, Counter.Internal>();
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const accounting = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      record(request, methods.length === 1 ? methods[0]! : request.method, route.url, reply.statusCode, reply.elapsedTime, counters);
+      done();
+    };
+    const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+    route.onResponse = [...existing, accounting];
+  });
+  const unmatched = new Map<number, Counter.Internal>();
+  return { recordUnmatched: (request, reply) => record(request, request.method, 'unmatched', reply.statusCode, reply.elapsedTime, unmatched) };
+}
