@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ajv } from 'ajv';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -77,7 +77,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     bodyLimit: 16 * 1024,
     return503OnClosing: true,
     // One access-log line per request (request-log.ts), not Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,
   });
 

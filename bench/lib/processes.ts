@@ -1,6 +1,7 @@
 // Server processes for the benchmarks (the compiled server, as in production) and what the
 // kernel says about them: CPU seconds and resident memory.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -42,31 +43,39 @@ function stopper(child: ChildProcess) {
     });
 }
 
-/** `profileDir`: write a CPU profile there when the server stops (node --cpu-prof). */
+/**
+ * The compiled server, at the default log level (info) with its log in a file, as in production.
+ * `profileDir`: write a CPU profile there when the server stops (node --cpu-prof).
+ */
 export async function startGatehouse(env: Record<string, string>, options: { profileDir?: string } = {}): Promise<BenchServer> {
   const port = await freePort();
   const profiling = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-log-'));
+  const log = fs.openSync(path.join(logDir, 'server.log'), 'a');
   const child = spawn(process.execPath, [...profiling, path.join(ROOT, 'dist', 'cli', 'run.js'), 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GATEHOUSE_LOG_LEVEL: 'warn',
       GATEHOUSE_SIGNIN_RATE_LIMIT: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  // At level warn the "listening" line is not logged: wait for the port instead.
-  child.stdout!.resume();
+  fs.closeSync(log);
+  const stop = stopper(child);
+  const stopAndClean = async () => {
+    await stop();
+    fs.rmSync(logDir, { recursive: true, force: true });
+  };
   for (let i = 0; i < 300; i++) {
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, stop: stopper(child) };
-    if (child.exitCode !== null) throw new Error(`gatehouse exited with ${child.exitCode}`);
+    if (ok) return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, stop: stopAndClean };
+    if (child.exitCode !== null) throw new Error(`gatehouse exited with ${child.exitCode}: ${fs.readFileSync(path.join(logDir, 'server.log'), 'utf8')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('gatehouse did not start');

@@ -2,7 +2,9 @@
 // optionally an enabled TOTP secret each, written straight into the database in batches.
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import type { TwoFactorTable, UsersTable } from '../../src/db/schema.js';
+import type { TrustedDevicesTable, TwoFactorTable, UsersTable } from '../../src/db/schema.js';
+import { generateSessionToken, hashSessionToken } from '../../src/crypto/tokens.js';
+import { deviceCookieName } from '../../src/modules/devices/trusted-devices.service.js';
 import { hash, Algorithm } from '@node-rs/argon2';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -16,6 +18,8 @@ export const BENCH_PASSWORD = 'correct-horse-battery-staple-42';
 export interface Seeded {
   emails: string[];
   secrets: Map<string, string>;
+  /** Each user's trusted-device cookie ("gatehouse_device=…"), as a returning browser holds it. */
+  devices: Map<string, string>;
 }
 
 export async function seedUsers(
@@ -30,11 +34,13 @@ export async function seedUsers(
   const passwordHash = await hash(BENCH_PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
   const emails: string[] = [];
   const secrets = new Map<string, string>();
+  const devices = new Map<string, string>();
   const now = Date.now();
   const batch = 500;
   for (let start = 0; start < options.count; start += batch) {
     const users: Insertable<UsersTable>[] = [];
     const twoFactor: Insertable<TwoFactorTable>[] = [];
+    const trusted: Insertable<TrustedDevicesTable>[] = [];
     for (let i = start; i < Math.min(options.count, start + batch); i++) {
       const id = randomUUID();
       const email = i === 0 && options.admin ? options.admin : `${options.prefix ?? 'user'}-${String(i).padStart(7, '0')}@bench.example`;
@@ -63,12 +69,26 @@ export async function seedUsers(
         });
       }
       emails.push(email);
+      // Most sign-ins come from a browser that signed in before: each user gets a trusted device.
+      const token = generateSessionToken();
+      devices.set(email, `${deviceCookieName({ secureCookies: false })}=${token}`);
+      trusted.push({
+        id: randomUUID(),
+        user_id: id,
+        token_hash: hashSessionToken(token),
+        label: 'bench',
+        address: '127.0.0.1',
+        created_at: now,
+        last_used_at: now,
+        expires_at: now + 365 * 86_400_000,
+      });
     }
     await database.db.transaction().execute(async (trx) => {
       await trx.insertInto('users').values(users).execute();
       if (twoFactor.length > 0) await trx.insertInto('two_factor').values(twoFactor).execute();
+      await trx.insertInto('trusted_devices').values(trusted).execute();
     });
   }
   await database.close();
-  return { emails, secrets };
+  return { emails, secrets, devices };
 }

@@ -35,8 +35,8 @@ export async function hammer(options: {
   connections: number;
   seconds: number;
   headers?: Record<string, string>;
-  /** Request bodies used in turn (POST). */
-  bodies?: string[];
+  /** Request bodies used in turn (POST), each with its own Cookie header if given. */
+  bodies?: Array<string | { cookie: string; body: string }>;
   /** CPUs for wrk (taskset -c), e.g. "0". */
   cpus?: string;
   threads?: number;
@@ -46,7 +46,8 @@ export async function hammer(options: {
   let bodiesFile: string | undefined;
   if (options.bodies) {
     bodiesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-wrk-')), 'bodies.txt');
-    fs.writeFileSync(bodiesFile, options.bodies.join('\n') + '\n');
+    const lines = options.bodies.map((b) => (typeof b === 'string' ? b : `${b.cookie}\t${b.body}`));
+    fs.writeFileSync(bodiesFile, `${lines.join('\n')}\n`);
   }
   const wrkArgs = [
     '-t',

@@ -61,12 +61,16 @@ export function folderTransport(folder: string): MailTransport {
     description: `the folder ${folder} (one .eml file per message; set GATEHOUSE_SMTP_URL to send mail)`,
     async send(mail) {
       const info = await builder.sendMail(envelope(mail));
-      await fs.mkdir(folder, { recursive: true, mode: 0o700 });
       // Written under a temporary name, then linked into place: a reader never sees half a file,
       // and link() refuses an existing name, so a message written before a crash (and not yet
-      // marked sent) is not written twice.
+      // marked sent) is not written twice. The folder is made when it is missing, not per message.
       const temporary = path.join(folder, `.${mail.id}.${process.pid}.tmp`);
-      await fs.writeFile(temporary, info.message as Buffer, { mode: 0o600 });
+      const write = () => fs.writeFile(temporary, info.message as Buffer, { mode: 0o600 });
+      await write().catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+        await write();
+      });
       try {
         await fs.link(temporary, path.join(folder, `${mail.id}.eml`));
       } catch (error) {

@@ -20,6 +20,29 @@ export async function findUserByEmail(db: Kysely<DB>, email: string): Promise<Us
   return db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
 }
 
+/** The account behind a sign-in's email, with what the sign-in decides next: one read, not three. */
+export type SignInCandidate = UserRow & { twoFactorEnabled: boolean; hasSignInWarning: boolean };
+
+export async function findUserForSignIn(db: Kysely<DB>, email: string): Promise<SignInCandidate | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+    .selectAll('users')
+    .select((eb) => [
+      'two_factor.enabled_at as two_factor_enabled_at',
+      eb
+        .exists(eb.selectFrom('webauthn_credentials').select('webauthn_credentials.id').whereRef('webauthn_credentials.user_id', '=', 'users.id'))
+        .as('has_key'),
+      eb.exists(eb.selectFrom('sign_in_warnings').select('sign_in_warnings.user_id').whereRef('sign_in_warnings.user_id', '=', 'users.id')).as('has_warning'),
+    ])
+    .where('users.email', '=', normalizeEmail(email))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { two_factor_enabled_at, has_key, has_warning, ...user } = row;
+  // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+  return { ...user, twoFactorEnabled: two_factor_enabled_at != null || Boolean(has_key), hasSignInWarning: Boolean(has_warning) };
+}
+
 export async function findUserById(db: Kysely<DB>, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
