@@ -4,7 +4,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ajv } from 'ajv';
-import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -84,7 +83,6 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   registerValidation(app);
   const accounting = registerRequestAccounting(app, { counter: s.metrics.httpRequests, hotRoutes: ['GET /api/session', 'GET /api/verify'] });
   registerErrorHandler(app, accounting.recordUnmatched);
-  await app.register(cookie);
   registerSecurityHeaders(app, s.config.secureCookies);
   await app.register(rateLimit, {
     global: false,

@@ -2,6 +2,7 @@
 // 256-bit token for that account, stored only as its SHA-256 and bound to the account. Attempts that
 // present it are counted on the device's own counter, so someone hammering the account elsewhere
 // cannot lock its owner out of the browser they always use. The owner lists and revokes devices.
+import { readCookie, setCookie } from '../../http/cookies.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -40,7 +41,7 @@ export class TrustedDevicesService {
 
   /** The device token the request carries, if well formed (43 base64url characters). */
   tokenOf(request: FastifyRequest): string | null {
-    const token = request.cookies[deviceCookieName(this.settings)];
+    const token = readCookie(request, deviceCookieName(this.settings));
     return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
   }
 
@@ -89,7 +90,7 @@ export class TrustedDevicesService {
       });
       await this.notify(trx, userId, { kind: 'new_device', at: now, address: request.ip, device: label });
     });
-    void reply.setCookie(deviceCookieName(this.settings), token, {
+    setCookie(reply, deviceCookieName(this.settings), token, {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.settings.secureCookies,

@@ -9,6 +9,7 @@
 // GET /api/verify alone accepts: replayed against any other route it is nobody. Under https it is
 // `__Secure-` prefixed; `__Host-` is impossible with a Domain.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clearCookie, readCookie, setCookie } from '../../http/cookies.js';
 
 export interface CookieSettings {
   secureCookies: boolean;
@@ -29,16 +30,16 @@ function cookieOptions(settings: CookieSettings) {
 }
 
 export function setSessionCookie(reply: FastifyReply, settings: CookieSettings, token: string, expiresAt: number): void {
-  void reply.setCookie(sessionCookieName(settings), token, { ...cookieOptions(settings), expires: new Date(expiresAt) });
+  setCookie(reply, sessionCookieName(settings), token, { ...cookieOptions(settings), expires: new Date(expiresAt) });
 }
 
 export function clearSessionCookie(reply: FastifyReply, settings: CookieSettings): void {
-  void reply.clearCookie(sessionCookieName(settings), cookieOptions(settings));
-  if (settings.cookieDomain !== null) void reply.clearCookie(verifyCookieName(settings), { ...cookieOptions(settings), domain: settings.cookieDomain });
+  clearCookie(reply, sessionCookieName(settings), cookieOptions(settings));
+  if (settings.cookieDomain !== null) clearCookie(reply, verifyCookieName(settings), { ...cookieOptions(settings), domain: settings.cookieDomain });
 }
 
 export function readSessionToken(request: FastifyRequest, settings: CookieSettings): string | null {
-  const token = request.cookies[sessionCookieName(settings)];
+  const token = readCookie(request, sessionCookieName(settings));
   // Tokens are 43 base64url characters; anything else is not worth a database read.
   return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
 }
@@ -49,12 +50,12 @@ export function verifyCookieName(settings: CookieSettings): string {
 
 export function setVerifyCookie(reply: FastifyReply, settings: CookieSettings, token: string, expiresAt: number): void {
   if (settings.cookieDomain === null) return;
-  void reply.setCookie(verifyCookieName(settings), token, { ...cookieOptions(settings), domain: settings.cookieDomain, expires: new Date(expiresAt) });
+  setCookie(reply, verifyCookieName(settings), token, { ...cookieOptions(settings), domain: settings.cookieDomain, expires: new Date(expiresAt) });
 }
 
 export function readVerifyToken(request: FastifyRequest, settings: CookieSettings): string | null {
   if (settings.cookieDomain === null) return null;
-  const token = request.cookies[verifyCookieName(settings)];
+  const token = readCookie(request, verifyCookieName(settings));
   // The same shape as a session token: 43 base64url characters, or not worth a database read.
   return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
 }
