@@ -1,8 +1,9 @@
 // The audit log: who did what to which account, when, from where. Append-only apart from
 // retention pruning. Ids sort by time (a millisecond prefix), so paging is (at, id) descending.
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import { compiled } from '../../db/compiled.js';
+import type { AuditEventsTable, DB } from '../../db/schema.js';
 import { pageByTime, type PageRequest } from '../../db/paging.js';
 import type { AuditPage } from '../../shared/api-types.js';
 
@@ -29,22 +30,22 @@ function newEventId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(8).toString('hex')}`;
 }
 
+// Every sign-in writes one event: built once (db/compiled.ts).
+const insertEvent = compiled((db, row: Insertable<AuditEventsTable>) => db.insertInto('audit_events').values(row));
+
 export async function insertAuditEvent(db: Kysely<DB>, event: AuditEventInput, now: number): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: newEventId(now),
-      at: now,
-      kind: event.kind,
-      actor_id: event.actor && event.actor !== 'cli' ? event.actor.id : null,
-      actor_email: event.actor && event.actor !== 'cli' ? event.actor.email : null,
-      actor_kind: event.actor === 'cli' ? 'cli' : null,
-      subject_id: event.subject?.id ?? null,
-      subject_email: event.subject?.email ?? null,
-      address: event.address ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
-    .execute();
+  await insertEvent(db, {
+    id: newEventId(now),
+    at: now,
+    kind: event.kind,
+    actor_id: event.actor && event.actor !== 'cli' ? event.actor.id : null,
+    actor_email: event.actor && event.actor !== 'cli' ? event.actor.email : null,
+    actor_kind: event.actor === 'cli' ? 'cli' : null,
+    subject_id: event.subject?.id ?? null,
+    subject_email: event.subject?.email ?? null,
+    address: event.address ?? null,
+    details: JSON.stringify(event.details ?? {}),
+  });
 }
 
 export interface AuditQuery extends PageRequest {
@@ -91,6 +92,19 @@ export async function pruneAuditEvents(db: Kysely<DB>, olderThan: number): Promi
   return Number(result.numDeletedRows);
 }
 
+// Every successful sign-in reads it: built once (db/compiled.ts).
+const selectFailuresSince = compiled((db, userId: string, since: number) =>
+  db
+    .selectFrom('audit_events')
+    .select(['kind', 'at', 'address'])
+    .where('subject_id', '=', userId)
+    .where('at', '>', since)
+    .where((eb) => eb.or([eb('kind', '=', 'account.locked'), eb.and([eb('kind', '=', 'sign_in.failed'), eb('details', 'like', '%"step":"code"%')])]))
+    .orderBy('at', 'desc')
+    // 100 consecutive failures stop a counter, so a few hundred rows cover any real case.
+    .limit(1000),
+);
+
 /**
  * Failed second steps and locks of an account since `since`: what its owner is told at sign-in.
  * (`details` is written by JSON.stringify above, so the step reads back as `"step":"code"`.)
@@ -100,16 +114,7 @@ export async function failuresSince(
   userId: string,
   since: number,
 ): Promise<{ failedCodeAttempts: number; locks: number; last: { at: number; address: string | null } | null }> {
-  const rows = await db
-    .selectFrom('audit_events')
-    .select(['kind', 'at', 'address'])
-    .where('subject_id', '=', userId)
-    .where('at', '>', since)
-    .where((eb) => eb.or([eb('kind', '=', 'account.locked'), eb.and([eb('kind', '=', 'sign_in.failed'), eb('details', 'like', '%"step":"code"%')])]))
-    .orderBy('at', 'desc')
-    // 100 consecutive failures stop a counter, so a few hundred rows cover any real case.
-    .limit(1000)
-    .execute();
+  const rows = (await selectFailuresSince(db, userId, since)).rows;
   const first = rows[0];
   return {
     failedCodeAttempts: rows.filter((r) => r.kind === 'sign_in.failed').length,

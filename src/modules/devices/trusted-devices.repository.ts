@@ -1,5 +1,6 @@
 // SQL for trusted devices (device cookies): rows keyed by the SHA-256 of the cookie's token.
 import type { Kysely, Selectable } from 'kysely';
+import { compiled } from '../../db/compiled.js';
 import type { DB, TrustedDevicesTable } from '../../db/schema.js';
 
 export type TrustedDeviceRow = Selectable<TrustedDevicesTable>;
@@ -9,18 +10,18 @@ export async function insertDevice(db: Kysely<DB>, row: TrustedDeviceRow): Promi
 }
 
 /** The live device behind a token hash, only if it belongs to `userId` (a cookie is bound to one account). */
+// Every sign-in from a known browser runs these two: built once (db/compiled.ts).
+const selectDevice = compiled((db, tokenHash: string, userId: string, now: number) =>
+  db.selectFrom('trusted_devices').selectAll().where('token_hash', '=', tokenHash).where('user_id', '=', userId).where('expires_at', '>', now),
+);
+const updateLastUsed = compiled((db, id: string, now: number) => db.updateTable('trusted_devices').set({ last_used_at: now }).where('id', '=', id));
+
 export async function findDevice(db: Kysely<DB>, tokenHash: string, userId: string, now: number): Promise<TrustedDeviceRow | undefined> {
-  return db
-    .selectFrom('trusted_devices')
-    .selectAll()
-    .where('token_hash', '=', tokenHash)
-    .where('user_id', '=', userId)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
+  return (await selectDevice(db, tokenHash, userId, now)).rows[0];
 }
 
 export async function touchDevice(db: Kysely<DB>, id: string, now: number): Promise<void> {
-  await db.updateTable('trusted_devices').set({ last_used_at: now }).where('id', '=', id).execute();
+  await updateLastUsed(db, id, now);
 }
 
 export async function listDevices(db: Kysely<DB>, userId: string, now: number): Promise<TrustedDeviceRow[]> {

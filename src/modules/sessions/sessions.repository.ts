@@ -1,13 +1,17 @@
 // SQL for sessions. Rows are keyed by the SHA-256 of the token; the token is never stored.
 import type { Kysely, Selectable } from 'kysely';
 import type { RowReader } from '../../db/database.js';
+import { compiled } from '../../db/compiled.js';
 import type { DB, SessionsTable, UsersTable } from '../../db/schema.js';
 
 export type SessionKind = SessionsTable['kind'];
 export type SessionRow = Selectable<SessionsTable>;
 
-export async function insertSession(db: Kysely<DB>, row: SessionRow & { amr?: string | null }): Promise<void> {
-  await db.insertInto('sessions').values(row).execute();
+// Every sign-in (and every step of one) writes a session: built once (db/compiled.ts).
+const insertRow = compiled((db, row: SessionRow & { amr: string | null }) => db.insertInto('sessions').values(row));
+
+export async function insertSession(db: Kysely<DB>, row: SessionRow & { amr: string | null }): Promise<void> {
+  await insertRow(db, row);
 }
 
 /**

@@ -1,6 +1,7 @@
 // SQL for attempt counters: one row per account, per trusted device or per unknown email, each
 // statement atomic. Why these statements make the limits exact is explained in attempt-limiter.ts.
 import { sql, type Kysely } from 'kysely';
+import { compiled } from '../../db/compiled.js';
 import type { DB } from '../../db/schema.js';
 import { HARD_STOP_FAILURES } from './lockout.js';
 
@@ -17,12 +18,21 @@ export interface LockState {
   permanent: boolean;
 }
 
-export async function ensureCounter(db: Kysely<DB>, key: string): Promise<void> {
-  await db
+// The statements every attempt runs, built once (db/compiled.ts).
+const insertCounter = compiled((db, key: string) =>
+  db
     .insertInto('attempt_counters')
     .values({ key, password_failures: 0, code_failures: 0, password_in_flight: 0, code_in_flight: 0, reserved_at: 0, locked_until: null, refused: 0 })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
+    .onConflict((oc) => oc.column('key').doNothing()),
+);
+const selectFailures = {
+  password: compiled((db, key: string) => db.selectFrom('attempt_counters').select('password_failures as failures').where('key', '=', key)),
+  code: compiled((db, key: string) => db.selectFrom('attempt_counters').select('code_failures as failures').where('key', '=', key)),
+};
+const selectRefused = compiled((db, key: string) => db.selectFrom('attempt_counters').select('refused').where('key', '=', key));
+
+export async function ensureCounter(db: Kysely<DB>, key: string): Promise<void> {
+  await insertCounter(db, key);
 }
 
 /**
@@ -54,8 +64,8 @@ function decrement(kind: AttemptKind) {
 }
 
 export async function readFailures(db: Kysely<DB>, key: string, kind: AttemptKind): Promise<number> {
-  const row = await db.selectFrom('attempt_counters').select(COLUMNS[kind].failures).where('key', '=', key).executeTakeFirst();
-  return row ? Number((row as Record<string, number>)[COLUMNS[kind].failures]) : 0;
+  const row = (await selectFailures[kind](db, key)).rows[0];
+  return row ? Number(row.failures) : 0;
 }
 
 /**
@@ -98,7 +108,7 @@ export async function countRefusal(db: Kysely<DB>, key: string): Promise<void> {
  * whichever instance reports. Answers how many (0: none, or another caller took them).
  */
 export async function takeRefusals(db: Kysely<DB>, key: string): Promise<number> {
-  const row = await db.selectFrom('attempt_counters').select('refused').where('key', '=', key).executeTakeFirst();
+  const row = (await selectRefused(db, key)).rows[0];
   const refused = Number(row?.refused ?? 0);
   if (refused <= 0) return 0;
   const result = await db
