@@ -7,10 +7,15 @@
 // Only for queries whose arguments are plain values (strings, numbers, null), or rows of such
 // values with always the same columns, used as values (compared, inserted, set), never as names,
 // limits or parts of the SQL's shape: the builder must not look at them.
+import { randomBytes } from 'node:crypto';
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { DB } from './schema.js';
 
 type Slot = { arg: number; column?: string } | { constant: unknown };
+
+/** Placeholders carry a per-process random mark, so no real value can be taken for one. */
+const MARK = `gatehouse-${randomBytes(8).toString('hex')}`;
+const PLACEHOLDER = new RegExp(`^${MARK}:(\\d+):(.*)$`);
 
 const isRow = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -23,13 +28,13 @@ export function compiled<Args extends readonly unknown[], Row>(
     const adapter = db.getExecutor().adapter;
     let entry = byAdapter.get(adapter);
     if (entry === undefined) {
-      const placeholder = (i: number, column?: string) => `\u0000gatehouse:${i}:${column ?? ''}\u0000`;
+      const placeholder = (i: number, column?: string) => `${MARK}:${i}:${column ?? ''}`;
       const placeholders = args.map((arg, i) =>
         isRow(arg) ? Object.fromEntries(Object.keys(arg).map((column) => [column, placeholder(i, column)])) : placeholder(i),
       );
       const query = build(db, ...(placeholders as unknown as Args)).compile();
       const slots: Slot[] = query.parameters.map((value) => {
-        const match = typeof value === 'string' ? /^\u0000gatehouse:(\d+):(.*)\u0000$/.exec(value) : null;
+        const match = typeof value === 'string' ? PLACEHOLDER.exec(value) : null;
         if (!match) return { constant: value };
         return match[2] ? { arg: Number(match[1]), column: match[2] } : { arg: Number(match[1]) };
       });
