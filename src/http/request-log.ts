@@ -103,6 +103,15 @@ export function registerRequestAccounting(
     const line = { method, route, status, ms: Math.round(ms * 10) / 10, address: request.ip };
     request.log.info(sampled ? { ...line, sampled } : line, 'request');
   };
+  // At debug, also a line when a request arrives (its route, never its URL: query strings can
+  // carry tokens), for following requests that have not answered yet. Decided at start-up, so at
+  // info and above no request pays for the hook.
+  if (writes(app.log.level, 'debug')) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.log.debug({ method: request.method, route: request.routeOptions.url ?? 'unmatched' }, 'incoming request');
+      done();
+    });
+  }
   app.addHook('onRoute', (route) => {
     const counters = new Map<number, Counter.Internal>();
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -103,13 +103,14 @@ describe('graceful shutdown and SQLite locks', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('on SIGTERM finishes the requests in flight, refuses new ones and exits 0', async () => {
-    const server = await startServerProcess(env);
+    // At debug the server logs each request as it arrives.
+    const server = await startServerProcess({ ...env, GATEHOUSE_LOG_LEVEL: 'debug' });
     // Twelve sign-ins, each an Argon2id verification with OWASP parameters: several are still running at SIGTERM.
     const inFlight = Array.from({ length: 12 }, (_, i) =>
       new HttpClient(server.baseUrl).post('/api/session', { email: `stop-${i}@example.com`, password: STRONG_PASSWORD }),
     );
     // SIGTERM once the server has received all twelve (its log says so), while they are still hashing.
-    while ((server.output().match(/"url":"\/api\/session"/g) ?? []).length < 12) await sleep(2);
+    while ((server.output().match(/"route":"\/api\/session".*"msg":"incoming request"/g) ?? []).length < 12) await sleep(2);
     const exit = server.stop('SIGTERM');
     const answers = await Promise.all(inFlight);
     assert.deepEqual(
