@@ -87,7 +87,15 @@ export function registerRequestAccounting(
 ): { recordUnmatched(request: FastifyRequest, reply: FastifyReply): void } {
   const hot = new Set(options.hotRoutes);
   let hotAnswers = 0;
-  const record = (request: FastifyRequest, method: string, route: string, status: number, ms: number, counters: Map<number, Counter.Internal>) => {
+  const record = (
+    request: FastifyRequest,
+    method: string,
+    route: string,
+    status: number,
+    ms: number,
+    counters: Map<number, Counter.Internal>,
+    hotRoute: boolean,
+  ) => {
     let counter = counters.get(status);
     if (counter === undefined) {
       counter = options.counter.labels({ method, route, status: String(status) });
@@ -96,7 +104,7 @@ export function registerRequestAccounting(
     counter.inc();
     if (!writes(app.log.level, 'info')) return;
     let sampled: number | undefined;
-    if (status < 500 && status !== 429 && hot.has(`${method} ${route}`)) {
+    if (hotRoute && status < 500 && status !== 429) {
       if (++hotAnswers % HOT_SAMPLE !== 0) return;
       sampled = HOT_SAMPLE;
     }
@@ -115,13 +123,15 @@ export function registerRequestAccounting(
   app.addHook('onRoute', (route) => {
     const counters = new Map<number, Counter.Internal>();
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hotMethods = new Set(methods.filter((method) => hot.has(`${method} ${route.url}`)));
     const accounting = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      record(request, methods.length === 1 ? methods[0]! : request.method, route.url, reply.statusCode, reply.elapsedTime, counters);
+      const method = methods.length === 1 ? methods[0]! : request.method;
+      record(request, method, route.url, reply.statusCode, reply.elapsedTime, counters, hotMethods.has(method));
       done();
     };
     const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
     route.onResponse = [...existing, accounting];
   });
   const unmatched = new Map<number, Counter.Internal>();
-  return { recordUnmatched: (request, reply) => record(request, request.method, 'unmatched', reply.statusCode, reply.elapsedTime, unmatched) };
+  return { recordUnmatched: (request, reply) => record(request, request.method, 'unmatched', reply.statusCode, reply.elapsedTime, unmatched, false) };
 }
