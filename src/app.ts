@@ -81,7 +81,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   });
 
   registerValidation(app);
-  const accounting = registerRequestAccounting(app, { counter: s.metrics.httpRequests, hotRoutes: ['GET /api/session', 'GET /api/verify'] });
+  const accounting = registerRequestAccounting(app, { tally: s.metrics.requestTally, hotRoutes: ['GET /api/session', 'GET /api/verify'] });
   registerErrorHandler(app, accounting.recordUnmatched);
   registerSecurityHeaders(app, s.config.secureCookies);
   await app.register(rateLimit, {

@@ -96,7 +96,10 @@ describe('the session check reader on a SQLite file', () => {
   });
 
   it('sees a commit at once, and never an open transaction (of the same database or another process)', async () => {
-    const read = () => database.readRow<{ value: string }>('select value from settings where key = ?', ['r']);
+    const read = async () => {
+      const row = await database.readRow('select value from settings where key = ?', ['r']);
+      return row === undefined ? undefined : { value: row[0] as string };
+    };
     assert.equal(await read(), undefined);
     await database.db.insertInto('settings').values({ key: 'r', value: 'one', updated_at: 1 }).execute();
     assert.equal((await read())?.value, 'one');

@@ -20,13 +20,13 @@ export interface Database {
 }
 
 /**
- * Runs one compiled SELECT and answers its first row. For the session check, which every guarded
+ * Runs one compiled SELECT and answers its first row, as an array in the select list's order. For the session check, which every guarded
  * request and forward-auth call makes: on a SQLite file, a prepared statement on a second,
  * read-only connection, run at once (no Kysely driver, no connection mutex; in WAL mode it sees
  * exactly what is committed, never another request's open transaction); on PostgreSQL, one pool
  * query. The SQL itself still comes from a repository.
  */
-export type RowReader = <Row>(sql: string, parameters: readonly unknown[]) => Promise<Row | undefined>;
+export type RowReader = (sql: string, parameters: readonly unknown[]) => Promise<unknown[] | undefined>;
 
 /** How long a SQLite writer waits for the lock before giving up (another process, e.g. the CLI). */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -89,14 +89,15 @@ function readOnlyConnection(file: string): { readRow: RowReader; close(): void }
   connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const statements = new Map<string, SQLite.Statement>();
   return {
-    readRow: <Row>(text: string, parameters: readonly unknown[]) => {
+    readRow: (text: string, parameters: readonly unknown[]) => {
       try {
         let statement = statements.get(text);
         if (statement === undefined) {
-          statement = connection.prepare(text);
+          // Rows as arrays, in the select list's order: no object with named keys built per read.
+          statement = connection.prepare(text).raw(true);
           statements.set(text, statement);
         }
-        return Promise.resolve(statement.get(...parameters) as Row | undefined);
+        return Promise.resolve(statement.get(...parameters) as unknown[] | undefined);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -106,7 +107,10 @@ function readOnlyConnection(file: string): { readRow: RowReader; close(): void }
 }
 
 function kyselyReader(db: Kysely<DB>): RowReader {
-  return async <Row>(text: string, parameters: readonly unknown[]) => (await db.executeQuery<Row>(CompiledQuery.raw(text, [...parameters]))).rows[0];
+  return async (text: string, parameters: readonly unknown[]) => {
+    const row = (await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows[0];
+    return row === undefined ? undefined : Object.values(row);
+  };
 }
 
 /** How many distinct SQL texts keep their prepared statement (the app has a few dozen). */
@@ -156,7 +160,8 @@ function openPostgres(url: string): Database {
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const readRow: RowReader = async <Row>(text: string, parameters: readonly unknown[]) => (await pool.query(text, [...parameters])).rows[0] as Row | undefined;
+  const readRow: RowReader = async (text: string, parameters: readonly unknown[]) =>
+    (await pool.query({ text, values: [...parameters], rowMode: 'array' })).rows[0] as unknown[] | undefined;
   return { db, dialect: 'postgres', sqlitePath: null, readRow, close: () => db.destroy() };
 }
 

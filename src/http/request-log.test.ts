@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import Fastify, { LogController } from 'fastify';
 import { Counter, Registry } from 'prom-client';
-import { HOT_SAMPLE, lazyChildLogger, registerRequestAccounting } from './request-log.js';
+import { HOT_SAMPLE, RequestTally, lazyChildLogger, registerRequestAccounting } from './request-log.js';
 
 async function appWithLog(level = 'info') {
   const lines: Array<Record<string, unknown>> = [];
@@ -14,8 +14,17 @@ async function appWithLog(level = 'info') {
     },
   });
   const app = Fastify({ logger: { level, stream }, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger });
-  const counter = new Counter({ name: 'requests_total', help: 'requests', labelNames: ['method', 'route', 'status'], registers: [new Registry()] });
-  const accounting = registerRequestAccounting(app, { counter, hotRoutes: ['GET /hot'] });
+  const tally = new RequestTally();
+  const counter = new Counter({
+    name: 'requests_total',
+    help: 'requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [new Registry()],
+    collect() {
+      tally.drainInto(this);
+    },
+  });
+  const accounting = registerRequestAccounting(app, { tally, hotRoutes: ['GET /hot'] });
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'not_found' });
     accounting.recordUnmatched(request, reply);
@@ -59,8 +68,12 @@ describe('request log', () => {
     const { app, counter } = await appWithLog('warn');
     for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/hot' });
     await app.inject({ method: 'GET', url: '/nowhere' });
-    const values = (await counter.get()).values.map((v) => `${v.labels.method} ${v.labels.route} ${v.labels.status} ${v.value}`);
-    assert.deepEqual(values.sort(), ['GET /hot 200 3', 'GET unmatched 404 1']);
+    const values = async () => (await counter.get()).values.map((v) => `${v.labels.method} ${v.labels.route} ${v.labels.status} ${v.value}`).sort();
+    assert.deepEqual(await values(), ['GET /hot 200 3', 'GET unmatched 404 1']);
+    // Counted once: a second scrape after two more answers adds those two.
+    await app.inject({ method: 'GET', url: '/hot' });
+    await app.inject({ method: 'HEAD', url: '/hot' });
+    assert.deepEqual(await values(), ['GET /hot 200 4', 'GET unmatched 404 1', 'HEAD /hot 200 1']);
   });
 
   it('writes nothing below its level', async () => {

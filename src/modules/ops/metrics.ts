@@ -1,9 +1,12 @@
 // Prometheus metrics, one registry per app instance (tests build several apps in one process).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestTally } from '../../http/request-log.js';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Where the request log counts answers; handed to httpRequests at each scrape. */
+  readonly requestTally: RequestTally;
   readonly signIns: Counter<'outcome'>;
   readonly secondFactor: Counter<'outcome'>;
   readonly hashSeconds: Histogram;
@@ -19,13 +22,18 @@ export type MailCounts = () => Promise<Record<'queued' | 'sent' | 'failed', numb
 export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number; mailCounts?: MailCounts } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const requestTally = new RequestTally();
   return {
     registry,
+    requestTally,
     httpRequests: new Counter({
       name: 'gatehouse_http_requests_total',
       help: 'HTTP requests answered, by route and status.',
       labelNames: ['method', 'route', 'status'],
       registers: [registry],
+      collect() {
+        requestTally.drainInto(this);
+      },
     }),
     signIns: new Counter({
       name: 'gatehouse_sign_ins_total',

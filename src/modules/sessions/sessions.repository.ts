@@ -58,6 +58,10 @@ function sessionLookup(db: Kysely<DB>, tokenHash: string) {
 
 type SessionLookupRow = Awaited<ReturnType<ReturnType<typeof sessionLookup>['executeTakeFirstOrThrow']>>;
 
+/** The lookup's result names in select-list order: SESSION_COLUMNS (alias, or column), then the EXISTS. */
+const LOOKUP_NAMES = [...SESSION_COLUMNS.map((column) => column.split(' as ')[1] ?? column.split('.')[1]!), 'has_security_key'];
+const LOOKUP_INDEX = Object.fromEntries(LOOKUP_NAMES.map((name, i) => [name, i])) as Record<keyof SessionLookupRow, number>;
+
 /**
  * Every guarded request runs this query, so it is built once per database and then run by the
  * database's hot-path reader (a prepared statement) with new parameters: building a Kysely query
@@ -85,29 +89,31 @@ export async function findSessionWithUser(db: Kysely<DB>, readRow: RowReader, to
     text = sessionLookup(db, '').compile().sql;
     compiledLookups.set(db, text);
   }
-  const row = await readRow<SessionLookupRow>(text, [tokenHash]);
-  if (!row) return undefined;
+  const values = await readRow(text, [tokenHash]);
+  if (!values) return undefined;
+  // The reader answers the row as an array in the select list's order (no object built per read).
+  const row = <K extends keyof SessionLookupRow>(name: K) => values[LOOKUP_INDEX[name]] as SessionLookupRow[K];
   return {
-    signInWarning: row.sign_in_warning,
+    signInWarning: row('sign_in_warning'),
     session: {
-      kind: row.kind,
-      created_at: row.session_created_at,
-      last_seen_at: row.last_seen_at,
-      expires_at: row.expires_at,
-      public_id: row.public_id,
-      reauthenticated_at: row.reauthenticated_at,
+      kind: row('kind'),
+      created_at: row('session_created_at'),
+      last_seen_at: row('last_seen_at'),
+      expires_at: row('expires_at'),
+      public_id: row('public_id'),
+      reauthenticated_at: row('reauthenticated_at'),
     },
     user: {
-      id: row.id,
-      email: row.email,
-      role: row.role,
-      blocked: row.blocked,
-      two_factor_required_since: row.two_factor_required_since,
-      created_at: row.created_at,
-      last_sign_in_at: row.last_sign_in_at,
+      id: row('id'),
+      email: row('email'),
+      role: row('role'),
+      blocked: row('blocked'),
+      two_factor_required_since: row('two_factor_required_since'),
+      created_at: row('created_at'),
+      last_sign_in_at: row('last_sign_in_at'),
     },
     // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
-    twoFactorEnabled: row.two_factor_enabled_at != null || Boolean(row.has_security_key),
+    twoFactorEnabled: row('two_factor_enabled_at') != null || Boolean(row('has_security_key')),
   };
 }
 
