@@ -82,15 +82,18 @@ export interface SessionWithUser {
   signInWarning: string | null;
 }
 
-export async function findSessionWithUser(db: Kysely<DB>, readRow: RowReader, tokenHash: string): Promise<SessionWithUser | undefined> {
+export function findSessionWithUser(db: Kysely<DB>, readRow: RowReader, tokenHash: string): Promise<SessionWithUser | undefined> {
   // One indexed read answers a session check: the session, its user, whether 2FA is on, any warning.
   let text = compiledLookups.get(db);
   if (text === undefined) {
     text = sessionLookup(db, '').compile().sql;
     compiledLookups.set(db, text);
   }
-  const values = await readRow(text, [tokenHash]);
-  if (!values) return undefined;
+  // A plain .then, not an async function: one promise fewer on every guarded request.
+  return readRow(text, [tokenHash]).then((values) => (values ? sessionFromRow(values) : undefined));
+}
+
+function sessionFromRow(values: unknown[]): SessionWithUser {
   // The reader answers the row as an array in the select list's order (no object built per read).
   const row = <K extends keyof SessionLookupRow>(name: K) => values[LOOKUP_INDEX[name]] as SessionLookupRow[K];
   return {
