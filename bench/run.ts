@@ -250,33 +250,41 @@ async function memoryUnderFlood(url: string, seeded: Seeded) {
   });
 }
 
+/**
+ * Sign-in and admin search at 1 k … 1 M users. Every size's server runs at once and the samples
+ * are interleaved (one per size in turn, 100 rounds), so the machine's drift from minute to minute
+ * enters every size alike instead of deciding the ratio.
+ */
 async function growth() {
   const signIn: Record<number, number> = {};
   const search: Record<number, number> = {};
+  const instances: Array<{ size: number; server: BenchServer; emails: string[]; cookie: string; signIn: number[]; search: number[] }> = [];
   for (const size of GROWTH_SIZES) {
     const url = `sqlite:${path.join(tmp, `growth-${size}.db`)}`;
     const started = Date.now();
     const { emails } = await seedUsers(url, masterKey, { count: size, admin: 'admin@bench.example' });
     const server = await startGatehouse(env(url));
     const { cookie } = await post(`${server.url}/api/session`, { email: 'admin@bench.example', password: BENCH_PASSWORD });
-    const signInTimes: number[] = [];
-    const searchTimes: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const email = emails[Math.floor(Math.random() * emails.length)]!;
+    instances.push({ size, server, emails, cookie: cookie!, signIn: [], search: [] });
+    process.stdout.write(`  ${size} users seeded in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  }
+  for (let round = 0; round < 100; round++) {
+    for (const instance of instances) {
+      const email = instance.emails[Math.floor(Math.random() * instance.emails.length)]!;
       let t0 = performance.now();
-      await post(`${server.url}/api/session`, { email, password: BENCH_PASSWORD });
-      signInTimes.push(performance.now() - t0);
+      await post(`${instance.server.url}/api/session`, { email, password: BENCH_PASSWORD });
+      instance.signIn.push(performance.now() - t0);
       const q = email.slice(0, 'user-'.length + 5);
       t0 = performance.now();
-      await fetch(`${server.url}/api/admin/users?q=${encodeURIComponent(q)}&limit=50`, { headers: { cookie: cookie! } }).then((r) => r.json());
-      searchTimes.push(performance.now() - t0);
+      await fetch(`${instance.server.url}/api/admin/users?q=${encodeURIComponent(q)}&limit=50`, { headers: { cookie: instance.cookie } }).then((r) => r.json());
+      instance.search.push(performance.now() - t0);
     }
-    await server.stop();
-    signIn[size] = median(signInTimes);
-    search[size] = median(searchTimes);
-    process.stdout.write(
-      `  ${size} users (seeded in ${((Date.now() - started) / 1000).toFixed(0)} s): sign-in p50 ${signIn[size]!.toFixed(1)} ms, search p50 ${search[size]!.toFixed(1)} ms\n`,
-    );
+  }
+  for (const instance of instances) {
+    await instance.server.stop();
+    signIn[instance.size] = median(instance.signIn);
+    search[instance.size] = median(instance.search);
+    process.stdout.write(`  ${instance.size} users: sign-in p50 ${signIn[instance.size]!.toFixed(1)} ms, search p50 ${search[instance.size]!.toFixed(1)} ms\n`);
   }
   const largest = GROWTH_SIZES[GROWTH_SIZES.length - 1]!;
   record({
