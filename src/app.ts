@@ -1,4 +1,5 @@
 // buildApp: the Fastify instance with every route, no listen (tests call app.inject()).
+import { hookList } from './http/route-hooks.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,7 +186,7 @@ function refuseUnexpectedBodies(app: FastifyInstance): void {
   };
   app.addHook('onRoute', (route) => {
     if (route.schema?.body) return;
-    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    const existing = hookList(route.preValidation);
     route.preValidation = [...existing, refuse];
   });
 }

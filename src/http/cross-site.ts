@@ -1,5 +1,6 @@
 // CSRF defence for state-changing calls: browsers say where a request comes from
 // (Sec-Fetch-Site, Origin); anything from another site is refused. Scripts send neither and pass.
+import { hookList } from './route-hooks.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 
@@ -46,7 +47,7 @@ export function guardAgainstCrossSite(app: FastifyInstance, publicUrl: URL): voi
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (route.config?.allowCrossSite || methods.every((method) => SAFE_METHODS.has(method))) return;
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    const existing = hookList(route.onRequest);
     route.onRequest = [guard, ...existing];
   });
 }

@@ -4,6 +4,7 @@
 // `sampled` saying so), so a busy server's log stays readable and its CPU goes to answering. A
 // profile of session checks put Fastify's per-request child logger and two log lines at about a
 // tenth of the request's cost.
+import { hookList } from './route-hooks.js';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js';
@@ -154,7 +155,7 @@ export function registerRequestAccounting(
       record(request, method, route.url, reply.statusCode, reply.elapsedTime, counters, hotMethods.has(method));
       done();
     };
-    const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+    const existing = hookList(route.onResponse);
     route.onResponse = [...existing, accounting];
   });
   const unmatched = new Map<string, { count: number }>();

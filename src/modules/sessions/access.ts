@@ -1,6 +1,7 @@
 // The one place that decides what a session may do. Every route declares its access level in
 // its config; a route that declares nothing is treated as needing a full session, so a new
 // route is closed until someone opens it on purpose.
+import { hookList } from '../../http/route-hooks.js';
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import type { ResolvedSession, SessionsService } from './sessions.service.js';
@@ -72,7 +73,7 @@ export function registerAccessControl(app: FastifyInstance, deps: { sessions: Se
         if (stepUp && !deps.sessions.isSteppedUp(request.session!)) throw new AppError('reauthentication_required');
       });
     }
-    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    const existing = hookList(route.preValidation);
     route.preValidation = [...checks, ...existing];
   });
 }
