@@ -7,6 +7,14 @@ export function generateSessionToken(): string {
 }
 
 /** Runs on every guarded request: the one-shot crypto.hash is about twice as fast as createHash here. */
+/**
+ * The value if it has a token's shape (43 base64url characters, as generateSessionToken makes),
+ * else null: a cookie of any other shape is not worth a database read.
+ */
+export function wellFormedToken(value: string | undefined): string | null {
+  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
+}
+
 export function hashSessionToken(token: string): string {
   return hash('sha256', token, 'hex');
 }

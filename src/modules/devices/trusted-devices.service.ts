@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
+import { generateSessionToken, hashSessionToken, wellFormedToken } from '../../crypto/tokens.js';
 import type { TrustedDevice } from '../../shared/api-types.js';
 import * as repo from './trusted-devices.repository.js';
 import { accountCounterKey, deviceCounterKey } from '../sign-in/attempt-limiter.js';
@@ -41,8 +41,7 @@ export class TrustedDevicesService {
 
   /** The device token the request carries, if well formed (43 base64url characters). */
   tokenOf(request: FastifyRequest): string | null {
-    const token = readCookie(request, deviceCookieName(this.settings));
-    return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+    return wellFormedToken(readCookie(request, deviceCookieName(this.settings)));
   }
 
   /** The id of the trusted device behind `token` for this account, or null. */

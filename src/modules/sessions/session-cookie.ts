@@ -10,6 +10,7 @@
 // `__Secure-` prefixed; `__Host-` is impossible with a Domain.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearCookie, readCookie, setCookie } from '../../http/cookies.js';
+import { wellFormedToken } from '../../crypto/tokens.js';
 
 export interface CookieSettings {
   secureCookies: boolean;
@@ -39,9 +40,7 @@ export function clearSessionCookie(reply: FastifyReply, settings: CookieSettings
 }
 
 export function readSessionToken(request: FastifyRequest, settings: CookieSettings): string | null {
-  const token = readCookie(request, sessionCookieName(settings));
-  // Tokens are 43 base64url characters; anything else is not worth a database read.
-  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+  return wellFormedToken(readCookie(request, sessionCookieName(settings)));
 }
 
 export function verifyCookieName(settings: CookieSettings): string {
@@ -55,7 +54,6 @@ export function setVerifyCookie(reply: FastifyReply, settings: CookieSettings, t
 
 export function readVerifyToken(request: FastifyRequest, settings: CookieSettings): string | null {
   if (settings.cookieDomain === null) return null;
-  const token = readCookie(request, verifyCookieName(settings));
-  // The same shape as a session token: 43 base64url characters, or not worth a database read.
-  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+  // The same shape as a session token.
+  return wellFormedToken(readCookie(request, verifyCookieName(settings)));
 }
