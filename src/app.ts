@@ -18,21 +18,21 @@ import { lazyChildLogger, registerRequestAccounting } from './http/request-log.j
 import { throttleKeyForAddress } from './http/client-address.js';
 import { signInRoutes } from './modules/sign-in/sign-in.routes.js';
 import { sessionRoutes } from './modules/sessions/session.routes.js';
-import { trustedDeviceRoutes } from './modules/devices/trusted-devices.routes.js';
+import { trustedDeviceRoutes } from './modules/trusted-devices/trusted-devices.routes.js';
 import { deviceRoutes } from './modules/sessions/devices.routes.js';
 import { stepUpRoutes } from './modules/step-up/step-up.routes.js';
 import { accountRoutes } from './modules/account/account.routes.js';
-import { adminUserRoutes } from './modules/users/admin.routes.js';
-import { settingsRoutes } from './modules/settings/settings.routes.js';
+import { adminUserRoutes } from './modules/admin/admin-users.routes.js';
+import { settingsRoutes } from './modules/admin/settings.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
 import { throttleRedirectRefusals } from './modules/forward-auth/redirect-refusals.js';
 import { oidcRoutes } from './modules/oidc/oidc.routes.js';
 import { registerClockHealth } from './modules/clock-health/clock-health.routes.js';
-import { webauthnRoutes } from './modules/webauthn/webauthn.routes.js';
-import { webauthnSignInRoutes } from './modules/webauthn/webauthn.sign-in.routes.js';
-import { mailRoutes } from './modules/mail/mail.routes.js';
+import { webauthnRoutes } from './modules/two-factor/security-keys.routes.js';
+import { webauthnSignInRoutes } from './modules/sign-in/security-key-sign-in.routes.js';
+import { mailRoutes } from './modules/password-reset/password-reset.routes.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 

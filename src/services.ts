@@ -11,15 +11,15 @@ import { insertAuditEvent, type RecordAudit } from './modules/audit/audit.reposi
 import { createMetrics, type Metrics } from './modules/ops/metrics.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/password-hasher.js';
 import { SessionsService } from './modules/sessions/sessions.service.js';
-import { TrustedDevicesService } from './modules/devices/trusted-devices.service.js';
+import { TrustedDevicesService } from './modules/trusted-devices/trusted-devices.service.js';
 import { loadPepper } from './modules/settings/pepper.js';
 import { SettingsService } from './modules/settings/settings.service.js';
-import { AttemptLimiter } from './modules/sign-in/attempt-limiter.js';
-import { SessionDecider } from './modules/sign-in/session-decision.js';
+import { AttemptLimiter } from './modules/attempt-limits/attempt-limiter.js';
+import { SessionDecider } from './modules/two-factor/session-decision.js';
 import { SignInService } from './modules/sign-in/sign-in.service.js';
 import { ClockWitness } from './modules/clock-health/clock-witness.js';
 import { StepUpService } from './modules/step-up/step-up.service.js';
-import { RequireTwoFactorPolicy } from './modules/two-factor-policy/require-2fa.service.js';
+import { RequireTwoFactorPolicy } from './modules/two-factor/require-2fa.service.js';
 import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
 import { UsersService } from './modules/users/users.service.js';
 import { ClientsService } from './modules/oidc/clients.service.js';
@@ -29,7 +29,7 @@ import { OidcService } from './modules/oidc/oidc.service.js';
 import { WebauthnService } from './modules/webauthn/webauthn.service.js';
 import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/mail.module.js';
 import { countOutboxByStatus } from './modules/mail/mail.repository.js';
-import { PasswordResetService } from './modules/mail/password-reset.service.js';
+import { PasswordResetService } from './modules/password-reset/password-reset.service.js';
 
 export interface Services {
   readonly config: Config;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { TrustedDevicesTable, TwoFactorTable, UsersTable } from '../../src/db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../src/crypto/tokens.js';
-import { deviceCookieName } from '../../src/modules/devices/trusted-devices.service.js';
+import { deviceCookieName } from '../../src/modules/trusted-devices/trusted-devices.service.js';
 import { hash, Algorithm } from '@node-rs/argon2';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';

@@ -5,12 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
 import { actorOf } from '../sessions/access.js';
 import { AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
-import type { AttemptLimiter } from '../sign-in/attempt-limiter.js';
+import type { AttemptLimiter } from '../attempt-limits/attempt-limiter.js';
 import { isAppCodeFormat } from '../totp/totp.js';
 import { BackupCodesSchema, CodeSchema } from '../two-factor/two-factor.schemas.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import { NewPasswordSchema, PasswordSchema } from '../users/user.schemas.js';
-import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
 import type { PasswordService } from './password.service.js';
 
 export function accountRoutes(

@@ -6,7 +6,7 @@ import { AppError } from '../../http/errors.js';
 import type { RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
-import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
+import { type AttemptLimiter, accountCounterKey } from '../attempt-limits/attempt-limiter.js';
 import { findUserById, updatePasswordHash } from '../users/users.repository.js';
 import type { AccountRef } from '../audit/audit.repository.js';
 import { type Notify, notifyNobody } from '../mail/mail-queue.js';

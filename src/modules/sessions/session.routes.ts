@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RecordAudit } from '../audit/audit.repository.js';
-import type { SessionDecider } from '../sign-in/session-decision.js';
+import type { SessionDecider } from '../two-factor/session-decision.js';
 import { SignInWarningSchema } from '../sign-in/sign-in.schemas.js';
 import { presentUser } from '../users/user.presenter.js';
 import { UserSchema } from '../users/user.schemas.js';

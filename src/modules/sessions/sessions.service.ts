@@ -9,7 +9,7 @@ import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { RowReader } from '../../db/database.js';
 import type { SignInWarning } from '../../shared/api-types.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import { isRestrictedNow } from '../sign-in/session-decision.js';
+import { isRestrictedNow } from '../two-factor/session-decision.js';
 import * as repo from './sessions.repository.js';
 import { type CookieSettings, clearSessionCookie, readSessionToken, readVerifyToken, setSessionCookie, setVerifyCookie } from './session-cookie.js';
 import { USER_AGENT_MAX_LENGTH, expiryFor, isSessionAlive, isSteppedUp, needsTouch } from './session-policy.js';

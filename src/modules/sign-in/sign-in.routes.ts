@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
 import { actorOf } from '../sessions/access.js';
 import { AMR_PASSWORD, AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
 import { CodeSchema } from '../two-factor/two-factor.schemas.js';

@@ -10,15 +10,15 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
 import { keyedHash } from '../../crypto/secret-box.js';
 import { type AccountRef, failuresSince, insertAuditEvent, type RecordAudit } from '../audit/audit.repository.js';
-import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
 import type { SignInWarning } from '../../shared/api-types.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
 import { findUserForSignIn, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/users.repository.js';
-import type { AttemptLimiter } from './attempt-limiter.js';
+import type { AttemptLimiter } from '../attempt-limits/attempt-limiter.js';
 import { clearWarning, saveWarning } from './sign-in-warnings.repository.js';
-import type { SessionDecider, SessionDecision } from './session-decision.js';
+import type { SessionDecider, SessionDecision } from '../two-factor/session-decision.js';
 import { blameForFailedCode } from '../clock-health/clock-estimate.js';
 import type { ClockWitness } from '../clock-health/clock-witness.js';
 

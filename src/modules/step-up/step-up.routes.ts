@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CodeSchema } from '../two-factor/two-factor.schemas.js';
 import { PasswordSchema } from '../users/user.schemas.js';
-import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
 import type { StepUpService } from './step-up.service.js';
 
 export function stepUpRoutes(app: FastifyInstance, deps: { stepUp: StepUpService; devices: TrustedDevicesService }): void {

@@ -6,8 +6,8 @@ import { AppError } from '../../http/errors.js';
 import type { RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordService } from '../account/password.service.js';
 import type { ResolvedSession, SessionsService } from '../sessions/sessions.service.js';
-import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
-import type { AttemptLimiter } from '../sign-in/attempt-limiter.js';
+import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
+import type { AttemptLimiter } from '../attempt-limits/attempt-limiter.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 
 export interface StepUpDeps {

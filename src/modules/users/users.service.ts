@@ -6,8 +6,8 @@ import type { Actor, RecordAudit } from '../audit/audit.repository.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
-import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
-import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
+import { type AttemptLimiter, accountCounterKey } from '../attempt-limits/attempt-limiter.js';
+import type { RequireTwoFactorPolicy } from '../two-factor/require-2fa.service.js';
 import {
   countActiveAdminsLocked,
   findUserByEmail,

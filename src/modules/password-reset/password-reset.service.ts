@@ -12,12 +12,12 @@ import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.j
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
-import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
+import { type AttemptLimiter, accountCounterKey } from '../attempt-limits/attempt-limiter.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import { findUserByEmail, findUserById, normalizeEmail, updatePasswordHash, type UserRow } from '../users/users.repository.js';
-import type { MailQueue } from './mail-queue.js';
+import type { MailQueue } from '../mail/mail-queue.js';
 import * as repo from './password-reset.repository.js';
-import { toMailLocale } from './templates.js';
+import { toMailLocale } from '../mail/templates.js';
 
 export const RESET_LINK_MINUTES = 30;
 /** Reset mails per email address per hour (beyond it the answer is the same, and nothing is sent). */

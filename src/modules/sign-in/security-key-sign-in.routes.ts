@@ -7,14 +7,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { AppError } from '../../http/errors.js';
 import type { RecordAudit } from '../audit/audit.repository.js';
-import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
+import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
-import type { SignInService } from '../sign-in/sign-in.service.js';
+import type { SignInService } from './sign-in.service.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import { presentUser } from '../users/user.presenter.js';
 import type { UsersService } from '../users/users.service.js';
-import { AuthenticationResponseSchema } from './webauthn.schemas.js';
-import type { WebauthnService } from './webauthn.service.js';
+import { AuthenticationResponseSchema } from '../webauthn/webauthn.schemas.js';
+import type { WebauthnService } from '../webauthn/webauthn.service.js';
 
 /** RFC 8176: hwk (a hardware-secured key), user (the authenticator verified the user), mfa. */
 export function keyAmr(withPassword: boolean, userVerified: boolean): string[] {

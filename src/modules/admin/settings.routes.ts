@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RecordAudit } from '../audit/audit.repository.js';
 import { actorOf } from '../sessions/access.js';
-import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
-import { AuthSettingsPatchSchema, AuthSettingsSchema } from './auth-settings.js';
-import type { SettingsService } from './settings.service.js';
+import type { RequireTwoFactorPolicy } from '../two-factor/require-2fa.service.js';
+import { AuthSettingsPatchSchema, AuthSettingsSchema } from '../settings/auth-settings.js';
+import type { SettingsService } from '../settings/settings.service.js';
 
 export function settingsRoutes(app: FastifyInstance, deps: { settings: SettingsService; policy: RequireTwoFactorPolicy; audit: RecordAudit }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

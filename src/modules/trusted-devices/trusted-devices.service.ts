@@ -10,7 +10,7 @@ import type { DB } from '../../db/schema.js';
 import { generateSessionToken, hashSessionToken, wellFormedToken } from '../../crypto/tokens.js';
 import type { TrustedDevice } from '../../shared/api-types.js';
 import * as repo from './trusted-devices.repository.js';
-import { accountCounterKey, deviceCounterKey } from '../sign-in/attempt-limiter.js';
+import { accountCounterKey, deviceCounterKey } from '../attempt-limits/attempt-limiter.js';
 import { type Notify, notifyNobody } from '../mail/mail-queue.js';
 
 /** A device stays trusted for a year after the full sign-in that made it so. */

@@ -9,15 +9,15 @@ import { QueryText, cursorParam } from '../../http/query.js';
 import type { RecordAudit } from '../audit/audit.repository.js';
 import { actorOf } from '../sessions/access.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
-import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
-import type { RequireTwoFactorPolicy } from '../two-factor-policy/require-2fa.service.js';
+import { type AttemptLimiter, accountCounterKey } from '../attempt-limits/attempt-limiter.js';
+import type { RequireTwoFactorPolicy } from '../two-factor/require-2fa.service.js';
 import { usersWithTwoFactor } from '../two-factor/two-factor.repository.js';
 import type { TwoFactorService } from '../two-factor/two-factor.service.js';
 import { usersWithCredentials } from '../webauthn/webauthn.repository.js';
-import { presentAdminUser } from './user.presenter.js';
-import { AdminUserSchema, EmailSchema, NewPasswordSchema, RoleSchema } from './user.schemas.js';
-import { listUsers, type UserRow } from './users.repository.js';
-import type { UsersService } from './users.service.js';
+import { presentAdminUser } from '../users/user.presenter.js';
+import { AdminUserSchema, EmailSchema, NewPasswordSchema, RoleSchema } from '../users/user.schemas.js';
+import { listUsers, type UserRow } from '../users/users.repository.js';
+import type { UsersService } from '../users/users.service.js';
 
 export interface AdminUserDeps {
   db: Kysely<DB>;

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Require2fa } from '../settings/auth-settings.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import { graceDecision, isTwoFactorRequired } from '../sign-in/session-decision.js';
+import { graceDecision, isTwoFactorRequired } from './session-decision.js';
 import { setTwoFactorClock, startTwoFactorClock, startTwoFactorClocks, stopTwoFactorClocks, type Role, type UserRow } from '../users/users.repository.js';
 
 export interface TwoFactorRequirement {

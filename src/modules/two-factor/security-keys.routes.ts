@@ -10,9 +10,9 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { actorOf } from '../sessions/access.js';
-import { countUnusedBackupCodes } from '../two-factor/two-factor.repository.js';
-import { KeyNameSchema, RegistrationResponseSchema, SecurityKeySchema } from './webauthn.schemas.js';
-import type { WebauthnService } from './webauthn.service.js';
+import { countUnusedBackupCodes } from './two-factor.repository.js';
+import { KeyNameSchema, RegistrationResponseSchema, SecurityKeySchema } from '../webauthn/webauthn.schemas.js';
+import type { WebauthnService } from '../webauthn/webauthn.service.js';
 
 export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; webauthn: WebauthnService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
