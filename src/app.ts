@@ -13,26 +13,26 @@ import type { Services } from './services.js';
 import { AppError, registerErrorHandler } from './http/errors.js';
 import { guardAgainstCrossSite } from './http/cross-site.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
-import { accessOf, registerAccessControl, type Access } from './modules/sessions/access.js';
+import { accessOf, registerAccessControl, type Access } from './modules/sessions/index.js';
 import { lazyChildLogger, registerRequestAccounting } from './http/request-log.js';
 import { throttleKeyForAddress } from './http/client-address.js';
-import { signInRoutes } from './modules/sign-in/sign-in.routes.js';
-import { sessionRoutes } from './modules/sessions/session.routes.js';
-import { trustedDeviceRoutes } from './modules/trusted-devices/trusted-devices.routes.js';
-import { deviceRoutes } from './modules/sessions/devices.routes.js';
-import { stepUpRoutes } from './modules/step-up/step-up.routes.js';
-import { accountRoutes } from './modules/account/account.routes.js';
-import { adminUserRoutes } from './modules/admin/admin-users.routes.js';
-import { settingsRoutes } from './modules/admin/settings.routes.js';
-import { auditRoutes } from './modules/audit/audit.routes.js';
-import { opsRoutes } from './modules/ops/ops.routes.js';
-import { verifyRoutes } from './modules/forward-auth/verify.routes.js';
-import { throttleRedirectRefusals } from './modules/forward-auth/redirect-refusals.js';
-import { oidcRoutes } from './modules/oidc/oidc.routes.js';
-import { registerClockHealth } from './modules/clock-health/clock-health.routes.js';
-import { webauthnRoutes } from './modules/two-factor/security-keys.routes.js';
-import { webauthnSignInRoutes } from './modules/sign-in/security-key-sign-in.routes.js';
-import { mailRoutes } from './modules/password-reset/password-reset.routes.js';
+import { signInRoutes } from './modules/sign-in/index.js';
+import { sessionRoutes } from './modules/sessions/index.js';
+import { trustedDeviceRoutes } from './modules/trusted-devices/index.js';
+import { deviceRoutes } from './modules/sessions/index.js';
+import { stepUpRoutes } from './modules/step-up/index.js';
+import { accountRoutes } from './modules/account/index.js';
+import { adminUserRoutes } from './modules/admin/index.js';
+import { settingsRoutes } from './modules/admin/index.js';
+import { auditRoutes } from './modules/audit/index.js';
+import { opsRoutes } from './modules/ops/index.js';
+import { verifyRoutes } from './modules/forward-auth/index.js';
+import { throttleRedirectRefusals } from './modules/forward-auth/index.js';
+import { oidcRoutes } from './modules/oidc/index.js';
+import { registerClockHealth } from './modules/clock-health/index.js';
+import { webauthnRoutes } from './modules/two-factor/index.js';
+import { webauthnSignInRoutes } from './modules/sign-in/index.js';
+import { mailRoutes } from './modules/password-reset/index.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -152,6 +152,8 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
     interactions: s.interactions,
     clients: s.clients,
     grants: s.grants,
+    sessions: s.sessions,
+    devices: s.devices,
     publicUrl: s.config.publicUrl,
     signinRateLimit: s.config.signinRateLimit,
   });

@@ -2,11 +2,11 @@
 // and a graceful stop on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the pool).
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
-import { countUsers } from './modules/users/users.repository.js';
-import { pruneAuditEvents } from './modules/audit/audit.repository.js';
+import { countUsers } from './modules/users/index.js';
+import { pruneAuditEvents } from './modules/audit/index.js';
 import type { Services } from './services.js';
-import { checkClockAtStartup } from './modules/clock-health/startup-check.js';
-import { pruneSentMessages } from './modules/mail/mail.repository.js';
+import { checkClockAtStartup } from './modules/clock-health/index.js';
+import { pruneSentMessages } from './modules/mail/index.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 

@@ -6,30 +6,30 @@ import type { Config } from './config.js';
 import type { Database, DialectName } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { deriveKeys, type Keys } from './crypto/secret-box.js';
-import { PasswordService } from './modules/account/password.service.js';
-import { insertAuditEvent, type RecordAudit } from './modules/audit/audit.repository.js';
-import { createMetrics, type Metrics } from './modules/ops/metrics.js';
-import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/password-hasher.js';
-import { SessionsService } from './modules/sessions/sessions.service.js';
-import { TrustedDevicesService } from './modules/trusted-devices/trusted-devices.service.js';
-import { loadPepper } from './modules/settings/pepper.js';
-import { SettingsService } from './modules/settings/settings.service.js';
-import { AttemptLimiter } from './modules/attempt-limits/attempt-limiter.js';
-import { SessionDecider } from './modules/two-factor/session-decision.js';
-import { SignInService } from './modules/sign-in/sign-in.service.js';
-import { ClockWitness } from './modules/clock-health/clock-witness.js';
-import { StepUpService } from './modules/step-up/step-up.service.js';
-import { RequireTwoFactorPolicy } from './modules/two-factor/require-2fa.service.js';
-import { TwoFactorService } from './modules/two-factor/two-factor.service.js';
-import { UsersService } from './modules/users/users.service.js';
-import { ClientsService } from './modules/oidc/clients.service.js';
-import { GrantsService } from './modules/oidc/grants.service.js';
-import { InteractionsService } from './modules/oidc/interactions.service.js';
-import { OidcService } from './modules/oidc/oidc.service.js';
-import { WebauthnService } from './modules/webauthn/webauthn.service.js';
-import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/mail.module.js';
-import { countOutboxByStatus } from './modules/mail/mail.repository.js';
-import { PasswordResetService } from './modules/password-reset/password-reset.service.js';
+import { PasswordService } from './modules/account/index.js';
+import { insertAuditEvent, type RecordAudit } from './modules/audit/index.js';
+import { createMetrics, type Metrics } from './modules/ops/index.js';
+import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/index.js';
+import { SessionsService } from './modules/sessions/index.js';
+import { TrustedDevicesService } from './modules/trusted-devices/index.js';
+import { loadPepper } from './modules/settings/index.js';
+import { SettingsService } from './modules/settings/index.js';
+import { AttemptLimiter } from './modules/attempt-limits/index.js';
+import { SessionDecider } from './modules/two-factor/index.js';
+import { SignInService } from './modules/sign-in/index.js';
+import { ClockWitness } from './modules/clock-health/index.js';
+import { StepUpService } from './modules/step-up/index.js';
+import { RequireTwoFactorPolicy } from './modules/two-factor/index.js';
+import { SecondStepService, TwoFactorService } from './modules/two-factor/index.js';
+import { UsersService } from './modules/users/index.js';
+import { ClientsService } from './modules/oidc/index.js';
+import { GrantsService } from './modules/oidc/index.js';
+import { InteractionsService } from './modules/oidc/index.js';
+import { OidcService } from './modules/oidc/index.js';
+import { WebauthnService } from './modules/webauthn/index.js';
+import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/index.js';
+import { countOutboxByStatus } from './modules/mail/index.js';
+import { PasswordResetService } from './modules/password-reset/index.js';
 
 export interface Services {
   readonly config: Config;
@@ -57,6 +57,7 @@ export interface Services {
   readonly grants: GrantsService;
   readonly stepUp: StepUpService;
   readonly webauthn: WebauthnService;
+  readonly secondStep: SecondStepService;
   readonly clockWitness: ClockWitness;
   readonly mail: Mail;
   readonly resets: PasswordResetService;
@@ -109,18 +110,21 @@ export async function createServices(
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const decider = new SessionDecider({ db, settings, clock });
   const clockWitness = new ClockWitness();
+  // Keys are bound to the public URL's host and accepted only from its origin (phishing resistance).
+  const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
+  const webauthn = new WebauthnService({ db, keys, rp, audit, clock });
+  const secondStep = new SecondStepService({ twoFactor, webauthn, limiter, audit, metrics, clockWitness });
   const signIn = new SignInService({
     db,
     hasher,
     limiter,
-    twoFactor,
+    secondStep,
     decider,
     devices,
     audit,
     metrics,
     clock,
     emailCounterKey: keys.emailCounters,
-    clockWitness,
   });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
@@ -136,12 +140,9 @@ export async function createServices(
     sessions,
     audit,
   });
-  const interactions = new InteractionsService({ oidc, signIn, sessions, audit });
+  const interactions = new InteractionsService({ oidc, signIn, sessions, devices, audit });
   const grants = new GrantsService({ db, audit, clock });
-  const stepUp = new StepUpService({ passwords, twoFactor, limiter, devices, sessions, audit });
-  // Keys are bound to the public URL's host and accepted only from its origin (phishing resistance).
-  const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
-  const webauthn = new WebauthnService({ db, keys, rp, audit, clock });
+  const stepUp = new StepUpService({ passwords, secondStep, devices, sessions, audit });
   const resets = new PasswordResetService({
     db,
     hasher,
@@ -179,6 +180,7 @@ export async function createServices(
     grants,
     stepUp,
     webauthn,
+    secondStep,
     mail,
     resets,
     clockWitness,

@@ -4,14 +4,14 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { TrustedDevicesTable, TwoFactorTable, UsersTable } from '../../src/db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../src/crypto/tokens.js';
-import { deviceCookieName } from '../../src/modules/trusted-devices/trusted-devices.service.js';
+import { deviceCookieName } from '../../src/modules/trusted-devices/index.js';
 import { hash, Algorithm } from '@node-rs/argon2';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createServices } from '../../src/services.js';
 import { encryptSecret } from '../../src/crypto/secret-box.js';
-import { generateTotpSecret } from '../../src/modules/totp/totp.js';
+import { generateTotpSecret } from '../../src/modules/totp/index.js';
 
 export const BENCH_PASSWORD = 'correct-horse-battery-staple-42';
 

@@ -8,9 +8,9 @@ import { WrongKeyError } from '../crypto/keyring.js';
 import { bootstrap, loadDotEnv } from '../bootstrap.js';
 import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
-import { PASSWORD_MAX_LENGTH } from '../modules/passwords/password-policy.js';
-import { normalizeEmail } from '../modules/users/users.repository.js';
-import { ClockSkewError } from '../modules/clock-health/startup-check.js';
+import { PASSWORD_MAX_LENGTH } from '../modules/passwords/index.js';
+import { normalizeEmail } from '../modules/users/index.js';
+import { ClockSkewError } from '../modules/clock-health/index.js';
 
 export class UsageError extends Error {}
 

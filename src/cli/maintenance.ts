@@ -6,10 +6,10 @@ import type { Config } from '../config.js';
 import { createPrivateFile, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { decryptSecret, deriveSecretBoxKey, encryptSecret } from '../crypto/secret-box.js';
-import { resealPepper } from '../modules/settings/pepper.js';
-import { listSecretCiphertexts, updateSecretCiphertext } from '../modules/two-factor/two-factor.repository.js';
-import { secretAad } from '../modules/oidc/clients.service.js';
-import { resealOidcSecrets } from '../modules/oidc/signing-keys.js';
+import { resealPepper } from '../modules/settings/index.js';
+import { listSecretCiphertexts, updateSecretCiphertext } from '../modules/two-factor/index.js';
+import { secretAad } from '../modules/oidc/index.js';
+import { resealOidcSecrets } from '../modules/oidc/index.js';
 
 export class MaintenanceError extends Error {}
 

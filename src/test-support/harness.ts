@@ -11,9 +11,9 @@ import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createServices, type Services } from '../services.js';
 import { buildApp } from '../app.js';
-import type { Argon2Params } from '../modules/passwords/password-hasher.js';
-import type { Role } from '../modules/users/users.repository.js';
-import { DEFAULT_AUTH_SETTINGS, type AuthSettingsPatch } from '../modules/settings/auth-settings.js';
+import type { Argon2Params } from '../modules/passwords/index.js';
+import type { Role } from '../modules/users/index.js';
+import { DEFAULT_AUTH_SETTINGS, type AuthSettingsPatch } from '../modules/settings/index.js';
 import { TestClock } from './clock.js';
 
 /** Cheap Argon2id for tests that are not about hashing cost (the hashing tests use OWASP's). */

@@ -13,7 +13,7 @@ import { DIALECTS, skipUnless, type TestDatabase } from '../../src/test-support/
 import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../src/test-support/harness.js';
 import { freePort, realClock } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
-import { HEARTBEAT_MS } from '../../src/modules/clock-health/clock-health.service.js';
+import { HEARTBEAT_MS } from '../../src/modules/clock-health/index.js';
 import { WEB_DIST } from '../../src/app.js';
 
 const skip = chromiumSkip ?? skipUnless(fs.existsSync(path.join(WEB_DIST, 'index.html')), 'web UI: web/dist is not built (npm run build)');

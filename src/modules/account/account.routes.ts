@@ -1,16 +1,18 @@
 // "Password and account security": the signed-in user's own password and 2FA.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { startSession } from '../sessions/index.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
-import { actorOf } from '../sessions/access.js';
-import { AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
-import type { AttemptLimiter } from '../attempt-limits/attempt-limiter.js';
-import { isAppCodeFormat } from '../totp/totp.js';
-import { BackupCodesSchema, CodeSchema } from '../two-factor/two-factor.schemas.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
-import { NewPasswordSchema, PasswordSchema } from '../users/user.schemas.js';
-import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
+import { actorOf } from '../sessions/index.js';
+import type { SessionsService } from '../sessions/index.js';
+import { AMR_TWO_FACTOR } from '../../core/amr.js';
+import type { AttemptLimiter } from '../attempt-limits/index.js';
+import { isAppCodeFormat } from '../totp/index.js';
+import { BackupCodesSchema, CodeSchema } from '../two-factor/index.js';
+import type { TwoFactorService } from '../two-factor/index.js';
+import { NewPasswordSchema, PasswordSchema } from '../users/index.js';
+import { deviceTokenOf, type TrustedDevicesService } from '../trusted-devices/index.js';
 import type { PasswordService } from './password.service.js';
 
 export function accountRoutes(
@@ -33,7 +35,7 @@ export function accountRoutes(
     async (request, reply) => {
       const session = request.session!;
       // Counted on the browser's trusted device when it has one: a locked account does not stop its owner.
-      const counterKey = await deps.devices.counterKey(session.user.id, deps.devices.tokenOf(request));
+      const counterKey = await deps.devices.counterKey(session.user.id, deviceTokenOf(request, deps.devices));
       await deps.passwords.change(session.user, request.body, request.ip, counterKey);
       await deps.sessions.endAllFor(session.user.id, session.tokenHash);
       return reply.code(204).send();
@@ -67,7 +69,7 @@ export function accountRoutes(
       if (session.kind === 'restricted') {
         // Enrolment done: the restricted session becomes a full one, under a new token.
         await deps.sessions.end(session.tokenHash);
-        await deps.sessions.start(reply, { userId: session.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
+        await startSession(reply, deps.sessions, { userId: session.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
       } else {
         // The code that confirmed enrolment is this session's second factor (an application that requires 2FA accepts it).
         await deps.sessions.recordFactors(session.tokenHash, AMR_TWO_FACTOR);
@@ -93,7 +95,7 @@ export function accountRoutes(
         session.user,
         request.body.password,
         request.ip,
-        await deps.devices.counterKey(session.user.id, deps.devices.tokenOf(request)),
+        await deps.devices.counterKey(session.user.id, deviceTokenOf(request, deps.devices)),
       );
       await deps.twoFactor.disable(actorOf(request), actorOf(request), request.ip, 'self', session.tokenHash);
       return reply.code(204).send();
@@ -119,7 +121,7 @@ export function accountRoutes(
       if (!isAppCodeFormat(code))
         throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
       const verified = await deps.limiter.check(
-        { key: await deps.devices.counterKey(user.id, deps.devices.tokenOf(request)), kind: 'code', subject: user, address: request.ip },
+        { key: await deps.devices.counterKey(user.id, deviceTokenOf(request, deps.devices)), kind: 'code', subject: user, address: request.ip },
         () => deps.twoFactor.verifyAppCode(user, code, request.ip),
       );
       if (!verified) throw new AppError('invalid_code').withStatus(400);

@@ -3,13 +3,14 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import type { PasswordHasher } from '../passwords/password-hasher.js';
-import { assertStrongPassword } from '../passwords/password-policy.js';
-import { type AttemptLimiter, accountCounterKey } from '../attempt-limits/attempt-limiter.js';
-import { findUserById, updatePasswordHash } from '../users/users.repository.js';
-import type { AccountRef } from '../audit/audit.repository.js';
-import { type Notify, notifyNobody } from '../mail/mail-queue.js';
+import type { RecordAudit } from '../audit/index.js';
+import type { PasswordHasher } from '../passwords/index.js';
+import { assertStrongPassword } from '../passwords/index.js';
+import type { AttemptLimiter } from '../attempt-limits/index.js';
+import { accountCounterKey } from '../../core/counter-keys.js';
+import { findUserById, updatePasswordHash } from '../users/index.js';
+import type { AccountRef } from '../audit/index.js';
+import { type Notify, notifyNobody } from '../mail/index.js';
 
 export class PasswordService {
   constructor(

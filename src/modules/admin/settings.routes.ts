@@ -1,11 +1,11 @@
 // Authentication settings (admins). Every field is validated; one bad field refuses the whole change.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import { actorOf } from '../sessions/access.js';
-import type { RequireTwoFactorPolicy } from '../two-factor/require-2fa.service.js';
-import { AuthSettingsPatchSchema, AuthSettingsSchema } from '../settings/auth-settings.js';
-import type { SettingsService } from '../settings/settings.service.js';
+import type { RecordAudit } from '../audit/index.js';
+import { actorOf } from '../sessions/index.js';
+import type { RequireTwoFactorPolicy } from '../two-factor/index.js';
+import { AuthSettingsPatchSchema, AuthSettingsSchema } from '../settings/index.js';
+import type { SettingsService } from '../settings/index.js';
 
 export function settingsRoutes(app: FastifyInstance, deps: { settings: SettingsService; policy: RequireTwoFactorPolicy; audit: RecordAudit }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

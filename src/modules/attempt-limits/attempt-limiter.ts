@@ -30,8 +30,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError, lockedError } from '../../http/errors.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
-import type { SettingsService } from '../settings/settings.service.js';
+import type { AccountRef, RecordAudit } from '../audit/index.js';
+import type { SettingsService } from '../settings/index.js';
 import * as counters from './attempt-counters.repository.js';
 import { afterFailure, type FailureOutcome } from './lockout.js';
 
@@ -52,15 +52,6 @@ export interface Attempt {
   /** The account, for the audit event of a lock (null for an email with no account). */
   subject: AccountRef | null;
   address: string | null;
-}
-
-export function accountCounterKey(userId: string): string {
-  return `u:${userId}`;
-}
-
-/** The counter of one trusted device of an account: under the account's key, so an unlock clears it too. */
-export function deviceCounterKey(userId: string, deviceId: string): string {
-  return `${accountCounterKey(userId)}/d/${deviceId}`;
 }
 
 export class AttemptLimiter {

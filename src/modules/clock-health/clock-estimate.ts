@@ -7,7 +7,7 @@
 // backed by the most weight wins, so that the fewest clocks have to be wrong to explain what we
 // see. This instance's own clock votes for "no error" (a prior, not a measurement); the phones,
 // once a quorum of accounts agrees, weigh two (many independent clocks kept by phone networks).
-import { TOTP_PERIOD_SECONDS, TOTP_WINDOW_STEPS } from '../totp/totp.js';
+import { TOTP_PERIOD_SECONDS, TOTP_WINDOW_STEPS } from '../totp/index.js';
 
 /** Above this (either way) the instance is told it is off: codes start to land a step away. */
 export const SKEW_THRESHOLD_SECONDS = 15;

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DB } from '../../db/schema.js';
 import type { DialectName } from '../../db/database.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../ops/index.js';
 import { SKEW_THRESHOLD_SECONDS } from './clock-estimate.js';
 import { ClockReportSchema, type ClockReport } from './clock-report.js';
 import { ClockHealthService } from './clock-health.service.js';

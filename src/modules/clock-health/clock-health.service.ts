@@ -8,8 +8,8 @@ import type { Kysely } from 'kysely';
 import type { Gauge } from 'prom-client';
 import type { DB } from '../../db/schema.js';
 import type { DialectName } from '../../db/database.js';
-import { recentAcceptedCodes } from '../two-factor/two-factor.repository.js';
-import { TOTP_PERIOD_SECONDS } from '../totp/totp.js';
+import { recentAcceptedCodes } from '../two-factor/index.js';
+import { TOTP_PERIOD_SECONDS } from '../totp/index.js';
 import {
   PHONE_SAMPLE_LIMIT,
   PHONE_WINDOW_MS,

@@ -3,7 +3,7 @@
 // audit log. Each event's `details.count` is the number of refusals for that address since its
 // previous event (this one included). Kept in memory, per instance: with N instances an address
 // gets at most N events a minute.
-import type { AuditEventInput, RecordAudit } from '../audit/audit.repository.js';
+import type { AuditEventInput, RecordAudit } from '../audit/index.js';
 
 const WINDOW_MS = 60_000;
 /** Addresses remembered at most (the oldest are forgotten first): the memory stays bounded. */

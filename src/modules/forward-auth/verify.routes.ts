@@ -5,8 +5,9 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
 import { QueryText } from '../../http/query.js';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import type { ResolvedSession, SessionsService } from '../sessions/sessions.service.js';
+import type { RecordAudit } from '../audit/index.js';
+import type { ResolvedSession, SessionsService } from '../sessions/index.js';
+import { verifySessionOf } from '../sessions/index.js';
 import { allowedRedirect } from './redirect-target.js';
 import { acceptsHtml, originalAddress, redirectStatus, signInLocation, singleHeader, trustedProxyCheck } from './original-address.js';
 import { identityHeaders } from './identity-headers.js';
@@ -25,7 +26,7 @@ export function verifyRoutes(app: FastifyInstance, deps: VerifyDeps): void {
   /** The full session behind the session cookie or, failing that, behind the verify-only cookie. */
   async function fullSession(request: FastifyRequest): Promise<ResolvedSession | null> {
     if (request.session?.kind === 'full') return request.session;
-    const session = await deps.sessions.fromVerifyCookie(request);
+    const session = await verifySessionOf(request, deps.sessions);
     return session?.kind === 'full' ? session : null;
   }
 

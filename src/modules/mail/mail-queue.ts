@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
-import { findUserById } from '../users/users.repository.js';
+import { findUserById } from '../users/index.js';
 import { insertOutboxMessage } from './mail.repository.js';
 import { type MailLocale, type MailTemplate, type RenderedMail, renderMail, toMailLocale } from './templates.js';
 

@@ -3,8 +3,8 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { insertAuditEvent, type RecordAudit } from '../audit/audit.repository.js';
-import type { Metrics } from '../ops/metrics.js';
+import { insertAuditEvent, type RecordAudit } from '../audit/index.js';
+import type { Metrics } from '../ops/index.js';
 import { MailQueue, type Notify } from './mail-queue.js';
 import { MailWorker } from './mail-worker.js';
 import { folderTransport, smtpTransport } from './transport.js';

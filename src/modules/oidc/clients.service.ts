@@ -7,7 +7,7 @@ import type { DB } from '../../db/schema.js';
 import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import { AppError } from '../../http/errors.js';
 import type { Application, CreatedApplication } from '../../shared/api-types.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
+import type { AccountRef, RecordAudit } from '../audit/index.js';
 import * as repo from './oidc.repository.js';
 
 export interface NewApplication {

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
 import type { GrantedApplication } from '../../shared/api-types.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
+import type { AccountRef, RecordAudit } from '../audit/index.js';
 import { clientNames, deleteGrantsOf, listGrantsOf } from './oidc.repository.js';
 
 export class GrantsService {

@@ -3,7 +3,7 @@
 // Gatehouse session to it. (oidc-provider itself is loaded only where a provider runs: the CLI's
 // other commands stay quick and quiet.)
 import type { IncomingMessage } from 'node:http';
-import type { ResolvedSession } from '../sessions/sessions.service.js';
+import type { ResolvedSession } from '../sessions/index.js';
 
 /** The acr values Gatehouse answers: a password alone, or a password and a second factor. */
 export const ACR_PASSWORD = 'pwd';

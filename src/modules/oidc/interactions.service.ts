@@ -5,12 +5,13 @@
 // The interaction is found by its uid (from the page's address) rather than by oidc-provider's
 // interaction cookie, whose path is the page's, not the API's. Finishing it is still bound to the
 // browser that started it: the provider resumes only with its resume cookie (path-scoped, HttpOnly).
-import type { FastifyReply } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import type { InteractionDetails, InteractionRedirect } from '../../shared/api-types.js';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import { AMR_TWO_FACTOR, type ResolvedSession, type SessionsService } from '../sessions/sessions.service.js';
-import type { SignInService } from '../sign-in/sign-in.service.js';
+import type { RecordAudit } from '../audit/index.js';
+import type { ResolvedSession, SessionsService, StartedSession } from '../sessions/index.js';
+import { AMR_TWO_FACTOR } from '../../core/amr.js';
+import type { SignInService } from '../sign-in/index.js';
+import type { TrustedDevicesService } from '../trusted-devices/index.js';
 import type { OidcService } from './oidc.service.js';
 import { ACR_MFA, ACR_PASSWORD, needsSecondFactor } from './handoff.js';
 
@@ -18,7 +19,9 @@ type Step = InteractionDetails['step'];
 type ProviderInteraction = InstanceType<Awaited<ReturnType<OidcService['current']>>['Interaction']>;
 
 export class InteractionsService {
-  constructor(private readonly deps: { oidc: OidcService; signIn: SignInService; sessions: SessionsService; audit: RecordAudit }) {}
+  constructor(
+    private readonly deps: { oidc: OidcService; signIn: SignInService; sessions: SessionsService; devices: TrustedDevicesService; audit: RecordAudit },
+  ) {}
 
   private async load(uid: string) {
     const provider = await this.deps.oidc.current();
@@ -106,12 +109,19 @@ export class InteractionsService {
    * Step-up for an application that needs a second factor: the same second step as at sign-in
    * (attempt limits, audit), then a new session token that records both factors.
    */
-  async secondFactor(uid: string, session: ResolvedSession, code: string, address: string | null, reply: FastifyReply): Promise<void> {
+  async secondFactor(
+    uid: string,
+    session: ResolvedSession,
+    code: string,
+    from: { address: string | null; userAgent: string | null; deviceToken: string | null },
+  ): Promise<StartedSession> {
     await this.load(uid);
     if (!session.twoFactorEnabled) throw new AppError('not_enabled');
-    await this.deps.signIn.secondFactorStep(session.user, code, address);
+    // Counted on the browser's trusted device when it has one, exactly as the sign-in page's second step.
+    const counterKey = await this.deps.devices.counterKey(session.user.id, from.deviceToken);
+    await this.deps.signIn.secondFactorStep(session.user, code, from.address, counterKey);
     await this.deps.sessions.end(session.tokenHash);
-    await this.deps.sessions.start(reply, { userId: session.user.id, kind: 'full', address, amr: AMR_TWO_FACTOR });
+    return this.deps.sessions.start({ userId: session.user.id, kind: 'full', address: from.address, amr: AMR_TWO_FACTOR, userAgent: from.userAgent });
   }
 
   private async finish(interaction: ProviderInteraction, result: Record<string, unknown>): Promise<string> {

@@ -7,8 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type Provider from 'oidc-provider';
-import { actorOf } from '../sessions/access.js';
-import { CodeSchema } from '../two-factor/two-factor.schemas.js';
+import { actorOf, type SessionsService, writeSessionCookies } from '../sessions/index.js';
+import { deviceTokenOf, type TrustedDevicesService } from '../trusted-devices/index.js';
+import { CodeSchema } from '../two-factor/index.js';
 import type { ClientsService } from './clients.service.js';
 import type { GrantsService } from './grants.service.js';
 import type { InteractionsService } from './interactions.service.js';
@@ -24,6 +25,8 @@ export interface OidcRouteDeps {
   interactions: InteractionsService;
   clients: ClientsService;
   grants: GrantsService;
+  sessions: SessionsService;
+  devices: TrustedDevicesService;
   publicUrl: URL;
   signinRateLimit: number;
 }
@@ -113,7 +116,13 @@ function interactionRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
       },
     },
     async (request, reply) => {
-      await deps.interactions.secondFactor(request.params.uid, request.session!, request.body.code, request.ip, reply);
+      const userAgent = request.headers['user-agent'];
+      const started = await deps.interactions.secondFactor(request.params.uid, request.session!, request.body.code, {
+        address: request.ip,
+        userAgent: typeof userAgent === 'string' ? userAgent : null,
+        deviceToken: deviceTokenOf(request, deps.devices),
+      });
+      writeSessionCookies(reply, deps.sessions, started);
       return reply.code(204).send();
     },
   );

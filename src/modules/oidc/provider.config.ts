@@ -4,7 +4,7 @@
 // the interaction pages are (the React UI).
 import { hkdfSync } from 'node:crypto';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { findUserById } from '../users/users.repository.js';
+import { findUserById } from '../users/index.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { createAdapterClass } from './oidc.adapter.js';

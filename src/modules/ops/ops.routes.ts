@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { pingDatabase } from '../../db/database.js';
 import type { Metrics } from './metrics.js';
-import type { ClockHealthService } from '../clock-health/clock-health.service.js';
+import type { ClockHealthService } from '../clock-health/index.js';
 
 /** A health check must answer quickly even when the database hangs. */
 const HEALTH_TIMEOUT_MS = 2000;

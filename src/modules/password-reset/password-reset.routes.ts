@@ -3,10 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { actorOf } from '../sessions/access.js';
-import { CodeSchema } from '../two-factor/two-factor.schemas.js';
-import { EmailSchema, NewPasswordSchema } from '../users/user.schemas.js';
-import { setUserLocale } from '../users/users.repository.js';
+import { actorOf } from '../sessions/index.js';
+import { CodeSchema } from '../two-factor/index.js';
+import { EmailSchema, NewPasswordSchema } from '../users/index.js';
+import { setUserLocale } from '../users/index.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { PasswordResetService } from './password-reset.service.js';

@@ -8,16 +8,17 @@ import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
 import { keyedHash } from '../../crypto/secret-box.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
-import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.js';
-import type { PasswordHasher } from '../passwords/password-hasher.js';
-import { assertStrongPassword } from '../passwords/password-policy.js';
-import { deleteUserSessions } from '../sessions/sessions.repository.js';
-import { type AttemptLimiter, accountCounterKey } from '../attempt-limits/attempt-limiter.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
-import { findUserByEmail, findUserById, normalizeEmail, updatePasswordHash, type UserRow } from '../users/users.repository.js';
-import type { MailQueue } from '../mail/mail-queue.js';
+import type { AccountRef, Actor, RecordAudit } from '../audit/index.js';
+import type { PasswordHasher } from '../passwords/index.js';
+import { assertStrongPassword } from '../passwords/index.js';
+import { deleteUserSessions } from '../sessions/index.js';
+import type { AttemptLimiter } from '../attempt-limits/index.js';
+import { accountCounterKey } from '../../core/counter-keys.js';
+import type { TwoFactorService } from '../two-factor/index.js';
+import { findUserByEmail, findUserById, normalizeEmail, updatePasswordHash, type UserRow } from '../users/index.js';
+import type { MailQueue } from '../mail/index.js';
 import * as repo from './password-reset.repository.js';
-import { toMailLocale } from '../mail/templates.js';
+import { toMailLocale } from '../mail/index.js';
 
 export const RESET_LINK_MINUTES = 30;
 /** Reset mails per email address per hour (beyond it the answer is the same, and nothing is sent). */

@@ -5,6 +5,7 @@ import { hookList } from '../../http/route-hooks.js';
 import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import type { ResolvedSession, SessionsService } from './sessions.service.js';
+import { sessionOf } from './session-cookie.js';
 
 /**
  * public: anyone. pending: only a sign-in waiting for its second factor.
@@ -68,7 +69,7 @@ export function registerAccessControl(app: FastifyInstance, deps: { sessions: Se
     if (access !== 'public' || config.readsSession) {
       const stepUp = config.stepUp === true;
       checks.push(async function checkAccess(request: FastifyRequest) {
-        request.session = await deps.sessions.fromRequest(request);
+        request.session = await sessionOf(request, deps.sessions);
         authorize(access, request.session);
         if (stepUp && !deps.sessions.isSteppedUp(request.session!)) throw new AppError('reauthentication_required');
       });

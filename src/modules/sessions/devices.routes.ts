@@ -2,10 +2,11 @@
 // else". Sessions are rows in the database, so a deleted one stops working on every instance at once.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { clearSessionCookies } from './session-cookie.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
 import type { DeviceSessionList } from '../../shared/api-types.js';
-import type { RecordAudit } from '../audit/audit.repository.js';
+import type { RecordAudit } from '../audit/index.js';
 import { actorOf } from './access.js';
 import type { SessionsService } from './sessions.service.js';
 import { describeUserAgent } from './user-agent.js';
@@ -46,7 +47,7 @@ export function deviceRoutes(app: FastifyInstance, deps: { sessions: SessionsSer
       if (!(await deps.sessions.endByPublicId(session.user.id, request.params.id))) throw new AppError('not_found', 'No such session.');
       const ref = actorOf(request);
       await deps.audit({ kind: 'session.ended', actor: ref, subject: ref, address: request.ip, details: { current: request.params.id === session.id } });
-      if (request.params.id === session.id) deps.sessions.clearCookie(reply);
+      if (request.params.id === session.id) clearSessionCookies(reply, deps.sessions);
       return reply.code(204).send();
     },
   );

@@ -11,6 +11,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearCookie, readCookie, setCookie } from '../../http/cookies.js';
 import { wellFormedToken } from '../../crypto/tokens.js';
+import type { NewSession, ResolvedSession, SessionsService, StartedSession } from './sessions.service.js';
 
 export interface CookieSettings {
   secureCookies: boolean;
@@ -56,4 +57,33 @@ export function readVerifyToken(request: FastifyRequest, settings: CookieSetting
   if (settings.cookieDomain === null) return null;
   // The same shape as a session token.
   return wellFormedToken(readCookie(request, verifyCookieName(settings)));
+}
+
+/** Starts a session for this request's browser and sets its cookies: the HTTP side of SessionsService.start. */
+export async function startSession(reply: FastifyReply, sessions: SessionsService, input: Omit<NewSession, 'userAgent'>): Promise<void> {
+  const userAgent = reply.request.headers['user-agent'];
+  writeSessionCookies(reply, sessions, await sessions.start({ ...input, userAgent: typeof userAgent === 'string' ? userAgent : null }));
+}
+
+/** Puts a started session's tokens in the browser's cookies. */
+export function writeSessionCookies(reply: FastifyReply, sessions: SessionsService, started: StartedSession): void {
+  setSessionCookie(reply, sessions.cookies, started.token, started.expiresAt);
+  if (started.verifyToken !== null) setVerifyCookie(reply, sessions.cookies, started.verifyToken, started.expiresAt);
+}
+
+/** Removes the session's cookies (and the verify-only one) from the browser. */
+export function clearSessionCookies(reply: FastifyReply, sessions: SessionsService): void {
+  clearSessionCookie(reply, sessions.cookies);
+}
+
+/** The live session behind the request's session cookie, or null. */
+export function sessionOf(request: FastifyRequest, sessions: SessionsService): Promise<ResolvedSession | null> {
+  const token = readSessionToken(request, sessions.cookies);
+  return token ? sessions.resolve(token) : Promise.resolve(null);
+}
+
+/** The live session behind the request's verify-only cookie, or null (only GET /api/verify asks). */
+export function verifySessionOf(request: FastifyRequest, sessions: SessionsService): Promise<ResolvedSession | null> {
+  const token = readVerifyToken(request, sessions.cookies);
+  return token === null ? Promise.resolve(null) : sessions.resolveVerifyToken(token);
 }

@@ -2,12 +2,13 @@
 // Signing in is the sign-in module's.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { clearSessionCookies } from './session-cookie.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import type { SessionDecider } from '../two-factor/session-decision.js';
-import { SignInWarningSchema } from '../sign-in/sign-in.schemas.js';
-import { presentUser } from '../users/user.presenter.js';
-import { UserSchema } from '../users/user.schemas.js';
+import type { RecordAudit } from '../audit/index.js';
+import type { SessionDecider } from '../two-factor/index.js';
+import { SignInWarningSchema } from '../sign-in/index.js';
+import { presentUser } from '../users/index.js';
+import { UserSchema } from '../users/index.js';
 import { actorOf } from './access.js';
 import type { SessionsService } from './sessions.service.js';
 
@@ -39,7 +40,7 @@ export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionsSe
       const ref = actorOf(request);
       await deps.audit({ kind: 'sign_out', actor: ref, subject: ref, address: request.ip });
     }
-    deps.sessions.clearCookie(reply);
+    clearSessionCookies(reply, deps.sessions);
     return reply.code(204).send();
   });
 }

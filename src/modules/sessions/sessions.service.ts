@@ -1,17 +1,16 @@
 // Issuing, resolving and ending sessions, and the cookie that carries them. A new random token
 // for every sign-in (and for every step of one), so a token seen before authentication is
 // worthless after it.
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import type { DB } from '../../db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { RowReader } from '../../db/database.js';
 import type { SignInWarning } from '../../shared/api-types.js';
-import type { SettingsService } from '../settings/settings.service.js';
-import { isRestrictedNow } from '../two-factor/session-decision.js';
+import type { SettingsService } from '../settings/index.js';
+import { isRestrictedNow } from '../../core/two-factor-requirement.js';
 import * as repo from './sessions.repository.js';
-import { type CookieSettings, clearSessionCookie, readSessionToken, readVerifyToken, setSessionCookie, setVerifyCookie } from './session-cookie.js';
+import type { CookieSettings } from './session-cookie.js';
 import { USER_AGENT_MAX_LENGTH, expiryFor, isSessionAlive, isSteppedUp, needsTouch } from './session-policy.js';
 
 export interface ResolvedSession {
@@ -28,9 +27,22 @@ export interface ResolvedSession {
   signInWarning: SignInWarning | null;
 }
 
-/** Authentication methods (RFC 8176) a session proved: a password, or a password and a code (app or backup). */
-export const AMR_PASSWORD: readonly string[] = ['pwd'];
-export const AMR_TWO_FACTOR: readonly string[] = ['pwd', 'otp', 'mfa'];
+export interface NewSession {
+  userId: string;
+  kind: repo.SessionKind;
+  address: string | null;
+  amr?: readonly string[];
+  /** The browser's User-Agent header, for the devices list. */
+  userAgent?: string | null;
+}
+
+/** The tokens of a new session, for its cookies. */
+export interface StartedSession {
+  token: string;
+  /** The verify-only token, with a cookie domain. */
+  verifyToken: string | null;
+  expiresAt: number;
+}
 
 export interface SessionSettings extends CookieSettings {
   sessionIdleSeconds: number;
@@ -58,17 +70,21 @@ export class SessionsService {
     this.authSettings = deps.authSettings;
   }
 
+  /** Cookie names and flags, for the HTTP edge (session-cookie.ts) that reads and writes them. */
+  get cookies(): CookieSettings {
+    return this.settings;
+  }
+
   /**
-   * A new session (a new random token, every time) and the cookie that carries it, with the factors
-   * it was proven with (amr, for OpenID Connect). With a cookie domain, also a verify-only token of
-   * the same session (forward auth's cookie for sibling hosts).
+   * A new session (a new random token, every time) with the factors it was proven with (amr, for
+   * OpenID Connect). With a cookie domain, also a verify-only token of the same session (forward
+   * auth's cookie for sibling hosts). The caller puts the tokens in cookies (session-cookie.ts).
    */
-  async start(reply: FastifyReply, input: { userId: string; kind: repo.SessionKind; address: string | null; amr?: readonly string[] }): Promise<void> {
+  async start(input: NewSession): Promise<StartedSession> {
     const token = generateSessionToken();
     const verifyToken = this.settings.cookieDomain !== null ? generateSessionToken() : null;
     const now = this.clock();
     const expiresAt = expiryFor(input.kind, now, this.settings.sessionMaxSeconds);
-    const userAgent = reply.request.headers['user-agent'];
     await repo.insertSession(this.db, {
       token_hash: hashSessionToken(token),
       user_id: input.userId,
@@ -80,11 +96,10 @@ export class SessionsService {
       verify_token_hash: verifyToken === null ? null : hashSessionToken(verifyToken),
       amr: input.amr ? JSON.stringify(input.amr) : null,
       public_id: randomBytes(16).toString('base64url'),
-      user_agent: typeof userAgent === 'string' && userAgent ? userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null,
+      user_agent: input.userAgent ? input.userAgent.slice(0, USER_AGENT_MAX_LENGTH) : null,
       reauthenticated_at: null,
     });
-    setSessionCookie(reply, this.settings, token, expiresAt);
-    if (verifyToken !== null) setVerifyCookie(reply, this.settings, verifyToken, expiresAt);
+    return { token, verifyToken, expiresAt };
   }
 
   /** The session proved more factors (enrolment in 2FA confirmed with a code from the app). */
@@ -92,20 +107,8 @@ export class SessionsService {
     return repo.updateSessionAmr(this.db, tokenHash, JSON.stringify(amr));
   }
 
-  clearCookie(reply: FastifyReply): void {
-    clearSessionCookie(reply, this.settings);
-  }
-
-  /** The live session behind the request's cookie, or null. */
-  fromRequest(request: FastifyRequest): Promise<ResolvedSession | null> {
-    const token = readSessionToken(request, this.settings);
-    return token ? this.resolve(token) : Promise.resolve(null);
-  }
-
-  /** The live session behind a verify-only cookie (only GET /api/verify asks), or null. */
-  async fromVerifyCookie(request: FastifyRequest): Promise<ResolvedSession | null> {
-    const verifyToken = readVerifyToken(request, this.settings);
-    if (verifyToken === null) return null;
+  /** The live session behind a verify-only token (only GET /api/verify asks), or null. */
+  async resolveVerifyToken(verifyToken: string): Promise<ResolvedSession | null> {
     const tokenHash = await repo.findTokenHashByVerifyHash(this.db, hashSessionToken(verifyToken));
     return tokenHash === undefined ? null : this.resolveHash(tokenHash);
   }

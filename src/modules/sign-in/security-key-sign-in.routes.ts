@@ -3,23 +3,19 @@
 // sign-in. Both count toward the account's code-attempt limit.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { clearSessionCookies, startSession } from '../sessions/index.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { AppError } from '../../http/errors.js';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import type { RecordAudit } from '../audit/index.js';
+import { deviceTokenOf, type RecognisedBrowser, rememberBrowser, type TrustedDevicesService } from '../trusted-devices/index.js';
+import type { SessionsService } from '../sessions/index.js';
 import type { SignInService } from './sign-in.service.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
-import { presentUser } from '../users/user.presenter.js';
-import type { UsersService } from '../users/users.service.js';
-import { AuthenticationResponseSchema } from '../webauthn/webauthn.schemas.js';
-import type { WebauthnService } from '../webauthn/webauthn.service.js';
-
-/** RFC 8176: hwk (a hardware-secured key), user (the authenticator verified the user), mfa. */
-export function keyAmr(withPassword: boolean, userVerified: boolean): string[] {
-  return [...(withPassword ? ['pwd'] : []), 'hwk', ...(userVerified ? ['user'] : []), 'mfa'];
-}
+import type { TwoFactorService } from '../two-factor/index.js';
+import { presentUser } from '../users/index.js';
+import type { UsersService } from '../users/index.js';
+import { AuthenticationResponseSchema } from '../webauthn/index.js';
+import type { WebauthnService } from '../webauthn/index.js';
 
 export interface KeySignInDeps {
   signIn: SignInService;
@@ -40,9 +36,9 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
   const tags = ['session'];
   const body = Type.Object({ response: AuthenticationResponseSchema }, { additionalProperties: false });
 
-  async function finish(request: FastifyRequest, reply: FastifyReply, userId: string, amr: string[]): Promise<void> {
-    await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip, amr });
-    await deps.devices.remember(request, reply, userId);
+  async function finish(request: FastifyRequest, reply: FastifyReply, browser: RecognisedBrowser, amr: readonly string[]): Promise<void> {
+    await startSession(reply, deps.sessions, { userId: browser.userId, kind: 'full', address: request.ip, amr });
+    await rememberBrowser(request, reply, deps.devices, browser);
   }
 
   r.get(
@@ -81,17 +77,15 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
     },
     async (request, reply) => {
       const pending = request.session!;
-      const ref = { id: pending.user.id, email: pending.user.email };
       const response = request.body.response as AuthenticationResponseJSON;
-      const { result, warning } = await deps.signIn.securityKeyStep(pending.user, request.ip, deps.devices.tokenOf(request), 'webauthn', () =>
-        deps.webauthn.verifyAssertion(ref, response, 'second_factor', request.ip),
-      );
+      const browser = await deps.devices.recognise(pending.user.id, deviceTokenOf(request, deps.devices));
+      const { amr, warning } = await deps.signIn.securityKeyStep(pending.user, request.ip, browser.counterKey, 'webauthn', response);
       // The pending sign-in is consumed exactly once; a racing twin that lost gets no session.
       if (!(await deps.sessions.end(pending.tokenHash))) {
-        deps.sessions.clearCookie(reply);
+        clearSessionCookies(reply, deps.sessions);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      await finish(request, reply, pending.user.id, keyAmr(true, result.userVerified));
+      await finish(request, reply, browser, amr);
       return { status: 'authenticated', user: presentUser(pending.user, true), method: 'webauthn', ...(warning ? { warning } : {}) };
     },
   );
@@ -125,11 +119,9 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
         throw new AppError('invalid_security_key');
       }
       const user = await deps.users.require(userId);
-      const ref = { id: user.id, email: user.email };
-      const { warning } = await deps.signIn.securityKeyStep(user, request.ip, deps.devices.tokenOf(request), 'passkey', () =>
-        deps.webauthn.verifyAssertion(ref, response, 'passkey', request.ip),
-      );
-      await finish(request, reply, user.id, keyAmr(false, true));
+      const browser = await deps.devices.recognise(user.id, deviceTokenOf(request, deps.devices));
+      const { amr, warning } = await deps.signIn.securityKeyStep(user, request.ip, browser.counterKey, 'passkey', response);
+      await finish(request, reply, browser, amr);
       return { status: 'authenticated', user: presentUser(user, true), method: 'passkey', ...(warning ? { warning } : {}) };
     },
   );

@@ -3,13 +3,16 @@
 // the owner, acknowledged with DELETE /api/session/warning.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { clearSessionCookies, startSession } from '../sessions/index.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
-import { actorOf } from '../sessions/access.js';
-import { AMR_PASSWORD, AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.service.js';
-import { CodeSchema } from '../two-factor/two-factor.schemas.js';
-import { presentUser } from '../users/user.presenter.js';
-import { EmailSchema, PasswordSchema } from '../users/user.schemas.js';
+import { deviceTokenOf, rememberBrowser, type TrustedDevicesService } from '../trusted-devices/index.js';
+import { actorOf } from '../sessions/index.js';
+import type { SessionsService } from '../sessions/index.js';
+import { AMR_TWO_FACTOR } from '../../core/amr.js';
+import { AMR_PASSWORD } from '../../core/amr.js';
+import { CodeSchema } from '../two-factor/index.js';
+import { presentUser } from '../users/index.js';
+import { EmailSchema, PasswordSchema } from '../users/index.js';
 import type { SignInService } from './sign-in.service.js';
 
 /** An email (≤ 320) and a password (≤ 256 characters, ≤ 4 bytes each) fit with room to spare. */
@@ -34,18 +37,18 @@ export function signInRoutes(
       },
     },
     async (request, reply) => {
-      const result = await deps.signIn.passwordStep(request.body.email, request.body.password, request.ip, deps.devices.tokenOf(request));
+      const result = await deps.signIn.passwordStep(request.body.email, request.body.password, request.ip, deviceTokenOf(request, deps.devices));
       const userId = result.user.id;
       switch (result.status) {
         case 'second_factor_required':
-          await deps.sessions.start(reply, { userId, kind: 'pending', address: request.ip });
+          await startSession(reply, deps.sessions, { userId, kind: 'pending', address: request.ip });
           return { status: result.status };
         case 'two_factor_setup_required':
-          await deps.sessions.start(reply, { userId, kind: 'restricted', address: request.ip, amr: AMR_PASSWORD });
+          await startSession(reply, deps.sessions, { userId, kind: 'restricted', address: request.ip, amr: AMR_PASSWORD });
           return { status: result.status };
         case 'authenticated':
-          await deps.sessions.start(reply, { userId, kind: 'full', address: request.ip, amr: AMR_PASSWORD });
-          await deps.devices.remember(request, reply, userId);
+          await startSession(reply, deps.sessions, { userId, kind: 'full', address: request.ip, amr: AMR_PASSWORD });
+          await rememberBrowser(request, reply, deps.devices, result.browser);
           return {
             status: result.status,
             user: presentUser(result.user, false, { twoFactorRequiredBy: result.decision.requiredBy }),
@@ -68,14 +71,16 @@ export function signInRoutes(
     },
     async (request, reply) => {
       const pending = request.session!;
-      const result = await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip, deps.devices.tokenOf(request));
+      // The browser is recognised once: its counter is spent here, its trust renewed below.
+      const browser = await deps.devices.recognise(pending.user.id, deviceTokenOf(request, deps.devices));
+      const result = await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip, browser.counterKey);
       // The pending sign-in is consumed exactly once; a racing twin that lost gets no session.
       if (!(await deps.sessions.end(pending.tokenHash))) {
-        deps.sessions.clearCookie(reply);
+        clearSessionCookies(reply, deps.sessions);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      await deps.sessions.start(reply, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
-      await deps.devices.remember(request, reply, pending.user.id);
+      await startSession(reply, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
+      await rememberBrowser(request, reply, deps.devices, browser);
       const user = presentUser(pending.user, true);
       const warning = result.warning ? { warning: result.warning } : {};
       return result.method === 'backup_code'

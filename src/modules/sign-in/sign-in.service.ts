@@ -9,30 +9,29 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
 import { keyedHash } from '../../crypto/secret-box.js';
-import { type AccountRef, failuresSince, insertAuditEvent, type RecordAudit } from '../audit/audit.repository.js';
-import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
+import { type AccountRef, failuresSince, insertAuditEvent, type RecordAudit } from '../audit/index.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { RecognisedBrowser, TrustedDevicesService } from '../trusted-devices/index.js';
 import type { SignInWarning } from '../../shared/api-types.js';
-import type { Metrics } from '../ops/metrics.js';
-import type { PasswordHasher } from '../passwords/password-hasher.js';
-import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
-import { findUserForSignIn, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/users.repository.js';
-import type { AttemptLimiter } from '../attempt-limits/attempt-limiter.js';
+import type { Metrics } from '../ops/index.js';
+import type { PasswordHasher } from '../passwords/index.js';
+import type { SecondFactorResult, SecondStepService, SessionDecider } from '../two-factor/index.js';
+import { findUserForSignIn, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/index.js';
+import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { clearWarning, saveWarning } from './sign-in-warnings.repository.js';
-import type { SessionDecider, SessionDecision } from '../two-factor/session-decision.js';
-import { blameForFailedCode } from '../clock-health/clock-estimate.js';
-import type { ClockWitness } from '../clock-health/clock-witness.js';
+import type { SessionDecision } from '../../core/two-factor-requirement.js';
 
 /** What the password step earned: the session kind to issue, and why. */
 export type PasswordStepResult =
-  | { status: 'authenticated'; user: UserRow; decision: SessionDecision; warning: SignInWarning | null }
-  | { status: 'two_factor_setup_required'; user: UserRow }
-  | { status: 'second_factor_required'; user: UserRow };
+  | { status: 'authenticated'; user: UserRow; browser: RecognisedBrowser; decision: SessionDecision; warning: SignInWarning | null }
+  | { status: 'two_factor_setup_required'; user: UserRow; browser: RecognisedBrowser }
+  | { status: 'second_factor_required'; user: UserRow; browser: RecognisedBrowser };
 
 export interface SignInDeps {
   db: Kysely<DB>;
   hasher: PasswordHasher;
   limiter: AttemptLimiter;
-  twoFactor: TwoFactorService;
+  secondStep: SecondStepService;
   decider: SessionDecider;
   devices: TrustedDevicesService;
   audit: RecordAudit;
@@ -40,8 +39,6 @@ export interface SignInDeps {
   clock: () => number;
   /** Keys the counters of emails with no account. */
   emailCounterKey: Buffer;
-  /** This instance's clock estimate, so a refused code can point at a skewed server. */
-  clockWitness?: ClockWitness;
 }
 
 /** What completing a sign-in needs of the account: who, and since when to report failures. */
@@ -54,17 +51,14 @@ export class SignInService {
     return keyedHash(this.deps.emailCounterKey, normalizeEmail(email));
   }
 
-  /** The account's counter, or that of the trusted device the browser presents for it. */
-  private accountKey(userId: string, deviceToken: string | null): Promise<string> {
-    return this.deps.devices.counterKey(userId, deviceToken);
-  }
-
   /** `deviceToken`: the browser's device cookie, if any (attempts with a valid one count per device). */
   async passwordStep(email: string, password: string, address: string | null, deviceToken: string | null = null): Promise<PasswordStepResult> {
     const { db, hasher, limiter, metrics, audit } = this.deps;
     const user = await findUserForSignIn(db, email);
     const subject = user ? { id: user.id, email: user.email } : null;
-    const key = user ? await this.accountKey(user.id, deviceToken) : `e:${this.emailHash(email)}`;
+    // The account's counter, or that of the trusted device the browser presents for it.
+    const browser = user ? await this.deps.devices.recognise(user.id, deviceToken) : null;
+    const key = browser ? browser.counterKey : `e:${this.emailHash(email)}`;
     let verified: UserRow | null;
     try {
       verified = await limiter.check({ key, kind: 'password', subject, address }, async () => {
@@ -78,7 +72,7 @@ export class SignInService {
       if (error instanceof AppError && error.code === 'locked') metrics.signIns.inc({ outcome: 'locked' });
       throw error;
     }
-    if (!verified || !user) {
+    if (!verified || !user || !browser) {
       metrics.signIns.inc({ outcome: 'invalid_credentials' });
       await audit({
         kind: 'sign_in.failed',
@@ -98,79 +92,51 @@ export class SignInService {
     }
     if (user.twoFactorEnabled) {
       metrics.signIns.inc({ outcome: 'second_factor_required' });
-      return { status: 'second_factor_required', user };
+      return { status: 'second_factor_required', user, browser };
     }
     const warning = await this.completeSignIn(user, address, 'password');
     const decision = await this.deps.decider.decide(user, false);
-    return decision.restricted ? { status: 'two_factor_setup_required', user } : { status: 'authenticated', user, decision, warning };
+    return decision.restricted ? { status: 'two_factor_setup_required', user, browser } : { status: 'authenticated', user, browser, decision, warning };
   }
 
-  /** The second step: counts toward the code-attempt limit of the account (or of the trusted device). */
+  /**
+   * The second step with a code (app or backup), counted on `counterKey` (the browser's trusted
+   * device, or the account): the sign-in's own, and an application's request for a second factor.
+   */
   async secondFactorStep(
     user: SignedInUser,
     code: string,
     address: string | null,
-    deviceToken: string | null = null,
+    counterKey: string,
   ): Promise<SecondFactorResult & { warning: SignInWarning | null }> {
+    const { secondStep } = this.deps;
     const ref: AccountRef = { id: user.id, email: user.email };
-    const key = await this.accountKey(user.id, deviceToken);
-    const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, () =>
-      this.deps.twoFactor.verifySecondFactor(ref, code, address),
-    );
-    if (!result) {
-      this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
-      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
-      // The password is already proven here, so the count reveals nothing about who has an account.
-      throw await this.invalidCode(user.id, { attemptsLeft: await this.deps.limiter.attemptsLeft(key, 'code') });
-    }
-    this.deps.metrics.secondFactor.inc({ outcome: result.method });
+    const result = await secondStep.complete({ purpose: 'sign_in', user: ref, counterKey, address, method: secondStep.codeMethod(code), input: code });
     const warning = await this.completeSignIn(user, address, result.method);
     return { ...result, warning };
-  }
-
-  /**
-   * A refused code: when this server's clock is estimated to be off and the account's phone looks
-   * fine, the message points at the server (the person cannot fix it by fixing their phone).
-   */
-  private async invalidCode(userId: string, extra: Record<string, unknown>): Promise<AppError> {
-    const estimate = this.deps.clockWitness?.current() ?? null;
-    if (!estimate?.skewed || estimate.errorSeconds === null) return new AppError('invalid_code', undefined, extra);
-    const { clockOffsetSeconds } = await this.deps.twoFactor.status(userId);
-    if (blameForFailedCode(clockOffsetSeconds, estimate) !== 'server_clock') return new AppError('invalid_code', undefined, extra);
-    const seconds = Math.abs(estimate.errorSeconds);
-    const direction = estimate.errorSeconds > 0 ? 'ahead' : 'behind';
-    return new AppError(
-      'invalid_code',
-      `The code was not accepted, and this server's clock seems about ${seconds} s ${direction}: contact your platform administrator to correct the time on the server.`,
-      { ...extra, reason: 'server_clock', serverClockErrorSeconds: estimate.errorSeconds },
-    );
   }
 
   /**
    * A security key as the second step, or a passkey as the whole sign-in: the check counts toward
    * the code-attempt limit like a code (of the account, or of the trusted device).
    */
-  async securityKeyStep<T>(
+  async securityKeyStep(
     user: SignedInUser & Pick<UserRow, 'blocked'>,
     address: string | null,
-    deviceToken: string | null,
+    counterKey: string,
     method: 'webauthn' | 'passkey',
-    verify: () => Promise<T | null>,
-  ): Promise<{ result: T; warning: SignInWarning | null }> {
+    response: AuthenticationResponseJSON,
+  ): Promise<{ amr: readonly string[]; warning: SignInWarning | null }> {
+    const { secondStep } = this.deps;
     const ref: AccountRef = { id: user.id, email: user.email };
-    const key = await this.accountKey(user.id, deviceToken);
-    const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, verify);
-    if (result === null) {
-      this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
-      await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'security_key_refused', step: 'code', method } });
-      throw new AppError('invalid_security_key');
-    }
+    const keyMethod = method === 'passkey' ? secondStep.passkey : secondStep.securityKey;
+    const purpose = method === 'passkey' ? 'passkey' : 'second_factor';
+    const proof = await secondStep.complete({ purpose: 'sign_in', user: ref, counterKey, address, method: keyMethod, input: { response, purpose } });
     if (user.blocked) {
       await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'blocked', step: 'code', method } });
       throw new AppError('blocked');
     }
-    this.deps.metrics.secondFactor.inc({ outcome: method });
-    return { result, warning: await this.completeSignIn(user, address, method) };
+    return { amr: keyMethod.amr(proof, method === 'webauthn'), warning: await this.completeSignIn(user, address, method) };
   }
 
   /** The warning shown to the owner since their last sign-in, until acknowledged. */

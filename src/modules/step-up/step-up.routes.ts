@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { CodeSchema } from '../two-factor/two-factor.schemas.js';
-import { PasswordSchema } from '../users/user.schemas.js';
-import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
+import { CodeSchema } from '../two-factor/index.js';
+import { PasswordSchema } from '../users/index.js';
+import { deviceTokenOf, type TrustedDevicesService } from '../trusted-devices/index.js';
 import type { StepUpService } from './step-up.service.js';
 
 export function stepUpRoutes(app: FastifyInstance, deps: { stepUp: StepUpService; devices: TrustedDevicesService }): void {
@@ -23,7 +23,7 @@ export function stepUpRoutes(app: FastifyInstance, deps: { stepUp: StepUpService
       },
     },
     async (request, reply) => {
-      await deps.stepUp.stepUp(request.session!, request.body, request.ip, deps.devices.tokenOf(request));
+      await deps.stepUp.stepUp(request.session!, request.body, request.ip, deviceTokenOf(request, deps.devices));
       return reply.code(204).send();
     },
   );

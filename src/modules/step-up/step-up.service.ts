@@ -3,17 +3,15 @@
 // the password, or weaken an account or the platform. Both secrets go through the attempt
 // limiter: wrong ones count toward the same locks as at sign-in.
 import { AppError } from '../../http/errors.js';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import type { PasswordService } from '../account/password.service.js';
-import type { ResolvedSession, SessionsService } from '../sessions/sessions.service.js';
-import type { TrustedDevicesService } from '../trusted-devices/trusted-devices.service.js';
-import type { AttemptLimiter } from '../attempt-limits/attempt-limiter.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
+import type { RecordAudit } from '../audit/index.js';
+import type { PasswordService } from '../account/index.js';
+import type { ResolvedSession, SessionsService } from '../sessions/index.js';
+import type { TrustedDevicesService } from '../trusted-devices/index.js';
+import type { SecondStepService } from '../two-factor/index.js';
 
 export interface StepUpDeps {
   passwords: PasswordService;
-  twoFactor: TwoFactorService;
-  limiter: AttemptLimiter;
+  secondStep: SecondStepService;
   devices: TrustedDevicesService;
   sessions: SessionsService;
   audit: RecordAudit;
@@ -34,13 +32,9 @@ export class StepUpService {
     await this.deps.passwords.confirm(session.user, input.password, address, counterKey);
     if (session.twoFactorEnabled) {
       // An app code or one backup code, as at sign-in: each works once.
-      const verified = await this.deps.limiter.check({ key: counterKey, kind: 'code', subject: ref, address }, () =>
-        this.deps.twoFactor.verifySecondFactor(ref, input.code!, address),
-      );
-      if (!verified) {
-        await this.deps.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address, details: { step: 'code' } });
-        throw new AppError('invalid_code');
-      }
+      const { secondStep } = this.deps;
+      const code = input.code!;
+      await secondStep.complete({ purpose: 'step_up', user: ref, counterKey, address, method: secondStep.codeMethod(code), input: code });
     }
     await this.deps.sessions.markReauthenticated(session);
     await this.deps.audit({ kind: 'reauthenticated', actor: ref, subject: ref, address });

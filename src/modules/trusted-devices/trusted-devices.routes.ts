@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
-import type { RecordAudit } from '../audit/audit.repository.js';
-import { actorOf } from '../sessions/access.js';
+import type { RecordAudit } from '../audit/index.js';
+import { actorOf } from '../sessions/index.js';
 import type { TrustedDevicesService } from './trusted-devices.service.js';
+import { deviceTokenOf } from './device-cookie.js';
 
 const DeviceSchema = Type.Object({
   id: Type.String(),
@@ -27,7 +28,7 @@ export function trustedDeviceRoutes(app: FastifyInstance, deps: { devices: Trust
       config: { access: 'full' },
       schema: { tags, summary: 'Browsers trusted for this account (device cookies)', response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }) } },
     },
-    async (request) => ({ devices: await deps.devices.list(actorOf(request).id, deps.devices.tokenOf(request)) }),
+    async (request) => ({ devices: await deps.devices.list(actorOf(request).id, deviceTokenOf(request, deps.devices)) }),
   );
 
   r.delete(

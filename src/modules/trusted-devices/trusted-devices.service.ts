@@ -2,16 +2,14 @@
 // 256-bit token for that account, stored only as its SHA-256 and bound to the account. Attempts that
 // present it are counted on the device's own counter, so someone hammering the account elsewhere
 // cannot lock its owner out of the browser they always use. The owner lists and revokes devices.
-import { readCookie, setCookie } from '../../http/cookies.js';
 import { randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { generateSessionToken, hashSessionToken, wellFormedToken } from '../../crypto/tokens.js';
+import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { TrustedDevice } from '../../shared/api-types.js';
 import * as repo from './trusted-devices.repository.js';
-import { accountCounterKey, deviceCounterKey } from '../attempt-limits/attempt-limiter.js';
-import { type Notify, notifyNobody } from '../mail/mail-queue.js';
+import { accountCounterKey, deviceCounterKey } from '../../core/counter-keys.js';
+import { type Notify, notifyNobody } from '../mail/index.js';
 
 /** A device stays trusted for a year after the full sign-in that made it so. */
 export const DEVICE_TRUST_MS = 365 * 24 * 60 * 60 * 1000;
@@ -21,9 +19,20 @@ export interface DeviceCookieSettings {
   secureCookies: boolean;
 }
 
-/** Host-only always (never the session's shared cookie domain); `__Host-` under https. */
-export function deviceCookieName(settings: DeviceCookieSettings): string {
-  return settings.secureCookies ? '__Host-gatehouse_device' : 'gatehouse_device';
+/** The browser as seen for one account: its device token, and the trusted device behind it (if any). */
+export interface RecognisedBrowser {
+  userId: string;
+  token: string | null;
+  /** The trusted device of this account behind the token; null: not (or no longer) trusted. */
+  deviceId: string | null;
+  /** The attempt counter a secret typed in this browser for this account spends. */
+  counterKey: string;
+}
+
+/** A device token to put in the browser's device cookie. */
+export interface IssuedDeviceToken {
+  token: string;
+  expiresAt: number;
 }
 
 export class TrustedDevicesService {
@@ -39,63 +48,61 @@ export class TrustedDevicesService {
     this.clock = deps.clock;
   }
 
-  /** The device token the request carries, if well formed (43 base64url characters). */
-  tokenOf(request: FastifyRequest): string | null {
-    return wellFormedToken(readCookie(request, deviceCookieName(this.settings)));
+  /** Cookie flags, for the HTTP edge (device-cookie.ts). */
+  get cookies(): DeviceCookieSettings {
+    return this.settings;
   }
 
-  /** The id of the trusted device behind `token` for this account, or null. */
+  /** Resolves the browser's device token for this account once; the sign-in then uses the answer throughout. */
+  async recognise(userId: string, token: string | null): Promise<RecognisedBrowser> {
+    const deviceId = await this.resolve(token, userId);
+    return { userId, token, deviceId, counterKey: deviceId ? deviceCounterKey(userId, deviceId) : accountCounterKey(userId) };
+  }
+
   /**
    * The attempt counter for a secret typed for `userId` in this browser: its trusted device's own,
    * or the account's. Signing in and re-authenticating (step-up, password change) both use it, so
    * an attacker who holds the account's counter locked locks neither out of the owner's browser.
    */
-  async counterKey(userId: string, token: string | null | undefined): Promise<string> {
-    const deviceId = await this.resolve(token, userId);
-    return deviceId ? deviceCounterKey(userId, deviceId) : accountCounterKey(userId);
+  async counterKey(userId: string, token: string | null): Promise<string> {
+    return (await this.recognise(userId, token)).counterKey;
   }
 
+  /** The id of the trusted device behind `token` for this account, or null. */
   async resolve(token: string | null | undefined, userId: string): Promise<string | null> {
     if (!token) return null;
     return (await repo.findDevice(this.db, hashSessionToken(token), userId, this.clock()))?.id ?? null;
   }
 
   /**
-   * After a full sign-in: keeps the request's device trusted for this account, or trusts it now
-   * (a new token in the cookie, replacing one for another account).
+   * After a full sign-in: keeps the browser's device trusted for this account, or trusts it now
+   * (answering a new token for the cookie, replacing one for another account).
    */
-  async remember(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<void> {
+  async remember(browser: RecognisedBrowser, from: { userAgent: string | null; address: string | null }): Promise<IssuedDeviceToken | null> {
     const now = this.clock();
-    const current = await this.resolve(this.tokenOf(request), userId);
-    if (current) {
-      await repo.touchDevice(this.db, current, now);
-      return;
+    if (browser.deviceId) {
+      await repo.touchDevice(this.db, browser.deviceId, now);
+      return null;
     }
     const token = generateSessionToken();
     const expiresAt = now + DEVICE_TRUST_MS;
-    const label = String(request.headers['user-agent'] ?? '').slice(0, LABEL_MAX);
+    const label = (from.userAgent ?? '').slice(0, LABEL_MAX);
     // A full sign-in from a browser without the account's device cookie: a new device, and the
     // owner's notice of it, in one transaction.
     await this.db.transaction().execute(async (trx) => {
       await repo.insertDevice(trx, {
         id: randomUUID(),
-        user_id: userId,
+        user_id: browser.userId,
         token_hash: hashSessionToken(token),
         label,
-        address: request.ip,
+        address: from.address,
         created_at: now,
         last_used_at: now,
         expires_at: expiresAt,
       });
-      await this.notify(trx, userId, { kind: 'new_device', at: now, address: request.ip, device: label });
+      await this.notify(trx, browser.userId, { kind: 'new_device', at: now, address: from.address, device: label });
     });
-    setCookie(reply, deviceCookieName(this.settings), token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.settings.secureCookies,
-      path: '/',
-      expires: new Date(expiresAt),
-    });
+    return { token, expiresAt };
   }
 
   async list(userId: string, currentToken: string | null): Promise<TrustedDevice[]> {

@@ -7,7 +7,7 @@ import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { type Client, STRONG_PASSWORD, resetSettings, seedUser, startTestApp, uniqueEmail, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { TestClock } from '../../test-support/clock.js';
-import { graceDecision } from './session-decision.js';
+import { graceDecision } from '../../core/two-factor-requirement.js';
 
 const DAY = 86_400_000;
 

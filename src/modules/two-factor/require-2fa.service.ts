@@ -3,10 +3,10 @@
 // sign-in earns under the policy is decided in sign-in/session-decision.ts.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import type { Require2fa } from '../settings/auth-settings.js';
-import type { SettingsService } from '../settings/settings.service.js';
-import { graceDecision, isTwoFactorRequired } from './session-decision.js';
-import { setTwoFactorClock, startTwoFactorClock, startTwoFactorClocks, stopTwoFactorClocks, type Role, type UserRow } from '../users/users.repository.js';
+import type { Require2fa } from '../settings/index.js';
+import type { SettingsService } from '../settings/index.js';
+import { graceDecision, isTwoFactorRequired } from '../../core/two-factor-requirement.js';
+import { setTwoFactorClock, startTwoFactorClock, startTwoFactorClocks, stopTwoFactorClocks, type Role, type UserRow } from '../users/index.js';
 
 export interface TwoFactorRequirement {
   required: boolean;

@@ -9,10 +9,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { actorOf } from '../sessions/access.js';
+import { actorOf } from '../sessions/index.js';
 import { countUnusedBackupCodes } from './two-factor.repository.js';
-import { KeyNameSchema, RegistrationResponseSchema, SecurityKeySchema } from '../webauthn/webauthn.schemas.js';
-import type { WebauthnService } from '../webauthn/webauthn.service.js';
+import { KeyNameSchema, RegistrationResponseSchema, SecurityKeySchema } from '../webauthn/index.js';
+import type { WebauthnService } from '../webauthn/index.js';
 
 export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; webauthn: WebauthnService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

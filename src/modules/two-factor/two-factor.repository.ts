@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { BackupCodesTable, DB, TwoFactorTable } from '../../db/schema.js';
-import { deleteAllCredentials, hasCredentials } from '../webauthn/webauthn.repository.js';
+import { deleteAllCredentials, hasCredentials } from '../webauthn/index.js';
 
 export type TwoFactorRow = Selectable<TwoFactorTable>;
 export type BackupCodeRow = Selectable<BackupCodesTable>;

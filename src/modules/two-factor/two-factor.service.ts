@@ -5,7 +5,7 @@ import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Keys } from '../../crypto/secret-box.js';
-import type { AccountRef, Actor, RecordAudit } from '../audit/audit.repository.js';
+import type { AccountRef, Actor, RecordAudit } from '../audit/index.js';
 import {
   addOffsetSample,
   estimateClockOffsetSeconds,
@@ -16,13 +16,13 @@ import {
   learnedWindow,
   matchTotp,
   TOTP_PERIOD_SECONDS,
-} from '../totp/totp.js';
-import { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from '../backup-codes/backup-codes.js';
-import { deleteUserSessions } from '../sessions/sessions.repository.js';
+} from '../totp/index.js';
+import { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from '../backup-codes/index.js';
+import { deleteUserSessions } from '../sessions/index.js';
 import * as repo from './two-factor.repository.js';
 import type { TwoFactorKind, TwoFactorSetup, TwoFactorStatus } from '../../shared/api-types.js';
-import { hasCredentials } from '../webauthn/webauthn.repository.js';
-import { type Notify, notifyNobody } from '../mail/mail-queue.js';
+import { hasCredentials } from '../webauthn/index.js';
+import { type Notify, notifyNobody } from '../mail/index.js';
 
 /** At or below this many unused backup codes after one is used, the owner is mailed. */
 export const FEW_BACKUP_CODES = 3;
@@ -141,7 +141,11 @@ export class TwoFactorService {
 
   /** The second step of a sign-in: an app code or one backup code. Null when neither matches. */
   async verifySecondFactor(user: AccountRef, code: string, address: string | null): Promise<SecondFactorResult | null> {
-    if (isAppCodeFormat(code.trim())) return this.verifyAppCode(user, code.trim(), address);
+    return isAppCodeFormat(code.trim()) ? this.verifyAppCode(user, code.trim(), address) : this.verifyBackupCode(user, code, address);
+  }
+
+  /** Checks one backup code, spending it (and telling the owner when few are left). Null when none matches. */
+  async verifyBackupCode(user: AccountRef, code: string, address: string | null): Promise<{ method: 'backup_code'; backupCodesLeft: number } | null> {
     const stored = await repo.unusedBackupCodes(this.db, user.id);
     const match = findMatchingBackupCode(this.keys.backupCodes, code, stored);
     if (!match) return null;

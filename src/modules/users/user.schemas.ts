@@ -2,7 +2,7 @@
 // mismatch, extra fields included) and document the API in /docs.
 import { Type } from '@sinclair/typebox';
 import { NO_CONTROL } from '../../http/query.js';
-import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy.js';
+import { PASSWORD_MAX_LENGTH } from '../passwords/index.js';
 
 export const EmailSchema = Type.String({ minLength: 3, maxLength: 320, pattern: `^\\s*[^\\s@${NO_CONTROL}]+@[^\\s@${NO_CONTROL}]+\\s*$` });
 /** Passwords longer than the maximum are refused by validation, before any hashing. */

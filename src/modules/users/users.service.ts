@@ -2,12 +2,13 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { Actor, RecordAudit } from '../audit/audit.repository.js';
-import type { PasswordHasher } from '../passwords/password-hasher.js';
-import { assertStrongPassword } from '../passwords/password-policy.js';
-import { deleteUserSessions } from '../sessions/sessions.repository.js';
-import { type AttemptLimiter, accountCounterKey } from '../attempt-limits/attempt-limiter.js';
-import type { RequireTwoFactorPolicy } from '../two-factor/require-2fa.service.js';
+import type { Actor, RecordAudit } from '../audit/index.js';
+import type { PasswordHasher } from '../passwords/index.js';
+import { assertStrongPassword } from '../passwords/index.js';
+import { deleteUserSessions } from '../sessions/index.js';
+import type { AttemptLimiter } from '../attempt-limits/index.js';
+import { accountCounterKey } from '../../core/counter-keys.js';
+import type { RequireTwoFactorPolicy } from '../two-factor/index.js';
 import {
   countActiveAdminsLocked,
   findUserByEmail,

@@ -18,8 +18,8 @@ import {
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { AccountRef, RecordAudit } from '../audit/audit.repository.js';
-import { generateBackupCodes, newBackupCodeRecord } from '../backup-codes/backup-codes.js';
+import type { AccountRef, RecordAudit } from '../audit/index.js';
+import { generateBackupCodes, newBackupCodeRecord } from '../backup-codes/index.js';
 import type { SecurityKey } from '../../shared/api-types.js';
 import * as repo from './webauthn.repository.js';
 

@@ -1,0 +1,11 @@
+// Authentication methods (RFC 8176) a session proved, as OpenID Connect reports them in `amr`.
+
+/** A password alone. */
+export const AMR_PASSWORD: readonly string[] = ['pwd'];
+/** A password and a code (from the app, or a backup code). */
+export const AMR_TWO_FACTOR: readonly string[] = ['pwd', 'otp', 'mfa'];
+
+/** A security key: hwk (a hardware-secured key), user (the authenticator verified the user), mfa. */
+export function keyAmr(withPassword: boolean, userVerified: boolean): string[] {
+  return [...(withPassword ? ['pwd'] : []), 'hwk', ...(userVerified ? ['user'] : []), 'mfa'];
+}

@@ -1,0 +1,3 @@
+// The backup-codes module's public face: what other modules may use. Everything else in this folder,
+// its repository above all, is private to it.
+export { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from './backup-codes.js';
