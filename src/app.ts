@@ -16,23 +16,7 @@ import { registerSecurityHeaders } from './http/security-headers.js';
 import { accessOf, registerAccessControl, type Access } from './modules/sessions/index.js';
 import { lazyChildLogger, registerRequestAccounting } from './http/request-log.js';
 import { throttleKeyForAddress } from './http/client-address.js';
-import { signInRoutes } from './modules/sign-in/index.js';
-import { sessionRoutes } from './modules/sessions/index.js';
-import { trustedDeviceRoutes } from './modules/trusted-devices/index.js';
-import { deviceRoutes } from './modules/sessions/index.js';
-import { stepUpRoutes } from './modules/step-up/index.js';
-import { accountRoutes } from './modules/account/index.js';
-import { adminUserRoutes } from './modules/admin/index.js';
-import { settingsRoutes } from './modules/admin/index.js';
-import { auditRoutes } from './modules/audit/index.js';
-import { opsRoutes } from './modules/ops/index.js';
-import { verifyRoutes } from './modules/forward-auth/index.js';
-import { throttleRedirectRefusals } from './modules/forward-auth/index.js';
-import { oidcRoutes } from './modules/oidc/index.js';
-import { registerClockHealth } from './modules/clock-health/index.js';
-import { webauthnRoutes } from './modules/two-factor/index.js';
-import { webauthnSignInRoutes } from './modules/sign-in/index.js';
-import { mailRoutes } from './modules/password-reset/index.js';
+import { MODULES } from './modules/index.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -117,50 +101,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   registerAccessControl(app, s);
   refuseUnexpectedBodies(app);
 
-  signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
-  webauthnSignInRoutes(app, {
-    signIn: s.signIn,
-    sessions: s.sessions,
-    devices: s.devices,
-    users: s.users,
-    webauthn: s.webauthn,
-    twoFactor: s.twoFactor,
-    audit: s.audit,
-    signinRateLimit: s.config.signinRateLimit,
-  });
-  webauthnRoutes(app, s);
-  trustedDeviceRoutes(app, s);
-  sessionRoutes(app, s);
-  stepUpRoutes(app, s);
-  deviceRoutes(app, s);
-  accountRoutes(app, s);
-  adminUserRoutes(app, s);
-  settingsRoutes(app, s);
-  auditRoutes(app, s);
-  const clockHealth = registerClockHealth(app, s);
-  s.clockWitness.attach(clockHealth);
-  opsRoutes(app, { db: s.db, metrics: s.metrics, clockHealth });
-  verifyRoutes(app, {
-    publicUrl: s.config.publicUrl,
-    allowedRedirectHosts: s.config.allowedRedirectHosts,
-    trustProxy: s.config.trustProxy,
-    sessions: s.sessions,
-    audit: throttleRedirectRefusals(s.audit, s.clock),
-  });
-  await oidcRoutes(app, {
-    oidc: s.oidc,
-    interactions: s.interactions,
-    clients: s.clients,
-    grants: s.grants,
-    sessions: s.sessions,
-    devices: s.devices,
-    publicUrl: s.config.publicUrl,
-    signinRateLimit: s.config.signinRateLimit,
-  });
-  mailRoutes(app, { db: s.db, resets: s.resets, signinRateLimit: s.config.signinRateLimit });
-  // This instance's mail worker runs while the app does.
-  app.addHook('onReady', async () => s.mail.worker.start((message, error) => app.log.warn({ err: error }, message)));
-  app.addHook('onClose', async () => s.mail.worker.stop());
+  for (const feature of MODULES) await feature.register(app, s);
   await registerWebUi(app);
   return app;
 }

@@ -10,7 +10,7 @@ import { PasswordService } from './modules/account/index.js';
 import { insertAuditEvent, type RecordAudit } from './modules/audit/index.js';
 import { createMetrics, type Metrics } from './modules/ops/index.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/index.js';
-import { SessionsService } from './modules/sessions/index.js';
+import { deleteUserSessions, SessionsService } from './modules/sessions/index.js';
 import { TrustedDevicesService } from './modules/trusted-devices/index.js';
 import { loadPepper } from './modules/settings/index.js';
 import { SettingsService } from './modules/settings/index.js';
@@ -127,7 +127,7 @@ export async function createServices(
     emailCounterKey: keys.emailCounters,
   });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
-  const users = new UsersService({ db, hasher, limiter, policy, audit, clock });
+  const users = new UsersService({ db, hasher, limiter, policy, audit, clock, endSessionsOf: (trx, userId) => deleteUserSessions(trx, userId) });
   const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock });
   const oidc = new OidcService({
     db,

@@ -2,3 +2,4 @@
 // its repository above all, is private to it.
 export { accountRoutes } from './account.routes.js';
 export { PasswordService } from './password.service.js';
+export { accountModule } from './account.module.js';

@@ -2,3 +2,4 @@
 // its repository above all, is private to it.
 export { adminUserRoutes } from './admin-users.routes.js';
 export { settingsRoutes } from './settings.routes.js';
+export { adminModule } from './admin.module.js';

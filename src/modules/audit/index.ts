@@ -3,3 +3,4 @@
 export { failuresSince, insertAuditEvent, pruneAuditEvents } from './audit.repository.js';
 export type { AccountRef, Actor, AuditEventInput, RecordAudit } from './audit.repository.js';
 export { auditRoutes } from './audit.routes.js';
+export { auditModule } from './audit.module.js';

@@ -180,6 +180,7 @@ for (const dialect of DIALECTS) {
         const c = new ClockHealthService({
           db: w.a.s.db,
           dialect: w.a.s.dialect,
+          acceptedCodes: (sinceStep, limit) => w.a.s.twoFactor.recentAcceptedCodes(sinceStep, limit),
           clock: () => w.a.s.clock(),
           gauge: new Gauge({ name: 'g', help: 'g', registers: [] }),
           log: { warn() {}, info() {} },
@@ -200,6 +201,7 @@ for (const dialect of DIALECTS) {
       const service = new ClockHealthService({
         db: w.a.s.db,
         dialect: w.a.s.dialect,
+        acceptedCodes: (sinceStep, limit) => w.a.s.twoFactor.recentAcceptedCodes(sinceStep, limit),
         clock: () => w.a.s.clock() + skew.ms,
         gauge: new Gauge({ name: 'gatehouse_clock_error_seconds', help: 'test', registers: [] }),
         log: { warn: (_d, message) => lines.push({ level: 'warn', message }), info: (_d, message) => lines.push({ level: 'info', message }) },

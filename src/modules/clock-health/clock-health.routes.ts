@@ -10,7 +10,7 @@ import type { DialectName } from '../../db/database.js';
 import type { Metrics } from '../ops/index.js';
 import { SKEW_THRESHOLD_SECONDS } from './clock-estimate.js';
 import { ClockReportSchema, type ClockReport } from './clock-report.js';
-import { ClockHealthService } from './clock-health.service.js';
+import { type AcceptedCodes, ClockHealthService } from './clock-health.service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +25,7 @@ export interface ClockHealthAppDeps {
   clock: () => number;
   metrics: Pick<Metrics, 'clockErrorSeconds'>;
   config: { port: number };
+  acceptedCodes: AcceptedCodes;
 }
 
 export function registerClockHealth(app: FastifyInstance, s: ClockHealthAppDeps): ClockHealthService {
@@ -35,6 +36,7 @@ export function registerClockHealth(app: FastifyInstance, s: ClockHealthAppDeps)
     gauge: s.metrics.clockErrorSeconds,
     log: app.log,
     name: `${os.hostname()}:${s.config.port}`,
+    acceptedCodes: s.acceptedCodes,
   });
   app.decorate('clockHealth', service);
   app.addHook('onClose', async () => service.stop());

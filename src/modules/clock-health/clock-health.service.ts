@@ -8,7 +8,6 @@ import type { Kysely } from 'kysely';
 import type { Gauge } from 'prom-client';
 import type { DB } from '../../db/schema.js';
 import type { DialectName } from '../../db/database.js';
-import { recentAcceptedCodes } from '../two-factor/index.js';
 import { TOTP_PERIOD_SECONDS } from '../totp/index.js';
 import {
   PHONE_SAMPLE_LIMIT,
@@ -43,7 +42,11 @@ export interface ClockHealthDeps {
   log: ClockLog;
   /** How administrators tell instances apart (host:port). */
   name: string;
+  /** The accounts' newest accepted app codes (the two-factor module keeps them): the phones' witness. */
+  acceptedCodes: AcceptedCodes;
 }
+
+export type AcceptedCodes = (sinceStep: number, limit: number) => Promise<Array<{ last_used_step: number | null; recent_offsets: string }>>;
 
 /**
  * This clock minus the database server's, in seconds, taken at the middle of the round trip
@@ -111,7 +114,7 @@ export class ClockHealthService {
     const now = clock();
     this.peers = this.livePeers(await repo.listInstanceClocks(db), now, databaseOffsetSeconds);
     const sinceStep = Math.floor((now - PHONE_WINDOW_MS) / 1000 / TOTP_PERIOD_SECONDS);
-    const phones = phoneSamples(await recentAcceptedCodes(db, sinceStep, PHONE_SAMPLE_LIMIT));
+    const phones = phoneSamples(await this.deps.acceptedCodes(sinceStep, PHONE_SAMPLE_LIMIT));
     const estimate = estimateClockError({ nowMs: now, databaseOffsetSeconds, peers: this.peers, phones });
     if (!this.stopped) {
       await repo.saveHeartbeat(db, {

@@ -6,3 +6,4 @@ export { HEARTBEAT_MS } from './clock-health.service.js';
 export type { ClockHealthService } from './clock-health.service.js';
 export { ClockWitness } from './clock-witness.js';
 export { ClockSkewError, checkClockAtStartup } from './startup-check.js';
+export { clockHealthModule } from './clock-health.module.js';

@@ -2,3 +2,4 @@
 // its repository above all, is private to it.
 export { throttleRedirectRefusals } from './redirect-refusals.js';
 export { verifyRoutes } from './verify.routes.js';
+export { forwardAuthModule } from './forward-auth.module.js';

@@ -6,3 +6,4 @@ export { createMail, defaultOutboxDir, withLockNotices } from './mail.module.js'
 export type { Mail } from './mail.module.js';
 export { countOutboxByStatus, pruneSentMessages } from './mail.repository.js';
 export { toMailLocale } from './templates.js';
+export { mailModule } from './mail.registration.js';

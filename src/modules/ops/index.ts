@@ -3,3 +3,4 @@
 export { createMetrics } from './metrics.js';
 export type { Metrics } from './metrics.js';
 export { opsRoutes } from './ops.routes.js';
+export { opsModule } from './ops.module.js';

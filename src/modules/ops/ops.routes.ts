@@ -4,12 +4,16 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { pingDatabase } from '../../db/database.js';
 import type { Metrics } from './metrics.js';
-import type { ClockHealthService } from '../clock-health/index.js';
 
 /** A health check must answer quickly even when the database hangs. */
 const HEALTH_TIMEOUT_MS = 2000;
 
-export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics: Metrics; clockHealth: ClockHealthService }): void {
+/** What /healthz reads of clock health (clock-health/ keeps the estimate). */
+export interface ClockReading {
+  current(): { skewed: boolean; errorSeconds: number | null } | null;
+}
+
+export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics: Metrics; clockHealth: ClockReading }): void {
   app.get(
     '/healthz',
     {

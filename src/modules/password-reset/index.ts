@@ -2,3 +2,4 @@
 // its repository above all, is private to it.
 export { mailRoutes } from './password-reset.routes.js';
 export { PasswordResetService } from './password-reset.service.js';
+export { passwordResetModule } from './password-reset.module.js';

@@ -9,3 +9,4 @@ export { sessionRoutes } from './session.routes.js';
 export { deleteUserSessions } from './sessions.repository.js';
 export { SessionsService } from './sessions.service.js';
 export type { NewSession, ResolvedSession, StartedSession } from './sessions.service.js';
+export { sessionsModule } from './sessions.module.js';

@@ -5,14 +5,18 @@ import { Type } from '@sinclair/typebox';
 import { clearSessionCookies } from './session-cookie.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RecordAudit } from '../audit/index.js';
-import type { SessionDecider } from '../two-factor/index.js';
-import { SignInWarningSchema } from '../sign-in/index.js';
+import type { SessionDecision } from '../../core/two-factor-requirement.js';
+import type { SessionUser } from './sessions.repository.js';
+import { SignInWarningSchema } from './session.schemas.js';
 import { presentUser } from '../users/index.js';
 import { UserSchema } from '../users/index.js';
 import { actorOf } from './access.js';
 import type { SessionsService } from './sessions.service.js';
 
-export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionsService; decider: SessionDecider; audit: RecordAudit }): void {
+export function sessionRoutes(
+  app: FastifyInstance,
+  deps: { sessions: SessionsService; decider: { decide(user: SessionUser, twoFactorEnabled: boolean): Promise<SessionDecision> }; audit: RecordAudit },
+): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(

@@ -2,5 +2,5 @@
 // its repository above all, is private to it.
 export { webauthnSignInRoutes } from './security-key-sign-in.routes.js';
 export { signInRoutes } from './sign-in.routes.js';
-export { SignInWarningSchema } from './sign-in.schemas.js';
 export { SignInService } from './sign-in.service.js';
+export { signInModule } from './sign-in.module.js';

@@ -2,3 +2,4 @@
 // its repository above all, is private to it.
 export { stepUpRoutes } from './step-up.routes.js';
 export { StepUpService } from './step-up.service.js';
+export { stepUpModule } from './step-up.module.js';

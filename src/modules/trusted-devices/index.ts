@@ -4,3 +4,4 @@ export { deviceCookieName, deviceTokenOf, rememberBrowser } from './device-cooki
 export { trustedDeviceRoutes } from './trusted-devices.routes.js';
 export { TrustedDevicesService } from './trusted-devices.service.js';
 export type { RecognisedBrowser } from './trusted-devices.service.js';
+export { trustedDevicesModule } from './trusted-devices.module.js';

@@ -161,6 +161,11 @@ export class TwoFactorService {
     return { method: 'backup_code', backupCodesLeft };
   }
 
+  /** The newest accepted app codes' steps and offsets (clock health's phone witness). */
+  recentAcceptedCodes(sinceStep: number, limit: number) {
+    return repo.recentAcceptedCodes(this.db, sinceStep, limit);
+  }
+
   /** Replaces the whole set of backup codes in one transaction. */
   async regenerateBackupCodes(user: AccountRef, address: string | null): Promise<string[]> {
     const codes = generateBackupCodes();

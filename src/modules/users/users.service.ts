@@ -5,10 +5,8 @@ import { AppError } from '../../http/errors.js';
 import type { Actor, RecordAudit } from '../audit/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import { assertStrongPassword } from '../passwords/index.js';
-import { deleteUserSessions } from '../sessions/index.js';
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { accountCounterKey } from '../../core/counter-keys.js';
-import type { RequireTwoFactorPolicy } from '../two-factor/index.js';
 import {
   countActiveAdminsLocked,
   findUserByEmail,
@@ -25,7 +23,10 @@ export interface UsersDeps {
   db: Kysely<DB>;
   hasher: PasswordHasher;
   limiter: AttemptLimiter;
-  policy: RequireTwoFactorPolicy;
+  /** The require-2FA policy's clocks (two-factor/ keeps them). */
+  policy: { clockForNewUser(role: Role): Promise<number | null>; applyToUser(userId: string, role: Role): Promise<void> };
+  /** Ends every session of an account inside the caller's transaction (sessions/ keeps them). */
+  endSessionsOf: (trx: Kysely<DB>, userId: string) => Promise<void>;
   audit: RecordAudit;
   clock: () => number;
 }
@@ -82,7 +83,7 @@ export class UsersService {
       if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0;
       if (patch.role !== undefined) set.role = patch.role;
       await setUserFlags(trx, user.id, set);
-      if (patch.blocked) await deleteUserSessions(trx, user.id);
+      if (patch.blocked) await this.deps.endSessionsOf(trx, user.id);
     });
     if (patch.role !== undefined && patch.role !== user.role) await this.deps.policy.applyToUser(user.id, patch.role);
     const subject = { id: user.id, email: user.email };
