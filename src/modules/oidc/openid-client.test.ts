@@ -13,6 +13,7 @@ import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../test-support/harness.js';
 import { freePort, startServerProcess, type ServerProcess, realClock } from '../../test-support/processes.js';
 import { phoneCode } from '../../test-support/authenticator.js';
+import { DEFAULT_AUTH_SETTINGS } from '../settings/auth-settings.js';
 import { CookieBrowser } from '../../test-support/cookie-browser.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
@@ -91,6 +92,7 @@ for (const dialect of DIALECTS) {
       // one step of the offset learned from the code before it.
       alice = await withTwoFactor('alice@example.com', Date.now() - 30_000);
       await seedUser(seed.s, 'bob@example.com');
+      await seedUser(seed.s, 'carol@example.com');
       const created = await seed.s.clients.create({ name: 'Wiki', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT] }, null, null);
       app = { id: created.client_id, secret: created.client_secret! };
       strictApp = (await seed.s.clients.create({ name: 'Vault', redirectUris: [CALLBACK], require2fa: true, trusted: true, public: true }, null, null))
@@ -287,6 +289,46 @@ for (const dialect of DIALECTS) {
         idTokenExpected: true,
       });
       assert.equal(tokens.claims()?.acr, 'mfa');
+    });
+    it("spends the browser's trusted-device counter at an application's second step, as the sign-in page's second step does", async () => {
+      const base = servers[0]!.baseUrl;
+      // Carol's own browser signs in (password only: no 2FA yet) and becomes a trusted device.
+      const own = new CookieBrowser();
+      assert.equal((await own.post(`${base}/api/session`, { email: 'carol@example.com', password: STRONG_PASSWORD })).body.status, 'authenticated');
+      assert.ok(own.cookie('gatehouse_device'), 'a full sign-in trusts the browser');
+      // She turns 2FA on from another browser: her own browser's session still holds a password alone.
+      const other = new CookieBrowser();
+      await other.post(`${base}/api/session`, { email: 'carol@example.com', password: STRONG_PASSWORD });
+      assert.equal((await other.post(`${base}/api/session/step-up`, { password: STRONG_PASSWORD })).status, 204);
+      const { key } = (await other.post(`${base}/api/me/2fa/setup`)).body as { key: string };
+      assert.equal((await other.post(`${base}/api/me/2fa/enable`, { code: phoneCode(key, Date.now()) })).status, 200);
+
+      const strict = await oidc.discovery(new URL(publicUrl), strictApp, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+      const start = oidc.buildAuthorizationUrl(strict, {
+        redirect_uri: CALLBACK,
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        state: 's',
+      }).href;
+      const page = await own.follow(start, isCallback);
+      const uid = /\/interaction\/([\w-]+)/.exec(page.url)?.[1];
+      assert.ok(uid, page.url);
+      assert.equal((await own.get(`${base}/api/oidc/interactions/${uid}`)).body.step, 'second_factor');
+      // Wrong codes (ten minutes off: outside every window) until the lock.
+      const wrong = phoneCode(key, Date.now() + 600_000);
+      const statuses: number[] = [];
+      for (let i = 0; i <= DEFAULT_AUTH_SETTINGS.codeAttempts; i++) {
+        statuses.push((await own.post(`${base}/api/oidc/interactions/${uid}/second-factor`, { code: wrong })).status);
+      }
+      assert.deepEqual(statuses, [...Array(DEFAULT_AUTH_SETTINGS.codeAttempts).fill(401), 429]);
+      // The same browser's sign-in page is locked too: the same (device) counter.
+      assert.equal((await own.post(`${base}/api/session`, { email: 'carol@example.com', password: STRONG_PASSWORD })).status, 429);
+      // Any other browser is not: the account's own counter was never spent.
+      const fresh = new CookieBrowser();
+      const signIn = await fresh.post(`${base}/api/session`, { email: 'carol@example.com', password: STRONG_PASSWORD });
+      assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
+      assert.equal(signIn.body.status, 'second_factor_required');
     });
   });
 }
