@@ -1,5 +1,4 @@
-// The account module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
-export { accountRoutes } from './account.routes.js';
+// The account module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else in this folder is private to it.
 export { PasswordService } from './password.service.js';
 export { accountModule } from './account.module.js';

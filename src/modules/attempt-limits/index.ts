@@ -1,3 +1,3 @@
-// The attempt-limits module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
+// The attempt-limits module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else in this folder is private to it.
 export { AttemptLimiter } from './attempt-limiter.js';

@@ -1,5 +1,3 @@
-// The forward-auth module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
-export { throttleRedirectRefusals } from './redirect-refusals.js';
-export { verifyRoutes } from './verify.routes.js';
+// The forward-auth module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else in this folder is private to it.
 export { forwardAuthModule } from './forward-auth.module.js';

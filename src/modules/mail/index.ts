@@ -1,5 +1,6 @@
-// The mail module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
+// The mail module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else here is private; a repository function named here takes the caller's db or
+// transaction, so a change that spans modules still commits as one.
 export { notifyNobody } from './mail-queue.js';
 export type { MailQueue, Notify } from './mail-queue.js';
 export { createMail, defaultOutboxDir, withLockNotices } from './mail.module.js';

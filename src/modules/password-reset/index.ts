@@ -1,5 +1,4 @@
-// The password-reset module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
-export { mailRoutes } from './password-reset.routes.js';
+// The password-reset module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else in this folder is private to it.
 export { PasswordResetService } from './password-reset.service.js';
 export { passwordResetModule } from './password-reset.module.js';

@@ -1,10 +1,10 @@
 // The password-reset module as the app registers it (src/modules/index.ts lists every module).
 import type { GatehouseModule } from '../../app-module.js';
-import { mailRoutes } from './password-reset.routes.js';
+import { passwordResetRoutes } from './password-reset.routes.js';
 
 export const passwordResetModule: GatehouseModule = {
   name: 'password-reset',
   register(app, s) {
-    mailRoutes(app, { db: s.db, resets: s.resets, signinRateLimit: s.config.signinRateLimit });
+    passwordResetRoutes(app, { resets: s.resets, signinRateLimit: s.config.signinRateLimit });
   },
 };

@@ -1,21 +1,18 @@
 // Password reset: the "Forgot password?" form's request, the link's completion, and an
-// administrator's reset from the Users row menu. Plus the account's mail language.
+// administrator's reset from the Users row menu.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { actorOf } from '../sessions/index.js';
 import { CodeSchema } from '../two-factor/index.js';
 import { EmailSchema, NewPasswordSchema } from '../users/index.js';
-import { setUserLocale } from '../users/index.js';
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { PasswordResetService } from './password-reset.service.js';
 
 /** Reset requests per client address per hour (per instance: a flood brake; the per-email count is exact). */
 const REQUESTS_PER_ADDRESS_PER_HOUR = 10;
 const TokenSchema = Type.String({ minLength: 1, maxLength: 100 });
 
-export function mailRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; resets: PasswordResetService; signinRateLimit: number }): void {
+export function passwordResetRoutes(app: FastifyInstance, deps: { resets: PasswordResetService; signinRateLimit: number }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['password reset'];
   const perAddress = { rateLimit: { max: REQUESTS_PER_ADDRESS_PER_HOUR, timeWindow: 3_600_000 } };
@@ -66,22 +63,6 @@ export function mailRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; resets:
     async (request, reply) => {
       const result = await deps.resets.sendByAdmin(actorOf(request), request.params.id, request.ip);
       return 'sent' in result ? reply.code(202).send(result) : reply.code(200).send(result);
-    },
-  );
-
-  r.put(
-    '/api/me/locale',
-    {
-      config: { access: 'full' },
-      schema: {
-        tags: ['account'],
-        summary: 'The language of the mail this account is sent',
-        body: Type.Object({ locale: Type.Union([Type.Literal('en'), Type.Literal('es')]) }, { additionalProperties: false }),
-      },
-    },
-    async (request, reply) => {
-      await setUserLocale(deps.db, actorOf(request).id, request.body.locale);
-      return reply.code(204).send();
     },
   );
 }

@@ -1,5 +1,5 @@
-// The settings module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
+// The settings module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else in this folder is private to it.
 export { AuthSettingsPatchSchema, AuthSettingsSchema, DEFAULT_AUTH_SETTINGS } from './auth-settings.js';
 export type { AuthSettingsPatch, Require2fa } from './auth-settings.js';
 export { loadPepper, resealPepper } from './pepper.js';

@@ -1,5 +1,5 @@
-// The totp module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
+// The totp module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else in this folder is private to it.
 export {
   TOTP_PERIOD_SECONDS,
   TOTP_WINDOW_STEPS,

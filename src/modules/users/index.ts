@@ -1,5 +1,6 @@
-// The users module's public face: what other modules may use. Everything else in this folder,
-// its repository above all, is private to it.
+// The users module's public face: the only file of it that other modules import (src/architecture.test.ts
+// checks). Everything else here is private; a repository function named here takes the caller's db or
+// transaction, so a change that spans modules still commits as one.
 export { presentAdminUser, presentUser } from './user.presenter.js';
 export { AdminUserSchema, EmailSchema, NewPasswordSchema, PasswordSchema, RoleSchema, UserSchema } from './user.schemas.js';
 export {
@@ -11,7 +12,6 @@ export {
   normalizeEmail,
   recordSignIn,
   setTwoFactorClock,
-  setUserLocale,
   startTwoFactorClock,
   startTwoFactorClocks,
   stopTwoFactorClocks,

@@ -15,6 +15,7 @@ import {
   isUniqueViolation,
   normalizeEmail,
   setUserFlags,
+  setUserLocale,
   type Role,
   type UserRow,
 } from './users.repository.js';
@@ -56,6 +57,11 @@ export class UsersService {
     const user = /^[0-9a-f-]{36}$/i.test(id) ? await findUserById(this.deps.db, id) : undefined;
     if (!user) throw new AppError('not_found', 'No such user.');
     return user;
+  }
+
+  /** The language of the mail the account is sent. */
+  setLocale(userId: string, locale: 'en' | 'es'): Promise<void> {
+    return setUserLocale(this.deps.db, userId, locale);
   }
 
   findByEmail(email: string): Promise<UserRow | undefined> {
