@@ -20,7 +20,7 @@ export type SuiteAppOptions = Partial<TestAppOptions>;
 export interface DialectSuiteOptions {
   /**
    * Before each test, the Authentication settings go back to the defaults (plus this patch, when
-   * one is given) on every app the suite declared, so no test inherits another's settings.
+   * one is given) on every open app of the suite, so no test inherits another's settings.
    */
   resetSettings?: boolean | AuthSettingsPatch;
   /** The apps' clock, when not the suite's TestClock: `realClock` beside server processes and the CLI. */
@@ -43,11 +43,15 @@ export interface DialectSuite {
    * so read its members inside tests and hooks, not when the suite is declared.
    */
   app(options?: SuiteAppOptions): TestApp;
-  /** An app started now, inside a test, on the suite's database; closed when the test ends. */
+  /**
+   * An app started now on the suite's database, closed when what started it ends: the test (or
+   * its beforeEach), or the suite when a before() hook started it (an app that needs something
+   * the hook made first, such as an SMTP server's address). Closing it earlier is allowed.
+   */
   startApp(options?: SuiteAppOptions): Promise<TestApp>;
-  /** Another database of this dialect for this test alone; dropped when the test ends, after its apps. */
+  /** Another database of this dialect, dropped (after the apps started later) when what made it ends, as startApp. */
   createDatabase(): Promise<TestDatabase>;
-  /** The Authentication settings back to the defaults plus `patch`, on every app the suite declared. */
+  /** The Authentication settings back to the defaults plus `patch`, on every open app of the suite. */
   resetSettings(patch?: AuthSettingsPatch): Promise<void>;
 }
 
@@ -75,15 +79,19 @@ function declareSuite(dialect: DialectUnderTest, options: DialectSuiteOptions, b
   const masterKey = randomBytes(32);
   let database: TestDatabase | undefined;
   const declared: Array<{ options: SuiteAppOptions; app?: TestApp }> = [];
-  /** What this test made: closed (apps) and dropped (databases) when it ends, last made first. */
-  let cleanups: Array<() => Promise<void>> = [];
+  /** What the suite's before() hooks made, and what the running test made: undone when they end, last first. */
+  const suiteCleanups: Array<() => Promise<void>> = [];
+  let testCleanups: Array<() => Promise<void>> | null = null;
+  const later = (cleanup: () => Promise<void>) => (testCleanups ?? suiteCleanups).push(cleanup);
 
   const started = (): TestDatabase => {
     if (!database) throw new Error(`the ${dialect.name} suite's database is used before the suite's before() made it`);
     return database;
   };
   const appOptions = (given: SuiteAppOptions): TestAppOptions => ({ masterKey, clock: options.clock ?? clock.read, ...given, url: given.url ?? started().url });
-  const apps = () => declared.map((d) => d.app).filter((app): app is TestApp => app !== undefined);
+  /** The apps startApp made that are still open. */
+  const extraApps = new Set<TestApp>();
+  const apps = () => [...declared.map((d) => d.app).filter((app): app is TestApp => app !== undefined), ...extraApps];
 
   const suite: DialectSuite = {
     dialect,
@@ -111,13 +119,14 @@ function declareSuite(dialect: DialectUnderTest, options: DialectSuiteOptions, b
       };
     },
     async startApp(given = {}) {
-      const app = once(await startTestApp(appOptions(given)));
-      cleanups.push(() => app.close());
+      const app = once(await startTestApp(appOptions(given)), () => extraApps.delete(app));
+      extraApps.add(app);
+      later(() => app.close());
       return app;
     },
     async createDatabase() {
       const extra = await dialect.create();
-      cleanups.push(() => extra.drop());
+      later(() => extra.drop());
       return extra;
     },
     resetSettings: (patch = {}) => resetSettings(apps(), patch),
@@ -125,9 +134,10 @@ function declareSuite(dialect: DialectUnderTest, options: DialectSuiteOptions, b
 
   before(async () => {
     database = await dialect.create();
-    for (const entry of declared) entry.app = await startTestApp(appOptions(entry.options));
+    for (const entry of declared) entry.app = once(await startTestApp(appOptions(entry.options)));
   });
   beforeEach(async () => {
+    testCleanups = [];
     clock.reset();
     if (options.resetSettings) await suite.resetSettings(options.resetSettings === true ? {} : options.resetSettings);
   });
@@ -135,21 +145,35 @@ function declareSuite(dialect: DialectUnderTest, options: DialectSuiteOptions, b
   body(suite);
 
   afterEach(async () => {
-    const due = cleanups.reverse();
-    cleanups = [];
-    // Every one runs, even after one fails: a database is dropped although an app did not close.
-    const failures: unknown[] = [];
-    for (const cleanup of due) await cleanup().catch((error: unknown) => failures.push(error));
-    if (failures.length > 0) throw failures[0];
+    const due = testCleanups ?? [];
+    testCleanups = null;
+    await undo(due);
   });
   after(async () => {
+    await undo(suiteCleanups);
     for (const entry of [...declared].reverse()) await entry.app?.close();
     await database?.drop();
   });
 }
 
-/** The app with a close() that may be called again: a test may close early what afterEach closes too. */
-function once(app: TestApp): TestApp {
+/** Runs every cleanup, last first, even after one fails (a database is dropped although an app did not close). */
+async function undo(cleanups: Array<() => Promise<void>>): Promise<void> {
+  const failures: unknown[] = [];
+  for (const cleanup of [...cleanups].reverse()) await cleanup().catch((error: unknown) => failures.push(error));
+  cleanups.length = 0;
+  if (failures.length > 0) throw failures[0];
+}
+
+/** The app with a close() that may be called again: a test may close early what the scaffold closes too. */
+function once(app: TestApp, onClose: () => void = () => {}): TestApp {
   let closing: Promise<void> | undefined;
-  return { ...app, client: () => app.client(), close: () => (closing ??= app.close()) };
+  return {
+    ...app,
+    client: () => app.client(),
+    close: () => {
+      onClose();
+      closing ??= app.close();
+      return closing;
+    },
+  };
 }
