@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
@@ -15,6 +16,7 @@ import type { Argon2Params } from '../modules/passwords/index.js';
 import type { Role } from '../modules/users/index.js';
 import { DEFAULT_AUTH_SETTINGS, type AuthSettingsPatch } from '../modules/settings/index.js';
 import { TestClock } from './clock.js';
+import { phoneCode } from './authenticator.js';
 
 /** Cheap Argon2id for tests that are not about hashing cost (the hashing tests use OWASP's). */
 export const FAST_ARGON2: Argon2Params = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -141,6 +143,11 @@ export class Client {
     this.cookieName = given.cookieName ?? 'gatehouse_session';
   }
 
+  /** The app's time, as this client (and the app) sees it. */
+  now(): number {
+    return this.clock();
+  }
+
   /** The cookie's value while it lives; tests set it to replay or forge a token. */
   get cookie(): string | null {
     if (this.jar && this.jar.expires !== null && this.jar.expires < this.clock()) this.jar = null;
@@ -191,4 +198,34 @@ export class Client {
   async stepUp(password = STRONG_PASSWORD, code?: string): Promise<Answer> {
     return this.post('/api/session/step-up', code === undefined ? { password } : { password, code });
   }
+}
+
+export interface TwoFactorEnrolment {
+  /** The base32 key the setup showed: codes come from phoneCode(key, time) (authenticator.ts). */
+  key: string;
+  backupCodes: string[];
+}
+
+/** What enrolTwoFactor needs of a client: the harness's Client, or the HttpClient of a server process. */
+export interface EnrollingClient {
+  post(url: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+/**
+ * Turns on TOTP for the account `client` is signed in as, through the real API, as a person
+ * would: a step-up with the password, a new key, and the code a phone shows at `at`. `at`
+ * defaults to the app's clock for a Client (a skewed phone passes its own time); a client of a
+ * server process passes the time that process keeps. The session stays stepped up for 10 minutes.
+ */
+export async function enrolTwoFactor(client: EnrollingClient, options: { at?: number; password?: string } = {}): Promise<TwoFactorEnrolment> {
+  const at = options.at ?? (client instanceof Client ? client.now() : undefined);
+  if (at === undefined) throw new Error("enrolTwoFactor: pass `at`, the server's time, for a client that is not the harness's Client");
+  const stepUp = await client.post('/api/session/step-up', { password: options.password ?? STRONG_PASSWORD });
+  assert.equal(stepUp.status, 204, `step-up before enrolment: ${JSON.stringify(stepUp.body)}`);
+  const setup = await client.post('/api/me/2fa/setup');
+  assert.equal(setup.status, 200, `2FA setup: ${JSON.stringify(setup.body)}`);
+  const key = setup.body.key as string;
+  const enabled = await client.post('/api/me/2fa/enable', { code: phoneCode(key, at) });
+  assert.equal(enabled.status, 200, `2FA enable: ${JSON.stringify(enabled.body)}`);
+  return { key, backupCodes: enabled.body.backupCodes as string[] };
 }

@@ -1,161 +1,149 @@
 // Password reset by mail, received by a real SMTP server (smtp-server on a loopback port), on
 // SQLite and PostgreSQL: the same answer for unknown emails, a single-use link valid 30 minutes,
 // the second factor before the new password, every session ended, the per-email limit.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_EPOCH } from '../../test-support/clock.js';
-import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { Client, STRONG_PASSWORD, seedUser, startTestApp, type TestApp } from '../../test-support/harness.js';
+import { describeOnEachDialect } from '../../test-support/dialect-suite.js';
+import { Client, STRONG_PASSWORD, enrolTwoFactor, seedUser, type TestApp } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { matching, startSmtp, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
 
-const T0 = TEST_EPOCH;
 const NEW_PASSWORD = 'a-brand-new-passphrase-77';
 
-for (const dialect of DIALECTS) {
-  describe(`password reset by mail on ${dialect.name}`, { skip: dialect.skip }, () => {
-    let database: TestDatabase;
-    let smtp: TestSmtp;
-    let t: TestApp;
-    let now = T0;
-    const clock = () => now;
+describeOnEachDialect('password reset by mail', (suite) => {
+  const { clock } = suite;
+  let smtp: TestSmtp;
+  let t: TestApp;
 
-    before(async () => {
-      database = await dialect.create();
-      smtp = await startSmtp();
-      t = await startTestApp({
-        url: database.url,
-        clock,
-        mailPollMs: 20,
-        env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_PUBLIC_URL: 'http://login.example.com/auth', GATEHOUSE_MAIL_FROM: 'Gatehouse <login@example.com>' },
-      });
-    });
-    after(async () => {
-      await t?.close();
-      await smtp?.stop();
-      await database?.drop();
-    });
-
-    it('answers the same for unknown emails, mails a single-use link that sets the password and ends every session', async () => {
-      await seedUser(t.s, 'rosa@example.com');
-      const signedIn = new Client(t.app);
-      assert.equal((await signedIn.signIn('rosa@example.com')).status, 200);
-      const before = smtp.received.length;
-
-      const anon = new Client(t.app);
-      const unknown = await anon.post('/api/password-reset', { email: 'nobody@example.com' });
-      const known = await anon.post('/api/password-reset', { email: ' Rosa@Example.com ' });
-      assert.equal(unknown.status, 202);
-      assert.equal(known.status, 202);
-      assert.deepEqual(unknown.body, known.body);
-
-      const [mail] = await smtp.waitFor(1, { to: 'rosa@example.com', subject: 'Reset your password' });
-      assert.ok(mail);
-      assert.equal(mail.from, 'login@example.com');
-      assert.match(mail.text, /http:\/\/login\.example\.com\/auth\/reset-password\?token=/);
-      assert.match(mail.html, /href="http:\/\/login\.example\.com\/auth\/reset-password\?token=/);
-      assert.ok(
-        smtp.received.slice(before).every((m) => !m.to.includes('nobody@example.com')),
-        'nothing is sent to an unknown email',
-      );
-      const token = tokenOf(mail.text);
-      assert.match(token, /^[A-Za-z0-9_-]{43}$/, '256 random bits');
-      const stored = await t.s.db.selectFrom('password_reset_tokens').selectAll().execute();
-      assert.ok(
-        stored.every((row) => row.token_hash !== token && row.token_hash.length === 64),
-        'only the SHA-256 is stored',
-      );
-      const outbox = await t.s.db.selectFrom('mail_outbox').select(['body', 'status']).execute();
-      assert.ok(
-        outbox.every((row) => !row.body.includes(token)),
-        'the outbox never holds the link in clear',
-      );
-
-      const weak = await anon.post('/api/password-reset/complete', { token, newPassword: 'short' });
-      assert.equal(weak.status, 400);
-      assert.equal(weak.body.error, 'weak_password');
-      const done = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD });
-      assert.equal(done.status, 204);
-      assert.equal((await signedIn.get('/api/session')).status, 401, 'every session ended');
-      assert.equal((await new Client(t.app).signIn('rosa@example.com', NEW_PASSWORD)).status, 200);
-      assert.equal((await new Client(t.app).signIn('rosa@example.com', STRONG_PASSWORD)).status, 401);
-
-      const again = await anon.post('/api/password-reset/complete', { token, newPassword: 'yet-another-passphrase-88' });
-      assert.equal(again.status, 400);
-      assert.equal(again.body.error, 'reset_token_used');
-      const forged = await anon.post('/api/password-reset/complete', { token: 'A'.repeat(43), newPassword: NEW_PASSWORD });
-      assert.equal(forged.body.error, 'invalid_reset_token');
-      const [notice] = await smtp.waitFor(1, { to: 'rosa@example.com', subject: 'Your password was reset' });
-      assert.match(notice!.text, /http:\/\/login\.example\.com\/auth\/account\/security/);
-    });
-
-    it('expires a link after 30 minutes, and sends at most 3 per email per hour', async () => {
-      await seedUser(t.s, 'olga@example.com');
-      const anon = new Client(t.app);
-      assert.equal((await anon.post('/api/password-reset', { email: 'olga@example.com' })).status, 202);
-      const [first] = await smtp.waitFor(1, { to: 'olga@example.com', subject: 'Reset your password' });
-      now += 30 * 60_000 + 1000;
-      const late = await anon.post('/api/password-reset/complete', { token: tokenOf(first!.text), newPassword: NEW_PASSWORD });
-      assert.equal(late.status, 400);
-      assert.equal(late.body.error, 'reset_token_expired');
-
-      now += 60 * 60_000; // a fresh hour
-      for (let i = 0; i < 5; i += 1) assert.equal((await anon.post('/api/password-reset', { email: 'olga@example.com' })).status, 202);
-      const resets = { to: 'olga@example.com', subject: 'Reset your password' };
-      await smtp.waitFor(4, resets);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(matching(smtp.received, resets).length, 4, '1 earlier + 3 in this hour');
-    });
-
-    it('asks an account with 2FA for a code before taking the new password; a wrong code leaves the link valid', async () => {
-      await seedUser(t.s, 'iris@example.com');
-      const owner = new Client(t.app);
-      await owner.signIn('iris@example.com');
-      await owner.stepUp();
-      const setup = await owner.post('/api/me/2fa/setup');
-      const enabled = await owner.post('/api/me/2fa/enable', { code: phoneCode(setup.body.key, now) });
-      assert.equal(enabled.status, 200);
-      const anon = new Client(t.app);
-      await anon.post('/api/password-reset', { email: 'iris@example.com' });
-      const [mail] = await smtp.waitFor(1, { to: 'iris@example.com', subject: 'Reset your password' });
-      const token = tokenOf(mail!.text);
-
-      const noCode = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD });
-      assert.equal(noCode.status, 401);
-      assert.equal(noCode.body.error, 'code_required');
-      const right = phoneCode(setup.body.key, now + 30_000);
-      const wrong = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD, code: right === '123456' ? '654321' : '123456' });
-      assert.equal(wrong.status, 401);
-      assert.equal(wrong.body.error, 'invalid_code');
-      assert.equal((await new Client(t.app).signIn('iris@example.com', NEW_PASSWORD)).status, 401, 'the password did not change');
-
-      now += 30_000;
-      const ok = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD, code: right });
-      assert.equal(ok.status, 204);
-      assert.equal((await owner.get('/api/session')).status, 401);
-      const fresh = new Client(t.app);
-      assert.equal((await fresh.signIn('iris@example.com', NEW_PASSWORD)).body.status, 'second_factor_required', '2FA stays on');
-    });
-
-    it('lets an administrator mail a reset (202) when SMTP is configured', async () => {
-      const admin = await seedUser(t.s, 'boss@example.com', 'admin');
-      const user = await seedUser(t.s, 'nina@example.com');
-      const c = new Client(t.app);
-      await c.signIn('boss@example.com');
-      assert.equal(
-        (await c.post(`/api/admin/users/${user.id}/password-reset`)).body.error,
-        'reauthentication_required',
-        'a reset link for someone else needs a step-up',
-      );
-      await c.stepUp();
-      const sent = await c.post(`/api/admin/users/${user.id}/password-reset`);
-      assert.equal(sent.status, 202);
-      assert.deepEqual(sent.body, { sent: true }, 'no link is shown when mail goes out');
-      await smtp.waitFor(1, { to: 'nina@example.com', subject: 'Reset your password' });
-      assert.equal((await c.post('/api/admin/users/00000000-0000-0000-0000-000000000000/password-reset')).status, 404);
-      const userClient = new Client(t.app);
-      await userClient.signIn('nina@example.com');
-      assert.equal((await userClient.post(`/api/admin/users/${admin.id}/password-reset`)).status, 403);
+  before(async () => {
+    smtp = await startSmtp();
+    t = await suite.startApp({
+      mailPollMs: 20,
+      env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_PUBLIC_URL: 'http://login.example.com/auth', GATEHOUSE_MAIL_FROM: 'Gatehouse <login@example.com>' },
     });
   });
-}
+  // The app first, so that its mail worker has stopped when the SMTP server goes.
+  after(async () => {
+    await t?.close();
+    await smtp?.stop();
+  });
+
+  it('answers the same for unknown emails, mails a single-use link that sets the password and ends every session', async () => {
+    await seedUser(t.s, 'rosa@example.com');
+    const signedIn = new Client(t.app);
+    assert.equal((await signedIn.signIn('rosa@example.com')).status, 200);
+    const before = smtp.received.length;
+
+    const anon = new Client(t.app);
+    const unknown = await anon.post('/api/password-reset', { email: 'nobody@example.com' });
+    const known = await anon.post('/api/password-reset', { email: ' Rosa@Example.com ' });
+    assert.equal(unknown.status, 202);
+    assert.equal(known.status, 202);
+    assert.deepEqual(unknown.body, known.body);
+
+    const [mail] = await smtp.waitFor(1, { to: 'rosa@example.com', subject: 'Reset your password' });
+    assert.ok(mail);
+    assert.equal(mail.from, 'login@example.com');
+    assert.match(mail.text, /http:\/\/login\.example\.com\/auth\/reset-password\?token=/);
+    assert.match(mail.html, /href="http:\/\/login\.example\.com\/auth\/reset-password\?token=/);
+    assert.ok(
+      smtp.received.slice(before).every((m) => !m.to.includes('nobody@example.com')),
+      'nothing is sent to an unknown email',
+    );
+    const token = tokenOf(mail.text);
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/, '256 random bits');
+    const stored = await t.s.db.selectFrom('password_reset_tokens').selectAll().execute();
+    assert.ok(
+      stored.every((row) => row.token_hash !== token && row.token_hash.length === 64),
+      'only the SHA-256 is stored',
+    );
+    const outbox = await t.s.db.selectFrom('mail_outbox').select(['body', 'status']).execute();
+    assert.ok(
+      outbox.every((row) => !row.body.includes(token)),
+      'the outbox never holds the link in clear',
+    );
+
+    const weak = await anon.post('/api/password-reset/complete', { token, newPassword: 'short' });
+    assert.equal(weak.status, 400);
+    assert.equal(weak.body.error, 'weak_password');
+    const done = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD });
+    assert.equal(done.status, 204);
+    assert.equal((await signedIn.get('/api/session')).status, 401, 'every session ended');
+    assert.equal((await new Client(t.app).signIn('rosa@example.com', NEW_PASSWORD)).status, 200);
+    assert.equal((await new Client(t.app).signIn('rosa@example.com', STRONG_PASSWORD)).status, 401);
+
+    const again = await anon.post('/api/password-reset/complete', { token, newPassword: 'yet-another-passphrase-88' });
+    assert.equal(again.status, 400);
+    assert.equal(again.body.error, 'reset_token_used');
+    const forged = await anon.post('/api/password-reset/complete', { token: 'A'.repeat(43), newPassword: NEW_PASSWORD });
+    assert.equal(forged.body.error, 'invalid_reset_token');
+    const [notice] = await smtp.waitFor(1, { to: 'rosa@example.com', subject: 'Your password was reset' });
+    assert.match(notice!.text, /http:\/\/login\.example\.com\/auth\/account\/security/);
+  });
+
+  it('expires a link after 30 minutes, and sends at most 3 per email per hour', async () => {
+    await seedUser(t.s, 'olga@example.com');
+    const anon = new Client(t.app);
+    assert.equal((await anon.post('/api/password-reset', { email: 'olga@example.com' })).status, 202);
+    const [first] = await smtp.waitFor(1, { to: 'olga@example.com', subject: 'Reset your password' });
+    clock.advance(30 * 60_000 + 1000);
+    const late = await anon.post('/api/password-reset/complete', { token: tokenOf(first!.text), newPassword: NEW_PASSWORD });
+    assert.equal(late.status, 400);
+    assert.equal(late.body.error, 'reset_token_expired');
+
+    clock.advance(60 * 60_000); // a fresh hour
+    for (let i = 0; i < 5; i += 1) assert.equal((await anon.post('/api/password-reset', { email: 'olga@example.com' })).status, 202);
+    const resets = { to: 'olga@example.com', subject: 'Reset your password' };
+    await smtp.waitFor(4, resets);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(matching(smtp.received, resets).length, 4, '1 earlier + 3 in this hour');
+  });
+
+  it('asks an account with 2FA for a code before taking the new password; a wrong code leaves the link valid', async () => {
+    await seedUser(t.s, 'iris@example.com');
+    const owner = new Client(t.app);
+    await owner.signIn('iris@example.com');
+    const { key } = await enrolTwoFactor(owner);
+    const anon = new Client(t.app);
+    await anon.post('/api/password-reset', { email: 'iris@example.com' });
+    const [mail] = await smtp.waitFor(1, { to: 'iris@example.com', subject: 'Reset your password' });
+    const token = tokenOf(mail!.text);
+
+    const noCode = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD });
+    assert.equal(noCode.status, 401);
+    assert.equal(noCode.body.error, 'code_required');
+    const right = phoneCode(key, clock.now() + 30_000);
+    const wrong = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD, code: right === '123456' ? '654321' : '123456' });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error, 'invalid_code');
+    assert.equal((await new Client(t.app).signIn('iris@example.com', NEW_PASSWORD)).status, 401, 'the password did not change');
+
+    clock.advance(30_000);
+    const ok = await anon.post('/api/password-reset/complete', { token, newPassword: NEW_PASSWORD, code: right });
+    assert.equal(ok.status, 204);
+    assert.equal((await owner.get('/api/session')).status, 401);
+    const fresh = new Client(t.app);
+    assert.equal((await fresh.signIn('iris@example.com', NEW_PASSWORD)).body.status, 'second_factor_required', '2FA stays on');
+  });
+
+  it('lets an administrator mail a reset (202) when SMTP is configured', async () => {
+    const admin = await seedUser(t.s, 'boss@example.com', 'admin');
+    const user = await seedUser(t.s, 'nina@example.com');
+    const c = new Client(t.app);
+    await c.signIn('boss@example.com');
+    assert.equal(
+      (await c.post(`/api/admin/users/${user.id}/password-reset`)).body.error,
+      'reauthentication_required',
+      'a reset link for someone else needs a step-up',
+    );
+    await c.stepUp();
+    const sent = await c.post(`/api/admin/users/${user.id}/password-reset`);
+    assert.equal(sent.status, 202);
+    assert.deepEqual(sent.body, { sent: true }, 'no link is shown when mail goes out');
+    await smtp.waitFor(1, { to: 'nina@example.com', subject: 'Reset your password' });
+    assert.equal((await c.post('/api/admin/users/00000000-0000-0000-0000-000000000000/password-reset')).status, 404);
+    const userClient = new Client(t.app);
+    await userClient.signIn('nina@example.com');
+    assert.equal((await userClient.post(`/api/admin/users/${admin.id}/password-reset`)).status, 403);
+  });
+});
