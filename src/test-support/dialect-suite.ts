@@ -9,7 +9,7 @@
 //   });
 import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe } from 'node:test';
-import type { AuthSettingsPatch } from '../modules/settings/auth-settings.js';
+import type { AuthSettingsPatch } from '../modules/settings/index.js';
 import { TestClock } from './clock.js';
 import { DIALECTS, type DialectUnderTest, type TestDatabase } from './databases.js';
 import { resetSettings, startTestApp, type TestApp, type TestAppOptions } from './harness.js';
