@@ -53,7 +53,7 @@ export class AppError extends Error {
     this.statusCode = ERRORS[code][0];
   }
 
-  /** The same code under another status, where API.md gives one route its own (invalid_code is 400 outside sign-in). */
+  /** The same code under another status, where docs/api.md gives one route its own (invalid_code is 400 outside sign-in). */
   withStatus(statusCode: number): this {
     this.statusCode = statusCode;
     return this;

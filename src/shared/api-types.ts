@@ -1,5 +1,5 @@
 // The shapes the API sends and the web UI shows: one definition that the server's presenters and
-// services and the React pages both check against (API.md describes the same shapes for people).
+// services and the React pages both check against (docs/api.md describes the same shapes for people).
 // Types only, and no imports at all: the browser build includes this file, so nothing from Node
 // or from the server may come in through it.
 

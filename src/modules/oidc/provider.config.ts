@@ -93,7 +93,7 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     acrValues: [ACR_PASSWORD, ACR_MFA],
     // The authorization code flow only (OAuth 2.0 Security BCP: no implicit, no tokens in the front channel).
     responseTypes: ['code'],
-    // ID tokens carry the email and amr even in the code flow (API.md), not only through userinfo.
+    // ID tokens carry the email and amr even in the code flow (docs/api.md), not only through userinfo.
     conformIdTokenClaims: false,
     extraClientMetadata: { properties: ['gatehouse_require_2fa', 'gatehouse_trusted'] },
     features: {

@@ -1,5 +1,5 @@
 // Pure rules for how long a session lives. Idle timeout and absolute lifetime come from config;
-// a pending sign-in (password right, code still owed) lives 5 minutes (API.md).
+// a pending sign-in (password right, code still owed) lives 5 minutes (docs/api.md).
 export const PENDING_SIGN_IN_SECONDS = 5 * 60;
 /** Refresh last_seen_at at most this often: a session check should rarely write. */
 export const TOUCH_INTERVAL_MS = 60_000;

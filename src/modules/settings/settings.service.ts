@@ -1,4 +1,4 @@
-// Reads and writes Authentication settings. Each instance caches them briefly; API.md promises
+// Reads and writes Authentication settings. Each instance caches them briefly; docs/api.md promises
 // a change reaches every instance within 5 s, so the cache lives 2 s.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';

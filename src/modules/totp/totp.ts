@@ -8,7 +8,7 @@ export type TotpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
 
 export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
-/** ±2 steps: a device whose clock is up to a minute off still works (API.md), beyond that it does not. */
+/** ±2 steps: a device whose clock is up to a minute off still works (docs/api.md), beyond that it does not. */
 export const TOTP_WINDOW_STEPS = 2;
 /**
  * Once an account's clock offset is learned, codes are accepted only within ±1 step of it: the phone

@@ -94,7 +94,7 @@ export class TwoFactorService {
     if (!row) throw new AppError('no_pending_setup');
     const now = this.clock();
     const match = matchTotp(this.secretOf(row), code, now, null);
-    // API.md: a wrong confirmation code is 400 (nothing is being signed in to).
+    // docs/api.md: a wrong confirmation code is 400 (nothing is being signed in to).
     if (!match) {
       // A code right for a phone whose clock is off (up to 5 minutes): say so, with how far. Only
       // the owner, with the key already in hand, reaches this, and nothing is enabled by it.
