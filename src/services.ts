@@ -15,7 +15,6 @@ import { TrustedDevicesService } from './modules/trusted-devices/index.js';
 import { loadPepper } from './modules/settings/index.js';
 import { SettingsService } from './modules/settings/index.js';
 import { AttemptLimiter } from './modules/attempt-limits/index.js';
-import { SessionDecider } from './modules/two-factor/index.js';
 import { SignInService } from './modules/sign-in/index.js';
 import { ClockWitness } from './modules/clock-health/index.js';
 import { StepUpService } from './modules/step-up/index.js';
@@ -47,7 +46,6 @@ export interface Services {
   readonly devices: TrustedDevicesService;
   readonly twoFactor: TwoFactorService;
   readonly policy: RequireTwoFactorPolicy;
-  readonly decider: SessionDecider;
   readonly signIn: SignInService;
   readonly passwords: PasswordService;
   readonly users: UsersService;
@@ -108,7 +106,6 @@ export async function createServices(
   const devices = new TrustedDevicesService({ db, settings: config, clock, notify });
   const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock, notify });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
-  const decider = new SessionDecider({ db, settings, clock });
   const clockWitness = new ClockWitness();
   // Keys are bound to the public URL's host and accepted only from its origin (phishing resistance).
   const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
@@ -119,7 +116,7 @@ export async function createServices(
     hasher,
     limiter,
     secondStep,
-    decider,
+    policy,
     devices,
     audit,
     metrics,
@@ -170,7 +167,6 @@ export async function createServices(
     devices,
     twoFactor,
     policy,
-    decider,
     signIn,
     passwords,
     users,

@@ -15,7 +15,7 @@ import type { SessionsService } from './sessions.service.js';
 
 export function sessionRoutes(
   app: FastifyInstance,
-  deps: { sessions: SessionsService; decider: { decide(user: SessionUser, twoFactorEnabled: boolean): Promise<SessionDecision> }; audit: RecordAudit },
+  deps: { sessions: SessionsService; policy: { decide(user: SessionUser, twoFactorEnabled: boolean): Promise<SessionDecision> }; audit: RecordAudit },
 ): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -32,7 +32,7 @@ export function sessionRoutes(
     async (request) => {
       const session = request.session!;
       if (session.kind === 'restricted') return { user: { ...presentUser(session.user, session.twoFactorEnabled), restricted: true }, restricted: true };
-      const decision = await deps.decider.decide(session.user, session.twoFactorEnabled);
+      const decision = await deps.policy.decide(session.user, session.twoFactorEnabled);
       const warning = session.signInWarning;
       return { user: presentUser(session.user, session.twoFactorEnabled, { twoFactorRequiredBy: decision.requiredBy }), ...(warning ? { warning } : {}) };
     },

@@ -15,7 +15,7 @@ import type { RecognisedBrowser, TrustedDevicesService } from '../trusted-device
 import type { SignInWarning } from '../../shared/api-types.js';
 import type { Metrics } from '../ops/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
-import type { SecondFactorResult, SecondStepService, SessionDecider } from '../two-factor/index.js';
+import type { RequireTwoFactorPolicy, SecondFactorResult, SecondStepService } from '../two-factor/index.js';
 import { findUserForSignIn, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/index.js';
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { clearWarning, saveWarning } from './sign-in-warnings.repository.js';
@@ -32,7 +32,8 @@ export interface SignInDeps {
   hasher: PasswordHasher;
   limiter: AttemptLimiter;
   secondStep: SecondStepService;
-  decider: SessionDecider;
+  /** Which session the sign-in earns under the require-2FA policy. */
+  policy: Pick<RequireTwoFactorPolicy, 'decide'>;
   devices: TrustedDevicesService;
   audit: RecordAudit;
   metrics: Metrics;
@@ -95,7 +96,7 @@ export class SignInService {
       return { status: 'second_factor_required', user, browser };
     }
     const warning = await this.completeSignIn(user, address, 'password');
-    const decision = await this.deps.decider.decide(user, false);
+    const decision = await this.deps.policy.decide(user, false);
     return decision.restricted ? { status: 'two_factor_setup_required', user, browser } : { status: 'authenticated', user, browser, decision, warning };
   }
 
@@ -130,8 +131,7 @@ export class SignInService {
     const { secondStep } = this.deps;
     const ref: AccountRef = { id: user.id, email: user.email };
     const keyMethod = method === 'passkey' ? secondStep.passkey : secondStep.securityKey;
-    const purpose = method === 'passkey' ? 'passkey' : 'second_factor';
-    const proof = await secondStep.complete({ purpose: 'sign_in', user: ref, counterKey, address, method: keyMethod, input: { response, purpose } });
+    const proof = await secondStep.complete({ purpose: 'sign_in', user: ref, counterKey, address, method: keyMethod, input: response });
     if (user.blocked) {
       await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'blocked', step: 'code', method } });
       throw new AppError('blocked');

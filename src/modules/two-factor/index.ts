@@ -2,7 +2,6 @@
 // checks). Everything else here is private; a repository function named here takes the caller's db or
 // transaction, so a change that spans modules still commits as one.
 export { RequireTwoFactorPolicy } from './require-2fa.service.js';
-export { SessionDecider } from './session-decision.js';
 export { listSecretCiphertexts, updateSecretCiphertext, usersWithTwoFactor } from './two-factor.repository.js';
 export { BackupCodesSchema, CodeSchema } from './two-factor.schemas.js';
 export { TwoFactorService } from './two-factor.service.js';

@@ -1,11 +1,14 @@
-// Require-2FA on the administrators' side: starting and stopping each user's clock when the policy,
-// a role or an account changes, and describing the requirement in the Users table. Which session a
-// sign-in earns under the policy is decided in sign-in/session-decision.ts.
+// Require-2FA: which session a sign-in earns under the policy (full, or restricted to enrolment once
+// the grace period is over), and on the administrators' side starting and stopping each user's
+// clock when the policy, a role or an account changes, and describing the requirement in the Users
+// table. The grace period runs from when the requirement first applied to each user, stored on the
+// user row, not derived from today's setting alone (a policy change must not restart or skip
+// anyone's clock). The rule itself is pure: core/two-factor-requirement.ts.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Require2fa } from '../settings/index.js';
 import type { SettingsService } from '../settings/index.js';
-import { graceDecision, isTwoFactorRequired } from '../../core/two-factor-requirement.js';
+import { graceDecision, isTwoFactorRequired, type SessionDecision } from '../../core/two-factor-requirement.js';
 import { setTwoFactorClock, startTwoFactorClock, startTwoFactorClocks, stopTwoFactorClocks, type Role, type UserRow } from '../users/index.js';
 
 export interface TwoFactorRequirement {
@@ -23,6 +26,17 @@ export class RequireTwoFactorPolicy {
     this.db = deps.db;
     this.settings = deps.settings;
     this.clock = deps.clock;
+  }
+
+  /** Which session a sign-in earns once its factors are proven (restricted: it may only enrol in 2FA). */
+  async decide(user: Pick<UserRow, 'id' | 'role' | 'two_factor_required_since'>, twoFactorEnabled: boolean): Promise<SessionDecision> {
+    const { require2fa, require2faGraceDays } = this.settings.fresh() ?? (await this.settings.get());
+    if (twoFactorEnabled || !isTwoFactorRequired(require2fa, user.role)) return { restricted: false, requiredBy: null };
+    const now = this.clock();
+    // First time the requirement applies to this user: start their clock (once, even if racing).
+    const since = user.two_factor_required_since ?? (await startTwoFactorClock(this.db, user.id, now));
+    const { deadline, overdue } = graceDecision(since, require2faGraceDays, now);
+    return { restricted: overdue, requiredBy: deadline };
   }
 
   /**

@@ -5,17 +5,14 @@ import { keyAmr } from '../../../core/amr.js';
 import type { KeyAssertion, WebauthnService } from '../../webauthn/index.js';
 import type { SecondFactorMethod } from './method.js';
 
-export interface KeyAnswer {
-  response: AuthenticationResponseJSON;
-  purpose: 'second_factor' | 'passkey';
-}
-
-export function securityKeyMethod(webauthn: WebauthnService, name: 'webauthn' | 'passkey'): SecondFactorMethod<KeyAnswer, KeyAssertion> {
+/** `webauthn`: the second step after a password (the account's keys); `passkey`: a discoverable credential alone. */
+export function securityKeyMethod(webauthn: WebauthnService, name: 'webauthn' | 'passkey'): SecondFactorMethod<AuthenticationResponseJSON, KeyAssertion> {
+  const purpose = name === 'passkey' ? 'passkey' : 'second_factor';
   return {
     name,
     refusal: 'invalid_security_key',
     offered: (userId) => webauthn.hasKeys(userId),
-    verify: (user, answer, address) => webauthn.verifyAssertion(user, answer.response, answer.purpose, address),
+    verify: (user, response, address) => webauthn.verifyAssertion(user, response, purpose, address),
     amr: (proof, withPassword) => keyAmr(withPassword, proof.userVerified),
   };
 }
