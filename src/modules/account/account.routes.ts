@@ -8,7 +8,7 @@ import { AMR_TWO_FACTOR, type SessionsService } from '../sessions/sessions.servi
 import type { AttemptLimiter } from '../sign-in/attempt-limiter.js';
 import { isAppCodeFormat } from '../totp/totp.js';
 import { BackupCodesSchema, CodeSchema } from '../two-factor/two-factor.schemas.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
+import { type CodeRefusal, type TwoFactorService, refusedCodeError } from '../two-factor/two-factor.service.js';
 import { NewPasswordSchema, PasswordSchema } from '../users/user.schemas.js';
 import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
 import type { PasswordService } from './password.service.js';
@@ -118,11 +118,12 @@ export function accountRoutes(
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
       if (!isAppCodeFormat(code))
         throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
+      const refusal: CodeRefusal = {};
       const verified = await deps.limiter.check(
         { key: await deps.devices.counterKey(user.id, deps.devices.tokenOf(request)), kind: 'code', subject: user, address: request.ip },
-        () => deps.twoFactor.verifyAppCode(user, code, request.ip),
+        () => deps.twoFactor.verifyAppCode(user, code, request.ip, refusal),
       );
-      if (!verified) throw new AppError('invalid_code').withStatus(400);
+      if (!verified) throw refusedCodeError(refusal).withStatus(400);
       return { backupCodes: await deps.twoFactor.regenerateBackupCodes(user, request.ip) };
     },
   );

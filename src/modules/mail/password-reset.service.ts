@@ -13,7 +13,7 @@ import type { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertStrongPassword } from '../passwords/password-policy.js';
 import { deleteUserSessions } from '../sessions/sessions.repository.js';
 import { type AttemptLimiter, accountCounterKey } from '../sign-in/attempt-limiter.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
+import { type CodeRefusal, type TwoFactorService, refusedCodeError } from '../two-factor/two-factor.service.js';
 import { findUserByEmail, findUserById, normalizeEmail, updatePasswordHash, type UserRow } from '../users/users.repository.js';
 import type { MailQueue } from './mail-queue.js';
 import * as repo from './password-reset.repository.js';
@@ -113,12 +113,13 @@ export class PasswordResetService {
     assertStrongPassword(input.newPassword, user.email);
     if (await this.deps.twoFactor.isEnabled(user.id)) {
       if (!input.code?.trim()) throw new AppError('code_required');
+      const refusal: CodeRefusal = {};
       const verified = await this.deps.limiter.check({ key: accountCounterKey(user.id), kind: 'code', subject: ref, address }, () =>
-        this.deps.twoFactor.verifySecondFactor(ref, input.code!.trim(), address),
+        this.deps.twoFactor.verifySecondFactor(ref, input.code!.trim(), address, refusal),
       );
       if (!verified) {
         await this.deps.audit({ kind: 'password_reset.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
-        throw new AppError('invalid_code');
+        throw refusedCodeError(refusal);
       }
     }
     const passwordHash = await hasher.hash(input.newPassword);

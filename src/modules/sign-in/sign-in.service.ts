@@ -14,7 +14,7 @@ import type { TrustedDevicesService } from '../devices/trusted-devices.service.j
 import type { SignInWarning } from '../../shared/api-types.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
-import type { SecondFactorResult, TwoFactorService } from '../two-factor/two-factor.service.js';
+import { type CodeRefusal, type SecondFactorResult, type TwoFactorService, refusedCodeError } from '../two-factor/two-factor.service.js';
 import { findUserForSignIn, normalizeEmail, recordSignIn, upgradePasswordHash, type UserRow } from '../users/users.repository.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import { clearWarning, saveWarning } from './sign-in-warnings.repository.js';
@@ -114,14 +114,17 @@ export class SignInService {
   ): Promise<SecondFactorResult & { warning: SignInWarning | null }> {
     const ref: AccountRef = { id: user.id, email: user.email };
     const key = await this.accountKey(user.id, deviceToken);
+    const refusal: CodeRefusal = {};
     const result = await this.deps.limiter.check({ key, kind: 'code', subject: ref, address }, () =>
-      this.deps.twoFactor.verifySecondFactor(ref, code, address),
+      this.deps.twoFactor.verifySecondFactor(ref, code, address, refusal),
     );
     if (!result) {
       this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
       await this.deps.audit({ kind: 'sign_in.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
       // The password is already proven here, so the count reveals nothing about who has an account.
-      throw await this.invalidCode(user.id, { attemptsLeft: await this.deps.limiter.attemptsLeft(key, 'code') });
+      const extra = { attemptsLeft: await this.deps.limiter.attemptsLeft(key, 'code') };
+      // A reused code matched: the clocks are fine, whatever the estimate says.
+      throw refusal.reused ? refusedCodeError(refusal, extra) : await this.invalidCode(user.id, extra);
     }
     this.deps.metrics.secondFactor.inc({ outcome: result.method });
     const warning = await this.completeSignIn(user, address, result.method);

@@ -8,7 +8,7 @@ import type { PasswordService } from '../account/password.service.js';
 import type { ResolvedSession, SessionsService } from '../sessions/sessions.service.js';
 import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
 import type { AttemptLimiter } from '../sign-in/attempt-limiter.js';
-import type { TwoFactorService } from '../two-factor/two-factor.service.js';
+import { type CodeRefusal, type TwoFactorService, refusedCodeError } from '../two-factor/two-factor.service.js';
 
 export interface StepUpDeps {
   passwords: PasswordService;
@@ -34,12 +34,13 @@ export class StepUpService {
     await this.deps.passwords.confirm(session.user, input.password, address, counterKey);
     if (session.twoFactorEnabled) {
       // An app code or one backup code, as at sign-in: each works once.
+      const refusal: CodeRefusal = {};
       const verified = await this.deps.limiter.check({ key: counterKey, kind: 'code', subject: ref, address }, () =>
-        this.deps.twoFactor.verifySecondFactor(ref, input.code!, address),
+        this.deps.twoFactor.verifySecondFactor(ref, input.code!, address, refusal),
       );
       if (!verified) {
         await this.deps.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address, details: { step: 'code' } });
-        throw new AppError('invalid_code');
+        throw refusedCodeError(refusal);
       }
     }
     await this.deps.sessions.markReauthenticated(session);
