@@ -106,15 +106,23 @@ export function accountRoutes(
       config: { access: 'full', stepUp: true },
       schema: {
         tags,
-        summary: 'Replace the backup codes (needs a code from the app)',
-        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
+        summary: 'Replace the backup codes (needs a code from the app, unless this session stepped up with one)',
+        body: Type.Object({ code: Type.Optional(CodeSchema) }, { additionalProperties: false }),
         response: { 200: BackupCodesSchema },
       },
     },
     async (request) => {
+      const session = request.session!;
       const user = actorOf(request);
       if (!(await deps.twoFactor.appEnabled(user.id))) throw new AppError('not_enabled');
-      const code = request.body.code.trim();
+      const code = request.body.code?.trim() ?? '';
+      if (code === '') {
+        // The step-up that opened this window spent a code from the app: that code is the proof
+        // (issue 36: asking for a second one meant waiting 30 s for it). Spent here, once.
+        if (!(await deps.sessions.takeAppCodeStepUp(session)))
+          throw new AppError('invalid_code', 'Enter the 6-digit code from the app: this session did not confirm it is you with one.').withStatus(400);
+        return { backupCodes: await deps.twoFactor.regenerateBackupCodes(user, request.ip) };
+      }
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
       if (!isAppCodeFormat(code))
         throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);

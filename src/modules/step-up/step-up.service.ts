@@ -8,7 +8,7 @@ import type { PasswordService } from '../account/password.service.js';
 import type { ResolvedSession, SessionsService } from '../sessions/sessions.service.js';
 import type { TrustedDevicesService } from '../devices/trusted-devices.service.js';
 import type { AttemptLimiter } from '../sign-in/attempt-limiter.js';
-import { type CodeRefusal, type TwoFactorService, refusedCodeError } from '../two-factor/two-factor.service.js';
+import { type CodeRefusal, type SecondFactorResult, type TwoFactorService, refusedCodeError } from '../two-factor/two-factor.service.js';
 
 export interface StepUpDeps {
   passwords: PasswordService;
@@ -32,6 +32,7 @@ export class StepUpService {
     }
     const counterKey = await this.deps.devices.counterKey(ref.id, deviceToken);
     await this.deps.passwords.confirm(session.user, input.password, address, counterKey);
+    let factor: SecondFactorResult['method'] | null = null;
     if (session.twoFactorEnabled) {
       // An app code or one backup code, as at sign-in: each works once.
       const refusal: CodeRefusal = {};
@@ -42,8 +43,11 @@ export class StepUpService {
         await this.deps.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address, details: { step: 'code' } });
         throw refusedCodeError(refusal);
       }
+      factor = verified.method;
     }
-    await this.deps.sessions.markReauthenticated(session);
+    // Which factor is kept: an app code here also stands for the app code that replacing the
+    // backup codes asks (the step-up just spent it), a backup code does not.
+    await this.deps.sessions.markReauthenticated(session, factor);
     await this.deps.audit({ kind: 'reauthenticated', actor: ref, subject: ref, address });
   }
 }
