@@ -13,7 +13,7 @@ import { SecurityKeys } from '../components/SecurityKeys';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Devices } from '../components/Devices';
 import { SecurityEvents } from '../components/SecurityEvents';
-import { normalizeCode } from '../codes';
+import { isAppCode, normalizeCode } from '../codes';
 import { formatDate } from '../format';
 import { navigate } from '../navigation';
 
@@ -111,8 +111,16 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
     setNotice(null);
   };
 
-  const newCodes = async (code: string) => {
-    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/backup-codes', { code: normalizeCode(code) });
+  // One code from the app: when a step-up is needed, the dialog offers this code, and a step-up
+  // that spent a code from the app stands for it (the call goes again without one).
+  const newCodes = async (typed: string) => {
+    const code = normalizeCode(typed);
+    const result = await api<BackupCodesAnswer>(
+      'POST',
+      '/api/me/2fa/backup-codes',
+      { code },
+      { stepUpCode: isAppCode(code) ? code : undefined, bodyAfterAppStepUp: {} },
+    );
     setCodes(result.backupCodes);
     reset('showing-codes');
   };
