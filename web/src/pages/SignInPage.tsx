@@ -80,7 +80,19 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
       throw e;
     }
   });
-  const alert = <ErrorAlert error={error} lockedUntil={lockedUntil} />;
+  // A lock refuses even the right password for minutes: its message points the way onward.
+  const forgotLink = (
+    <a
+      href="/forgot-password"
+      onClick={(event) => {
+        event.preventDefault();
+        navigate('/forgot-password');
+      }}
+    >
+      {t('signIn.forgot')}
+    </a>
+  );
+  const alert = <ErrorAlert error={error} lockedUntil={lockedUntil} whenLocked={forgotLink} />;
 
   const signInWithKey = (base: string) =>
     keyAction.run(async () => {
@@ -93,7 +105,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
       }
       await onSignedIn();
     });
-  const keyAlert = <ErrorAlert error={keyAction.error} lockedUntil={lockedUntil} />;
+  const keyAlert = <ErrorAlert error={keyAction.error} lockedUntil={lockedUntil} whenLocked={forgotLink} />;
   const startOver = () => {
     setStep('password');
     setCode('');
@@ -228,15 +240,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
           {t('keys.passkeySignIn')}
         </a>
       </p>
-      <a
-        href="/forgot-password"
-        onClick={(event) => {
-          event.preventDefault();
-          navigate('/forgot-password');
-        }}
-      >
-        {t('signIn.forgot')}
-      </a>
+      {forgotLink}
     </section>
   );
 }
