@@ -94,7 +94,8 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   const [mode, setMode] = useState<Mode>(new URLSearchParams(window.location.search).has('enrol') ? 'enrolling' : 'idle');
   const [codes, setCodes] = useState<string[]>([]);
   // Back from enrolment (/account/security/enable): the clear "it is on" moment, with the focus.
-  const [notice, setNotice] = useState<string | null>(new URLSearchParams(window.location.search).has('enabled') ? t('account.nowOn') : null);
+  // After disabling, the "it is off" paragraph itself is the notice (said once, not twice).
+  const [notice, setNotice] = useState<'enabled' | 'disabled' | null>(new URLSearchParams(window.location.search).has('enabled') ? 'enabled' : null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
     if (notice) noticeRef.current?.focus();
@@ -128,8 +129,8 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   const disable = async (password: string) => {
     await api('POST', '/api/me/2fa/disable', { password });
     reset('idle');
-    setNotice(t('account.disabled'));
     await load();
+    setNotice('disabled');
     await onChanged();
   };
 
@@ -145,14 +146,20 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   return (
     <section aria-labelledby="twofactor-title">
       <h2 id="twofactor-title">{t('account.twoFactor')}</h2>
-      {notice && (
+      {notice === 'enabled' && (
         <p role="status" className="success" ref={noticeRef} tabIndex={-1}>
-          {notice}
+          {t('account.nowOn')}
         </p>
       )}
       {!status.enabled && mode === 'idle' && (
         <>
-          <p>{t('account.twoFactorOff')}</p>
+          {notice === 'disabled' ? (
+            <p role="status" ref={noticeRef} tabIndex={-1}>
+              {t('account.twoFactorOff')}
+            </p>
+          ) : (
+            <p>{t('account.twoFactorOff')}</p>
+          )}
           <button type="button" className="primary" data-action="enable-2fa" onClick={() => navigate('/account/security/enable')}>
             {t('account.enable2fa')}
           </button>
