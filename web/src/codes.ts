@@ -4,6 +4,9 @@
 /** A code from the app: RFC 6238, 6 digits (API.md). */
 export const APP_CODE_DIGITS = 6;
 
+/** The longest code a field takes, as typed (a backup code with its hyphens and spaces): the API's own limit (CodeSchema). */
+export const CODE_MAX_LENGTH = 64;
+
 /** Spaces and dashes a paste or a phone app adds are not part of a code: removed before any length check. */
 export function normalizeCode(raw: string): string {
   return raw.replace(/[\s\-\u2010-\u2015]/g, '');

@@ -8,6 +8,7 @@ import { api, setStepUpPrompt, type StepUpDone } from '../api';
 import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
 import { isAppCode, normalizeCode } from '../codes';
+import { CodeField } from './CodeField';
 
 export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }) {
   const { t } = useTranslation();
@@ -72,12 +73,7 @@ export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }
             maxLength={256}
             autoFocus
           />
-          {twoFactorEnabled && (
-            <>
-              <label htmlFor="step-up-code">{t('stepUp.code')}</label>
-              <input id="step-up-code" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} />
-            </>
-          )}
+          {twoFactorEnabled && <CodeField id="step-up-code" label={t('stepUp.code')} kind="any" value={code} onChange={setCode} />}
           <ErrorAlert error={error} />
           <div className="actions">
             <button type="submit" className="primary">

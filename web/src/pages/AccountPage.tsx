@@ -1,6 +1,6 @@
 // Client area → "Password and account security": an overview first (two-factor authentication and
 // its backup codes, devices, applications, recent security events), then the password.
-import { useCallback, useEffect, useRef, useState, type InputHTMLAttributes } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
 import { api } from '../api';
@@ -14,6 +14,7 @@ import { GrantedApplications } from '../components/GrantedApplications';
 import { Devices } from '../components/Devices';
 import { SecurityEvents } from '../components/SecurityEvents';
 import { isAppCode, normalizeCode } from '../codes';
+import { CodeField } from '../components/CodeField';
 import { formatDate } from '../format';
 import { navigate } from '../navigation';
 
@@ -182,22 +183,33 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
           )}
           {mode === 'new-codes' ? (
             <OneFieldForm
-              id="new-codes-code"
-              label={t('account.appCodeForNew')}
               submit={t('account.generate')}
               onSubmit={newCodes}
               onCancel={() => reset('idle')}
-              inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code' }}
+              field={(value, setValue) => (
+                <CodeField id="new-codes-code" label={t('account.appCodeForNew')} kind="app" value={value} onChange={setValue} autoFocus />
+              )}
             />
           ) : mode === 'disabling' ? (
             <OneFieldForm
-              id="disable-password"
-              label={t('account.passwordToDisable')}
               submit={t('account.confirmDisable')}
               danger
               onSubmit={disable}
               onCancel={() => reset('idle')}
-              inputProps={{ type: 'password', autoComplete: 'current-password' }}
+              field={(value, setValue) => (
+                <>
+                  <label htmlFor="disable-password">{t('account.passwordToDisable')}</label>
+                  <input
+                    id="disable-password"
+                    type="password"
+                    autoComplete="current-password"
+                    value={value}
+                    onChange={(e) => setValue(e.target.value)}
+                    required
+                    autoFocus
+                  />
+                </>
+              )}
             />
           ) : (
             <div className="actions">
@@ -215,23 +227,20 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   );
 }
 
-/** A confirmation step with one field (a code, a password), its submit button and Cancel. */
+/** A confirmation step with one field (a code, a password: `field` draws it), its submit button and Cancel. */
 function OneFieldForm(props: {
-  id: string;
-  label: string;
   submit: string;
   danger?: boolean;
   onSubmit: (value: string) => Promise<void>;
   onCancel: () => void;
-  inputProps: InputHTMLAttributes<HTMLInputElement>;
+  field: (value: string, setValue: (value: string) => void) => ReactNode;
 }) {
   const { t } = useTranslation();
   const [value, setValue] = useState('');
   const { submit, error } = useFormSubmit(() => props.onSubmit(value));
   return (
     <form onSubmit={submit}>
-      <label htmlFor={props.id}>{props.label}</label>
-      <input id={props.id} value={value} onChange={(e) => setValue(e.target.value)} required autoFocus {...props.inputProps} />
+      {props.field(value, setValue)}
       <ErrorAlert error={error} />
       <div className="actions">
         <button type="submit" className={props.danger ? 'danger' : 'primary'}>

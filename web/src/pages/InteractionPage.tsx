@@ -10,6 +10,7 @@ import { Enrolment } from '../components/Enrolment';
 import { useFormSubmit } from '../use-form-submit';
 import { SignInPage } from './SignInPage';
 import { normalizeCode } from '../codes';
+import { CodeField } from '../components/CodeField';
 
 export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -98,8 +99,7 @@ function SecondStep({ base, app, onDone }: { base: string; app: string; onDone: 
       <h1>{t('oidc.secondStepTitle', { app })}</h1>
       <p>{t('oidc.secondStepHelp')}</p>
       <form onSubmit={submit}>
-        <label htmlFor="code">{t('signIn.code')}</label>
-        <input id="code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" required maxLength={40} autoFocus />
+        <CodeField id="code" label={t('signIn.code')} kind="any" value={code} onChange={setCode} autoFocus />
         <ErrorAlert error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {t('signIn.verify')}

@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { navigate } from '../navigation';
 import { useFormSubmit } from '../use-form-submit';
 import { normalizeCode } from '../codes';
+import { CodeField } from '../components/CodeField';
 
 export function ResetPasswordPage() {
   const { t } = useTranslation();
@@ -64,8 +65,7 @@ export function ResetPasswordPage() {
         {needsCode && (
           <>
             <p>{t('reset.codeHelp')}</p>
-            <label htmlFor="reset-code">{t('signIn.code')}</label>
-            <input id="reset-code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" required maxLength={40} autoFocus />
+            <CodeField id="reset-code" label={t('signIn.code')} kind="any" value={code} onChange={setCode} autoFocus />
           </>
         )}
         <ErrorAlert error={error} />

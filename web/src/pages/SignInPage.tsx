@@ -9,6 +9,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
 import { navigate } from '../navigation';
 import { normalizeCode } from '../codes';
+import { CodeField } from '../components/CodeField';
 
 type Step = 'password' | 'key' | 'code' | 'backup-notice';
 
@@ -163,19 +164,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
         <h1>{t('signIn.codeTitle')}</h1>
         <p>{t('signIn.codeHelp')}</p>
         <form onSubmit={submit}>
-          <label htmlFor="code">{t('signIn.code')}</label>
-          <input
-            id="code"
-            ref={codeRef}
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            autoComplete="one-time-code"
-            inputMode={useBackup ? 'text' : 'numeric'}
-            autoCapitalize="off"
-            spellCheck={false}
-            required
-            maxLength={64}
-          />
+          <CodeField id="code" label={t('signIn.code')} kind="any" ref={codeRef} value={code} onChange={setCode} inputMode={useBackup ? 'text' : 'numeric'} />
           <button
             type="button"
             className="link"
