@@ -9,6 +9,7 @@ import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
 import { isAppCode, normalizeCode } from '../codes';
 import { CodeField } from './CodeField';
+import { PasswordField } from './PasswordField';
 
 export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }) {
   const { t } = useTranslation();
@@ -62,17 +63,7 @@ export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }
         <h2 id="step-up-title">{t('stepUp.title')}</h2>
         <p id="step-up-help">{t('stepUp.help')}</p>
         <form onSubmit={submit}>
-          <label htmlFor="step-up-password">{t('stepUp.password')}</label>
-          <input
-            id="step-up-password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-            maxLength={256}
-            autoFocus
-          />
+          <PasswordField id="step-up-password" label={t('stepUp.password')} purpose="current" value={password} onChange={setPassword} autoFocus />
           {twoFactorEnabled && <CodeField id="step-up-code" label={t('stepUp.code')} kind="any" value={code} onChange={setCode} />}
           <ErrorAlert error={error} />
           <div className="actions">

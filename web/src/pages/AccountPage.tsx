@@ -15,6 +15,7 @@ import { Devices } from '../components/Devices';
 import { SecurityEvents } from '../components/SecurityEvents';
 import { isAppCode, normalizeCode } from '../codes';
 import { CodeField } from '../components/CodeField';
+import { PasswordField } from '../components/PasswordField';
 import { formatDate } from '../format';
 import { navigate } from '../navigation';
 
@@ -54,28 +55,8 @@ function PasswordForm() {
   return (
     <form onSubmit={submit} aria-labelledby="password-title">
       <h2 id="password-title">{t('account.changePassword')}</h2>
-      <label htmlFor="current-password">{t('account.currentPassword')}</label>
-      <input
-        id="current-password"
-        type="password"
-        autoComplete="current-password"
-        value={currentPassword}
-        onChange={(e) => setCurrent(e.target.value)}
-        required
-        maxLength={256}
-      />
-      <label htmlFor="new-password">{t('account.newPassword')}</label>
-      <input
-        id="new-password"
-        type="password"
-        autoComplete="new-password"
-        value={newPassword}
-        onChange={(e) => setNew(e.target.value)}
-        required
-        minLength={10}
-        maxLength={256}
-        aria-describedby="password-rules"
-      />
+      <PasswordField id="current-password" label={t('account.currentPassword')} purpose="current" value={currentPassword} onChange={setCurrent} />
+      <PasswordField id="new-password" label={t('account.newPassword')} purpose="new" value={newPassword} onChange={setNew} aria-describedby="password-rules" />
       <p id="password-rules" className="hint">
         {t('account.passwordRules')}
       </p>
@@ -197,18 +178,7 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
               onSubmit={disable}
               onCancel={() => reset('idle')}
               field={(value, setValue) => (
-                <>
-                  <label htmlFor="disable-password">{t('account.passwordToDisable')}</label>
-                  <input
-                    id="disable-password"
-                    type="password"
-                    autoComplete="current-password"
-                    value={value}
-                    onChange={(e) => setValue(e.target.value)}
-                    required
-                    autoFocus
-                  />
-                </>
+                <PasswordField id="disable-password" label={t('account.passwordToDisable')} purpose="current" value={value} onChange={setValue} autoFocus />
               )}
             />
           ) : (

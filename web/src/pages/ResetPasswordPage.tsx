@@ -8,6 +8,7 @@ import { navigate } from '../navigation';
 import { useFormSubmit } from '../use-form-submit';
 import { normalizeCode } from '../codes';
 import { CodeField } from '../components/CodeField';
+import { PasswordField } from '../components/PasswordField';
 
 export function ResetPasswordPage() {
   const { t } = useTranslation();
@@ -52,16 +53,7 @@ export function ResetPasswordPage() {
     <section className="card narrow">
       <h1>{t('reset.title')}</h1>
       <form onSubmit={submit}>
-        <label htmlFor="new-password">{t('reset.newPassword')}</label>
-        <input
-          id="new-password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          autoComplete="new-password"
-          required
-          maxLength={256}
-        />
+        <PasswordField id="new-password" label={t('reset.newPassword')} purpose="new" value={password} onChange={setPassword} />
         {needsCode && (
           <>
             <p>{t('reset.codeHelp')}</p>

@@ -10,6 +10,7 @@ import { useAction, useFormSubmit } from '../use-form-submit';
 import { navigate } from '../navigation';
 import { normalizeCode } from '../codes';
 import { CodeField } from '../components/CodeField';
+import { PasswordField } from '../components/PasswordField';
 
 type Step = 'password' | 'key' | 'code' | 'backup-notice';
 
@@ -199,16 +200,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
       <form onSubmit={submit}>
         <label htmlFor="email">{t('signIn.email')}</label>
         <input id="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" required autoFocus />
-        <label htmlFor="password">{t('signIn.password')}</label>
-        <input
-          id="password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          autoComplete="current-password"
-          required
-          maxLength={256}
-        />
+        <PasswordField id="password" label={t('signIn.password')} purpose="current" value={password} onChange={setPassword} />
         {alert}
         <button type="submit" className="primary" disabled={busy || lockedUntil !== null}>
           {t('signIn.submit')}
