@@ -1,11 +1,12 @@
 // Client area → "Password and account security": an overview first (two-factor authentication and
 // its backup codes, devices, applications, recent security events), then the password.
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
+import { useLoad } from '../use-load';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
 import { TrustedDevices } from '../components/TrustedDevices';
@@ -71,7 +72,6 @@ type Mode = 'idle' | 'enrolling' | 'new-codes' | 'showing-codes' | 'disabling';
 
 function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>; email: string }) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<TwoFactorStatus | null>(null);
   // The require-2FA banner links here with ?enrol=1: start enrolment straight away.
   const [mode, setMode] = useState<Mode>(new URLSearchParams(window.location.search).has('enrol') ? 'enrolling' : 'idle');
   const [codes, setCodes] = useState<string[]>([]);
@@ -83,10 +83,7 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
     if (notice) noticeRef.current?.focus();
   }, [notice]);
 
-  const load = useCallback(async () => setStatus(await api<TwoFactorStatus>('GET', '/api/me/2fa')), []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: status, reload: load } = useLoad(() => api<TwoFactorStatus>('GET', '/api/me/2fa'));
 
   // A step's field and error live in its OneFieldForm, so leaving the step clears them.
   const reset = (next: Mode) => {
