@@ -8,6 +8,7 @@ import { Header } from './components/Header';
 import { SignInWarning } from './components/SignInWarning';
 import { StepUpDialog } from './components/StepUpDialog';
 import { AdminNav } from './components/AdminNav';
+import { Link } from './components/Link';
 import { formatDate } from './format';
 import { SIGNED_OUT_PAGES, interactionOf, pageFor } from './routes';
 
@@ -75,15 +76,7 @@ export function App() {
         <div className="banner" role="status">
           {/* A deadline already past (the session predates it) reads "now", never a date gone by. */}
           {Date.parse(user.twoFactorRequiredBy) > Date.now() ? t('account.required', { date: formatDate(user.twoFactorRequiredBy) }) : t('account.requiredNow')}{' '}
-          <a
-            href="/account/security/enable"
-            onClick={(event) => {
-              event.preventDefault();
-              navigate('/account/security/enable');
-            }}
-          >
-            {t('account.enable2fa')}
-          </a>
+          <Link to="/account/security/enable">{t('account.enable2fa')}</Link>
         </div>
       )}
       {user && !user.restricted && warning && <SignInWarning warning={warning} onDone={() => setWarning(null)} />}

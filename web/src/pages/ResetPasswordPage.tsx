@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { navigate } from '../navigation';
+import { Link } from '../components/Link';
 import { useFormSubmit } from '../use-form-submit';
 import { normalizeCode } from '../codes';
 import { CodeField } from '../components/CodeField';
@@ -29,17 +29,7 @@ export function ResetPasswordPage() {
       throw e;
     }
   });
-  const toSignIn = (
-    <a
-      href="/sign-in"
-      onClick={(event) => {
-        event.preventDefault();
-        navigate('/sign-in');
-      }}
-    >
-      {t('reset.backToSignIn')}
-    </a>
-  );
+  const toSignIn = <Link to="/sign-in">{t('reset.backToSignIn')}</Link>;
   if (finished) {
     return (
       <section className="card narrow">

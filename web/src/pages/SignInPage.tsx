@@ -7,7 +7,7 @@ import type { SecondFactorAnswer, SignInAnswer, TwoFactorKind } from '../../../s
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
-import { navigate } from '../navigation';
+import { Link } from '../components/Link';
 import { normalizeCode } from '../codes';
 import { CodeField } from '../components/CodeField';
 import { PasswordField } from '../components/PasswordField';
@@ -83,17 +83,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
     }
   });
   // A lock refuses even the right password for minutes: its message points the way onward.
-  const forgotLink = (
-    <a
-      href="/forgot-password"
-      onClick={(event) => {
-        event.preventDefault();
-        navigate('/forgot-password');
-      }}
-    >
-      {t('signIn.forgot')}
-    </a>
-  );
+  const forgotLink = <Link to="/forgot-password">{t('signIn.forgot')}</Link>;
   const alert = <ErrorAlert error={error} lockedUntil={lockedUntil} whenLocked={forgotLink} />;
 
   const signInWithKey = (base: string) =>
