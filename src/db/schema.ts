@@ -46,6 +46,14 @@ export interface SessionFactorsColumn {
   amr: string | null;
 }
 
+/**
+ * The sessions column migration 0017 added: the second factor the last step-up proved ('totp' or
+ * 'backup_code'; null: none, or not recorded). Apart from SessionsTable so the session check's row stays as it is.
+ */
+export interface SessionStepUpColumn {
+  reauthenticated_factor: 'totp' | 'backup_code' | null;
+}
+
 export interface AuditEventsTable {
   id: string;
   at: number;
@@ -232,7 +240,7 @@ export interface WebauthnChallengesTable {
 
 export interface DB {
   users: UsersTable;
-  sessions: SessionsTable & SessionFactorsColumn;
+  sessions: SessionsTable & SessionFactorsColumn & SessionStepUpColumn;
   audit_events: AuditEventsTable;
   two_factor: TwoFactorTable;
   backup_codes: BackupCodesTable;

@@ -246,6 +246,13 @@ export interface InteractionRedirect {
 /** Why a new password was refused (weak_password's `reason`); the UI translates each one. */
 export type PasswordProblem = 'too_short' | 'too_long' | 'too_common';
 
+/**
+ * Why a code was refused, when that helps its owner (invalid_code's `reason`; clients that do not
+ * know it still see invalid_code): `code_reused`, the code from the app was right but already used
+ * (wait for the next one); `server_clock`, this server's clock seems off (second step of sign-in).
+ */
+export type CodeProblem = 'code_reused' | 'server_clock';
+
 /** Every error code the API answers; the UI translates each one (locales: errors.<code>). */
 export type ApiErrorCode =
   | 'invalid_request'
@@ -287,8 +294,8 @@ export interface ApiErrorBody {
   message: string;
   /** locked, rate_limited: seconds until trying again is allowed (also the Retry-After header). */
   retryAfterSeconds?: number;
-  /** weak_password */
-  reason?: PasswordProblem;
+  /** weak_password: which rule; invalid_code: why, when it helps (see CodeProblem). */
+  reason?: PasswordProblem | CodeProblem;
   /** invalid_code at the second step of sign-in: wrong codes left before the account locks. */
   attemptsLeft?: number;
   /** invalid_code at POST /api/me/2fa/enable: the code fits a phone clock this far off (positive: ahead). */

@@ -5,24 +5,12 @@ import type { RedirectTarget, SessionAnswer, SignInWarning as Warning, User } fr
 import { api } from './api';
 import { navigate, pathOnly, usePath } from './navigation';
 import { Header } from './components/Header';
-import { SignInPage } from './pages/SignInPage';
-import { AccountPage } from './pages/AccountPage';
-import { UsersPage } from './pages/UsersPage';
-import { SettingsPage } from './pages/SettingsPage';
-import { EnrolPage } from './pages/EnrolPage';
 import { SignInWarning } from './components/SignInWarning';
-import { ApplicationsPage } from './pages/ApplicationsPage';
-import { InteractionPage } from './pages/InteractionPage';
 import { StepUpDialog } from './components/StepUpDialog';
-import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
-import { ResetPasswordPage } from './pages/ResetPasswordPage';
-
-/** Pages for people who are not signed in. */
-const SIGNED_OUT_PAGES = ['/sign-in', '/forgot-password', '/reset-password'];
 import { AdminNav } from './components/AdminNav';
-import { AuditPage } from './pages/AuditPage';
-import { EnablePage } from './pages/EnablePage';
+import { Link } from './components/Link';
 import { formatDate } from './format';
+import { SIGNED_OUT_PAGES, interactionOf, pageFor } from './routes';
 
 export function App() {
   const { t, i18n } = useTranslation();
@@ -46,7 +34,7 @@ export function App() {
   }, [refresh]);
 
   // An application's sign-in request (OpenID Connect) has its own page for every step.
-  const interaction = /^\/interaction\/([\w-]+)$/.exec(path)?.[1];
+  const interaction = interactionOf(path);
 
   // The account's mail comes in the language of its UI: kept in step while signed in (best effort).
   const language = i18n.resolvedLanguage === 'es' ? 'es' : 'en';
@@ -76,19 +64,7 @@ export function App() {
     navigate('/sign-in');
   };
 
-  let page = null;
-  if (user === undefined) page = null;
-  else if (interaction) page = <InteractionPage key={interaction} uid={interaction} onSignedIn={refresh} />;
-  else if (path === '/forgot-password') page = <ForgotPasswordPage />;
-  else if (path === '/reset-password') page = <ResetPasswordPage />;
-  else if (user === null) page = <SignInPage onSignedIn={refresh} />;
-  else if (path === '/enrol' || user.restricted) page = <EnrolPage user={user} onEnrolled={refresh} />;
-  else if (path === '/account/security/enable' && !user.twoFactorEnabled) page = <EnablePage onEnabled={refresh} />;
-  else if (path === '/admin/users' && user.role === 'admin') page = <UsersPage me={user} />;
-  else if (path === '/admin/audit' && user.role === 'admin') page = <AuditPage />;
-  else if (path === '/admin/settings' && user.role === 'admin') page = <SettingsPage />;
-  else if (path === '/admin/applications' && user.role === 'admin') page = <ApplicationsPage />;
-  else page = <AccountPage key={fullPath} user={user} onChanged={refresh} />;
+  const page = pageFor(path, user, { fullPath, refresh });
 
   return (
     <>
@@ -100,15 +76,7 @@ export function App() {
         <div className="banner" role="status">
           {/* A deadline already past (the session predates it) reads "now", never a date gone by. */}
           {Date.parse(user.twoFactorRequiredBy) > Date.now() ? t('account.required', { date: formatDate(user.twoFactorRequiredBy) }) : t('account.requiredNow')}{' '}
-          <a
-            href="/account/security/enable"
-            onClick={(event) => {
-              event.preventDefault();
-              navigate('/account/security/enable');
-            }}
-          >
-            {t('account.enable2fa')}
-          </a>
+          <Link to="/account/security/enable">{t('account.enable2fa')}</Link>
         </div>
       )}
       {user && !user.restricted && warning && <SignInWarning warning={warning} onDone={() => setWarning(null)} />}

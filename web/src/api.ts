@@ -19,17 +19,33 @@ export class ApiError extends Error {
  * in the last 10 minutes. The shell registers a prompt (the StepUpDialog); the call that needed it is
  * then made again, so the user carries on with what they were doing. Null: nobody to ask.
  */
-let stepUpPrompt: (() => Promise<boolean>) | null = null;
-export function setStepUpPrompt(prompt: (() => Promise<boolean>) | null): void {
+let stepUpPrompt: StepUpPrompt | null = null;
+
+/** Asks for the step-up; answers null when cancelled. `offer.code`: a code from the app already typed for the call. */
+export type StepUpPrompt = (offer: { code?: string }) => Promise<StepUpDone | null>;
+/** A step-up made: `withAppCode` when it spent a code from the app (the server keeps that proof for the session). */
+export interface StepUpDone {
+  withAppCode: boolean;
+}
+
+export function setStepUpPrompt(prompt: StepUpPrompt | null): void {
   stepUpPrompt = prompt;
 }
 
-export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+export interface CallOptions {
+  /** A code from the app the user typed for this call: the step-up dialog offers it, so it is typed once. */
+  stepUpCode?: string;
+  /** The call again after a step-up that spent a code from the app: that step-up stands for the code (issue 36). */
+  bodyAfterAppStepUp?: unknown;
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
   try {
     return await request<T>(method, path, body);
   } catch (error) {
-    if (error instanceof ApiError && error.code === 'reauthentication_required' && stepUpPrompt && (await stepUpPrompt())) {
-      return request<T>(method, path, body);
+    if (error instanceof ApiError && error.code === 'reauthentication_required' && stepUpPrompt) {
+      const done = await stepUpPrompt({ code: options.stepUpCode });
+      if (done) return request<T>(method, path, done.withAppCode && 'bodyAfterAppStepUp' in options ? options.bodyAfterAppStepUp : body);
     }
     throw error;
   }

@@ -13,6 +13,8 @@ export function errorMessage(t: TFunction, error: unknown): string {
     // The second step may say how many tries remain before a lock ("2 attempts left").
     const left = (error.body as { attemptsLeft?: unknown }).attemptsLeft;
     const offset = error.body.clockOffsetSeconds;
+    // Right, but already used (a replay, or the code that just confirmed something else): wait for the next.
+    if (error.code === 'invalid_code' && error.body.reason === 'code_reused') return t('errors.code_reused');
     if (error.code === 'invalid_code' && typeof offset === 'number' && offset !== 0) {
       return t(offset > 0 ? 'errors.clock_ahead' : 'errors.clock_behind', { seconds: Math.abs(offset) });
     }

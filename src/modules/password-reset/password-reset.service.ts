@@ -14,7 +14,7 @@ import { assertStrongPassword } from '../passwords/index.js';
 import { deleteUserSessions } from '../sessions/index.js';
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { accountCounterKey } from '../../core/counter-keys.js';
-import type { TwoFactorService } from '../two-factor/index.js';
+import { type CodeRefusal, refusedCodeError, type TwoFactorService } from '../two-factor/index.js';
 import { findUserByEmail, findUserById, normalizeEmail, updatePasswordHash, type UserRow } from '../users/index.js';
 import type { MailQueue } from '../mail/index.js';
 import * as repo from './password-reset.repository.js';
@@ -114,12 +114,13 @@ export class PasswordResetService {
     assertStrongPassword(input.newPassword, user.email);
     if (await this.deps.twoFactor.isEnabled(user.id)) {
       if (!input.code?.trim()) throw new AppError('code_required');
+      const refusal: CodeRefusal = {};
       const verified = await this.deps.limiter.check({ key: accountCounterKey(user.id), kind: 'code', subject: ref, address }, () =>
-        this.deps.twoFactor.verifySecondFactor(ref, input.code!.trim(), address),
+        this.deps.twoFactor.verifySecondFactor(ref, input.code!.trim(), address, refusal),
       );
       if (!verified) {
         await this.deps.audit({ kind: 'password_reset.failed', subject: ref, address, details: { reason: 'wrong_code', step: 'code' } });
-        throw new AppError('invalid_code');
+        throw refusedCodeError(refusal);
       }
     }
     const passwordHash = await hasher.hash(input.newPassword);

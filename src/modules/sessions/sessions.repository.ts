@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { RowReader } from '../../db/database.js';
 import { compiled } from '../../db/compiled.js';
-import type { DB, SessionsTable, UsersTable } from '../../db/schema.js';
+import type { DB, SessionStepUpColumn, SessionsTable, UsersTable } from '../../db/schema.js';
 
 export type SessionKind = SessionsTable['kind'];
 export type SessionRow = Selectable<SessionsTable>;
@@ -134,9 +134,30 @@ export async function touchSession(db: Kysely<DB>, tokenHash: string, now: numbe
   await db.updateTable('sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
 }
 
-/** Step-up: this session re-authenticated now (only this one: other sessions of the account are untouched). */
-export async function markReauthenticated(db: Kysely<DB>, tokenHash: string, now: number): Promise<void> {
-  await db.updateTable('sessions').set({ reauthenticated_at: now }).where('token_hash', '=', tokenHash).execute();
+export type StepUpFactor = SessionStepUpColumn['reauthenticated_factor'];
+
+/**
+ * Step-up: this session re-authenticated now, with this second factor (null: the password alone).
+ * Only this one: other sessions of the account are untouched.
+ */
+export async function markReauthenticated(db: Kysely<DB>, tokenHash: string, now: number, factor: StepUpFactor): Promise<void> {
+  await db.updateTable('sessions').set({ reauthenticated_at: now, reauthenticated_factor: factor }).where('token_hash', '=', tokenHash).execute();
+}
+
+/**
+ * Spends the step-up's proof of `factor` if this session's last step-up proved it at or after
+ * `since`: a compare-and-set, so of two requests racing on one proof exactly one gets it. The
+ * step-up window itself (reauthenticated_at) stays open.
+ */
+export async function takeStepUpFactor(db: Kysely<DB>, tokenHash: string, factor: NonNullable<StepUpFactor>, since: number): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ reauthenticated_factor: null })
+    .where('token_hash', '=', tokenHash)
+    .where('reauthenticated_factor', '=', factor)
+    .where('reauthenticated_at', '>=', since)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** The account's signed-in sessions (not pending sign-ins) that have not expired, most recently active first. */

@@ -11,7 +11,7 @@ import type { SettingsService } from '../settings/index.js';
 import { isRestrictedNow } from '../../core/two-factor-requirement.js';
 import * as repo from './sessions.repository.js';
 import type { CookieSettings } from './session-cookie.js';
-import { USER_AGENT_MAX_LENGTH, expiryFor, isSessionAlive, isSteppedUp, needsTouch } from './session-policy.js';
+import { STEP_UP_WINDOW_MS, USER_AGENT_MAX_LENGTH, expiryFor, isSessionAlive, isSteppedUp, needsTouch } from './session-policy.js';
 
 export interface ResolvedSession {
   tokenHash: string;
@@ -157,9 +157,20 @@ export class SessionsService {
     return isSteppedUp(session.reauthenticatedAt, this.clock());
   }
 
-  /** Opens the step-up window for this session only. */
-  markReauthenticated(session: ResolvedSession): Promise<void> {
-    return repo.markReauthenticated(this.db, session.tokenHash, this.clock());
+  /** Opens the step-up window for this session only, noting the second factor it was made with (null: none). */
+  markReauthenticated(session: ResolvedSession, factor: repo.StepUpFactor): Promise<void> {
+    return repo.markReauthenticated(this.db, session.tokenHash, this.clock(), factor);
+  }
+
+  /**
+   * Whether this session's step-up, still within its window, was made with a code from the app;
+   * answering yes spends that proof, so one app code stands for one action (backup-code
+   * replacement), not for every one in the window.
+   */
+  takeAppCodeStepUp(session: ResolvedSession): Promise<boolean> {
+    const now = this.clock();
+    if (!isSteppedUp(session.reauthenticatedAt, now)) return Promise.resolve(false);
+    return repo.takeStepUpFactor(this.db, session.tokenHash, 'totp', now - STEP_UP_WINDOW_MS + 1);
   }
 
   /** The account's signed-in sessions that are still alive, most recently active first. */

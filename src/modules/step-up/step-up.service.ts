@@ -30,13 +30,16 @@ export class StepUpService {
     }
     const counterKey = await this.deps.devices.counterKey(ref.id, deviceToken);
     await this.deps.passwords.confirm(session.user, input.password, address, counterKey);
+    let factor: 'totp' | 'backup_code' | null = null;
     if (session.twoFactorEnabled) {
       // An app code or one backup code, as at sign-in: each works once.
       const { secondStep } = this.deps;
       const code = input.code!;
-      await secondStep.complete({ purpose: 'step_up', user: ref, counterKey, address, method: secondStep.codeMethod(code), input: code });
+      factor = (await secondStep.complete({ purpose: 'step_up', user: ref, counterKey, address, method: secondStep.codeMethod(code), input: code })).method;
     }
-    await this.deps.sessions.markReauthenticated(session);
+    // Which factor is kept: an app code here also stands for the app code that replacing the
+    // backup codes asks (the step-up just spent it), a backup code does not.
+    await this.deps.sessions.markReauthenticated(session, factor);
     await this.deps.audit({ kind: 'reauthenticated', actor: ref, subject: ref, address });
   }
 }

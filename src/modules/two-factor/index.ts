@@ -8,3 +8,5 @@ export { TwoFactorService } from './two-factor.service.js';
 export type { SecondFactorResult } from './two-factor.service.js';
 export { SecondStepService } from './second-step.service.js';
 export { twoFactorModule } from './two-factor.module.js';
+export { refusedCodeError } from './two-factor.service.js';
+export type { CodeRefusal } from './two-factor.service.js';

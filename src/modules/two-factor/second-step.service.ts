@@ -14,7 +14,7 @@ import { backupCodeMethod } from './methods/backup-code.js';
 import type { SecondFactorMethod } from './methods/method.js';
 import { securityKeyMethod } from './methods/security-key.js';
 import { totpMethod } from './methods/totp.js';
-import type { TwoFactorService } from './two-factor.service.js';
+import { type CodeRefusal, refusedCodeError, type TwoFactorService } from './two-factor.service.js';
 
 /** Why the second step is being taken: a sign-in (counted in the sign-in metrics) or a step-up. */
 export type SecondStepPurpose = 'sign_in' | 'step_up';
@@ -63,14 +63,17 @@ export class SecondStepService {
    */
   async complete<Input, Proof>(step: SecondStep<Input, Proof>): Promise<Proof> {
     const { user, address, method, purpose } = step;
-    const proof = await this.deps.limiter.check({ key: step.counterKey, kind: 'code', subject: user, address }, () => method.verify(user, step.input, address));
+    const refusal: CodeRefusal = {};
+    const proof = await this.deps.limiter.check({ key: step.counterKey, kind: 'code', subject: user, address }, () =>
+      method.verify(user, step.input, address, refusal),
+    );
     if (proof !== null) {
       if (purpose === 'sign_in') this.deps.metrics.secondFactor.inc({ outcome: method.name });
       return proof;
     }
     if (purpose === 'step_up') {
       await this.deps.audit({ kind: 'reauthentication.failed', actor: user, subject: user, address, details: { step: 'code' } });
-      throw new AppError(method.refusal);
+      throw method.refusal === 'invalid_code' ? refusedCodeError(refusal) : new AppError(method.refusal);
     }
     this.deps.metrics.secondFactor.inc({ outcome: 'invalid_code' });
     if (method.refusal === 'invalid_security_key') {
@@ -79,7 +82,9 @@ export class SecondStepService {
     }
     await this.deps.audit({ kind: 'sign_in.failed', subject: user, address, details: { reason: 'wrong_code', step: 'code' } });
     // The password is already proven here, so the count reveals nothing about who has an account.
-    throw await this.invalidCode(user.id, { attemptsLeft: await this.deps.limiter.attemptsLeft(step.counterKey, 'code') });
+    const extra = { attemptsLeft: await this.deps.limiter.attemptsLeft(step.counterKey, 'code') };
+    // A right code already spent: the clocks are fine, whatever the estimate says.
+    throw refusal.reused ? refusedCodeError(refusal, extra) : await this.invalidCode(user.id, extra);
   }
 
   /**

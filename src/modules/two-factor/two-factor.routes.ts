@@ -11,7 +11,7 @@ import { AMR_TWO_FACTOR } from '../../core/amr.js';
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { isAppCodeFormat } from '../totp/index.js';
 import { BackupCodesSchema, CodeSchema } from './two-factor.schemas.js';
-import type { TwoFactorService } from './two-factor.service.js';
+import { type CodeRefusal, refusedCodeError, type TwoFactorService } from './two-factor.service.js';
 import { PasswordSchema } from '../users/index.js';
 import { deviceTokenOf, type TrustedDevicesService } from '../trusted-devices/index.js';
 import type { PasswordService } from '../account/index.js';
@@ -89,23 +89,32 @@ export function twoFactorRoutes(
       config: { access: 'full', stepUp: true },
       schema: {
         tags,
-        summary: 'Replace the backup codes (needs a code from the app)',
-        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
+        summary: 'Replace the backup codes (needs a code from the app, unless this session stepped up with one)',
+        body: Type.Object({ code: Type.Optional(CodeSchema) }, { additionalProperties: false }),
         response: { 200: BackupCodesSchema },
       },
     },
     async (request) => {
+      const session = request.session!;
       const user = actorOf(request);
       if (!(await deps.twoFactor.appEnabled(user.id))) throw new AppError('not_enabled');
-      const code = request.body.code.trim();
+      const code = request.body.code?.trim() ?? '';
+      if (code === '') {
+        // The step-up that opened this window spent a code from the app: that code is the proof
+        // (issue 36: asking for a second one meant waiting 30 s for it). Spent here, once.
+        if (!(await deps.sessions.takeAppCodeStepUp(session)))
+          throw new AppError('invalid_code', 'Enter the 6-digit code from the app: this session did not confirm it is you with one.').withStatus(400);
+        return { backupCodes: await deps.twoFactor.regenerateBackupCodes(user, request.ip) };
+      }
       // Only an app code proves the phone is still at hand; a backup code is refused without counting.
       if (!isAppCodeFormat(code))
         throw new AppError('invalid_code', 'Enter the 6-digit code from the app (a backup code is not accepted here).').withStatus(400);
+      const refusal: CodeRefusal = {};
       const verified = await deps.limiter.check(
         { key: await deps.devices.counterKey(user.id, deviceTokenOf(request, deps.devices)), kind: 'code', subject: user, address: request.ip },
-        () => deps.twoFactor.verifyAppCode(user, code, request.ip),
+        () => deps.twoFactor.verifyAppCode(user, code, request.ip, refusal),
       );
-      if (!verified) throw new AppError('invalid_code').withStatus(400);
+      if (!verified) throw refusedCodeError(refusal).withStatus(400);
       return { backupCodes: await deps.twoFactor.regenerateBackupCodes(user, request.ip) };
     },
   );

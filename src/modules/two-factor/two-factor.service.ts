@@ -32,6 +32,29 @@ const CLOCK_HINT_WINDOW = { centre: 0, radius: 10 };
 
 export type SecondFactorResult = { method: 'totp' } | { method: 'backup_code'; backupCodesLeft: number };
 
+/**
+ * What a refused check learned that its owner should be told: the code from the app was right but
+ * its step was already spent (a replay, or the code that just confirmed something else). A check
+ * still answers null then, so the attempt limiter counts it as before; the caller, given one of
+ * these, says so (refusedCodeError).
+ */
+export interface CodeRefusal {
+  reused?: boolean;
+}
+
+export const CODE_REUSED_MESSAGE = 'This code was just used; wait for the next one.';
+
+/**
+ * invalid_code for a refused code. A reused one says so, with `reason: "code_reused"` in the body
+ * for clients that translate it; clients that only know invalid_code see nothing new. Only callers
+ * past the password get here (second step, step-up, new backup codes, password reset with its
+ * link), so saying "right but used" tells nobody anything about a code they could not see.
+ */
+export function refusedCodeError(refusal: CodeRefusal, extra: Record<string, unknown> = {}, message?: string): AppError {
+  if (refusal.reused) return new AppError('invalid_code', CODE_REUSED_MESSAGE, { ...extra, reason: 'code_reused' });
+  return new AppError('invalid_code', message, extra);
+}
+
 export interface TwoFactorDeps {
   db: Kysely<DB>;
   /** The secret box for TOTP secrets and the key of backup-code hashes. */
@@ -120,8 +143,8 @@ export class TwoFactorService {
     return codes;
   }
 
-  /** Checks an app code, consuming its step. Null when wrong or already used. */
-  async verifyAppCode(user: AccountRef, code: string, address: string | null): Promise<{ method: 'totp' } | null> {
+  /** Checks an app code, consuming its step. Null when wrong or already used (then `refusal.reused` is set). */
+  async verifyAppCode(user: AccountRef, code: string, address: string | null, refusal: CodeRefusal = {}): Promise<{ method: 'totp' } | null> {
     const row = await repo.findTwoFactor(this.db, user.id);
     if (!row || row.enabled_at == null) return null;
     const secret = this.secretOf(row);
@@ -134,14 +157,15 @@ export class TwoFactorService {
     }
     // Lost the compare-and-set, or a code whose step was already spent: a replay.
     if (match || isReplayedTotp(secret, code, now, row.last_used_step, window)) {
+      refusal.reused = true;
       await this.audit({ kind: '2fa.code_replay_refused', actor: user, subject: user, address });
     }
     return null;
   }
 
   /** The second step of a sign-in: an app code or one backup code. Null when neither matches. */
-  async verifySecondFactor(user: AccountRef, code: string, address: string | null): Promise<SecondFactorResult | null> {
-    return isAppCodeFormat(code.trim()) ? this.verifyAppCode(user, code.trim(), address) : this.verifyBackupCode(user, code, address);
+  async verifySecondFactor(user: AccountRef, code: string, address: string | null, refusal: CodeRefusal = {}): Promise<SecondFactorResult | null> {
+    return isAppCodeFormat(code.trim()) ? this.verifyAppCode(user, code.trim(), address, refusal) : this.verifyBackupCode(user, code, address);
   }
 
   /** Checks one backup code, spending it (and telling the owner when few are left). Null when none matches. */

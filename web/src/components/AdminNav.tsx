@@ -1,6 +1,6 @@
 // The administration area's own navigation, always visible on its pages.
 import { useTranslation } from 'react-i18next';
-import { navigate } from '../navigation';
+import { Link } from './Link';
 
 const LINKS = [
   ['/admin/users', 'menu.users'],
@@ -16,16 +16,9 @@ export function AdminNav({ path }: { path: string }) {
       <ul>
         {LINKS.map(([to, label]) => (
           <li key={to}>
-            <a
-              href={to}
-              aria-current={path === to ? 'page' : undefined}
-              onClick={(event) => {
-                event.preventDefault();
-                navigate(to);
-              }}
-            >
+            <Link to={to} aria-current={path === to ? 'page' : undefined}>
               {t(label)}
-            </a>
+            </Link>
           </li>
         ))}
       </ul>

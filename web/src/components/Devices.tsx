@@ -1,22 +1,22 @@
 // "Your devices": where the account is signed in, with Sign out per session and Sign out everywhere else.
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DeviceSession, DeviceSessionList } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { useAction } from '../use-form-submit';
+import { useLoad } from '../use-load';
 import { ErrorAlert } from './ErrorAlert';
 import { formatDateTime } from '../format';
 
 export function Devices() {
   const { t } = useTranslation();
-  const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const action = useAction();
 
-  const load = useCallback(async () => setSessions((await api<DeviceSessionList>('GET', '/api/me/sessions')).sessions), []);
-  useEffect(() => {
-    void load().catch(() => setSessions([]));
-  }, [load]);
+  const list = useLoad(async () => (await api<DeviceSessionList>('GET', '/api/me/sessions')).sessions);
+  const load = list.reload;
+  // A list that could not be loaded shows as empty.
+  const sessions = list.data ?? (list.error ? [] : null);
 
   const run = (work: () => Promise<unknown>, done: string) =>
     action.run(async () => {

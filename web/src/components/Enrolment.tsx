@@ -7,7 +7,8 @@ import { api } from '../api';
 import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
 import { BackupCodes } from './BackupCodes';
-import { normalizeCode } from '../codes';
+import { APP_CODE_DIGITS, normalizeCode } from '../codes';
+import { CodeField } from './CodeField';
 import { formatTime } from '../format';
 
 export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
@@ -91,16 +92,14 @@ export function Enrolment({ onDone, onCancel }: { onDone: () => void; onCancel?:
       </dl>
       {driftSeconds > 30 && <p className="warning">{t('account.clockWarning', { seconds: driftSeconds })}</p>}
       <form onSubmit={enable}>
-        <label htmlFor="confirmation-code">{t('account.confirmationCode')}</label>
-        <input
+        <CodeField
           id="confirmation-code"
+          label={t('account.confirmationCode')}
+          kind="app"
           ref={codeRef}
           value={code}
-          onChange={(e) => setCode(normalizeCode(e.target.value))}
-          inputMode="numeric"
-          pattern="[0-9]{6}"
-          autoComplete="one-time-code"
-          required
+          onChange={(typed) => setCode(normalizeCode(typed))}
+          pattern={`[0-9]{${APP_CODE_DIGITS}}`}
         />
         <ErrorAlert error={error} />
         <div className="actions">

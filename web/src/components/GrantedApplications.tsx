@@ -1,22 +1,18 @@
 // Password and account security → the applications you allowed to sign you in, each revocable
 // (its tokens stop working at once).
-import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { GrantedApplication, GrantedApplicationList } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from './ErrorAlert';
 import { useAction } from '../use-form-submit';
+import { useLoad } from '../use-load';
 
 export function GrantedApplications() {
   const { t } = useTranslation();
-  const [applications, setApplications] = useState<GrantedApplication[]>([]);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const action = useAction();
-  const load = useCallback(async () => setApplications((await api<GrantedApplicationList>('GET', '/api/me/applications')).applications), []);
-
-  useEffect(() => {
-    load().catch(setLoadError);
-  }, [load]);
+  const list = useLoad(async () => (await api<GrantedApplicationList>('GET', '/api/me/applications')).applications);
+  const applications: GrantedApplication[] = list.data ?? [];
+  const load = list.reload;
 
   return (
     <section aria-labelledby="granted-title">
@@ -43,7 +39,7 @@ export function GrantedApplications() {
           ))}
         </ul>
       )}
-      <ErrorAlert error={loadError ?? action.error} />
+      <ErrorAlert error={list.error ?? action.error} />
     </section>
   );
 }

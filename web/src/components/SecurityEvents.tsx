@@ -1,20 +1,15 @@
 // "Recent security activity": the signed-in user's own events (GET /api/me/security-events), in
 // plain sentences, so something they did not do stands out.
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditPage } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { EventItem } from '../pages/AuditPage';
 import { ErrorAlert } from './ErrorAlert';
+import { useLoad } from '../use-load';
 
 export function SecurityEvents() {
   const { t } = useTranslation();
-  const [page, setPage] = useState<AuditPage | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    api<AuditPage>('GET', '/api/me/security-events?limit=10').then(setPage).catch(setError);
-  }, []);
+  const { data: page, error } = useLoad(() => api<AuditPage>('GET', '/api/me/security-events?limit=10'));
 
   return (
     <section aria-labelledby="events-title">

@@ -1,7 +1,7 @@
 // Client area → Password and account security: security keys and passkeys (WebAuthn). Add one
 // (the browser's own dialog does the work, through @simplewebauthn/browser), rename, remove. The
 // first key of an account without the app comes with backup codes, shown once.
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
 import type { SecurityKey, SecurityKeyRegistered, SecurityKeysAnswer } from '../../../src/shared/api-types';
@@ -9,19 +9,15 @@ import { api } from '../api';
 import { ErrorAlert } from './ErrorAlert';
 import { BackupCodes } from './BackupCodes';
 import { useAction, useFormSubmit } from '../use-form-submit';
+import { useLoad } from '../use-load';
 
 export function SecurityKeys({ email, onChanged }: { email: string; onChanged: () => Promise<void> }) {
   const { t } = useTranslation();
-  const [answer, setAnswer] = useState<SecurityKeysAnswer | null>(null);
   const [adding, setAdding] = useState(false);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
   const action = useAction();
-  const load = useCallback(async () => setAnswer(await api<SecurityKeysAnswer>('GET', '/api/me/webauthn')), []);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once; action.run is a new function every render
-  useEffect(() => {
-    void action.run(load);
-  }, [load]);
+  const { data: answer, error: loadError, reload: load } = useLoad(() => api<SecurityKeysAnswer>('GET', '/api/me/webauthn'));
 
   const added = async (result: SecurityKeyRegistered) => {
     setAdding(false);
@@ -47,7 +43,7 @@ export function SecurityKeys({ email, onChanged }: { email: string; onChanged: (
     <section aria-labelledby="keys-title">
       <h2 id="keys-title">{t('keys.title')}</h2>
       <p className="hint">{t('keys.explain')}</p>
-      <ErrorAlert error={action.error} />
+      <ErrorAlert error={loadError ?? action.error} />
       {answer && answer.keys.length === 0 && <p>{t('keys.none')}</p>}
       {answer && answer.keys.length > 0 && (
         <ul className="devices" aria-label={t('keys.title')}>

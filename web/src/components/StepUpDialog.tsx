@@ -1,46 +1,50 @@
 // "Confirm it is you": the step-up asked inline when a sensitive call answers
 // reauthentication_required. The password, plus a code when 2FA is on; on success the call that
-// needed it is made again (api.ts), so the user carries on; Cancel leaves it refused.
+// needed it is made again (api.ts), so the user carries on; Cancel leaves it refused. A code from
+// the app already typed for that call fills the code field: typed once, spent once (issue 36).
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, setStepUpPrompt } from '../api';
+import { api, setStepUpPrompt, type StepUpDone } from '../api';
 import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
-import { normalizeCode } from '../codes';
+import { isAppCode, normalizeCode } from '../codes';
+import { CodeField } from './CodeField';
+import { PasswordField } from './PasswordField';
 
 export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const settle = useRef<((ok: boolean) => void) | null>(null);
+  const settle = useRef<((done: StepUpDone | null) => void) | null>(null);
 
   useEffect(() => {
     setStepUpPrompt(
-      () =>
-        new Promise<boolean>((resolve) => {
-          settle.current?.(false); // a second prompt replaces a first still open
+      (offer) =>
+        new Promise<StepUpDone | null>((resolve) => {
+          settle.current?.(null); // a second prompt replaces a first still open
           settle.current = resolve;
           setPassword('');
-          setCode('');
+          setCode(offer.code ?? '');
           setOpen(true);
         }),
     );
     return () => setStepUpPrompt(null);
   }, []);
 
-  const close = (ok: boolean) => {
+  const close = (done: StepUpDone | null) => {
     setOpen(false);
     setPassword('');
     setCode('');
-    settle.current?.(ok);
+    settle.current?.(done);
     settle.current = null;
   };
 
   const { submit, error, reset } = useFormSubmit(async () => {
-    await api('POST', '/api/session/step-up', twoFactorEnabled ? { password, code: normalizeCode(code) } : { password });
+    const typed = normalizeCode(code);
+    await api('POST', '/api/session/step-up', twoFactorEnabled ? { password, code: typed } : { password });
     reset();
-    close(true);
+    close({ withAppCode: twoFactorEnabled && isAppCode(typed) });
   });
 
   if (!open) return null;
@@ -53,35 +57,20 @@ export function StepUpDialog({ twoFactorEnabled }: { twoFactorEnabled: boolean }
         aria-describedby="step-up-help"
         className="card narrow dialog"
         onKeyDown={(event) => {
-          if (event.key === 'Escape') close(false);
+          if (event.key === 'Escape') close(null);
         }}
       >
         <h2 id="step-up-title">{t('stepUp.title')}</h2>
         <p id="step-up-help">{t('stepUp.help')}</p>
         <form onSubmit={submit}>
-          <label htmlFor="step-up-password">{t('stepUp.password')}</label>
-          <input
-            id="step-up-password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-            maxLength={256}
-            autoFocus
-          />
-          {twoFactorEnabled && (
-            <>
-              <label htmlFor="step-up-code">{t('stepUp.code')}</label>
-              <input id="step-up-code" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} required maxLength={64} />
-            </>
-          )}
+          <PasswordField id="step-up-password" label={t('stepUp.password')} purpose="current" value={password} onChange={setPassword} autoFocus />
+          {twoFactorEnabled && <CodeField id="step-up-code" label={t('stepUp.code')} kind="any" value={code} onChange={setCode} />}
           <ErrorAlert error={error} />
           <div className="actions">
             <button type="submit" className="primary">
               {t('stepUp.confirm')}
             </button>
-            <button type="button" onClick={() => close(false)}>
+            <button type="button" onClick={() => close(null)}>
               {t('stepUp.cancel')}
             </button>
           </div>

@@ -1,30 +1,25 @@
 // Client area → Password and account security: the browsers trusted for this account (device
 // cookies), each of which can be made untrusted again.
-import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TrustedDevice } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from './ErrorAlert';
 import { useAction } from '../use-form-submit';
+import { useLoad } from '../use-load';
 import { formatDateTime } from '../format';
 
 export function TrustedDevices() {
   const { t } = useTranslation();
-  const [devices, setDevices] = useState<TrustedDevice[] | null>(null);
   const action = useAction();
-  const load = useCallback(async () => {
-    setDevices((await api<{ devices: TrustedDevice[] }>('GET', '/api/me/trusted-devices')).devices);
-  }, []);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: loads when the list's loader changes, not on every render of the action state
-  useEffect(() => {
-    void action.run(load);
-  }, [load]);
+  const list = useLoad(async () => (await api<{ devices: TrustedDevice[] }>('GET', '/api/me/trusted-devices')).devices);
+  const devices = list.data;
+  const load = list.reload;
 
   return (
     <section aria-labelledby="trusted-devices-title">
       <h2 id="trusted-devices-title">{t('trustedDevices.title')}</h2>
       <p className="hint">{t('trustedDevices.explain')}</p>
-      <ErrorAlert error={action.error} />
+      <ErrorAlert error={list.error ?? action.error} />
       {devices && devices.length === 0 && <p>{t('trustedDevices.none')}</p>}
       {devices && devices.length > 0 && (
         <ul className="devices">

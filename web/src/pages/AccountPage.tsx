@@ -1,11 +1,12 @@
 // Client area → "Password and account security": an overview first (two-factor authentication and
 // its backup codes, devices, applications, recent security events), then the password.
-import { useCallback, useEffect, useRef, useState, type InputHTMLAttributes } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
+import { useLoad } from '../use-load';
 import { Enrolment } from '../components/Enrolment';
 import { BackupCodes } from '../components/BackupCodes';
 import { TrustedDevices } from '../components/TrustedDevices';
@@ -13,7 +14,9 @@ import { SecurityKeys } from '../components/SecurityKeys';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Devices } from '../components/Devices';
 import { SecurityEvents } from '../components/SecurityEvents';
-import { normalizeCode } from '../codes';
+import { isAppCode, normalizeCode } from '../codes';
+import { CodeField } from '../components/CodeField';
+import { PasswordField } from '../components/PasswordField';
 import { formatDate } from '../format';
 import { navigate } from '../navigation';
 
@@ -53,28 +56,8 @@ function PasswordForm() {
   return (
     <form onSubmit={submit} aria-labelledby="password-title">
       <h2 id="password-title">{t('account.changePassword')}</h2>
-      <label htmlFor="current-password">{t('account.currentPassword')}</label>
-      <input
-        id="current-password"
-        type="password"
-        autoComplete="current-password"
-        value={currentPassword}
-        onChange={(e) => setCurrent(e.target.value)}
-        required
-        maxLength={256}
-      />
-      <label htmlFor="new-password">{t('account.newPassword')}</label>
-      <input
-        id="new-password"
-        type="password"
-        autoComplete="new-password"
-        value={newPassword}
-        onChange={(e) => setNew(e.target.value)}
-        required
-        minLength={10}
-        maxLength={256}
-        aria-describedby="password-rules"
-      />
+      <PasswordField id="current-password" label={t('account.currentPassword')} purpose="current" value={currentPassword} onChange={setCurrent} />
+      <PasswordField id="new-password" label={t('account.newPassword')} purpose="new" value={newPassword} onChange={setNew} aria-describedby="password-rules" />
       <p id="password-rules" className="hint">
         {t('account.passwordRules')}
       </p>
@@ -89,21 +72,18 @@ type Mode = 'idle' | 'enrolling' | 'new-codes' | 'showing-codes' | 'disabling';
 
 function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>; email: string }) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<TwoFactorStatus | null>(null);
   // The require-2FA banner links here with ?enrol=1: start enrolment straight away.
   const [mode, setMode] = useState<Mode>(new URLSearchParams(window.location.search).has('enrol') ? 'enrolling' : 'idle');
   const [codes, setCodes] = useState<string[]>([]);
   // Back from enrolment (/account/security/enable): the clear "it is on" moment, with the focus.
-  const [notice, setNotice] = useState<string | null>(new URLSearchParams(window.location.search).has('enabled') ? t('account.nowOn') : null);
+  // After disabling, the "it is off" paragraph itself is the notice (said once, not twice).
+  const [notice, setNotice] = useState<'enabled' | 'disabled' | null>(new URLSearchParams(window.location.search).has('enabled') ? 'enabled' : null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
     if (notice) noticeRef.current?.focus();
   }, [notice]);
 
-  const load = useCallback(async () => setStatus(await api<TwoFactorStatus>('GET', '/api/me/2fa')), []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: status, reload: load } = useLoad(() => api<TwoFactorStatus>('GET', '/api/me/2fa'));
 
   // A step's field and error live in its OneFieldForm, so leaving the step clears them.
   const reset = (next: Mode) => {
@@ -111,8 +91,16 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
     setNotice(null);
   };
 
-  const newCodes = async (code: string) => {
-    const result = await api<BackupCodesAnswer>('POST', '/api/me/2fa/backup-codes', { code: normalizeCode(code) });
+  // One code from the app: when a step-up is needed, the dialog offers this code, and a step-up
+  // that spent a code from the app stands for it (the call goes again without one).
+  const newCodes = async (typed: string) => {
+    const code = normalizeCode(typed);
+    const result = await api<BackupCodesAnswer>(
+      'POST',
+      '/api/me/2fa/backup-codes',
+      { code },
+      { stepUpCode: isAppCode(code) ? code : undefined, bodyAfterAppStepUp: {} },
+    );
     setCodes(result.backupCodes);
     reset('showing-codes');
   };
@@ -120,8 +108,8 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   const disable = async (password: string) => {
     await api('POST', '/api/me/2fa/disable', { password });
     reset('idle');
-    setNotice(t('account.disabled'));
     await load();
+    setNotice('disabled');
     await onChanged();
   };
 
@@ -137,14 +125,20 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   return (
     <section aria-labelledby="twofactor-title">
       <h2 id="twofactor-title">{t('account.twoFactor')}</h2>
-      {notice && (
+      {notice === 'enabled' && (
         <p role="status" className="success" ref={noticeRef} tabIndex={-1}>
-          {notice}
+          {t('account.nowOn')}
         </p>
       )}
       {!status.enabled && mode === 'idle' && (
         <>
-          <p>{t('account.twoFactorOff')}</p>
+          {notice === 'disabled' ? (
+            <p role="status" ref={noticeRef} tabIndex={-1}>
+              {t('account.twoFactorOff')}
+            </p>
+          ) : (
+            <p>{t('account.twoFactorOff')}</p>
+          )}
           <button type="button" className="primary" data-action="enable-2fa" onClick={() => navigate('/account/security/enable')}>
             {t('account.enable2fa')}
           </button>
@@ -167,22 +161,22 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
           )}
           {mode === 'new-codes' ? (
             <OneFieldForm
-              id="new-codes-code"
-              label={t('account.appCodeForNew')}
               submit={t('account.generate')}
               onSubmit={newCodes}
               onCancel={() => reset('idle')}
-              inputProps={{ inputMode: 'numeric', autoComplete: 'one-time-code' }}
+              field={(value, setValue) => (
+                <CodeField id="new-codes-code" label={t('account.appCodeForNew')} kind="app" value={value} onChange={setValue} autoFocus />
+              )}
             />
           ) : mode === 'disabling' ? (
             <OneFieldForm
-              id="disable-password"
-              label={t('account.passwordToDisable')}
               submit={t('account.confirmDisable')}
               danger
               onSubmit={disable}
               onCancel={() => reset('idle')}
-              inputProps={{ type: 'password', autoComplete: 'current-password' }}
+              field={(value, setValue) => (
+                <PasswordField id="disable-password" label={t('account.passwordToDisable')} purpose="current" value={value} onChange={setValue} autoFocus />
+              )}
             />
           ) : (
             <div className="actions">
@@ -200,23 +194,20 @@ function TwoFactorSection({ onChanged, email }: { onChanged: () => Promise<void>
   );
 }
 
-/** A confirmation step with one field (a code, a password), its submit button and Cancel. */
+/** A confirmation step with one field (a code, a password: `field` draws it), its submit button and Cancel. */
 function OneFieldForm(props: {
-  id: string;
-  label: string;
   submit: string;
   danger?: boolean;
   onSubmit: (value: string) => Promise<void>;
   onCancel: () => void;
-  inputProps: InputHTMLAttributes<HTMLInputElement>;
+  field: (value: string, setValue: (value: string) => void) => ReactNode;
 }) {
   const { t } = useTranslation();
   const [value, setValue] = useState('');
   const { submit, error } = useFormSubmit(() => props.onSubmit(value));
   return (
     <form onSubmit={submit}>
-      <label htmlFor={props.id}>{props.label}</label>
-      <input id={props.id} value={value} onChange={(e) => setValue(e.target.value)} required autoFocus {...props.inputProps} />
+      {props.field(value, setValue)}
       <ErrorAlert error={error} />
       <div className="actions">
         <button type="submit" className={props.danger ? 'danger' : 'primary'}>

@@ -1,11 +1,12 @@
 // Applications (administrators): the OpenID Connect clients, created here with their secret shown
 // once, and deleted with everything issued to them.
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Application, ApplicationList, CreatedApplication } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useAction, useFormSubmit } from '../use-form-submit';
+import { useLoad } from '../use-load';
 
 const lines = (text: string) =>
   text
@@ -15,15 +16,11 @@ const lines = (text: string) =>
 
 export function ApplicationsPage() {
   const { t } = useTranslation();
-  const [applications, setApplications] = useState<Application[]>([]);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const [created, setCreated] = useState<CreatedApplication | null>(null);
-  const load = useCallback(async () => setApplications((await api<ApplicationList>('GET', '/api/admin/applications')).applications), []);
+  const list = useLoad(async () => (await api<ApplicationList>('GET', '/api/admin/applications')).applications);
+  const applications: Application[] = list.data ?? [];
+  const load = list.reload;
   const action = useAction();
-
-  useEffect(() => {
-    load().catch(setLoadError);
-  }, [load]);
 
   return (
     <section className="card wide">
@@ -31,7 +28,7 @@ export function ApplicationsPage() {
       <p>
         {t('applications.intro')} <code>{`${window.location.origin}/.well-known/openid-configuration`}</code>
       </p>
-      <ErrorAlert error={loadError ?? action.error} />
+      <ErrorAlert error={list.error ?? action.error} />
       {/* A scroll box on a phone: focusable, so the keyboard can scroll it too. */}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take the focus to scroll by keyboard (axe scrollable-region-focusable) */}
       <section className="table-wrap" aria-label={t('applications.title')} tabIndex={0}>

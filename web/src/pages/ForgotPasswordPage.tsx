@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { navigate } from '../navigation';
+import { Link } from '../components/Link';
 import { useFormSubmit } from '../use-form-submit';
 
 export function ForgotPasswordPage() {
@@ -29,15 +29,7 @@ export function ForgotPasswordPage() {
           </button>
         </form>
       )}
-      <a
-        href="/sign-in"
-        onClick={(event) => {
-          event.preventDefault();
-          navigate('/sign-in');
-        }}
-      >
-        {t('reset.backToSignIn')}
-      </a>
+      <Link to="/sign-in">{t('reset.backToSignIn')}</Link>
     </section>
   );
 }

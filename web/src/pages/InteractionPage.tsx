@@ -1,34 +1,28 @@
 // An application asked Gatehouse to sign someone in (OpenID Connect): the same sign-in, second
 // step, enrolment and a consent page, then back to the application. The server says which step
 // is missing; this page shows it and asks again after each one.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { InteractionDetails, InteractionRedirect } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Enrolment } from '../components/Enrolment';
 import { useFormSubmit } from '../use-form-submit';
+import { useLoad } from '../use-load';
 import { SignInPage } from './SignInPage';
 import { normalizeCode } from '../codes';
+import { CodeField } from '../components/CodeField';
 
 export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: () => Promise<void> }) {
   const { t } = useTranslation();
-  const [details, setDetails] = useState<InteractionDetails | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const base = `/api/oidc/interactions/${encodeURIComponent(uid)}`;
+  const loaded = useLoad(() => api<InteractionDetails>('GET', base), base);
+  const details = loaded.data;
+  // A later failure (asking again after a step, going back to the application) replaces the page too.
+  const [failure, setFailure] = useState<unknown>(null);
+  const loadError = loaded.error ?? failure;
+  const reload = () => loaded.reload().catch(setFailure);
   const continued = useRef(false);
-
-  const reload = useCallback(async () => {
-    try {
-      setDetails(await api<InteractionDetails>('GET', base));
-    } catch (e) {
-      setLoadError(e);
-    }
-  }, [base]);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   const finish = async (body: { approve?: boolean } = {}) => {
     const { redirect } = await api<InteractionRedirect>('POST', `${base}/continue`, body);
@@ -43,7 +37,7 @@ export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: 
   useEffect(() => {
     if (details?.step !== 'continue' || continued.current) return;
     continued.current = true;
-    finish().catch(setLoadError);
+    finish().catch(setFailure);
   });
 
   if (loadError)
@@ -98,8 +92,7 @@ function SecondStep({ base, app, onDone }: { base: string; app: string; onDone: 
       <h1>{t('oidc.secondStepTitle', { app })}</h1>
       <p>{t('oidc.secondStepHelp')}</p>
       <form onSubmit={submit}>
-        <label htmlFor="code">{t('signIn.code')}</label>
-        <input id="code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" required maxLength={40} autoFocus />
+        <CodeField id="code" label={t('signIn.code')} kind="any" value={code} onChange={setCode} autoFocus />
         <ErrorAlert error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {t('signIn.verify')}

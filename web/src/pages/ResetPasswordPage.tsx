@@ -4,9 +4,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { navigate } from '../navigation';
+import { Link } from '../components/Link';
 import { useFormSubmit } from '../use-form-submit';
 import { normalizeCode } from '../codes';
+import { CodeField } from '../components/CodeField';
+import { PasswordField } from '../components/PasswordField';
 
 export function ResetPasswordPage() {
   const { t } = useTranslation();
@@ -27,17 +29,7 @@ export function ResetPasswordPage() {
       throw e;
     }
   });
-  const toSignIn = (
-    <a
-      href="/sign-in"
-      onClick={(event) => {
-        event.preventDefault();
-        navigate('/sign-in');
-      }}
-    >
-      {t('reset.backToSignIn')}
-    </a>
-  );
+  const toSignIn = <Link to="/sign-in">{t('reset.backToSignIn')}</Link>;
   if (finished) {
     return (
       <section className="card narrow">
@@ -51,21 +43,11 @@ export function ResetPasswordPage() {
     <section className="card narrow">
       <h1>{t('reset.title')}</h1>
       <form onSubmit={submit}>
-        <label htmlFor="new-password">{t('reset.newPassword')}</label>
-        <input
-          id="new-password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          autoComplete="new-password"
-          required
-          maxLength={256}
-        />
+        <PasswordField id="new-password" label={t('reset.newPassword')} purpose="new" value={password} onChange={setPassword} />
         {needsCode && (
           <>
             <p>{t('reset.codeHelp')}</p>
-            <label htmlFor="reset-code">{t('signIn.code')}</label>
-            <input id="reset-code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" required maxLength={40} autoFocus />
+            <CodeField id="reset-code" label={t('signIn.code')} kind="any" value={code} onChange={setCode} autoFocus />
           </>
         )}
         <ErrorAlert error={error} />

@@ -1,22 +1,18 @@
 // Authentication settings (administrators): every field with its unit and what it does; the grace
 // period only when 2FA is required. The audit log has its own page (AuditPage).
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuthSettings, Require2fa } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useFormSubmit } from '../use-form-submit';
+import { useLoad } from '../use-load';
 
 export function SettingsPage() {
   const { t } = useTranslation();
-  const [settings, setSettings] = useState<AuthSettings | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
+  const { data: settings, setData: setSettings, error: loadError } = useLoad(() => api<AuthSettings>('GET', '/api/admin/settings/authentication'));
   const savedRef = useRef<HTMLParagraphElement>(null);
-
-  useEffect(() => {
-    api<AuthSettings>('GET', '/api/admin/settings/authentication').then(setSettings).catch(setLoadError);
-  }, []);
 
   const {
     submit: save,

@@ -1,14 +1,21 @@
 // Sign-in: email and password, then (for 2FA accounts) the security key, the app code or a backup
-// code; or a passkey alone (Sign in with a passkey).
-import { useEffect, useRef, useState } from 'react';
+// code; or a passkey alone (Sign in with a passkey). This page holds what the steps share (the
+// email, the pending factors, the lock, one error for the password and code steps); each step's
+// view is in sign-in/.
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import type { SecondFactorAnswer, SignInAnswer, TwoFactorKind } from '../../../src/shared/api-types';
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { Link } from '../components/Link';
 import { useAction, useFormSubmit } from '../use-form-submit';
-import { navigate } from '../navigation';
 import { normalizeCode } from '../codes';
+import { BackupNotice } from './sign-in/BackupNotice';
+import { CodeStep } from './sign-in/CodeStep';
+import { KeyStep } from './sign-in/KeyStep';
+import { PasswordStep } from './sign-in/PasswordStep';
+import { useLock } from './sign-in/use-lock';
 
 type Step = 'password' | 'key' | 'code' | 'backup-notice';
 
@@ -25,30 +32,16 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [lockedUntil, setLockedUntil] = useState<number | null>(null);
-  const [, setTick] = useState(0);
-  const [backupLeft, setBackupLeft] = useState<number | null>(null);
+  const [backupLeft, setBackupLeft] = useState(0);
   const [methods, setMethods] = useState<TwoFactorKind[]>([]);
+  const lock = useLock();
   const keyAction = useAction();
-  // App codes get a numeric keyboard; a backup code (letters and digits) needs the full one.
-  const [useBackup, setUseBackup] = useState(false);
-  const codeRef = useRef<HTMLInputElement>(null);
-  const headingRef = useRef<HTMLHeadingElement>(null);
 
-  // Count the lock down, once a second, so the time left stays true.
-  useEffect(() => {
-    if (lockedUntil === null) return;
-    const timer = setInterval(() => {
-      if (Date.now() >= lockedUntil) setLockedUntil(null);
-      setTick((n) => n + 1);
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [lockedUntil]);
-
-  useEffect(() => {
-    if (step === 'code') codeRef.current?.focus();
-    if (step === 'backup-notice') headingRef.current?.focus();
-  }, [step]);
+  /** A refusal: a lock is counted down; a sign-in no longer pending goes back to the password. */
+  const refused = (e: unknown) => {
+    lock.note(e);
+    if (e instanceof ApiError && e.code === 'no_pending_sign_in') setStep('password');
+  };
 
   const submitPassword = async () => {
     const result = await api<SignInAnswer>('POST', '/api/session', { email, password });
@@ -75,25 +68,22 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
     try {
       await (step === 'code' ? submitCode() : submitPassword());
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'locked') setLockedUntil(Date.now() + Number(e.body.retryAfterSeconds ?? 0) * 1000);
-      if (e instanceof ApiError && e.code === 'no_pending_sign_in') setStep('password');
+      refused(e);
       throw e;
     }
   });
-  const alert = <ErrorAlert error={error} lockedUntil={lockedUntil} />;
 
   const signInWithKey = (base: string) =>
     keyAction.run(async () => {
       try {
         await keyCeremony(base);
       } catch (e) {
-        if (e instanceof ApiError && e.code === 'locked') setLockedUntil(Date.now() + Number(e.body.retryAfterSeconds ?? 0) * 1000);
-        if (e instanceof ApiError && e.code === 'no_pending_sign_in') setStep('password');
+        refused(e);
         throw e;
       }
       await onSignedIn();
     });
-  const keyAlert = <ErrorAlert error={keyAction.error} lockedUntil={lockedUntil} />;
+
   const startOver = () => {
     setStep('password');
     setCode('');
@@ -101,142 +91,52 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) 
     keyAction.reset();
   };
 
-  if (step === 'key') {
-    return (
-      <section className="card narrow">
-        <h1>{t('signIn.codeTitle')}</h1>
-        <p>{t('keys.signInHelp')}</p>
-        {keyAlert}
-        <button
-          type="button"
-          className="primary"
-          disabled={keyAction.busy || lockedUntil !== null}
-          onClick={() => void signInWithKey('/api/session/second-factor/webauthn')}
-        >
-          {t('keys.useKey')}
-        </button>
-        {methods.includes('totp') && (
-          <button type="button" className="link" onClick={() => setStep('code')}>
-            {t('keys.useApp')}
-          </button>
-        )}
-        <button type="button" className="link" onClick={() => setStep('code')}>
-          {t('keys.useBackup')}
-        </button>
-        <button type="button" className="link" onClick={startOver}>
-          {t('signIn.startOver')}
-        </button>
-      </section>
-    );
-  }
+  // A lock refuses even the right password for minutes: its message points the way onward.
+  const forgotLink = <Link to="/forgot-password">{t('signIn.forgot')}</Link>;
+  const alert = <ErrorAlert error={error} lockedUntil={lock.until} whenLocked={forgotLink} />;
+  const keyAlert = <ErrorAlert error={keyAction.error} lockedUntil={lock.until} whenLocked={forgotLink} />;
 
-  if (step === 'backup-notice') {
-    return (
-      <section className="card narrow">
-        <h1 ref={headingRef} tabIndex={-1}>
-          {t('signIn.title')}
-        </h1>
-        <p role="status">{t('signIn.backupUsed', { count: backupLeft ?? 0 })}</p>
-        {backupLeft !== null && backupLeft <= 3 && <p className="warning">{t('signIn.backupLow', { count: backupLeft })}</p>}
-        <button type="button" className="primary" onClick={() => void onSignedIn()}>
-          {t('signIn.continue')}
-        </button>
-      </section>
-    );
-  }
-
-  if (step === 'code') {
-    return (
-      <section className="card narrow">
-        <h1>{t('signIn.codeTitle')}</h1>
-        <p>{t('signIn.codeHelp')}</p>
-        <form onSubmit={submit}>
-          <label htmlFor="code">{t('signIn.code')}</label>
-          <input
-            id="code"
-            ref={codeRef}
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            autoComplete="one-time-code"
-            inputMode={useBackup ? 'text' : 'numeric'}
-            autoCapitalize="off"
-            spellCheck={false}
-            required
-            maxLength={64}
-          />
-          <button
-            type="button"
-            className="link"
-            aria-pressed={useBackup}
-            onClick={() => {
-              setUseBackup(!useBackup);
-              codeRef.current?.focus();
-            }}
-          >
-            {useBackup ? t('signIn.useAppCode') : t('signIn.useBackupCode')}
-          </button>
-          {alert}
-          <button type="submit" className="primary" disabled={busy || lockedUntil !== null}>
-            {t('signIn.verify')}
-          </button>
-          {methods.includes('webauthn') && (
-            <button type="button" className="link" onClick={() => setStep('key')}>
-              {t('keys.useKeyInstead')}
-            </button>
-          )}
-          <button type="button" className="link" onClick={startOver}>
-            {t('signIn.startOver')}
-          </button>
-        </form>
-      </section>
-    );
-  }
-
-  return (
-    <section className="card narrow">
-      <h1>{t('signIn.title')}</h1>
-      <form onSubmit={submit}>
-        <label htmlFor="email">{t('signIn.email')}</label>
-        <input id="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" required autoFocus />
-        <label htmlFor="password">{t('signIn.password')}</label>
-        <input
-          id="password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          autoComplete="current-password"
-          required
-          maxLength={256}
+  switch (step) {
+    case 'key':
+      return (
+        <KeyStep
+          alert={keyAlert}
+          disabled={keyAction.busy || lock.locked}
+          onUseKey={() => void signInWithKey('/api/session/second-factor/webauthn')}
+          hasApp={methods.includes('totp')}
+          onUseCode={() => setStep('code')}
+          onStartOver={startOver}
         />
-        {alert}
-        <button type="submit" className="primary" disabled={busy || lockedUntil !== null}>
-          {t('signIn.submit')}
-        </button>
-      </form>
-      {keyAlert}
-      {/* A link, not a second button: "Sign in" stays the page's one button of that name. */}
-      <p>
-        {/* biome-ignore lint/a11y/useValidAnchor: a button named "Sign in with a passkey" would also match the seed's button "Sign in" by name */}
-        <a
-          href="#passkey"
-          aria-disabled={keyAction.busy || lockedUntil !== null}
-          onClick={(e) => {
-            e.preventDefault();
-            if (!keyAction.busy && lockedUntil === null) void signInWithKey('/api/session/passkey');
-          }}
-        >
-          {t('keys.passkeySignIn')}
-        </a>
-      </p>
-      <a
-        href="/forgot-password"
-        onClick={(event) => {
-          event.preventDefault();
-          navigate('/forgot-password');
-        }}
-      >
-        {t('signIn.forgot')}
-      </a>
-    </section>
-  );
+      );
+    case 'backup-notice':
+      return <BackupNotice left={backupLeft} onContinue={() => void onSignedIn()} />;
+    case 'code':
+      return (
+        <CodeStep
+          code={code}
+          onCode={setCode}
+          onSubmit={submit}
+          disabled={busy || lock.locked}
+          alert={alert}
+          onUseKey={methods.includes('webauthn') ? () => setStep('key') : null}
+          onStartOver={startOver}
+        />
+      );
+    default:
+      return (
+        <PasswordStep
+          email={email}
+          onEmail={setEmail}
+          password={password}
+          onPassword={setPassword}
+          onSubmit={submit}
+          disabled={busy || lock.locked}
+          alert={alert}
+          keyAlert={keyAlert}
+          keyDisabled={keyAction.busy || lock.locked}
+          onPasskey={() => void signInWithKey('/api/session/passkey')}
+          forgotLink={forgotLink}
+        />
+      );
+  }
 }

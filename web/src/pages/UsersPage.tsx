@@ -11,6 +11,7 @@ import { useAction, useFormSubmit } from '../use-form-submit';
 import { ConfirmDialog, type Confirmation } from '../components/ConfirmDialog';
 import { RowMenu, type MenuItem } from '../components/RowMenu';
 import { formatDateTime } from '../format';
+import { PasswordField } from '../components/PasswordField';
 
 export function UsersPage({ me }: { me: User }) {
   const { t } = useTranslation();
@@ -232,17 +233,7 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
       <h2 id="create-title">{t('users.create')}</h2>
       <label htmlFor="new-email">{t('users.email')}</label>
       <input id="new-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
-      <label htmlFor="new-user-password">{t('users.password')}</label>
-      <input
-        id="new-user-password"
-        type="password"
-        autoComplete="new-password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        required
-        minLength={10}
-        maxLength={256}
-      />
+      <PasswordField id="new-user-password" label={t('users.password')} purpose="new" value={password} onChange={setPassword} />
       <label htmlFor="new-role">{t('users.role')}</label>
       <select id="new-role" value={role} onChange={(e) => setRole(e.target.value === 'admin' ? 'admin' : 'user')}>
         <option value="user">{t('users.roleUser')}</option>

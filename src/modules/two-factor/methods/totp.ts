@@ -7,7 +7,7 @@ export function totpMethod(twoFactor: TwoFactorService): SecondFactorMethod<stri
     name: 'totp',
     refusal: 'invalid_code',
     offered: (userId) => twoFactor.appEnabled(userId),
-    verify: (user, code, address) => twoFactor.verifyAppCode(user, code.trim(), address),
+    verify: (user, code, address, refusal) => twoFactor.verifyAppCode(user, code.trim(), address, refusal),
     amr: (_proof, withPassword) => [...(withPassword ? ['pwd'] : []), 'otp', 'mfa'],
   };
 }

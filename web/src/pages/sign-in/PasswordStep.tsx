@@ -1,0 +1,52 @@
+// Sign-in, first step: email and password; or a passkey alone; or the way to a new password.
+import type { FormEvent, ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { PasswordField } from '../../components/PasswordField';
+
+export function PasswordStep(props: {
+  email: string;
+  onEmail: (email: string) => void;
+  password: string;
+  onPassword: (password: string) => void;
+  onSubmit: (event: FormEvent) => void;
+  /** Signing in is refused for now (busy, or locked). */
+  disabled: boolean;
+  alert: ReactNode;
+  /** The passkey's own answer, and whether it may be started now. */
+  keyAlert: ReactNode;
+  keyDisabled: boolean;
+  onPasskey: () => void;
+  forgotLink: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <section className="card narrow">
+      <h1>{t('signIn.title')}</h1>
+      <form onSubmit={props.onSubmit}>
+        <label htmlFor="email">{t('signIn.email')}</label>
+        <input id="email" type="email" value={props.email} onChange={(e) => props.onEmail(e.target.value)} autoComplete="username" required autoFocus />
+        <PasswordField id="password" label={t('signIn.password')} purpose="current" value={props.password} onChange={props.onPassword} />
+        {props.alert}
+        <button type="submit" className="primary" disabled={props.disabled}>
+          {t('signIn.submit')}
+        </button>
+      </form>
+      {props.keyAlert}
+      {/* A link, not a second button: "Sign in" stays the page's one button of that name. */}
+      <p>
+        {/* biome-ignore lint/a11y/useValidAnchor: a button named "Sign in with a passkey" would also match the seed's button "Sign in" by name */}
+        <a
+          href="#passkey"
+          aria-disabled={props.keyDisabled}
+          onClick={(e) => {
+            e.preventDefault();
+            if (!props.keyDisabled) props.onPasskey();
+          }}
+        >
+          {t('keys.passkeySignIn')}
+        </a>
+      </p>
+      {props.forgotLink}
+    </section>
+  );
+}
