@@ -21,6 +21,8 @@ export interface Config {
   readonly logLevel: string;
   readonly allowedRedirectHosts: readonly string[];
   readonly cookieDomain: string | null;
+  /** GATEHOUSE_ACCESS_DEFAULT: what forward auth answers for a host no application names; null: what the install chose (migration 0018). */
+  readonly accessDefault: 'allow' | 'deny' | null;
   /** Start even when this server's clock is further from the database's than codes allow. */
   readonly allowClockSkew: boolean;
   /** smtp:// or smtps:// with credentials; null: mail is written to the outbox folder (data/outbox/). */
@@ -128,6 +130,15 @@ function parseRedirectHosts(raw: string | undefined): string[] {
   return entries;
 }
 
+function parseAccessDefault(raw: string | undefined): 'allow' | 'deny' | null {
+  const value = raw?.trim().toLowerCase() ?? '';
+  if (value === '') return null;
+  if (value !== 'allow' && value !== 'deny') {
+    throw new ConfigError('GATEHOUSE_ACCESS_DEFAULT', `"${raw}" is neither allow nor deny`, 'Set it to deny (refuse hosts no application names) or allow.');
+  }
+  return value;
+}
+
 function parseSmtpUrl(raw: string | undefined): string | null {
   if (raw === undefined || raw.trim() === '') return null;
   const fix =
@@ -206,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     allowedRedirectHosts: Object.freeze(parseRedirectHosts(env.GATEHOUSE_ALLOWED_REDIRECT_HOSTS)),
     cookieDomain,
+    accessDefault: parseAccessDefault(env.GATEHOUSE_ACCESS_DEFAULT),
     allowClockSkew: flag(env, 'GATEHOUSE_ALLOW_CLOCK_SKEW'),
     smtpUrl: parseSmtpUrl(env.GATEHOUSE_SMTP_URL),
     mailFrom: parseMailFrom(env.GATEHOUSE_MAIL_FROM, publicUrl),

@@ -29,6 +29,9 @@ import { WebauthnService } from './modules/webauthn/index.js';
 import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/index.js';
 import { countOutboxByStatus } from './modules/mail/index.js';
 import { PasswordResetService } from './modules/password-reset/index.js';
+import { AccessPolicy, AccessRulesService, GroupsService } from './modules/access/index.js';
+import { usersWithTwoFactor } from './modules/two-factor/index.js';
+import { usersWithCredentials } from './modules/webauthn/index.js';
 
 export interface Services {
   readonly config: Config;
@@ -59,6 +62,9 @@ export interface Services {
   readonly clockWitness: ClockWitness;
   readonly mail: Mail;
   readonly resets: PasswordResetService;
+  readonly groups: GroupsService;
+  readonly accessRules: AccessRulesService;
+  readonly accessPolicy: AccessPolicy;
 }
 
 export async function createServices(
@@ -151,6 +157,15 @@ export async function createServices(
     emailCounterKey: keys.emailCounters,
     smtpConfigured: mail.smtpConfigured,
   });
+  const groups = new GroupsService({ db, clock });
+  const accessRules = new AccessRulesService({ db, clock });
+  const accessPolicy = new AccessPolicy({
+    db,
+    clock,
+    configuredDefault: config.accessDefault,
+    audit,
+    hasSecondFactor: async (userId) => (await usersWithTwoFactor(db, [userId])).has(userId) || (await usersWithCredentials(db, [userId])).has(userId),
+  });
   return {
     config,
     database,
@@ -180,5 +195,8 @@ export async function createServices(
     mail,
     resets,
     clockWitness,
+    groups,
+    accessRules,
+    accessPolicy,
   };
 }

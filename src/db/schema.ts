@@ -238,6 +238,59 @@ export interface WebauthnChallengesTable {
   expires_at: number;
 }
 
+/** Who may go where (migration 0018): groups of accounts. Names: lowercase letters, digits, `-`, `_`. */
+export interface GroupsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+  added_at: number;
+}
+
+/** An application behind forward auth: a host (`app.example.com`, `*.example.com`, `app.example.com:8443`). */
+export interface AccessApplicationsTable {
+  id: string;
+  name: string;
+  host: string;
+  created_at: number;
+}
+
+/** One rule of an application: who may enter under a path prefix, and with which factors. */
+export interface AccessRulesTable {
+  id: string;
+  application_id: string;
+  path: string;
+  effect: 'allow' | 'deny';
+  /** 1: anyone signed in. */
+  anyone: number;
+  factors: 'password' | 'two_factors' | 'security_key';
+  created_at: number;
+}
+
+/** The groups and single accounts an allow rule names (one of the two ids is set). */
+export interface AccessRuleSubjectsTable {
+  rule_id: string;
+  group_id: string | null;
+  user_id: string | null;
+}
+
+/** An OpenID Connect application open only to these groups (no row: open to everyone). */
+export interface OidcClientGroupsTable {
+  client_id: string;
+  group_id: string;
+}
+
+/** One row (id 1): bumped by every change of groups, members or rules; the default for unknown hosts at install. */
+export interface AccessStateTable {
+  id: number;
+  version: number;
+  install_default: 'allow' | 'deny';
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable & SessionFactorsColumn & SessionStepUpColumn;
@@ -257,4 +310,11 @@ export interface DB {
   mail_outbox: MailOutboxTable;
   password_reset_tokens: PasswordResetTokensTable;
   mail_request_counters: MailRequestCountersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  access_applications: AccessApplicationsTable;
+  access_rules: AccessRulesTable;
+  access_rule_subjects: AccessRuleSubjectsTable;
+  oidc_client_groups: OidcClientGroupsTable;
+  access_state: AccessStateTable;
 }

@@ -6,6 +6,12 @@ import type { ApiErrorCode } from '../shared/api-types.js';
 
 export const ERRORS = {
   invalid_request: [400, 'The request is not valid.'],
+  overlapping_rule: [400, 'This application already has a rule for this path.'],
+  step_up_required: [401, 'This address asks for a stronger sign-in: confirm it is you with your code.'],
+  access_denied: [403, 'You are signed in, but this application does not let you in.'],
+  group_exists: [409, 'A group with this name already exists.'],
+  group_in_use: [409, 'Rules or applications still name this group.'],
+  application_exists: [409, 'An application for this host already exists.'],
   weak_password: [400, 'The password does not meet the rules.'],
   invalid_code: [401, 'The code is not valid.'],
   invalid_security_key: [401, 'The security key or passkey was not accepted.'],

@@ -10,6 +10,7 @@ import { adminModule } from './admin/index.js';
 import { auditModule } from './audit/index.js';
 import { clockHealthModule } from './clock-health/index.js';
 import { opsModule } from './ops/index.js';
+import { accessModule } from './access/index.js';
 import { forwardAuthModule } from './forward-auth/index.js';
 import { oidcModule } from './oidc/index.js';
 import { passwordResetModule } from './password-reset/index.js';
@@ -26,6 +27,7 @@ export const MODULES: readonly GatehouseModule[] = [
   auditModule,
   clockHealthModule,
   opsModule,
+  accessModule,
   forwardAuthModule,
   oidcModule,
   passwordResetModule,

@@ -256,6 +256,12 @@ export type CodeProblem = 'code_reused' | 'server_clock';
 /** Every error code the API answers; the UI translates each one (locales: errors.<code>). */
 export type ApiErrorCode =
   | 'invalid_request'
+  | 'overlapping_rule'
+  | 'step_up_required'
+  | 'access_denied'
+  | 'group_exists'
+  | 'group_in_use'
+  | 'application_exists'
   | 'weak_password'
   | 'invalid_code'
   | 'invalid_security_key'
@@ -307,3 +313,65 @@ export type AdminPasswordResetAnswer = { sent: true } | { link: string; expiresA
 
 /** The languages of the UI and of the mail an account is sent (PUT /api/me/locale). */
 export type AccountLocale = 'en' | 'es';
+
+/** How strongly a session signed in, or what an access rule asks: one factor, two, or a security key (WebAuthn) used. */
+export type AccessFactors = 'password' | 'two_factors' | 'security_key';
+
+/** GET /api/admin/groups: one group. */
+export interface Group {
+  id: string;
+  name: string;
+  members: number;
+  createdAt: string;
+}
+
+/** GET /api/admin/groups/:id */
+export interface GroupDetail extends Omit<Group, 'members'> {
+  members: Array<{ id: string; email: string; addedAt: string }>;
+}
+
+/** One rule of a forward-auth application. `who`: `anyone`, `group:NAME`, `user:EMAIL` (empty for a deny rule). */
+export interface AccessRule {
+  id: string;
+  applicationId: string;
+  host: string;
+  path: string;
+  effect: 'allow' | 'deny';
+  who: string[];
+  factors: AccessFactors;
+}
+
+/** A host guarded by forward auth, with its rules in the order they are tried (most specific path first). */
+export interface AccessApplication {
+  id: string;
+  name: string;
+  host: string;
+  createdAt: string;
+  rules: AccessRule[];
+}
+
+/** GET /api/admin/access */
+export interface AccessOverview {
+  /** What a host no application names gets. */
+  default: 'allow' | 'deny';
+  /** Where that default comes from: GATEHOUSE_ACCESS_DEFAULT, or what the install chose at upgrade. */
+  defaultFrom: 'environment' | 'install';
+  applications: AccessApplication[];
+}
+
+export type AccessReason = 'allowed' | 'default_allow' | 'default_deny' | 'no_address' | 'no_rule' | 'rule_denies' | 'not_listed' | 'factors_too_weak';
+
+/** GET /api/admin/access/check and `gatehouse access check`: the decision for one person and address, and why. */
+export interface AccessCheck {
+  outcome: 'allow' | 'deny' | 'step_up';
+  reason: AccessReason;
+  /** One sentence, in English, for the command line and the log. */
+  explanation: string;
+  application: { id: string; name: string; host: string } | null;
+  rule: AccessRule | null;
+  /** factors_too_weak: what the rule asks. */
+  needs?: AccessFactors;
+  /** The person's groups now. */
+  groups: string[];
+  factors: AccessFactors;
+}

@@ -11,6 +11,7 @@ export const forwardAuthModule: GatehouseModule = {
       allowedRedirectHosts: s.config.allowedRedirectHosts,
       trustProxy: s.config.trustProxy,
       sessions: s.sessions,
+      access: s.accessPolicy,
       audit: throttleRedirectRefusals(s.audit, s.clock),
     });
   },

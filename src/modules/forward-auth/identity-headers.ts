@@ -10,6 +10,8 @@ export interface Identity {
   email: string;
   role: string;
   twoFactorEnabled: boolean;
+  /** Group names (lowercase letters, digits, - and _: header-safe as they are). */
+  groups: readonly string[];
 }
 
 const PRINTABLE_ASCII_BUT_PERCENT = /^[\u0020-\u0024\u0026-\u007e]*$/;
@@ -29,5 +31,8 @@ export function identityHeaders(identity: Identity): Record<string, string> {
     'x-gatehouse-email': headerSafe(identity.email),
     'x-gatehouse-role': headerSafe(identity.role),
     'x-gatehouse-2fa': String(identity.twoFactorEnabled),
+    // Comma-separated, as Authelia and Authentik send them; empty for an account in no group.
+    'x-gatehouse-groups': identity.groups.join(','),
+    'remote-groups': identity.groups.join(','),
   };
 }

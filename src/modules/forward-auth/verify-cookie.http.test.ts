@@ -18,7 +18,9 @@ const cookieOf = (r: LightMyRequestResponse, name: string) => r.cookies.find((c)
 
 describeOnEachDialect('the verify-only cookie', (suite) => {
   const { clock } = suite;
-  const t = suite.app({ env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com', GATEHOUSE_COOKIE_DOMAIN: 'example.com' } });
+  const t = suite.app({
+    env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com', GATEHOUSE_COOKIE_DOMAIN: 'example.com', GATEHOUSE_ACCESS_DEFAULT: 'allow' },
+  });
 
   const signIn = async (email: string) => {
     const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email, password: STRONG_PASSWORD } });
@@ -106,7 +108,7 @@ describeOnEachDialect('the verify-only cookie', (suite) => {
 
 describe('without GATEHOUSE_COOKIE_DOMAIN', () => {
   it('sets no verify cookie: the session cookie alone, as before', async () => {
-    const t = await startTestApp({ url: 'sqlite::memory:', env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com' } });
+    const t = await startTestApp({ url: 'sqlite::memory:', env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com', GATEHOUSE_ACCESS_DEFAULT: 'allow' } });
     try {
       await seedUser(t.s, 'single@example.com');
       const r = await t.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'single@example.com', password: STRONG_PASSWORD } });
@@ -140,7 +142,7 @@ describe('without GATEHOUSE_COOKIE_DOMAIN', () => {
   it('names them without prefixes and without Secure under http', async () => {
     const t = await startTestApp({
       url: 'sqlite::memory:',
-      env: { GATEHOUSE_PUBLIC_URL: 'http://login.gatehouse.test:8080', GATEHOUSE_COOKIE_DOMAIN: 'gatehouse.test' },
+      env: { GATEHOUSE_PUBLIC_URL: 'http://login.gatehouse.test:8080', GATEHOUSE_COOKIE_DOMAIN: 'gatehouse.test', GATEHOUSE_ACCESS_DEFAULT: 'allow' },
     });
     try {
       await seedUser(t.s, 'plain-http@example.com');

@@ -24,7 +24,7 @@ const ADDRESSES = [
 const asHeaderBytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
 describeOnEachDialect('forward auth redirect to sign-in', (suite) => {
-  const t = suite.app({ env: { GATEHOUSE_PUBLIC_URL: PUBLIC_URL, GATEHOUSE_TRUST_PROXY: `${PROXY},::1/128` } });
+  const t = suite.app({ env: { GATEHOUSE_PUBLIC_URL: PUBLIC_URL, GATEHOUSE_TRUST_PROXY: `${PROXY},::1/128`, GATEHOUSE_ACCESS_DEFAULT: 'allow' } });
 
   const verify = (url: string, headers: Record<string, string | string[]>, options: { from?: string; cookie?: string } = {}) =>
     t.app.inject({

@@ -27,6 +27,8 @@ const SESSION_COLUMNS = [
   'sessions.expires_at',
   'sessions.public_id',
   'sessions.reauthenticated_at',
+  // What the session proved (forward auth's rules ask for factors).
+  'sessions.amr',
   'users.id',
   'users.email',
   'users.role',
@@ -70,7 +72,9 @@ const LOOKUP_INDEX = Object.fromEntries(LOOKUP_NAMES.map((name, i) => [name, i])
 const compiledLookups = new WeakMap<Kysely<DB>, string>();
 
 /** What a session check knows of the session. */
-export type SessionState = Pick<SessionRow, 'kind' | 'created_at' | 'last_seen_at' | 'expires_at' | 'public_id' | 'reauthenticated_at'>;
+export type SessionState = Pick<SessionRow, 'kind' | 'created_at' | 'last_seen_at' | 'expires_at' | 'public_id' | 'reauthenticated_at'> & {
+  amr: string | null;
+};
 /** What a session check knows of the account (as it is now). */
 export type SessionUser = Pick<Selectable<UsersTable>, 'id' | 'email' | 'role' | 'blocked' | 'two_factor_required_since' | 'created_at' | 'last_sign_in_at'>;
 
@@ -105,6 +109,7 @@ function sessionFromRow(values: unknown[]): SessionWithUser {
       expires_at: row('expires_at'),
       public_id: row('public_id'),
       reauthenticated_at: row('reauthenticated_at'),
+      amr: row('amr'),
     },
     user: {
       id: row('id'),
@@ -140,8 +145,12 @@ export type StepUpFactor = SessionStepUpColumn['reauthenticated_factor'];
  * Step-up: this session re-authenticated now, with this second factor (null: the password alone).
  * Only this one: other sessions of the account are untouched.
  */
-export async function markReauthenticated(db: Kysely<DB>, tokenHash: string, now: number, factor: StepUpFactor): Promise<void> {
-  await db.updateTable('sessions').set({ reauthenticated_at: now, reauthenticated_factor: factor }).where('token_hash', '=', tokenHash).execute();
+export async function markReauthenticated(db: Kysely<DB>, tokenHash: string, now: number, factor: StepUpFactor, amr?: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ reauthenticated_at: now, reauthenticated_factor: factor, ...(amr === undefined ? {} : { amr }) })
+    .where('token_hash', '=', tokenHash)
+    .execute();
 }
 
 /**

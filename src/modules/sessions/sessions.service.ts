@@ -9,6 +9,8 @@ import type { RowReader } from '../../db/database.js';
 import type { SignInWarning } from '../../shared/api-types.js';
 import type { SettingsService } from '../settings/index.js';
 import { isRestrictedNow } from '../../core/two-factor-requirement.js';
+import { AMR_TWO_FACTOR } from '../../core/amr.js';
+import { strengthOf, type Strength } from '../../core/session-strength.js';
 import * as repo from './sessions.repository.js';
 import type { CookieSettings } from './session-cookie.js';
 import { STEP_UP_WINDOW_MS, USER_AGENT_MAX_LENGTH, expiryFor, isSessionAlive, isSteppedUp, needsTouch } from './session-policy.js';
@@ -23,6 +25,8 @@ export interface ResolvedSession {
   /** The public id (devices list). */
   id: string;
   reauthenticatedAt: number | null;
+  /** How strongly the session signed in (or stepped up to since): what forward auth's rules compare with. */
+  strength: Strength;
   /** What happened to the account since the previous sign-in, until the owner acknowledges it. */
   signInWarning: SignInWarning | null;
 }
@@ -148,6 +152,7 @@ export class SessionsService {
       expiresAt: found.session.expires_at,
       id: found.session.public_id,
       reauthenticatedAt: found.session.reauthenticated_at,
+      strength: strengthOf(found.session.amr),
       signInWarning: found.signInWarning === null ? null : (JSON.parse(found.signInWarning) as SignInWarning),
     };
   }
@@ -159,7 +164,10 @@ export class SessionsService {
 
   /** Opens the step-up window for this session only, noting the second factor it was made with (null: none). */
   markReauthenticated(session: ResolvedSession, factor: repo.StepUpFactor): Promise<void> {
-    return repo.markReauthenticated(this.db, session.tokenHash, this.clock(), factor);
+    // A password-only session (a trusted browser skips the code) that steps up with a code has now
+    // proven two factors: forward auth's `two_factors` rules let it in from here on.
+    const amr = factor !== null && session.strength === 'password' ? JSON.stringify(AMR_TWO_FACTOR) : undefined;
+    return repo.markReauthenticated(this.db, session.tokenHash, this.clock(), factor, amr);
   }
 
   /**

@@ -36,7 +36,7 @@ const ROUTES: Array<[method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: s
 
 describeOnEachDialect('require 2FA', { resetSettings: true }, (suite) => {
   const { clock } = suite;
-  const t = suite.app();
+  const t = suite.app({ env: { GATEHOUSE_ACCESS_DEFAULT: 'allow' } });
 
   /**
    * An administrator of this test's own, with 2FA on so that no policy restricts them. Each call

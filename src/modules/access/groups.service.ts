@@ -1,0 +1,149 @@
+// Groups of accounts: create, rename, delete, members in and out. The rules and OpenID Connect
+// applications that name a group decide what its members may reach (access-policy.service.ts).
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../http/errors.js';
+import type { Actor } from '../audit/index.js';
+import { findUserById } from '../users/index.js';
+import type { Group, GroupDetail } from '../../shared/api-types.js';
+import * as repo from './access.repository.js';
+import { change } from './access-change.js';
+import { groupName, MAX_GROUPS } from './access.validation.js';
+
+export class GroupsService {
+  constructor(private readonly deps: { db: repo.Db; clock: () => number }) {}
+
+  async list(options: { limit?: number; after?: string } = {}): Promise<Group[]> {
+    const rows = await repo.listGroups(this.deps.db, { limit: options.limit ?? MAX_GROUPS, after: options.after });
+    return rows.map((g) => ({ id: g.id, name: g.name, members: Number(g.members), createdAt: new Date(Number(g.created_at)).toISOString() }));
+  }
+
+  async get(id: string): Promise<GroupDetail> {
+    const group = await this.require(this.deps.db, id);
+    const members = await repo.groupMembers(this.deps.db, id);
+    return {
+      id: group.id,
+      name: group.name,
+      createdAt: new Date(Number(group.created_at)).toISOString(),
+      members: members.map((m) => ({ id: m.id, email: m.email, addedAt: new Date(Number(m.added_at)).toISOString() })),
+    };
+  }
+
+  findByName(name: string) {
+    return repo.findGroupByName(this.deps.db, name);
+  }
+
+  /** The names of each account's groups (the Users list). */
+  namesOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return repo.groupNamesOfUsers(this.deps.db, userIds);
+  }
+
+  async namesOf(userId: string): Promise<string[]> {
+    return (await repo.groupNamesOfUsers(this.deps.db, [userId])).get(userId) ?? [];
+  }
+
+  create(rawName: string, actor: Actor, address: string | null): Promise<Group> {
+    const name = groupName(rawName);
+    return change(this.deps.db, this.deps.clock, async (trx) => {
+      if (await repo.findGroupByName(trx, name)) throw new AppError('group_exists', `A group named "${name}" already exists.`);
+      if ((await repo.countGroups(trx)) >= MAX_GROUPS)
+        throw new AppError('invalid_request', `There are already ${MAX_GROUPS} groups, the most Gatehouse keeps.`);
+      const now = this.deps.clock();
+      const id = randomUUID();
+      await repo.insertGroup(trx, { id, name, created_at: now });
+      return {
+        result: { id, name, members: 0, createdAt: new Date(now).toISOString() },
+        events: [{ kind: 'group.created', actor, address, details: { group: name } }],
+      };
+    });
+  }
+
+  rename(id: string, rawName: string, actor: Actor, address: string | null): Promise<void> {
+    const name = groupName(rawName);
+    return change(this.deps.db, this.deps.clock, async (trx) => {
+      const group = await this.require(trx, id);
+      if (group.name === name) return { result: undefined, events: [] };
+      if (await repo.findGroupByName(trx, name)) throw new AppError('group_exists', `A group named "${name}" already exists.`);
+      await repo.renameGroup(trx, id, name);
+      return { result: undefined, events: [{ kind: 'group.renamed', actor, address, details: { group: name, from: group.name } }] };
+    });
+  }
+
+  /** Refused while a rule or an OpenID Connect application names the group: deleting it would silently change who gets in. */
+  delete(id: string, actor: Actor, address: string | null): Promise<void> {
+    return change(this.deps.db, this.deps.clock, async (trx) => {
+      const group = await this.require(trx, id);
+      const uses = await repo.groupUses(trx, id);
+      if (uses.rules.length > 0 || uses.clients.length > 0) {
+        const named = [
+          ...uses.rules.map((r) => `the rule ${r.id} (${r.host}${r.path === '/' ? '' : r.path})`),
+          ...uses.clients.map((c) => `the OpenID Connect application ${c}`),
+        ];
+        throw new AppError(
+          'group_in_use',
+          `The group "${group.name}" is named by ${named.slice(0, 5).join(', ')}${named.length > 5 ? ` and ${named.length - 5} more` : ''}: change those first.`,
+          {
+            rules: uses.rules.map((r) => r.id),
+            clients: uses.clients,
+          },
+        );
+      }
+      await repo.deleteGroup(trx, id);
+      return { result: undefined, events: [{ kind: 'group.deleted', actor, address, details: { group: group.name } }] };
+    });
+  }
+
+  /** Answers whether the account was added (false: it already was a member; nothing changes). */
+  addMember(id: string, userId: string, actor: Actor, address: string | null): Promise<boolean> {
+    return change(this.deps.db, this.deps.clock, async (trx) => {
+      const group = await this.require(trx, id);
+      const user = await findUserById(trx, userId);
+      if (!user) throw new AppError('not_found', 'No such user.');
+      const added = await repo.insertMember(trx, { group_id: id, user_id: userId, added_at: this.deps.clock() });
+      const subject = { id: user.id, email: user.email };
+      return { result: added, events: added ? [{ kind: 'group.member_added', actor, subject, address, details: { group: group.name } }] : [] };
+    });
+  }
+
+  /** Answers whether the account was removed (false: it was not a member). */
+  removeMember(id: string, userId: string, actor: Actor, address: string | null): Promise<boolean> {
+    return change(this.deps.db, this.deps.clock, async (trx) => {
+      const group = await this.require(trx, id);
+      const user = await findUserById(trx, userId);
+      if (!user) throw new AppError('not_found', 'No such user.');
+      const removed = await repo.deleteMember(trx, id, userId);
+      const subject = { id: user.id, email: user.email };
+      return { result: removed, events: removed ? [{ kind: 'group.member_removed', actor, subject, address, details: { group: group.name } }] : [] };
+    });
+  }
+
+  private async require(db: repo.Db, id: string) {
+    const group = await repo.findGroupById(db, id);
+    if (!group) throw new AppError('not_found', 'No such group.');
+    return group;
+  }
+
+  /** The group names each OpenID Connect application is restricted to (absent: open to everyone). */
+  clientGroups(clientIds?: readonly string[]): Promise<Map<string, string[]>> {
+    return repo.clientGroupNames(this.deps.db, clientIds);
+  }
+
+  /**
+   * Restricts an OpenID Connect application to these groups (none: open to everyone), in the
+   * caller's transaction (the client's own change). Unknown names are refused.
+   */
+  async restrictClient(trx: repo.Db, clientId: string, names: readonly string[]): Promise<void> {
+    const ids: string[] = [];
+    for (const raw of new Set(names)) {
+      const group = await repo.findGroupByName(trx, groupName(raw));
+      if (!group) throw new AppError('invalid_request', `There is no group named "${raw}".`);
+      ids.push(group.id);
+    }
+    await repo.setClientGroups(trx, clientId, ids);
+    await repo.bumpVersion(trx);
+  }
+
+  /** Whether the account may use this OpenID Connect application: it is open to everyone, or the account is in one of its groups. */
+  mayUseClient(clientId: string, userId: string): Promise<boolean> {
+    return repo.mayUseClient(this.deps.db, clientId, userId);
+  }
+}

@@ -1,0 +1,9 @@
+// The access module's public face (who may go where): the only file of it that other modules
+// import (src/architecture.test.ts checks). Everything else in this folder is private to it.
+export { accessModule } from './access.module.js';
+export { AccessPolicy } from './access-policy.service.js';
+export type { Answer, Asker } from './access-policy.service.js';
+export { AccessRulesService } from './access-rules.service.js';
+export type { NewRule } from './access-rules.service.js';
+export { GroupsService } from './groups.service.js';
+export type { Decision } from './policy.js';
