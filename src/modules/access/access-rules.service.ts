@@ -171,6 +171,7 @@ export class AccessRulesService {
 
 function applicationName(raw: string): string {
   const name = raw.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a name may not carry
   if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
     throw new AppError('invalid_request', 'An application name has 1 to 100 characters, no control characters.');
   }

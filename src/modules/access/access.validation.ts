@@ -49,6 +49,7 @@ export function rulePath(raw: string): string {
   if (!raw.startsWith('/')) throw bad('it must start with "/".');
   if (raw.length > MAX_PATH_LENGTH) throw bad(`at most ${MAX_PATH_LENGTH} characters.`);
   if (/[?#]/.test(raw)) throw bad('no query or fragment: rules match paths only.');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a path may not carry
   if (/[\s\u0000-\u001f\u007f\\%]/.test(raw))
     throw bad('no spaces, control characters, backslashes or percent-escapes: write the path as the browser shows it.');
   const segments = raw.split('/').filter((s) => s !== '');
