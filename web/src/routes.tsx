@@ -14,6 +14,7 @@ import { InteractionPage } from './pages/InteractionPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
+import { StepUpPage } from './pages/StepUpPage';
 import { UsersPage } from './pages/UsersPage';
 
 /** What a page may need from the shell. */
@@ -44,6 +45,7 @@ interface Route {
 
 const SIGNED_IN_ROUTES: Route[] = [
   { path: '/account/security/enable', when: (user) => !user.twoFactorEnabled, page: (_, { refresh }) => <EnablePage onEnabled={refresh} /> },
+  { path: '/step-up', page: (user) => <StepUpPage user={user} /> },
   { path: '/admin/users', admin: true, page: (user) => <UsersPage me={user} /> },
   { path: '/admin/audit', admin: true, page: () => <AuditPage /> },
   { path: '/admin/settings', admin: true, page: () => <SettingsPage /> },
