@@ -304,7 +304,9 @@ async function accessCommand(sub: string | undefined, args: string[]): Promise<v
       if (values.json) process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
       else {
         const verdict = check.outcome === 'allow' ? 'ALLOWED' : check.outcome === 'step_up' ? 'STEP UP' : 'REFUSED';
-        process.stdout.write(`${verdict}: ${check.explanation}\n`);
+        // "Refused: the rule…" reads "REFUSED: the rule…": the verdict already says it.
+        const because = check.explanation.replace(/^(?:Refused|Allowed): (.)/, (_, first: string) => first.toLowerCase());
+        process.stdout.write(`${verdict}: ${because}\n`);
         if (check.rule) process.stdout.write(`Rule: ${check.rule.host} ${describeRule(check.rule)}\n`);
         process.stdout.write(`Groups: ${check.groups.join(', ') || '(none)'}\n`);
       }
