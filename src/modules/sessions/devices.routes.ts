@@ -54,11 +54,15 @@ export function deviceRoutes(app: FastifyInstance, deps: { sessions: SessionsSer
     },
   );
 
-  r.post('/api/me/sessions/sign-out-others', { config: { access: 'full', stepUp: true }, schema: { tags, summary: 'Sign out everywhere else (needs a step-up)' } }, async (request, reply) => {
-    const session = request.session!;
-    await deps.sessions.endAllFor(session.user.id, session.tokenHash);
-    const ref = actorOf(request);
-    await deps.audit({ kind: 'sessions.ended', actor: ref, subject: ref, address: request.ip, details: { except: 'current' } });
-    return reply.code(204).send();
-  });
+  r.post(
+    '/api/me/sessions/sign-out-others',
+    { config: { access: 'full', stepUp: true }, schema: { tags, summary: 'Sign out everywhere else (needs a step-up)' } },
+    async (request, reply) => {
+      const session = request.session!;
+      await deps.sessions.endAllFor(session.user.id, session.tokenHash);
+      const ref = actorOf(request);
+      await deps.audit({ kind: 'sessions.ended', actor: ref, subject: ref, address: request.ip, details: { except: 'current' } });
+      return reply.code(204).send();
+    },
+  );
 }

@@ -81,7 +81,11 @@ export class SignInService {
         kind: 'sign_in.failed',
         subject,
         address,
-        details: { reason: user ? (user.blocked ? 'blocked' : 'wrong_password') : 'unknown_email', step: 'password', ...(user ? {} : { emailHash: this.emailHash(email) }) },
+        details: {
+          reason: user ? (user.blocked ? 'blocked' : 'wrong_password') : 'unknown_email',
+          step: 'password',
+          ...(user ? {} : { emailHash: this.emailHash(email) }),
+        },
       });
       throw new AppError('invalid_credentials');
     }

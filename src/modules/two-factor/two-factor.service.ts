@@ -223,6 +223,24 @@ export class TwoFactorService {
    * the account's sessions but for `keepSession` (the token hash of the owner's current one): a
    * session opened with a factor must not outlive it.
    */
+  /**
+   * Removing the last security key of an account without the app turns 2FA off: the same as the
+   * owner's "Disable authentication" (the other sessions end, the owner is mailed, `2fa.disabled`
+   * audited), not a quieter way round it. `removeKey` removes the key and runs the notice in its
+   * own transaction; answers nothing, throws what it throws.
+   */
+  async removeSecurityKey(
+    subject: AccountRef,
+    removeKey: (whenLast: (trx: Kysely<DB>) => Promise<void>) => Promise<{ lastFactor: boolean }>,
+    address: string | null,
+    keepSession: string,
+  ): Promise<void> {
+    const { lastFactor } = await removeKey((trx) => this.notify(trx, subject.id, { kind: '2fa_disabled', by: 'self' }));
+    if (!lastFactor) return;
+    await deleteUserSessions(this.db, subject.id, keepSession);
+    await this.audit({ kind: '2fa.disabled', actor: subject, subject, address, details: { by: 'self', via: 'last_security_key' } });
+  }
+
   async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli', keepSession?: string): Promise<void> {
     const notice = (trx: Kysely<DB>) => this.notify(trx, subject.id, { kind: '2fa_disabled', by: via });
     if (!(await repo.removeTwoFactor(this.db, subject.id, { keys: via !== 'self', alsoDo: notice }))) throw new AppError('not_enabled');
