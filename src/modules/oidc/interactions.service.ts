@@ -14,7 +14,6 @@ import type { SignInService } from '../sign-in/index.js';
 import type { TrustedDevicesService } from '../trusted-devices/index.js';
 import type { OidcService } from './oidc.service.js';
 import { ACR_MFA, ACR_PASSWORD, needsSecondFactor } from './handoff.js';
-import { NOT_IN_GROUP } from './client-access.js';
 
 type Step = InteractionDetails['step'];
 type ProviderInteraction = InstanceType<Awaited<ReturnType<OidcService['current']>>['Interaction']>;
@@ -64,11 +63,10 @@ export class InteractionsService {
     if (step === 'sign_in') throw new AppError('unauthenticated');
     if (step === 'enrol' || step === 'second_factor')
       throw new AppError('two_factor_required', 'This application requires a second factor: complete the second step first.');
-    // An application restricted to groups: someone outside them is sent back with access_denied
-    // (the application shows its own refusal), never given a code.
-    const ref = { id: session.user.id, email: session.user.email };
-    if (!(await this.deps.oidc.access.allows(String(client.clientId), ref, address, 'authorization')))
-      return { redirect: await this.finish(interaction, { error: 'access_denied', error_description: NOT_IN_GROUP }) };
+    // An application restricted to groups is not checked here but by the login prompt's
+    // gatehouse_groups check (provider.config.ts), which runs when the provider resumes with this
+    // result as on every later authorization: one place refuses both a new sign-in and a provider
+    // session that would need no interaction.
     let result: Record<string, unknown>;
     if (interaction.prompt.name === 'login') {
       const { amr, createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
@@ -90,6 +88,7 @@ export class InteractionsService {
       for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
       result = { consent: { grantId: await grant.save() } };
       if (step === 'consent') {
+        const ref = { id: session.user.id, email: session.user.email };
         await this.deps.audit({
           kind: 'oidc.consented',
           actor: ref,

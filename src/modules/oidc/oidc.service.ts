@@ -42,7 +42,7 @@ export class OidcService {
   private pending: Promise<Provider> | null = null;
 
   /** Who may use an application restricted to groups (asked at authorization, token and userinfo). */
-  readonly access: ClientAccess;
+  private readonly access: ClientAccess;
 
   constructor(private readonly deps: OidcDeps) {
     this.access = new ClientAccess({ groups: deps.groups, audit: deps.audit, clock: deps.clock });

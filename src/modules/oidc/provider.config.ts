@@ -53,10 +53,12 @@ function gatehouseSessionCheck(deps: ProviderDeps) {
 
 /**
  * An application restricted to groups refuses an account outside them with access_denied at its
- * redirect address. This covers the provider's own session, which would otherwise hand out a code
- * without any interaction (the person was removed from the group after signing in, or
- * prompt=none); a new sign-in is refused by the interaction itself (interactions.service.ts).
- * Only once the provider's session is the Gatehouse session's person: anyone else signs in first.
+ * redirect address (the application shows its own refusal; no code is issued). A check of the login
+ * prompt runs on every authorization: when the provider resumes after the interaction's sign-in
+ * (interactions.service.ts finishes it with the login result), and when the provider's own session
+ * would hand out a code with no interaction at all (someone removed from the group after signing
+ * in, or prompt=none). It judges only once the provider's session is the Gatehouse session's
+ * person: anyone else signs in first, and is judged then.
  */
 function groupRestrictionCheck(deps: ProviderDeps) {
   return new interactionPolicy.Check('gatehouse_groups', 'The account is not in a group this application is open to', async (ctx: KoaContextWithOIDC) => {
