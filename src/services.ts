@@ -131,7 +131,8 @@ export async function createServices(
   });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
   const users = new UsersService({ db, hasher, limiter, policy, audit, clock, endSessionsOf: (trx, userId) => deleteUserSessions(trx, userId) });
-  const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock });
+  const groups = new GroupsService({ db, clock });
+  const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock, groups });
   const oidc = new OidcService({
     db,
     clock,
@@ -142,6 +143,7 @@ export async function createServices(
     openSecret: clients.openSecret,
     sessions,
     audit,
+    groups,
   });
   const interactions = new InteractionsService({ oidc, signIn, sessions, devices, audit });
   const grants = new GrantsService({ db, audit, clock });
@@ -157,7 +159,6 @@ export async function createServices(
     emailCounterKey: keys.emailCounters,
     smtpConfigured: mail.smtpConfigured,
   });
-  const groups = new GroupsService({ db, clock });
   const accessRules = new AccessRulesService({ db, clock });
   const accessPolicy = new AccessPolicy({
     db,

@@ -63,6 +63,10 @@ export class InteractionsService {
     if (step === 'sign_in') throw new AppError('unauthenticated');
     if (step === 'enrol' || step === 'second_factor')
       throw new AppError('two_factor_required', 'This application requires a second factor: complete the second step first.');
+    // An application restricted to groups is not checked here but by the login prompt's
+    // gatehouse_groups check (provider.config.ts), which runs when the provider resumes with this
+    // result as on every later authorization: one place refuses both a new sign-in and a provider
+    // session that would need no interaction.
     let result: Record<string, unknown>;
     if (interaction.prompt.name === 'login') {
       const { amr, createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
