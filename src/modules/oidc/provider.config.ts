@@ -180,11 +180,18 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
       const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
       let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
       if (grant && grant.accountId !== accountId) grant = undefined;
-      // A trusted application (first party) is granted what it asks for without a consent page.
+      // A trusted application (first party) is granted what it asks for without a consent page,
+      // but for offline_access: a refresh token outlives the session, so it goes through the
+      // consent prompt (no page for a trusted application), where a session that did not just
+      // sign in is asked for a step-up (interactions.service.ts).
       if (client.gatehouse_trusted === true && accountId) {
-        grant ??= new oidc.provider.Grant({ accountId, clientId: client.clientId });
-        grant.addOIDCScope(String(oidc.params?.scope ?? 'openid'));
-        await grant.save();
+        const asked = String(oidc.params?.scope ?? 'openid').split(' ').filter(Boolean);
+        const lasting = asked.includes('offline_access') && !grant?.getOIDCScope().split(' ').includes('offline_access');
+        if (!lasting) {
+          grant ??= new oidc.provider.Grant({ accountId, clientId: client.clientId });
+          grant.addOIDCScope(asked.join(' '));
+          await grant.save();
+        }
       }
       return grant;
     },

@@ -11,7 +11,7 @@ import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { AccountRef, Actor, RecordAudit } from '../audit/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import { assertStrongPassword } from '../passwords/index.js';
-import { deleteUserSessions } from '../sessions/index.js';
+import type { EndAccountAccess } from '../sessions/index.js';
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { resetCounterKey } from '../../core/counter-keys.js';
 import { AMR_PASSWORD, AMR_TWO_FACTOR } from '../../core/amr.js';
@@ -38,6 +38,8 @@ export interface PasswordResetDeps {
   emailCounterKey: Buffer;
   /** Whether mail leaves the machine (SMTP); without it an administrator is shown the link. */
   smtpConfigured: boolean;
+  /** Ends every session and OpenID Connect grant of the account (services.ts). */
+  endAccountAccess: EndAccountAccess;
 }
 
 export class PasswordResetService {
@@ -142,7 +144,7 @@ export class PasswordResetService {
       if (!(await repo.spendResetToken(trx, tokenHash, now))) return false;
       await updatePasswordHash(trx, user.id, passwordHash, now);
       await repo.spendAllResetTokens(trx, user.id, now);
-      await deleteUserSessions(trx, user.id);
+      await this.deps.endAccountAccess(trx, user.id);
       await this.deps.mail.notify(trx, user.id, { kind: 'password_changed', how: 'reset' });
       return true;
     });
