@@ -137,7 +137,14 @@ export async function createServices(
     emailCounterKey: keys.emailCounters,
   });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
-  const users = new UsersService({ db, hasher, limiter, policy, audit, clock, endSessionsOf: (trx, userId) => endAccountAccess(trx, userId),
+  const users = new UsersService({
+    db,
+    hasher,
+    limiter,
+    policy,
+    audit,
+    clock,
+    endSessionsOf: (trx, userId) => endAccountAccess(trx, userId),
     endGrantsOf: revokeAllGrantsOf,
   });
   const groups = new GroupsService({ db, clock });

@@ -185,7 +185,9 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
       // consent prompt (no page for a trusted application), where a session that did not just
       // sign in is asked for a step-up (interactions.service.ts).
       if (client.gatehouse_trusted === true && accountId) {
-        const asked = String(oidc.params?.scope ?? 'openid').split(' ').filter(Boolean);
+        const asked = String(oidc.params?.scope ?? 'openid')
+          .split(' ')
+          .filter(Boolean);
         const lasting = asked.includes('offline_access') && !grant?.getOIDCScope().split(' ').includes('offline_access');
         if (!lasting) {
           grant ??= new oidc.provider.Grant({ accountId, clientId: client.clientId });
