@@ -27,7 +27,7 @@ const USAGE = `Usage: gatehouse <command>
   restore --from FILE                                          replace the SQLite database with a backup (server stopped)
   rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
-                [--public] [--require-2fa] [--trusted] [--group NAME]...
+                [--public] [--require-2fa] [--trusted] [--legacy-no-pkce] [--group NAME] [--group NAME]...
                                                                create an OpenID Connect application (prints its id and secret as JSON);
                                                                --group: only members of these groups may use it
   client update --id ID (--group NAME... | --everyone)         restrict an application to groups, or open it to everyone
@@ -134,6 +134,7 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
           public: { type: 'boolean' },
           'require-2fa': { type: 'boolean' },
           trusted: { type: 'boolean' },
+          'legacy-no-pkce': { type: 'boolean' },
           group: { type: 'string', multiple: true },
         },
         strict: true,
@@ -149,6 +150,7 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
             public: values.public ?? false,
             require2fa: values['require-2fa'] ?? false,
             trusted: values.trusted ?? false,
+            legacyNoPkce: values['legacy-no-pkce'] ?? false,
             allowedGroups: values.group ?? [],
           },
           null,

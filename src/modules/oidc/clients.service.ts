@@ -18,6 +18,8 @@ export interface NewApplication {
   public?: boolean;
   require2fa?: boolean;
   trusted?: boolean;
+  /** A confidential application that cannot send PKCE (refused for a public one: it has nothing else). */
+  legacyNoPkce?: boolean;
   /** Only members of these groups may use it (none: everyone who can sign in). */
   allowedGroups?: string[];
 }
@@ -53,6 +55,7 @@ export function presentApplication(row: repo.ClientRow, allowedGroups: string[] 
     public: row.secret_ciphertext === null,
     require2fa: row.require_2fa === 1,
     trusted: row.trusted === 1,
+    legacyNoPkce: row.pkce_optional === 1,
     allowedGroups,
     createdAt: new Date(row.created_at).toISOString(),
   };
@@ -73,6 +76,7 @@ export function clientMetadata(row: repo.ClientRow, openSecret: (clientId: strin
     response_types: ['code'],
     gatehouse_require_2fa: app.require2fa,
     gatehouse_trusted: app.trusted,
+    gatehouse_pkce_optional: app.legacyNoPkce,
   };
 }
 
@@ -107,6 +111,7 @@ export class ClientsService {
     const postLogout = (input.postLogoutRedirectUris ?? []).map(checkRedirectUri);
     // Hex: a client id must survive being typed or pasted anywhere, e.g. after `--id` on the command
     // line (a base64url id may start with '-', which reads as an option).
+    if (input.legacyNoPkce && input.public) throw new AppError('invalid_request', 'A public application has no secret: it must use PKCE.');
     const id = randomBytes(16).toString('hex');
     const secret = input.public ? undefined : randomBytes(32).toString('base64url');
     const row: repo.ClientRow = {
@@ -117,6 +122,7 @@ export class ClientsService {
       post_logout_redirect_uris: JSON.stringify(postLogout),
       require_2fa: input.require2fa ? 1 : 0,
       trusted: input.trusted ? 1 : 0,
+      pkce_optional: input.legacyNoPkce ? 1 : 0,
       created_at: this.clock(),
     };
     const allowedGroups = [...new Set(input.allowedGroups ?? [])].sort();

@@ -28,6 +28,7 @@ for (const dialect of DIALECTS) {
     let publicUrl = '';
     let notes: oidc.Configuration;
     let wiki: oidc.Configuration;
+    let legacy: oidc.Configuration;
     const ids = new Map<string, string>();
     let twoFactorKey = '';
     const front = () => servers[0]!.baseUrl;
@@ -111,6 +112,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await c.post('/api/me/2fa/enable', { code: phoneCode(twoFactorKey, Date.now() - 30_000) })).status, 200);
       const notesApp = await seed.s.clients.create({ name: 'Notes', redirectUris: [CALLBACK], public: true, trusted: true }, null, null);
       const wikiApp = await seed.s.clients.create({ name: 'Wiki', redirectUris: [CALLBACK] }, null, null);
+      const legacyApp = await seed.s.clients.create({ name: 'Old CMS', redirectUris: [CALLBACK], legacyNoPkce: true, trusted: true }, null, null);
       await seed.close();
 
       const port = await freePort();
@@ -120,6 +122,7 @@ for (const dialect of DIALECTS) {
       if (instances === 2) servers.push(await startServerProcess(env));
       notes = await discover(notesApp.client_id, oidc.None());
       wiki = await discover(wikiApp.client_id, oidc.ClientSecretBasic(wikiApp.client_secret!));
+      legacy = await discover(legacyApp.client_id, oidc.ClientSecretBasic(legacyApp.client_secret!));
     });
     after(async () => {
       await Promise.all(servers.map((s) => s.stop()));
@@ -189,6 +192,24 @@ for (const dialect of DIALECTS) {
       assert.equal((await thief.post(`${front()}/api/session/step-up`, { password: STRONG_PASSWORD })).status, 204);
       const done = await thief.post(`${front()}/api/oidc/interactions/${first.uid}/continue`, { approve: true });
       assert.equal(done.status, 200, JSON.stringify(done.body));
+    });
+
+    it('asks every application for PKCE, a confidential one too, unless an administrator marked it legacy', async () => {
+      const withoutPkce = (config: oidc.Configuration) =>
+        oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid email', state: oidc.randomState() }).href;
+      const refused = await new CookieBrowser().follow(withoutPkce(wiki), isCallback);
+      assert.ok(refused.location && isCallback(refused.location), `${refused.status} ${refused.url}`);
+      assert.equal(new URL(refused.location).searchParams.get('error'), 'invalid_request');
+      assert.match(String(new URL(refused.location).searchParams.get('error_description')), /code_challenge|PKCE/i);
+
+      const browser = new CookieBrowser();
+      let answer = await browser.follow(withoutPkce(legacy), isCallback);
+      const uid = /\/interaction\/([\w-]+)/.exec(answer.url)?.[1];
+      assert.ok(uid, `the legacy application reaches the sign-in, got ${answer.status} ${answer.url}`);
+      assert.equal((await browser.post(`${front()}/api/session`, { email: 'victim@example.com', password: STRONG_PASSWORD })).status, 200);
+      const done = await browser.post(`${front()}/api/oidc/interactions/${uid}/continue`, {});
+      answer = await browser.follow(done.body.redirect, isCallback);
+      assert.ok(new URL(answer.location!).searchParams.get('code'), answer.location ?? '');
     });
   });
 }

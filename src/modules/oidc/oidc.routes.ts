@@ -163,6 +163,7 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
             public: Type.Optional(Type.Boolean()),
             require2fa: Type.Optional(Type.Boolean()),
             trusted: Type.Optional(Type.Boolean()),
+            legacyNoPkce: Type.Optional(Type.Boolean()),
             allowedGroups: Type.Optional(AllowedGroups),
           },
           { additionalProperties: false },

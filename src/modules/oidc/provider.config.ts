@@ -122,7 +122,7 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     responseTypes: ['code'],
     // ID tokens carry the email and amr even in the code flow (docs/api.md), not only through userinfo.
     conformIdTokenClaims: false,
-    extraClientMetadata: { properties: ['gatehouse_require_2fa', 'gatehouse_trusted'] },
+    extraClientMetadata: { properties: ['gatehouse_require_2fa', 'gatehouse_trusted', 'gatehouse_pkce_optional'] },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -132,7 +132,9 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     // Every refresh answers a new refresh token and spends the old one; a spent one presented again
     // revokes the whole grant (OAuth 2.0 Security BCP §4.14.2: the replay may be a thief's).
     rotateRefreshToken: true,
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    // PKCE for every application (RFC 9700 §2.1.1, OAuth 2.1), but a confidential one an
+    // administrator marked legacy (`--legacy-no-pkce`; what the upgrade to 0019 did for existing ones).
+    pkce: { required: (_ctx, client) => client.gatehouse_pkce_optional !== true },
     // A browser application (public client) may call the token and userinfo endpoints from its own origin.
     clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
     ttl: {
