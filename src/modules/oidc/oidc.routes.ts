@@ -196,6 +196,15 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
     },
   );
 
+  r.get(
+    '/api/admin/users/:id/applications',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'The applications a user allowed to sign them in (what ending their sessions revokes)', params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }) },
+    },
+    async (request) => ({ applications: await deps.grants.list(request.params.id) }),
+  );
+
   r.get('/api/me/applications', { config: { access: 'full' }, schema: { tags, summary: 'Applications you allowed to sign you in' } }, async (request) => ({
     applications: await deps.grants.list(request.session!.user.id),
   }));
