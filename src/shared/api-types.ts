@@ -31,6 +31,8 @@ export interface AdminUser extends User {
   twoFactorOverdue: boolean;
   /** The second factors the account has: the app (`totp`), security keys or passkeys (`webauthn`). */
   factors: TwoFactorKind[];
+  /** The groups the account is a member of, by name (issue 27). */
+  groups: string[];
 }
 
 /** A second factor: a code from the app, or a security key / passkey (WebAuthn). */

@@ -1,6 +1,7 @@
 // axe-core on every page and state of the web UI (sign-in and its errors, the second step, the
 // security page, enrolment, backup codes, the step-up dialog, the admin pages with the row menu
-// open, banners), at 1280 and 390 px, in English and Spanish: any violation fails the test.
+// open, groups, forward-auth rules and the access check's answers, the /step-up page, banners),
+// at 1280 and 390 px, in English and Spanish: any violation fails the test.
 // A real Chromium against the app listening on a real port, on the real clock.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,10 +52,22 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await test.app.listen({ port, host: '127.0.0.1' });
     for (const lang of LANGUAGES) {
       for (const { width } of VIEWPORTS) {
-        await seedUser(test.s, `admin-${lang}-${width}@example.com`, 'admin');
-        await seedUser(test.s, `ana-${lang}-${width}@example.com`, 'user');
-        await seedUser(test.s, `new-${lang}-${width}@example.com`, 'user');
-        keys.set(`admin-${lang}-${width}`, await enableTwoFactor(`admin-${lang}-${width}@example.com`));
+        const id = `${lang}-${width}`;
+        await seedUser(test.s, `admin-${id}@example.com`, 'admin');
+        const ana = await seedUser(test.s, `ana-${id}@example.com`, 'user');
+        await seedUser(test.s, `new-${id}@example.com`, 'user');
+        keys.set(`admin-${id}`, await enableTwoFactor(`admin-${id}@example.com`));
+        // Who may go where: a group with ana in it, an application whose rules name it (and refuse
+        // a path to everyone), and one with no rule yet.
+        const group = await test.s.groups.create(`family-${id}`, 'cli', null);
+        await test.s.groups.addMember(group.id, ana.id, 'cli', null);
+        await test.s.accessRules.addRule(
+          { host: `photos-${id}.example.com`, allow: [`group:family-${id}`], factors: 'two_factors', name: `Photos ${id}` },
+          'cli',
+          null,
+        );
+        await test.s.accessRules.addRule({ host: `photos-${id}.example.com`, path: '/private', deny: true }, 'cli', null);
+        await test.s.accessRules.createApplication({ host: `empty-${id}.example.com` }, 'cli', null);
       }
     }
     browser = await launchChromium();
@@ -237,7 +250,57 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await check('audit log, filtered');
     await page.goto(`${baseUrl}/admin/applications`);
     await page.locator('main h1').waitFor();
-    await check('applications');
+    await page.locator(`[data-application="photos-${id}.example.com"] [data-rule="/private"]`).waitFor();
+    await check('applications (OpenID Connect and forward auth)');
+    const photos = page.locator(`[data-application="photos-${id}.example.com"]`);
+    await photos.locator('.actions button').first().click();
+    await photos.locator('form input').waitFor();
+    await check('a forward-auth application being renamed');
+    await photos.locator('form button[type=button]').click();
+    await photos.locator('[data-rule="/private"] button').click();
+    await page.getByRole('alertdialog').waitFor();
+    await check('applications with a confirmation');
+    await page.keyboard.press('Escape');
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+    // "Can this person reach this address?": allowed, step-up, refused, and an input the server refuses.
+    const accessCheck = async (email: string, url: string, factors: string, outcome: string) => {
+      await page.locator('#check-email').fill(email);
+      await page.locator('#check-url').fill(url);
+      await page.locator('#check-factors').selectOption(factors);
+      await page.locator('#check-url').press('Enter');
+      await page.locator(`[data-outcome=${outcome}]`).waitFor();
+      await check(`access check: ${outcome}`);
+    };
+    await accessCheck(`ana-${id}@example.com`, `https://photos-${id}.example.com/albums`, 'two_factors', 'allow');
+    await accessCheck(`ana-${id}@example.com`, `https://photos-${id}.example.com/albums`, 'password', 'step_up');
+    await accessCheck(`new-${id}@example.com`, `https://photos-${id}.example.com/albums`, 'two_factors', 'deny');
+    await page.locator('#check-email').fill(`nobody-${id}@example.com`);
+    await page.locator('#check-url').press('Enter');
+    await page.locator('[aria-labelledby=access-check-title] [role=alert]').waitFor();
+    await check('access check with an error');
+
+    // Groups: the list, a group opened, its delete confirmation.
+    await page.goto(`${baseUrl}/admin/groups`);
+    await page.locator(`[data-group="family-${id}"]`).waitFor();
+    await check('groups');
+    await page.locator(`[data-group="family-${id}"] button`).click();
+    await page.locator(`[data-member="ana-${id}@example.com"]`).waitFor();
+    await check('a group opened');
+    await page.locator('.group button.danger').click();
+    await page.getByRole('alertdialog').waitFor();
+    await check('groups with a confirmation');
+    await page.keyboard.press('Escape');
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+
+    // Where forward auth sends a session too weak for a rule: /step-up?rd=, then with an error.
+    await page.goto(`${baseUrl}/step-up?rd=${encodeURIComponent(`https://photos-${id}.example.com/albums`)}`);
+    await page.locator('#step-up-page-password').waitFor();
+    await check('step-up page');
+    await page.locator('#step-up-page-password').fill('wrong-password-123');
+    await page.locator('#step-up-page-code').fill('123456');
+    await page.locator('#step-up-page-code').press('Enter');
+    await page.getByRole('alert').waitFor();
+    await check('step-up page with an error');
 
     // The require-2FA banner for an account without it (everyone required, a grace period): set
     // by the service itself, and put back, so this test's other runs see the defaults.

@@ -34,6 +34,17 @@ export const AUDIT_KINDS = [
   'oidc.token_refused',
   'oidc.client_created',
   'oidc.client_deleted',
+  'group.created',
+  'group.renamed',
+  'group.deleted',
+  'group.member_added',
+  'group.member_removed',
+  'access.application_created',
+  'access.application_renamed',
+  'access.application_deleted',
+  'access.rule_added',
+  'access.rule_removed',
+  'access.refused',
 ] as const;
 
 const keyOf = (kind: string) => `audit.kinds.${kind.replace(/\./g, '_')}`;
@@ -55,12 +66,28 @@ export function auditSentence(t: TFunction, event: AuditEvent): string {
     from: typeof d.from === 'string' ? d.from : '',
     to: typeof d.to === 'string' ? d.to : '',
     client: typeof d.clientName === 'string' ? d.clientName : typeof d.clientId === 'string' ? d.clientId : '',
+    ...accessValues(t, d),
   };
   const self = event.actor && event.subject && event.actor.id === event.subject.id;
   const base = keyOf(event.kind);
   const variant = self ? `${base}.self` : `${base}.other`;
   const text = t(variant, { ...values, defaultValue: '' }) || t(`${base}.self`, { ...values, defaultValue: '' });
   return text || t('audit.unknown', { kind: event.kind, actor, subject });
+}
+
+/** The groups and forward-auth events (issue 27): the group, the application and its host, the path, a refusal's why. */
+function accessValues(t: TFunction, d: AuditEvent['details']) {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const count = typeof d.count === 'number' ? d.count : 1;
+  return {
+    group: text(d.group),
+    name: text(d.name),
+    host: text(d.host),
+    path: text(d.path),
+    application: text(d.application) || t('audit.unknownApplication'),
+    reason: typeof d.reason === 'string' ? t(`audit.reasons.${d.reason}`, { defaultValue: d.reason }) : '',
+    count: count > 1 ? t('audit.refusalCount', { count }) : '',
+  };
 }
 
 /** settings.changed: every field's old → new value, in words. */

@@ -10,6 +10,7 @@ import { AuditPage } from './pages/AuditPage';
 import { EnablePage } from './pages/EnablePage';
 import { EnrolPage } from './pages/EnrolPage';
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
+import { GroupsPage } from './pages/GroupsPage';
 import { InteractionPage } from './pages/InteractionPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SettingsPage } from './pages/SettingsPage';
@@ -47,6 +48,7 @@ const SIGNED_IN_ROUTES: Route[] = [
   { path: '/account/security/enable', when: (user) => !user.twoFactorEnabled, page: (_, { refresh }) => <EnablePage onEnabled={refresh} /> },
   { path: '/step-up', page: (user) => <StepUpPage user={user} /> },
   { path: '/admin/users', admin: true, page: (user) => <UsersPage me={user} /> },
+  { path: '/admin/groups', admin: true, page: () => <GroupsPage /> },
   { path: '/admin/audit', admin: true, page: () => <AuditPage /> },
   { path: '/admin/settings', admin: true, page: () => <SettingsPage /> },
   { path: '/admin/applications', admin: true, page: () => <ApplicationsPage /> },

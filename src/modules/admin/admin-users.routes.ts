@@ -19,6 +19,7 @@ import { presentAdminUser } from '../users/index.js';
 import { AdminUserSchema, EmailSchema, NewPasswordSchema, RoleSchema } from '../users/index.js';
 import { listUsers, type UserRow } from '../users/index.js';
 import type { UsersService } from '../users/index.js';
+import type { GroupsService } from '../access/index.js';
 
 export interface AdminUserDeps {
   db: Kysely<DB>;
@@ -28,6 +29,7 @@ export interface AdminUserDeps {
   limiter: AttemptLimiter;
   audit: RecordAudit;
   sessions: SessionsService;
+  groups: GroupsService;
 }
 
 export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void {
@@ -36,16 +38,17 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
 
   async function present(rows: UserRow[]) {
     const ids = rows.map((u) => u.id);
-    const [withApp, withKeys, locks] = await Promise.all([
+    const [withApp, withKeys, locks, groups] = await Promise.all([
       usersWithTwoFactor(deps.db, ids),
       usersWithCredentials(deps.db, ids),
       deps.limiter.locks(ids.map(accountCounterKey)),
+      deps.groups.namesOfUsers(ids),
     ]);
     return Promise.all(
       rows.map(async (u) => {
         const factors = [...(withApp.has(u.id) ? (['totp'] as const) : []), ...(withKeys.has(u.id) ? (['webauthn'] as const) : [])];
         const requirement = await deps.policy.describe(u, factors.length > 0);
-        return presentAdminUser(u, factors, locks.get(accountCounterKey(u.id)) ?? null, requirement);
+        return presentAdminUser(u, factors, locks.get(accountCounterKey(u.id)) ?? null, requirement, groups.get(u.id) ?? []);
       }),
     );
   }

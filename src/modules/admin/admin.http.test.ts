@@ -229,6 +229,25 @@ describeOnEachDialect('administration', { resetSettings: true }, (suite) => {
     assert.ok(!/admin[^\n]*2fa[^\n]*(enable|setup)/.test(routes));
   });
 
+  it("shows each user's groups on their row, by name, and [] for none", async () => {
+    const { c: a } = await account('admin', 'admin');
+    const member = uniqueEmail('member');
+    const loner = uniqueEmail('loner');
+    await seedUser(t.s, member);
+    await seedUser(t.s, loner);
+    const suffix = uniqueEmail('g')
+      .split('@')[0]!
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '');
+    for (const name of [`zeta-${suffix}`, `alpha-${suffix}`]) {
+      const group = await a.post('/api/admin/groups', { name });
+      assert.equal(group.status, 201, JSON.stringify(group.body));
+      assert.equal((await a.post(`/api/admin/groups/${group.body.id}/members`, { email: member })).status, 201);
+    }
+    assert.deepEqual((await find(a, member)).groups, [`alpha-${suffix}`, `zeta-${suffix}`]);
+    assert.deepEqual((await find(a, loner)).groups, []);
+  });
+
   it('blocks and unblocks; a blocked user loses sessions and is answered as a wrong password is, right password or not; roles change', async () => {
     const { c: a } = await account('admin', 'admin');
     const { email, c: m } = await account('member');

@@ -15,10 +15,12 @@ export function presentAdminUser(
   factors: readonly TwoFactorKind[],
   lock: { until: number | null; permanent: boolean } | null,
   requirement: { required: boolean; requiredBy: number | null; overdue: boolean } = { required: false, requiredBy: null, overdue: false },
+  groups: readonly string[] = [],
 ): AdminUser {
   return {
     ...presentUser(row, factors.length > 0, { twoFactorRequiredBy: requirement.requiredBy }),
     factors: [...factors],
+    groups: [...groups],
     twoFactorRequired: requirement.required,
     twoFactorOverdue: requirement.overdue,
     createdAt: new Date(row.created_at).toISOString(),

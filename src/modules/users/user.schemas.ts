@@ -35,5 +35,6 @@ export const AdminUserSchema = Type.Intersect([
     factors: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]), {
       description: 'The second factors the account has: the app, security keys or passkeys',
     }),
+    groups: Type.Array(Type.String(), { description: 'The groups the account is a member of, by name' }),
   }),
 ]);

@@ -1,5 +1,6 @@
 // Client area → "Password and account security": an overview first (two-factor authentication and
-// its backup codes, devices, applications, recent security events), then the password.
+// its backup codes, devices, applications, the groups the account is in, recent security events),
+// then the password.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupCodesAnswer, TwoFactorStatus, User } from '../../../src/shared/api-types';
@@ -12,6 +13,7 @@ import { BackupCodes } from '../components/BackupCodes';
 import { TrustedDevices } from '../components/TrustedDevices';
 import { SecurityKeys } from '../components/SecurityKeys';
 import { GrantedApplications } from '../components/GrantedApplications';
+import { MyGroups } from '../components/MyGroups';
 import { Devices } from '../components/Devices';
 import { SecurityEvents } from '../components/SecurityEvents';
 import { isAppCode, normalizeCode } from '../codes';
@@ -36,6 +38,7 @@ export function AccountPage({ user, onChanged }: { user: User; onChanged: () => 
         <Devices />
         <TrustedDevices />
         <GrantedApplications />
+        <MyGroups />
         <SecurityEvents />
         <PasswordForm />
       </div>

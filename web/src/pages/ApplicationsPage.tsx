@@ -1,10 +1,13 @@
 // Applications (administrators): the OpenID Connect clients, created here with their secret shown
-// once, and deleted with everything issued to them.
+// once, and deleted with everything issued to them; then the hosts guarded by forward auth with
+// their rules, and "Can this person reach this address?" (issue 27).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Application, ApplicationList, CreatedApplication } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { AccessCheckForm } from '../components/AccessCheckForm';
+import { ForwardAuthApplications } from '../components/ForwardAuthApplications';
 import { useAction, useFormSubmit } from '../use-form-submit';
 import { useLoad } from '../use-load';
 
@@ -104,6 +107,8 @@ export function ApplicationsPage() {
           await load();
         }}
       />
+      <ForwardAuthApplications />
+      <AccessCheckForm />
     </section>
   );
 }

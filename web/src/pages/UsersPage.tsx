@@ -1,4 +1,4 @@
-// Users (administrators): search, paging, a 2FA mark, lock and block states, and a row menu
+// Users (administrators): search, paging, a 2FA mark, the groups, lock and block states, and a row menu
 // (a popover; cards on a phone); block, role change and 2FA removal are confirmed in the page.
 // Nothing here can enable 2FA for someone else: only its owner can.
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -149,6 +149,7 @@ export function UsersPage({ me }: { me: User }) {
             <tr>
               <th scope="col">{t('users.email')}</th>
               <th scope="col">{t('users.role')}</th>
+              <th scope="col">{t('users.groups')}</th>
               <th scope="col">{t('users.status')}</th>
               <th scope="col">{t('users.lastSignIn')}</th>
               <th scope="col">{t('users.actions')}</th>
@@ -157,7 +158,7 @@ export function UsersPage({ me }: { me: User }) {
           <tbody>
             {users.length === 0 && (
               <tr>
-                <td colSpan={5}>{t('users.none')}</td>
+                <td colSpan={6}>{t('users.none')}</td>
               </tr>
             )}
             {users.map((u) => (
@@ -173,6 +174,9 @@ export function UsersPage({ me }: { me: User }) {
                   {u.factors.length > 0 && <span className="hint factors"> {u.factors.map((f) => t(`users.factor.${f}`)).join(', ')}</span>}
                 </td>
                 <td data-label={t('users.role')}>{u.role === 'admin' ? t('users.roleAdmin') : t('users.roleUser')}</td>
+                <td data-label={t('users.groups')} data-groups={u.groups.join(',')}>
+                  {u.groups.join(', ')}
+                </td>
                 <td data-label={t('users.status')}>
                   {u.blocked ? <span className="badge danger">{t('users.blocked')}</span> : null}
                   {u.lockedPermanently ? (
