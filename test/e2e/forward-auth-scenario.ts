@@ -19,13 +19,8 @@ import { freePort, startServerProcess, type ServerProcess, realClock } from '../
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { TEST_DOMAIN, gatehouseEnv, type LoopbackPorts } from './reverse-proxy-docs.js';
 import { cookieHeader, cookiePairs, gatehouseHeaders, startGuardedApp, type Seen } from './guarded-app.js';
+import type { ProxyUnderTest } from './proxies-under-test.js';
 
-export interface ProxyUnderTest {
-  name: string;
-  skip: string | undefined;
-  /** Starts the proxy in the foreground with the page's loopback configuration on these ports. */
-  start(dir: string, ports: LoopbackPorts): ChildProcess;
-}
 
 interface Answer {
   status: number;
