@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { phoneCode } from '../src/test-support/authenticator.js';
+import { BENCH_APP_HOST, setBenchRules } from './lib/access-rules.js';
 import { BENCH_PASSWORD, seedUsers, type Seeded } from './lib/seed.js';
 import { cpuSeconds, memory, startBareFastify, startGatehouse, type BenchServer } from './lib/processes.js';
 import { median, probe, spread } from './lib/load.js';
@@ -48,6 +49,8 @@ const POSTGRES_URL = process.env.GATEHOUSE_BENCH_POSTGRES_URL ?? 'postgres://pos
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
 const masterKey = randomBytes(32);
+/** The main benchmark database (the scale-out and growth figures use their own). */
+const benchUrl = `sqlite:${path.join(tmp, 'main.db')}`;
 const env = (url: string) => ({
   GATEHOUSE_DATABASE_URL: url,
   GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'),
@@ -188,7 +191,7 @@ async function sessionChecks(server: BenchServer, email: string, device: string)
     const load = { connections: CONNECTIONS, seconds: SECONDS, cpus: generatorCpus };
     const floor = await hammer({ url: `${bare.url}/`, ...load });
     const session = await hammer({ url: `${server.url}/api/session`, headers: { cookie: cookie! }, ...load });
-    const verify = await hammer({ url: `${server.url}/api/verify`, headers: { cookie: cookie! }, ...load });
+    const verify = await hammer({ url: `${server.url}/api/verify`, headers: { cookie: cookie!, 'x-original-url': VERIFY_ADDRESS }, ...load });
     ratios.push(session.perSecond / floor.perSecond);
     sessionRates.push(session.perSecond);
     verifyRatios.push(verify.perSecond / floor.perSecond);
@@ -216,6 +219,40 @@ async function sessionChecks(server: BenchServer, email: string, device: string)
     goal: '≥ 0.5',
     met: median(verifyRatios) >= 0.5,
     note: `p50 ${last.verifyP50.toFixed(2)} ms, p99 ${last.verifyP99.toFixed(2)} ms`,
+  });
+  await verifyWithRules(server, cookie!);
+}
+
+const VERIFY_ADDRESS = `https://${BENCH_APP_HOST}/albums/2026?sort=date`;
+
+/**
+ * Issue 27: a forward-auth check with 1,000 rules on the host it asks for (all but the last more
+ * specific than its path, so all are tried) against the same check with no application at all
+ * (the default lets it in). Runs alternate, the rules written anew before each run with them.
+ */
+async function verifyWithRules(server: BenchServer, cookie: string) {
+  const ratios: number[] = [];
+  const load = { connections: CONNECTIONS, seconds: SECONDS, cpus: generatorCpus, headers: { cookie, 'x-original-url': VERIFY_ADDRESS } };
+  pin(server.pid, SERVER_CPU);
+  for (let run = 0; run < RUNS; run++) {
+    await setBenchRules(benchUrl, 0);
+    const none = await hammer({ url: `${server.url}/api/verify`, ...load });
+    await setBenchRules(benchUrl, 1000);
+    const many = await hammer({ url: `${server.url}/api/verify`, ...load });
+    ratios.push(none.perSecond / many.perSecond);
+    process.stdout.write(
+      `  run ${run + 1}: GET /api/verify with no rules ${none.perSecond.toFixed(0)}/s, with 1,000 rules ${many.perSecond.toFixed(0)}/s (errors ${none.errors + many.errors})\n`,
+    );
+  }
+  pin(server.pid, null);
+  await setBenchRules(benchUrl, 0);
+  record({
+    name: '   forward-auth check cost, 1,000 rules ÷ none',
+    value: median(ratios),
+    ...spread(ratios),
+    goal: '≤ 1.10',
+    met: median(ratios) <= 1.1,
+    note: 'the rules are held in memory per instance and reloaded when the access version moves; the check reads the version with the groups',
   });
 }
 
@@ -600,7 +637,7 @@ async function main() {
   process.stdout.write(
     `Gatehouse benchmark (${QUICK ? 'quick' : 'full'}): ${RUNS} runs × ${SECONDS} s, ${CONNECTIONS} connections, hash concurrency ${HASH_CONCURRENCY}, ${os.cpus().length} cores\n\n`,
   );
-  const url = `sqlite:${path.join(tmp, 'main.db')}`;
+  const url = benchUrl;
   // Enough 2FA users that two runs inside one TOTP step (30 s) never need a user twice at ~200 flows/s.
   const flowsNeeded = Math.ceil(200 * SECONDS * 2);
   const seeded = await seedUsers(url, masterKey, { count: 200, prefix: 'plain' });
@@ -608,7 +645,13 @@ async function main() {
   const timing = await seedUsers(url, masterKey, { count: QUICK ? 200 : 400, prefix: 'timing' });
   const codeCheckPool = await seedUsers(url, masterKey, { count: CODE_CHECKS, withTwoFactor: CODE_CHECKS, prefix: 'codecheck' });
   const server2faPool = flowsNeeded;
-  const server = await startGatehouse({ ...env(url), GATEHOUSE_HASH_QUEUE_LIMIT: '100000' });
+  // Forward-auth checks say where they go (from a trusted proxy); hosts without rules are let in.
+  const server = await startGatehouse({
+    ...env(url),
+    GATEHOUSE_HASH_QUEUE_LIMIT: '100000',
+    GATEHOUSE_TRUST_PROXY: '127.0.0.1',
+    GATEHOUSE_ACCESS_DEFAULT: 'allow',
+  });
   // Limits far away: the benchmark measures throughput, not lockouts.
   if (runs('sign-in')) {
     process.stdout.write('Sign-in throughput against the physical limit\n');

@@ -11,6 +11,8 @@ import type { Services } from '../services.js';
 import { PASSWORD_MAX_LENGTH } from '../modules/passwords/index.js';
 import { normalizeEmail } from '../modules/users/index.js';
 import { ClockSkewError } from '../modules/clock-health/index.js';
+import { STRENGTHS, type Strength } from '../core/session-strength.js';
+import type { AccessRule } from '../shared/api-types.js';
 
 export class UsageError extends Error {}
 
@@ -28,7 +30,17 @@ const USAGE = `Usage: gatehouse <command>
                 [--public] [--require-2fa] [--trusted]          create an OpenID Connect application (prints its id and secret as JSON)
   client list                                                  list the applications (JSON)
   client delete --id ID                                        delete an application and everything issued to it
-  oidc rotate-keys                                             a new ID-token signing key (the old one stays published until its tokens expire)`;
+  oidc rotate-keys                                             a new ID-token signing key (the old one stays published until its tokens expire)
+  group create NAME                                            a new group (lowercase letters, digits, - and _)
+  group add NAME EMAIL                                         add an account to a group
+  group remove NAME EMAIL                                      take an account out of a group (from its next request)
+  group list [--json]                                          the groups and their members
+  group delete NAME                                            delete a group no rule or application names
+  access add --host H [--path P] (--allow WHO... | --deny) [--factors password|two_factors|security_key] [--name N]
+                                                               a forward-auth rule; WHO is anyone, group:NAME or user:EMAIL
+  access list [--json]                                         the applications and their rules, in the order they are tried
+  access remove ID                                             remove a rule, or an application with its rules
+  access check --email E --url URL [--factors F] [--json]      can this person reach this address? the decision and why`;
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('this reads from standard input; pipe it in');
@@ -158,6 +170,153 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
   }
 }
 
+async function requireGroup(s: Services, name: string) {
+  const group = await s.groups.findByName(name);
+  if (!group) throw new UsageError(`no group named ${name}`);
+  return group;
+}
+
+/** Exactly `count` positional arguments, named for the error. */
+function positionals(args: string[], names: string[], options: Record<string, { type: 'boolean' }> = {}) {
+  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  if (parsed.positionals.length !== names.length)
+    throw new UsageError(`expected ${names.join(' ')}${parsed.positionals.length > names.length ? ` (got ${parsed.positionals.length} arguments)` : ''}`);
+  return { values: parsed.values, positionals: parsed.positionals };
+}
+
+async function groupCommand(sub: string | undefined, args: string[]): Promise<void> {
+  switch (sub) {
+    case 'create': {
+      const [name] = positionals(args, ['NAME']).positionals;
+      await withServices((s) => s.groups.create(name!, 'cli', null));
+      process.stdout.write(`Created the group ${name}.\n`);
+      return;
+    }
+    case 'add':
+    case 'remove': {
+      const [name, email] = positionals(args, ['NAME', 'EMAIL']).positionals;
+      const changed = await withServices(async (s) => {
+        const group = await requireGroup(s, name!);
+        const user = await requireUserByEmail(s, email!);
+        return sub === 'add' ? s.groups.addMember(group.id, user.id, 'cli', null) : s.groups.removeMember(group.id, user.id, 'cli', null);
+      });
+      const who = normalizeEmail(email!);
+      if (sub === 'add') process.stdout.write(changed ? `Added ${who} to ${name}.\n` : `${who} already is in ${name}.\n`);
+      else if (changed) process.stdout.write(`Removed ${who} from ${name}; it counts from their next request.\n`);
+      else throw new UsageError(`${who} is not in ${name}`);
+      return;
+    }
+    case 'list': {
+      const { values } = positionals(args, [], { json: { type: 'boolean' } });
+      const groups = await withServices(async (s) => Promise.all((await s.groups.list()).map((g) => s.groups.get(g.id))));
+      if (values.json)
+        process.stdout.write(
+          `${JSON.stringify(
+            groups.map((g) => ({ id: g.id, name: g.name, members: g.members.map((m) => m.email) })),
+            null,
+            2,
+          )}\n`,
+        );
+      else if (groups.length === 0) process.stdout.write('No groups.\n');
+      else for (const g of groups) process.stdout.write(`${g.name}: ${g.members.map((m) => m.email).join(', ') || '(no members)'}\n`);
+      return;
+    }
+    case 'delete': {
+      const [name] = positionals(args, ['NAME']).positionals;
+      await withServices(async (s) => s.groups.delete((await requireGroup(s, name!)).id, 'cli', null));
+      process.stdout.write(`Deleted the group ${name}.\n`);
+      return;
+    }
+    default:
+      throw new UsageError(sub ? `unknown group command "${sub}"` : 'a group command is required (create, add, remove, list, delete)');
+  }
+}
+
+function describeRule(rule: AccessRule): string {
+  const who = rule.effect === 'deny' ? 'deny everyone' : `allow ${rule.who.join(' ')} with ${rule.factors}`;
+  return `${rule.id}  ${rule.path}  ${who}`;
+}
+
+async function accessCommand(sub: string | undefined, args: string[]): Promise<void> {
+  switch (sub) {
+    case 'add': {
+      const { values, positionals: extra } = parseArgs({
+        args,
+        options: {
+          host: { type: 'string' },
+          path: { type: 'string' },
+          allow: { type: 'string', multiple: true },
+          deny: { type: 'boolean' },
+          factors: { type: 'string' },
+          name: { type: 'string' },
+        },
+        // `--allow group:family user:bob@example.com`: the words after --allow are more of them.
+        allowPositionals: true,
+        strict: true,
+      });
+      if (!values.host) throw new UsageError('--host is required');
+      const allow = values.allow ? [...values.allow, ...extra] : undefined;
+      if (!values.allow && extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+      const rule = await withServices((s) =>
+        s.accessRules.addRule({ host: values.host!, path: values.path, allow, deny: values.deny, factors: values.factors, name: values.name }, 'cli', null),
+      );
+      process.stdout.write(
+        `Added rule ${rule.id}: ${rule.host}${rule.path === '/' ? '' : rule.path} — ${describeRule(rule).split('  ').slice(2).join('  ')}.\n`,
+      );
+      return;
+    }
+    case 'list': {
+      const { values } = positionals(args, [], { json: { type: 'boolean' } });
+      const { applications, defaults } = await withServices(async (s) => ({
+        applications: await s.accessRules.list(),
+        defaults: await s.accessPolicy.defaults(),
+      }));
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ ...defaults, applications }, null, 2)}\n`);
+        return;
+      }
+      const from = defaults.defaultFrom === 'environment' ? 'GATEHOUSE_ACCESS_DEFAULT' : 'chosen at install';
+      process.stdout.write(`Hosts no application names: ${defaults.default} (${from}).\n`);
+      for (const application of applications) {
+        process.stdout.write(`\n${application.name} — ${application.host} (${application.id})\n`);
+        if (application.rules.length === 0) process.stdout.write('  no rules: everything on it is refused\n');
+        for (const rule of application.rules) process.stdout.write(`  ${describeRule(rule)}\n`);
+      }
+      return;
+    }
+    case 'remove': {
+      const [id] = positionals(args, ['ID']).positionals;
+      const removed = await withServices((s) => s.accessRules.remove(id!, 'cli', null));
+      process.stdout.write(removed === 'rule' ? `Removed rule ${id}.\n` : `Removed application ${id} and its rules.\n`);
+      return;
+    }
+    case 'check': {
+      const { values } = parseArgs({
+        args,
+        options: { email: { type: 'string' }, url: { type: 'string' }, factors: { type: 'string' }, json: { type: 'boolean' } },
+        strict: true,
+      });
+      if (!values.email) throw new UsageError('--email is required');
+      if (!values.url) throw new UsageError('--url is required');
+      const factors = values.factors ?? 'password';
+      if (!(STRENGTHS as readonly string[]).includes(factors)) throw new UsageError(`--factors must be one of ${STRENGTHS.join(', ')} (got "${factors}")`);
+      const check = await withServices((s) => s.accessPolicy.check({ email: values.email!, url: values.url!, factors: factors as Strength }));
+      if (values.json) process.stdout.write(`${JSON.stringify(check, null, 2)}\n`);
+      else {
+        const verdict = check.outcome === 'allow' ? 'ALLOWED' : check.outcome === 'step_up' ? 'STEP UP' : 'REFUSED';
+        // "Refused: the rule…" reads "REFUSED: the rule…": the verdict already says it.
+        const because = check.explanation.replace(/^(?:Refused|Allowed): (.)/, (_, first: string) => first.toLowerCase());
+        process.stdout.write(`${verdict}: ${because}\n`);
+        if (check.rule) process.stdout.write(`Rule: ${check.rule.host} ${describeRule(check.rule)}\n`);
+        process.stdout.write(`Groups: ${check.groups.join(', ') || '(none)'}\n`);
+      }
+      return;
+    }
+    default:
+      throw new UsageError(sub ? `unknown access command "${sub}"` : 'an access command is required (add, list, remove, check)');
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   loadDotEnv();
   const [command, sub, ...rest] = argv;
@@ -174,6 +333,10 @@ export async function runCli(argv: string[]): Promise<void> {
       return userCommand(sub, rest);
     case 'client':
       return clientCommand(sub, rest);
+    case 'group':
+      return groupCommand(sub, rest);
+    case 'access':
+      return accessCommand(sub, rest);
     case 'oidc': {
       if (sub !== 'rotate-keys') throw new UsageError(sub ? `unknown oidc command "${sub}"` : 'an oidc command is required (rotate-keys)');
       parseArgs({ args: rest, options: {}, strict: true });
@@ -214,7 +377,8 @@ export async function runCli(argv: string[]): Promise<void> {
   }
 }
 
-function describe(error: unknown): string {
+/** The one line `gatehouse` prints for an error (exported for the in-process command tests). */
+export function describeCliError(error: unknown): string {
   if (
     error instanceof UsageError ||
     error instanceof ConfigError ||
@@ -231,7 +395,7 @@ function describe(error: unknown): string {
 
 export function main(): void {
   runCli(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`gatehouse: ${describe(error)}\n`);
+    process.stderr.write(`gatehouse: ${describeCliError(error)}\n`);
     process.exitCode = 1;
   });
 }

@@ -177,7 +177,8 @@ export function accessRoutes(app: FastifyInstance, deps: AccessRouteDeps): void 
     '/api/admin/access/rules',
     {
       config: adminChange,
-      bodyLimit: 64 * 1024,
+      // Room for a list far over the limit, so that it is refused in words (400), not by size.
+      bodyLimit: 256 * 1024,
       schema: {
         tags,
         summary: 'Add a rule: who may enter under a path of a host (the application is created with its first rule)',

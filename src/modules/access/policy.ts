@@ -109,7 +109,9 @@ export class AccessSnapshot {
       const outcome = this.defaultEffect === 'allow' ? 'allow' : 'deny';
       return { outcome, reason: outcome === 'allow' ? 'default_allow' : 'no_address', application: null, rule: null };
     }
-    const application = this.applicationFor(address.hostname, effectivePort(address));
+    // `wiki.example.com.` is the same host to DNS and to nginx (it drops the dot when it picks the
+    // server), so it must be to the rules too: with a default of allow, the dot would walk past them.
+    const application = this.applicationFor(address.hostname.replace(/\.$/, ''), effectivePort(address));
     if (application === null) {
       const allow = this.defaultEffect === 'allow';
       return { outcome: allow ? 'allow' : 'deny', reason: allow ? 'default_allow' : 'default_deny', application: null, rule: null };
