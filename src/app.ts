@@ -146,7 +146,19 @@ async function registerWebUi(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: false, cacheControl: false });
   const html = fs.readFileSync(index);
   const page = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html').header('cache-control', 'no-store').send(html);
-  for (const route of ['/', '/sign-in', '/account', '/account/*', '/admin', '/admin/*', '/enrol', '/interaction/*', '/forgot-password', '/reset-password', '/step-up']) {
+  for (const route of [
+    '/',
+    '/sign-in',
+    '/account',
+    '/account/*',
+    '/admin',
+    '/admin/*',
+    '/enrol',
+    '/interaction/*',
+    '/forgot-password',
+    '/reset-password',
+    '/step-up',
+  ]) {
     app.get(route, { config: { access: 'public' }, schema: { hide: true } }, page);
   }
 }

@@ -21,7 +21,6 @@ import { TEST_DOMAIN, gatehouseEnv, type LoopbackPorts } from './reverse-proxy-d
 import { cookieHeader, cookiePairs, gatehouseHeaders, startGuardedApp, type Seen } from './guarded-app.js';
 import type { ProxyUnderTest } from './proxies-under-test.js';
 
-
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
