@@ -10,7 +10,7 @@ import { PasswordService } from './modules/account/index.js';
 import { insertAuditEvent, type RecordAudit } from './modules/audit/index.js';
 import { createMetrics, type Metrics } from './modules/ops/index.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './modules/passwords/index.js';
-import { deleteUserSessions, SessionsService } from './modules/sessions/index.js';
+import { deleteUserSessions, type EndAccountAccess, SessionsService } from './modules/sessions/index.js';
 import { TrustedDevicesService } from './modules/trusted-devices/index.js';
 import { loadPepper } from './modules/settings/index.js';
 import { SettingsService } from './modules/settings/index.js';
@@ -24,7 +24,7 @@ import { UsersService } from './modules/users/index.js';
 import { ClientsService } from './modules/oidc/index.js';
 import { GrantsService } from './modules/oidc/index.js';
 import { InteractionsService } from './modules/oidc/index.js';
-import { OidcService } from './modules/oidc/index.js';
+import { OidcService, revokeAllGrantsOf } from './modules/oidc/index.js';
 import { WebauthnService } from './modules/webauthn/index.js';
 import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/index.js';
 import { countOutboxByStatus } from './modules/mail/index.js';
@@ -108,9 +108,16 @@ export async function createServices(
   const notify = mail.notify;
   const settings = new SettingsService(db, clock);
   const limiter = new AttemptLimiter({ db, settings, audit: withLockNotices(db, clock, notify), clock });
-  const sessions = new SessionsService({ db, readRow: database.readRow, settings: config, clock, authSettings: settings });
+  // Every way an account's sessions end (password change or reset, 2FA off, sign out everywhere,
+  // an administrator's end or block) also ends its OpenID Connect grants and refresh tokens: a
+  // stolen cookie's lasting access goes with the cookie, on every instance (issue 28).
+  const endAccountAccess: EndAccountAccess = async (trx, userId, except) => {
+    await deleteUserSessions(trx, userId, except);
+    await revokeAllGrantsOf(trx, userId);
+  };
+  const sessions = new SessionsService({ db, readRow: database.readRow, settings: config, clock, authSettings: settings, endAccountAccess });
   const devices = new TrustedDevicesService({ db, settings: config, clock, notify });
-  const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock, notify });
+  const twoFactor = new TwoFactorService({ db, keys, issuer: config.issuer, audit, clock, notify, endAccountAccess });
   const policy = new RequireTwoFactorPolicy({ db, settings, clock });
   const clockWitness = new ClockWitness();
   // Keys are bound to the public URL's host and accepted only from its origin (phishing resistance).
@@ -130,8 +137,18 @@ export async function createServices(
     emailCounterKey: keys.emailCounters,
   });
   const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
-  const users = new UsersService({ db, hasher, limiter, policy, audit, clock, endSessionsOf: (trx, userId) => deleteUserSessions(trx, userId) });
-  const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock });
+  const users = new UsersService({
+    db,
+    hasher,
+    limiter,
+    policy,
+    audit,
+    clock,
+    endSessionsOf: (trx, userId) => endAccountAccess(trx, userId),
+    endGrantsOf: revokeAllGrantsOf,
+  });
+  const groups = new GroupsService({ db, clock });
+  const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock, groups });
   const oidc = new OidcService({
     db,
     clock,
@@ -142,11 +159,13 @@ export async function createServices(
     openSecret: clients.openSecret,
     sessions,
     audit,
+    groups,
   });
   const interactions = new InteractionsService({ oidc, signIn, sessions, devices, audit });
   const grants = new GrantsService({ db, audit, clock });
   const stepUp = new StepUpService({ passwords, secondStep, devices, sessions, audit });
   const resets = new PasswordResetService({
+    endAccountAccess,
     db,
     hasher,
     limiter,
@@ -157,7 +176,6 @@ export async function createServices(
     emailCounterKey: keys.emailCounters,
     smtpConfigured: mail.smtpConfigured,
   });
-  const groups = new GroupsService({ db, clock });
   const accessRules = new AccessRulesService({ db, clock });
   const accessPolicy = new AccessPolicy({
     db,

@@ -29,9 +29,17 @@ export async function setBenchRules(url: string, count: number): Promise<void> {
         factors: 'password' as const,
         created_at: now + i,
       }));
-      for (let i = 0; i < rules.length; i += 200) await trx.insertInto('access_rules').values(rules.slice(i, i + 200)).execute();
+      for (let i = 0; i < rules.length; i += 200)
+        await trx
+          .insertInto('access_rules')
+          .values(rules.slice(i, i + 200))
+          .execute();
       const subjects = rules.slice(0, -1).map((rule, i) => ({ rule_id: rule.id, group_id: groups[i % groups.length]!.id, user_id: null }));
-      for (let i = 0; i < subjects.length; i += 300) await trx.insertInto('access_rule_subjects').values(subjects.slice(i, i + 300)).execute();
+      for (let i = 0; i < subjects.length; i += 300)
+        await trx
+          .insertInto('access_rule_subjects')
+          .values(subjects.slice(i, i + 300))
+          .execute();
     }
     await trx
       .updateTable('access_state')

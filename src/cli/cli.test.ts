@@ -121,9 +121,9 @@ for (const dialect of DIALECTS) {
         // A block is lifted by `user unblock` (unlock leaves it).
         const member = await seedUser(t.s, 'blocked-member@example.com');
         await t.s.users.update(member, { blocked: true }, 'cli', null);
-        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'blocked');
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'invalid_credentials');
         assert.equal(gatehouse(['user', 'unlock', '--email', 'blocked-member@example.com']).status, 0);
-        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'blocked', 'unlock does not unblock');
+        assert.equal((await new Client(t.app).signIn('blocked-member@example.com')).body.error, 'invalid_credentials', 'unlock does not unblock');
         const unblock = gatehouse(['user', 'unblock', '--email', 'blocked-member@example.com']);
         assert.equal(unblock.status, 0, unblock.stderr);
         assert.match(unblock.stdout, /blocked-member@example\.com is unblocked/);

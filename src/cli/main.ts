@@ -27,8 +27,11 @@ const USAGE = `Usage: gatehouse <command>
   restore --from FILE                                          replace the SQLite database with a backup (server stopped)
   rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
-                [--public] [--require-2fa] [--trusted]          create an OpenID Connect application (prints its id and secret as JSON)
-  client list                                                  list the applications (JSON)
+                [--public] [--require-2fa] [--trusted] [--legacy-no-pkce] [--group NAME] [--group NAME]...
+                                                               create an OpenID Connect application (prints its id and secret as JSON);
+                                                               --group: only members of these groups may use it
+  client update --id ID (--group NAME... | --everyone)         restrict an application to groups, or open it to everyone
+  client list                                                  list the applications (JSON, with their allowedGroups)
   client delete --id ID                                        delete an application and everything issued to it
   oidc rotate-keys                                             a new ID-token signing key (the old one stays published until its tokens expire)
   group create NAME                                            a new group (lowercase letters, digits, - and _)
@@ -131,6 +134,8 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
           public: { type: 'boolean' },
           'require-2fa': { type: 'boolean' },
           trusted: { type: 'boolean' },
+          'legacy-no-pkce': { type: 'boolean' },
+          group: { type: 'string', multiple: true },
         },
         strict: true,
       });
@@ -145,6 +150,8 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
             public: values.public ?? false,
             require2fa: values['require-2fa'] ?? false,
             trusted: values.trusted ?? false,
+            legacyNoPkce: values['legacy-no-pkce'] ?? false,
+            allowedGroups: values.group ?? [],
           },
           null,
           null,
@@ -158,6 +165,24 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
       parseArgs({ args, options: {}, strict: true });
       process.stdout.write(`${JSON.stringify(await withServices((s) => s.clients.list()), null, 2)}\n`);
       return;
+    case 'update': {
+      const { values } = parseArgs({
+        args,
+        options: { id: { type: 'string' }, group: { type: 'string', multiple: true }, everyone: { type: 'boolean' } },
+        strict: true,
+      });
+      if (!values.id) throw new UsageError('--id is required');
+      const groups = values.group ?? [];
+      if (groups.length === 0 && !values.everyone) throw new UsageError('--group NAME (repeatable) or --everyone is required');
+      if (groups.length > 0 && values.everyone) throw new UsageError('--group and --everyone exclude each other');
+      const updated = await withServices((s) => s.clients.update(values.id!, { allowedGroups: groups }, null, null));
+      process.stdout.write(
+        updated.allowedGroups.length > 0
+          ? `Application ${updated.id} is open to the groups ${updated.allowedGroups.join(', ')} only.\n`
+          : `Application ${updated.id} is open to everyone who can sign in.\n`,
+      );
+      return;
+    }
     case 'delete': {
       const { values } = parseArgs({ args, options: { id: { type: 'string' } }, strict: true });
       if (!values.id) throw new UsageError('--id is required');
@@ -166,7 +191,7 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
       return;
     }
     default:
-      throw new UsageError(sub ? `unknown client command "${sub}"` : 'a client command is required (create, list, delete)');
+      throw new UsageError(sub ? `unknown client command "${sub}"` : 'a client command is required (create, update, list, delete)');
   }
 }
 

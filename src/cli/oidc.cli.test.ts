@@ -1,6 +1,7 @@
-// The OpenID Connect commands, run as an operator would: `client create|list|delete`, `oidc
-// rotate-keys` (a running instance publishes both keys, signs with the new one), and the master-key
-// rotation carrying the signing keys and client secrets along.
+// The OpenID Connect commands, run as an operator would: `client create|update|list|delete`
+// (with applications restricted to groups), `oidc rotate-keys` (a running instance publishes both
+// keys, signs with the new one), and the master-key rotation carrying the signing keys and client
+// secrets along.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -115,6 +116,67 @@ for (const dialect of DIALECTS) {
       const gone = gatehouse(['client', 'delete', '--id', confidential.client_id]);
       assert.equal(gone.status, 0, gone.stderr);
       assert.equal((JSON.parse(gatehouse(['client', 'list']).stdout) as unknown[]).length, 1);
+    });
+
+    it('restricts applications to groups with --group, and refuses an unknown group with nothing saved', async () => {
+      const t = await startTestApp({ url: database.url, masterKey, clock: realClock });
+      try {
+        await t.s.groups.create('family', 'cli', null);
+        await t.s.groups.create('friends', 'cli', null);
+      } finally {
+        await t.close();
+      }
+      const list = () => JSON.parse(gatehouse(['client', 'list']).stdout) as Array<{ id: string; name: string; allowedGroups: string[] }>;
+      const before = list();
+      assert.ok(
+        before.every((a) => a.allowedGroups.length === 0),
+        'applications are open to everyone unless restricted',
+      );
+
+      const made = gatehouse([
+        'client',
+        'create',
+        '--name',
+        'Photos',
+        '--redirect-uri',
+        'https://photos.example.com/cb',
+        '--group',
+        'friends',
+        '--group',
+        'family',
+      ]);
+      assert.equal(made.status, 0, made.stderr);
+      const { client_id: id } = JSON.parse(made.stdout) as { client_id: string };
+      assert.deepEqual(list().find((a) => a.id === id)?.allowedGroups, ['family', 'friends']);
+
+      for (const [args, message] of [
+        [
+          ['client', 'create', '--name', 'Nope', '--redirect-uri', 'https://nope.example.com/cb', '--group', 'family', '--group', 'nosuch'],
+          /no group named "nosuch"/,
+        ],
+        [['client', 'create', '--name', 'Nope', '--redirect-uri', 'https://nope.example.com/cb', '--group', 'Not A Name'], /group/i],
+        [['client', 'update', '--id', id, '--group', 'nosuch'], /no group named "nosuch"/],
+        [['client', 'update', '--id', id], /--group NAME \(repeatable\) or --everyone is required/],
+        [['client', 'update', '--id', id, '--group', 'family', '--everyone'], /exclude each other/],
+        [['client', 'update', '--id', 'nope', '--everyone'], /no application/],
+      ] as Array<[string[], RegExp]>) {
+        const run = gatehouse(args);
+        assert.notEqual(run.status, 0, args.join(' '));
+        assert.match(run.stderr, message);
+        assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      }
+      const after = list();
+      assert.equal(after.length, before.length + 1, 'no application was half-made by a refused create');
+      assert.ok(!after.some((a) => a.name === 'Nope'));
+      assert.deepEqual(after.find((a) => a.id === id)?.allowedGroups, ['family', 'friends'], 'a refused update changes nothing');
+
+      const narrowed = gatehouse(['client', 'update', '--id', id, '--group', 'family']);
+      assert.equal(narrowed.status, 0, narrowed.stderr);
+      assert.match(narrowed.stdout, /open to the groups family only/);
+      assert.deepEqual(list().find((a) => a.id === id)?.allowedGroups, ['family']);
+      const opened = gatehouse(['client', 'update', '--id', id, '--everyone']);
+      assert.equal(opened.status, 0, opened.stderr);
+      assert.deepEqual(list().find((a) => a.id === id)?.allowedGroups, []);
     });
   });
 }

@@ -11,3 +11,12 @@ export function accountCounterKey(userId: string): string {
 export function deviceCounterKey(userId: string, deviceId: string): string {
   return `${accountCounterKey(userId)}/d/${deviceId}`;
 }
+
+/**
+ * The code attempts of password resets for an account: only someone holding a reset link (the
+ * mailbox) spends them, so failures at sign-in (which anyone who knows the email can make) never
+ * lock the owner's way back in. Under the account's key, so an unlock clears it too.
+ */
+export function resetCounterKey(userId: string): string {
+  return `${accountCounterKey(userId)}/reset`;
+}

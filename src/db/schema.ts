@@ -187,6 +187,8 @@ export interface OidcClientsTable {
   require_2fa: number;
   trusted: number;
   created_at: number;
+  /** 1: a legacy confidential application that may sign in without PKCE (migration 0019). */
+  pkce_optional: number;
 }
 
 export interface OidcSigningKeysTable {

@@ -203,6 +203,10 @@ export interface Application {
   require2fa: boolean;
   /** Skips the consent page. */
   trusted: boolean;
+  /** A legacy confidential application allowed to sign in without PKCE (every other one must use it). */
+  legacyNoPkce: boolean;
+  /** Only members of these groups may use it; empty: everyone who can sign in. */
+  allowedGroups: string[];
   createdAt: string;
 }
 

@@ -49,7 +49,7 @@ describe('password reset in Chromium', { skip }, () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('requests a link, reads it from the mail, sets the password after the second factor, and signs in with it', async () => {
+  it('requests a link, reads it from the mail, sets the password after the second factor, is signed in by it, and signs in with it later', async () => {
     const owner = new HttpClient(baseUrl);
     assert.equal((await owner.post('/api/session', { email: 'lucia@example.com', password: STRONG_PASSWORD })).status, 200);
     assert.equal((await owner.stepUp(STRONG_PASSWORD)).status, 204);
@@ -82,7 +82,15 @@ describe('password reset in Chromium', { skip }, () => {
     await page.getByRole('status').getByText('Your password is set').waitFor();
     assert.equal((await owner.get('/api/session')).status, 401, 'every session ended');
 
-    await page.getByRole('link', { name: 'Back to sign-in' }).click();
+    // The reset signed this browser in (and trusts it from now on).
+    await page.getByRole('link', { name: 'Continue' }).click();
+    await page.getByRole('tab', { name: 'Password and account security' }).waitFor();
+    await page
+      .getByRole('banner')
+      .getByRole('button', { name: /lucia@example\.com/ })
+      .click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByLabel('Email').fill('lucia@example.com');
     await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

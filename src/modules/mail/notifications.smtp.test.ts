@@ -125,7 +125,7 @@ describeOnEachDialect('security notifications', (suite) => {
       await new Client(t.app).post('/api/password-reset', { email });
       const [reset] = await wait(subjects.reset);
       const token = tokenOf(reset!.text);
-      assert.equal((await new Client(t.app).post('/api/password-reset/complete', { token, newPassword: 'third-long-passphrase-64' })).status, 204);
+      assert.equal((await new Client(t.app).post('/api/password-reset/complete', { token, newPassword: 'third-long-passphrase-64' })).status, 200);
       await wait(subjects.passwordReset);
 
       const mine = matching(smtp.received.slice(start), { to: email });

@@ -8,6 +8,7 @@ import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import { AppError } from '../../http/errors.js';
 import type { Application, CreatedApplication } from '../../shared/api-types.js';
 import type { AccountRef, RecordAudit } from '../audit/index.js';
+import type { GroupsService } from '../access/index.js';
 import * as repo from './oidc.repository.js';
 
 export interface NewApplication {
@@ -17,6 +18,15 @@ export interface NewApplication {
   public?: boolean;
   require2fa?: boolean;
   trusted?: boolean;
+  /** A confidential application that cannot send PKCE (refused for a public one: it has nothing else). */
+  legacyNoPkce?: boolean;
+  /** Only members of these groups may use it (none: everyone who can sign in). */
+  allowedGroups?: string[];
+}
+
+/** What an administrator may change on an existing application. */
+export interface ApplicationChange {
+  allowedGroups: string[];
 }
 
 /** The associated data that binds a sealed secret to its client: a ciphertext moved to another row fails. */
@@ -36,7 +46,7 @@ export function checkRedirectUri(raw: string): string {
   return raw;
 }
 
-export function presentApplication(row: repo.ClientRow): Application {
+export function presentApplication(row: repo.ClientRow, allowedGroups: string[] = []): Application {
   return {
     id: row.id,
     name: row.name,
@@ -45,6 +55,8 @@ export function presentApplication(row: repo.ClientRow): Application {
     public: row.secret_ciphertext === null,
     require2fa: row.require_2fa === 1,
     trusted: row.trusted === 1,
+    legacyNoPkce: row.pkce_optional === 1,
+    allowedGroups,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -64,6 +76,7 @@ export function clientMetadata(row: repo.ClientRow, openSecret: (clientId: strin
     response_types: ['code'],
     gatehouse_require_2fa: app.require2fa,
     gatehouse_trusted: app.trusted,
+    gatehouse_pkce_optional: app.legacyNoPkce,
   };
 }
 
@@ -72,9 +85,17 @@ export class ClientsService {
   private readonly secretBox: Buffer;
   private readonly audit: RecordAudit;
   private readonly clock: () => number;
+  private readonly groups: Pick<GroupsService, 'restrictClient' | 'clientGroups'>;
 
-  constructor(deps: { db: Kysely<DB>; secretBox: Buffer; audit: RecordAudit; clock: () => number }) {
+  constructor(deps: {
+    db: Kysely<DB>;
+    secretBox: Buffer;
+    audit: RecordAudit;
+    clock: () => number;
+    groups: Pick<GroupsService, 'restrictClient' | 'clientGroups'>;
+  }) {
     this.db = deps.db;
+    this.groups = deps.groups;
     this.secretBox = deps.secretBox;
     this.audit = deps.audit;
     this.clock = deps.clock;
@@ -90,6 +111,7 @@ export class ClientsService {
     const postLogout = (input.postLogoutRedirectUris ?? []).map(checkRedirectUri);
     // Hex: a client id must survive being typed or pasted anywhere, e.g. after `--id` on the command
     // line (a base64url id may start with '-', which reads as an option).
+    if (input.legacyNoPkce && input.public) throw new AppError('invalid_request', 'A public application has no secret: it must use PKCE.');
     const id = randomBytes(16).toString('hex');
     const secret = input.public ? undefined : randomBytes(32).toString('base64url');
     const row: repo.ClientRow = {
@@ -100,15 +122,45 @@ export class ClientsService {
       post_logout_redirect_uris: JSON.stringify(postLogout),
       require_2fa: input.require2fa ? 1 : 0,
       trusted: input.trusted ? 1 : 0,
+      pkce_optional: input.legacyNoPkce ? 1 : 0,
       created_at: this.clock(),
     };
-    await repo.insertClient(this.db, row);
-    await this.audit({ kind: 'oidc.client_created', actor, address, details: { clientId: id, name, public: Boolean(input.public) } });
-    return { client_id: id, ...(secret === undefined ? {} : { client_secret: secret }), application: presentApplication(row) };
+    const allowedGroups = [...new Set(input.allowedGroups ?? [])].sort();
+    // One transaction: an unknown group refuses the whole application, nothing is half-saved.
+    await this.db.transaction().execute(async (trx) => {
+      await repo.insertClient(trx, row);
+      if (allowedGroups.length > 0) await this.groups.restrictClient(trx, id, allowedGroups);
+    });
+    await this.audit({
+      kind: 'oidc.client_created',
+      actor,
+      address,
+      details: { clientId: id, name, public: Boolean(input.public), ...(allowedGroups.length > 0 ? { allowedGroups } : {}) },
+    });
+    const application = presentApplication(row, (await this.groups.clientGroups([id])).get(id) ?? []);
+    return { client_id: id, ...(secret === undefined ? {} : { client_secret: secret }), application };
   }
 
   async list(): Promise<Application[]> {
-    return (await repo.listClients(this.db)).map(presentApplication);
+    const rows = await repo.listClients(this.db);
+    const groups = await this.groups.clientGroups(rows.map((r) => r.id));
+    return rows.map((row) => presentApplication(row, groups.get(row.id) ?? []));
+  }
+
+  /**
+   * Restricts an application to groups, or opens it to everyone (none). Takes effect at once: a
+   * person outside the groups gets no new code, refresh or userinfo (client-access.ts).
+   */
+  async update(id: string, change: ApplicationChange, actor: AccountRef | null, address: string | null): Promise<Application> {
+    const allowedGroups = [...new Set(change.allowedGroups)].sort();
+    const row = await this.db.transaction().execute(async (trx) => {
+      const found = await repo.findClient(trx, id);
+      if (!found) throw new AppError('not_found', 'There is no application with this id.');
+      await this.groups.restrictClient(trx, id, allowedGroups);
+      return found;
+    });
+    await this.audit({ kind: 'oidc.client_updated', actor, address, details: { clientId: id, allowedGroups } });
+    return presentApplication(row, (await this.groups.clientGroups([id])).get(id) ?? []);
   }
 
   async delete(id: string, actor: AccountRef | null, address: string | null): Promise<void> {

@@ -6,3 +6,4 @@ export { InteractionsService } from './interactions.service.js';
 export { OidcService } from './oidc.service.js';
 export { resealOidcSecrets } from './signing-keys.js';
 export { oidcModule } from './oidc.module.js';
+export { revokeAllGrantsOf } from './oidc.repository.js';

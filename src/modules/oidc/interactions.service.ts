@@ -63,6 +63,10 @@ export class InteractionsService {
     if (step === 'sign_in') throw new AppError('unauthenticated');
     if (step === 'enrol' || step === 'second_factor')
       throw new AppError('two_factor_required', 'This application requires a second factor: complete the second step first.');
+    // An application restricted to groups is not checked here but by the login prompt's
+    // gatehouse_groups check (provider.config.ts), which runs when the provider resumes with this
+    // result as on every later authorization: one place refuses both a new sign-in and a provider
+    // session that would need no interaction.
     let result: Record<string, unknown>;
     if (interaction.prompt.name === 'login') {
       const { amr, createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
@@ -71,14 +75,18 @@ export class InteractionsService {
       };
     } else if (interaction.prompt.name === 'consent') {
       if (step === 'consent' && !approve) throw new AppError('invalid_request', 'Allow or deny the application.');
-      const grant =
-        (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ??
-        new provider.Grant({ accountId: session.user.id, clientId: client.clientId });
+      const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+      const grant = existing ?? new provider.Grant({ accountId: session.user.id, clientId: client.clientId });
       const details = interaction.prompt.details as {
         missingOIDCScope?: string[];
         missingOIDCClaims?: string[];
         missingResourceScopes?: Record<string, string[]>;
       };
+      // A first consent, or offline_access (a refresh token that outlives the session), from a
+      // session that did not just sign in needs a step-up: a stolen cookie alone must not buy
+      // lasting access (issue 28). The UI asks for it inline and retries.
+      const lasting = existing === undefined || (details.missingOIDCScope ?? []).includes('offline_access');
+      if (lasting && !(await this.freshlyProven(session))) throw new AppError('reauthentication_required');
       if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
       if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
       for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
@@ -97,6 +105,13 @@ export class InteractionsService {
       throw new AppError('invalid_request', `Gatehouse does not handle the "${interaction.prompt.name}" prompt.`);
     }
     return { redirect: await this.finish(interaction, result) };
+  }
+
+  /** Signed in within the step-up window (the sign-in of this very authorization, usually), or stepped up in it. */
+  private async freshlyProven(session: ResolvedSession): Promise<boolean> {
+    if (this.deps.sessions.isSteppedUp(session)) return true;
+    const { createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
+    return this.deps.sessions.isFresh(createdAt);
   }
 
   /** The person declined (or cancelled): the application hears access_denied. */

@@ -89,6 +89,19 @@ export async function deleteGrantsOf(db: Kysely<DB>, accountId: string, clientId
   });
 }
 
+/**
+ * Every grant of the account, with every code and token issued under them (refresh tokens
+ * included), in the caller's transaction: what ending an account's sessions also does, so that a
+ * stolen cookie's long-lived OpenID Connect access ends with the sessions (issue 28).
+ */
+export async function revokeAllGrantsOf(db: Kysely<DB>, accountId: string): Promise<void> {
+  const grants = await db.selectFrom('oidc_payloads').select('id').where('account_id', '=', accountId).where('model', '=', 'Grant').execute();
+  const ids = grants.map((g) => g.id);
+  if (ids.length > 0) await db.deleteFrom('oidc_payloads').where('grant_id', 'in', ids).execute();
+  // The provider's own session rows of the account: a new authorization starts from a Gatehouse session again.
+  await db.deleteFrom('oidc_payloads').where('account_id', '=', accountId).execute();
+}
+
 // ---- applications ----
 
 export async function insertClient(db: Kysely<DB>, row: ClientRow): Promise<void> {

@@ -19,6 +19,8 @@ import { OIDC_PREFIX, handOver, issuerOf } from './handoff.js';
 const UidParams = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }, { additionalProperties: false });
 const Uri = Type.String({ minLength: 1, maxLength: 2000 });
+/** Group names are checked by the access module (clear 400s naming the group); this only bounds the size. */
+const AllowedGroups = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 200 });
 
 export interface OidcRouteDeps {
   oidc: OidcService;
@@ -161,12 +163,28 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
             public: Type.Optional(Type.Boolean()),
             require2fa: Type.Optional(Type.Boolean()),
             trusted: Type.Optional(Type.Boolean()),
+            legacyNoPkce: Type.Optional(Type.Boolean()),
+            allowedGroups: Type.Optional(AllowedGroups),
           },
           { additionalProperties: false },
         ),
       },
     },
     async (request, reply) => reply.code(201).send(await deps.clients.create(request.body, actorOf(request), request.ip)),
+  );
+
+  r.patch(
+    '/api/admin/applications/:id',
+    {
+      config: { access: 'admin', stepUp: true },
+      schema: {
+        tags,
+        summary: 'Restrict an application to groups (an empty list opens it to everyone)',
+        params: IdParams,
+        body: Type.Object({ allowedGroups: AllowedGroups }, { additionalProperties: false }),
+      },
+    },
+    async (request) => deps.clients.update(request.params.id, request.body, actorOf(request), request.ip),
   );
 
   r.delete(
@@ -176,6 +194,15 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
       await deps.clients.delete(request.params.id, actorOf(request), request.ip);
       return reply.code(204).send();
     },
+  );
+
+  r.get(
+    '/api/admin/users/:id/applications',
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'The applications a user allowed to sign them in (what ending their sessions revokes)', params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }) },
+    },
+    async (request) => ({ applications: await deps.grants.list(request.params.id) }),
   );
 
   r.get('/api/me/applications', { config: { access: 'full' }, schema: { tags, summary: 'Applications you allowed to sign you in' } }, async (request) => ({

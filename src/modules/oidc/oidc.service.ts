@@ -7,11 +7,13 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { DB } from '../../db/schema.js';
 import type { RecordAudit } from '../audit/index.js';
+import type { GroupsService } from '../access/index.js';
 import type { SessionsService } from '../sessions/index.js';
 import { type CookieSettings, sessionCookieName } from '../sessions/index.js';
 import { deleteExpiredPayloads, findSessionFactors } from './oidc.repository.js';
 import { handoffOf } from './handoff.js';
 import type { ProviderDeps } from './provider.config.js';
+import { ClientAccess } from './client-access.js';
 import { loadSigningKeys, rotateSigningKeys, signingKeysVersion } from './signing-keys.js';
 
 /** How often an instance looks for keys rotated elsewhere (one indexed read). */
@@ -27,6 +29,8 @@ export interface OidcDeps {
   openSecret: (clientId: string, sealed: string) => string;
   sessions: SessionsService;
   audit: RecordAudit;
+  /** Groups: the `groups` claim, and applications restricted to groups. */
+  groups: Pick<GroupsService, 'mayUseClient' | 'namesOf'>;
   /** Where the provider's unexpected errors go (the app's logger). */
   logError?: (error: unknown, message: string) => void;
 }
@@ -37,7 +41,12 @@ export class OidcService {
   private checkedAt = -Infinity;
   private pending: Promise<Provider> | null = null;
 
-  constructor(private readonly deps: OidcDeps) {}
+  /** Who may use an application restricted to groups (asked at authorization, token and userinfo). */
+  private readonly access: ClientAccess;
+
+  constructor(private readonly deps: OidcDeps) {
+    this.access = new ClientAccess({ groups: deps.groups, audit: deps.audit, clock: deps.clock });
+  }
 
   /** The factors (RFC 8176) a Gatehouse session proved, and when it was signed in. */
   sessionFactors(tokenHash: string): Promise<{ amr: string[]; createdAt: number }> {
@@ -67,6 +76,7 @@ export class OidcService {
       masterKey: this.deps.masterKey,
       openSecret: this.deps.openSecret,
       sessionAmr: async (tokenHash) => (await this.sessionFactors(tokenHash)).amr,
+      access: this.access,
     };
     // Loaded on first use: only the server (and the tests) run a provider.
     const { buildProvider } = await import('./provider.config.js');

@@ -3,7 +3,7 @@
 // is (the Gatehouse session, checked on every authorization), which factors they proved, and where
 // the interaction pages are (the React UI).
 import { hkdfSync } from 'node:crypto';
-import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { findUserById } from '../users/index.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
@@ -11,6 +11,7 @@ import { createAdapterClass } from './oidc.adapter.js';
 import { ID_TOKEN_TTL_SECONDS, type PrivateJwk } from './signing-keys.js';
 import { logoutPage, logoutDonePage, errorPage } from './pages.js';
 import { ACR_MFA, ACR_PASSWORD, OIDC_PREFIX, handoffOf, issuerOf, needsSecondFactor } from './handoff.js';
+import { NOT_IN_GROUP, type ClientAccess } from './client-access.js';
 
 export interface ProviderDeps {
   db: Kysely<DB>;
@@ -21,6 +22,8 @@ export interface ProviderDeps {
   openSecret: (clientId: string, sealed: string) => string;
   /** The factors (RFC 8176) the Gatehouse session proved. */
   sessionAmr: (tokenHash: string) => Promise<string[]>;
+  /** Applications restricted to groups, and the account's groups (the `groups` claim). */
+  access: ClientAccess;
 }
 
 /** Keys oidc-provider signs its cookies with: the same on every instance, from the master key. */
@@ -48,11 +51,34 @@ function gatehouseSessionCheck(deps: ProviderDeps) {
   });
 }
 
+/**
+ * An application restricted to groups refuses an account outside them with access_denied at its
+ * redirect address (the application shows its own refusal; no code is issued). A check of the login
+ * prompt runs on every authorization: when the provider resumes after the interaction's sign-in
+ * (interactions.service.ts finishes it with the login result), and when the provider's own session
+ * would hand out a code with no interaction at all (someone removed from the group after signing
+ * in, or prompt=none). It judges only once the provider's session is the Gatehouse session's
+ * person: anyone else signs in first, and is judged then.
+ */
+function groupRestrictionCheck(deps: ProviderDeps) {
+  return new interactionPolicy.Check('gatehouse_groups', 'The account is not in a group this application is open to', async (ctx: KoaContextWithOIDC) => {
+    const { session, address } = handoffOf(ctx.req);
+    const oidc = ctx.oidc;
+    if (session?.kind !== 'full' || oidc.session?.accountId !== session.user.id || !oidc.client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    const user = { id: session.user.id, email: session.user.email };
+    if (await deps.access.allows(oidc.client.clientId, user, address, 'authorization')) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    throw new errors.AccessDenied(NOT_IN_GROUP);
+  });
+}
+
+const hasScope = (scope: unknown, name: string) => typeof scope === 'string' && scope.split(' ').includes(name);
+
 export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider {
   const issuer = issuerOf(deps.publicUrl);
   const basePath = new URL(issuer).pathname.replace(/\/$/, '');
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(gatehouseSessionCheck(deps));
+  policy.get('login')!.checks.add(groupRestrictionCheck(deps));
 
   const configuration: Configuration = {
     adapter: createAdapterClass({ db: deps.db, clock: deps.clock, openSecret: deps.openSecret }),
@@ -78,12 +104,13 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
       registration: `${OIDC_PREFIX}/reg`,
       challenge: `${OIDC_PREFIX}/challenge`,
     },
-    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    scopes: ['openid', 'email', 'profile', 'groups', 'offline_access'],
     // acr, amr and auth_time ride with the openid scope, so every ID token says how the person signed in.
     claims: {
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
+      groups: ['groups'],
       acr: null,
       amr: null,
       auth_time: null,
@@ -95,7 +122,7 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     responseTypes: ['code'],
     // ID tokens carry the email and amr even in the code flow (docs/api.md), not only through userinfo.
     conformIdTokenClaims: false,
-    extraClientMetadata: { properties: ['gatehouse_require_2fa', 'gatehouse_trusted'] },
+    extraClientMetadata: { properties: ['gatehouse_require_2fa', 'gatehouse_trusted', 'gatehouse_pkce_optional'] },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
@@ -105,7 +132,9 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     // Every refresh answers a new refresh token and spends the old one; a spent one presented again
     // revokes the whole grant (OAuth 2.0 Security BCP §4.14.2: the replay may be a thief's).
     rotateRefreshToken: true,
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    // PKCE for every application (RFC 9700 §2.1.1, OAuth 2.1), but a confidential one an
+    // administrator marked legacy (`--legacy-no-pkce`; what the upgrade to 0019 did for existing ones).
+    pkce: { required: (_ctx, client) => client.gatehouse_pkce_optional !== true },
     // A browser application (public client) may call the token and userinfo endpoints from its own origin.
     clientBasedCORS: (_ctx, origin, client) => (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
     ttl: {
@@ -117,13 +146,29 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
       Session: 14 * 86400,
       Grant: 14 * 86400,
     },
-    findAccount: async (_ctx, sub) => {
+    // With a token (a code or refresh token redeemed, an access token at userinfo), the account must
+    // still be allowed to use its application: someone removed from an application's groups gets
+    // no new tokens and no userinfo (invalid_grant, invalid_token), not only no new sign-in.
+    findAccount: async (ctx, sub, token) => {
       const user = await findUserById(deps.db, sub);
       if (!user || user.blocked) return undefined;
+      const clientId = (token as { clientId?: string } | undefined)?.clientId ?? ctx.oidc?.client?.clientId;
+      if (token && clientId) {
+        const at = ctx.oidc?.route === 'userinfo' ? 'userinfo' : 'token';
+        if (!(await deps.access.allows(clientId, { id: user.id, email: user.email }, handoffOf(ctx.req).address, at))) return undefined;
+      }
       return {
         accountId: user.id,
         // Accounts are made by an administrator who vouches for the address; nobody registers themselves.
-        claims: async () => ({ sub: user.id, email: user.email, email_verified: true, name: user.email, preferred_username: user.email }),
+        // The groups are read when a token is issued or userinfo is asked: they are the account's now.
+        claims: async (_use, scope) => ({
+          sub: user.id,
+          email: user.email,
+          email_verified: true,
+          name: user.email,
+          preferred_username: user.email,
+          ...(hasScope(scope, 'groups') ? { groups: await deps.access.groupsOf(user.id) } : {}),
+        }),
       };
     },
     interactions: {
@@ -137,11 +182,20 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
       const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
       let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
       if (grant && grant.accountId !== accountId) grant = undefined;
-      // A trusted application (first party) is granted what it asks for without a consent page.
+      // A trusted application (first party) is granted what it asks for without a consent page,
+      // but for offline_access: a refresh token outlives the session, so it goes through the
+      // consent prompt (no page for a trusted application), where a session that did not just
+      // sign in is asked for a step-up (interactions.service.ts).
       if (client.gatehouse_trusted === true && accountId) {
-        grant ??= new oidc.provider.Grant({ accountId, clientId: client.clientId });
-        grant.addOIDCScope(String(oidc.params?.scope ?? 'openid'));
-        await grant.save();
+        const asked = String(oidc.params?.scope ?? 'openid')
+          .split(' ')
+          .filter(Boolean);
+        const lasting = asked.includes('offline_access') && !grant?.getOIDCScope().split(' ').includes('offline_access');
+        if (!lasting) {
+          grant ??= new oidc.provider.Grant({ accountId, clientId: client.clientId });
+          grant.addOIDCScope(asked.join(' '));
+          await grant.save();
+        }
       }
       return grant;
     },

@@ -5,6 +5,6 @@ import { passwordResetRoutes } from './password-reset.routes.js';
 export const passwordResetModule: GatehouseModule = {
   name: 'password-reset',
   register(app, s) {
-    passwordResetRoutes(app, { resets: s.resets, signinRateLimit: s.config.signinRateLimit });
+    passwordResetRoutes(app, { resets: s.resets, sessions: s.sessions, devices: s.devices, policy: s.policy, signinRateLimit: s.config.signinRateLimit });
   },
 };

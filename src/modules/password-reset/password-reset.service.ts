@@ -11,9 +11,10 @@ import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { AccountRef, Actor, RecordAudit } from '../audit/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import { assertStrongPassword } from '../passwords/index.js';
-import { deleteUserSessions } from '../sessions/index.js';
+import type { EndAccountAccess } from '../sessions/index.js';
 import type { AttemptLimiter } from '../attempt-limits/index.js';
-import { accountCounterKey } from '../../core/counter-keys.js';
+import { resetCounterKey } from '../../core/counter-keys.js';
+import { AMR_PASSWORD, AMR_TWO_FACTOR } from '../../core/amr.js';
 import { type CodeRefusal, refusedCodeError, type TwoFactorService } from '../two-factor/index.js';
 import { findUserByEmail, findUserById, normalizeEmail, updatePasswordHash, type UserRow } from '../users/index.js';
 import type { MailQueue } from '../mail/index.js';
@@ -37,6 +38,8 @@ export interface PasswordResetDeps {
   emailCounterKey: Buffer;
   /** Whether mail leaves the machine (SMTP); without it an administrator is shown the link. */
   smtpConfigured: boolean;
+  /** Ends every session and OpenID Connect grant of the account (services.ts). */
+  endAccountAccess: EndAccountAccess;
 }
 
 export class PasswordResetService {
@@ -106,16 +109,26 @@ export class PasswordResetService {
     return user;
   }
 
-  async complete(input: { token: string; newPassword: string; code?: string }, address: string | null): Promise<void> {
+  /**
+   * Sets the new password and answers the account, and the factors proven here (the mailbox and
+   * the new password, and the code for a 2FA account): the route signs the owner in on this browser
+   * and trusts it, so an attacker who keeps the account's sign-in locked cannot keep its owner out.
+   */
+  async complete(
+    input: { token: string; newPassword: string; code?: string },
+    address: string | null,
+  ): Promise<{ user: UserRow; amr: readonly string[]; twoFactorEnabled: boolean }> {
     const { db, clock, hasher } = this.deps;
     const user = await this.accountOf(input.token, clock());
     const ref: AccountRef = { id: user.id, email: user.email };
     // The rules first: a weak password must not spend a code.
     assertStrongPassword(input.newPassword, user.email);
-    if (await this.deps.twoFactor.isEnabled(user.id)) {
+    const twoFactorEnabled = await this.deps.twoFactor.isEnabled(user.id);
+    if (twoFactorEnabled) {
       if (!input.code?.trim()) throw new AppError('code_required');
       const refusal: CodeRefusal = {};
-      const verified = await this.deps.limiter.check({ key: accountCounterKey(user.id), kind: 'code', subject: ref, address }, () =>
+      // The reset's own counter: the same limits, but only link holders spend it (see resetCounterKey).
+      const verified = await this.deps.limiter.check({ key: resetCounterKey(user.id), kind: 'code', subject: ref, address }, () =>
         this.deps.twoFactor.verifySecondFactor(ref, input.code!.trim(), address, refusal),
       );
       if (!verified) {
@@ -131,12 +144,13 @@ export class PasswordResetService {
       if (!(await repo.spendResetToken(trx, tokenHash, now))) return false;
       await updatePasswordHash(trx, user.id, passwordHash, now);
       await repo.spendAllResetTokens(trx, user.id, now);
-      await deleteUserSessions(trx, user.id);
+      await this.deps.endAccountAccess(trx, user.id);
       await this.deps.mail.notify(trx, user.id, { kind: 'password_changed', how: 'reset' });
       return true;
     });
     if (!done) throw new AppError('reset_token_used');
     await this.deps.audit({ kind: 'password.reset', actor: ref, subject: ref, address });
+    return { user, amr: twoFactorEnabled ? AMR_TWO_FACTOR : AMR_PASSWORD, twoFactorEnabled };
   }
 
   async prune(): Promise<void> {

@@ -73,6 +73,12 @@ describeOnEachDialect('your devices', (suite) => {
       assert.ok(!JSON.stringify(list.body).includes(c.cookie!), 'nor a token');
     }
 
+    // A stolen cookie may not sign the owner out elsewhere: both actions need this session's step-up.
+    assert.equal((await laptop.delete(`/api/me/sessions/${byBrowser('Safari 17').id}`)).body.error, 'reauthentication_required');
+    assert.equal((await laptop.post('/api/me/sessions/sign-out-others')).body.error, 'reauthentication_required');
+    assert.equal((await onB(phone).get('/api/session')).status, 200, 'nothing ended');
+    assert.equal((await laptop.stepUp()).status, 204);
+
     // Another account's session id is not found; nor is a made-up one; junk is refused.
     const neighbourId = (await neighbour.get('/api/me/sessions')).body.sessions[0].id as string;
     assert.equal((await laptop.delete(`/api/me/sessions/${neighbourId}`)).status, 404);

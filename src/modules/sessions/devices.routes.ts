@@ -39,7 +39,9 @@ export function deviceRoutes(app: FastifyInstance, deps: { sessions: SessionsSer
   r.delete(
     '/api/me/sessions/:id',
     {
-      config: { access: 'full' },
+      // Behind step-up, like every action that could turn a stolen cookie against its owner: a thief
+      // holding only the cookie must not sign the owner's other browsers out and keep itself.
+      config: { access: 'full', stepUp: true },
       schema: { tags, summary: 'Sign out one of your sessions', params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) }) },
     },
     async (request, reply) => {
@@ -52,11 +54,15 @@ export function deviceRoutes(app: FastifyInstance, deps: { sessions: SessionsSer
     },
   );
 
-  r.post('/api/me/sessions/sign-out-others', { config: { access: 'full' }, schema: { tags, summary: 'Sign out everywhere else' } }, async (request, reply) => {
-    const session = request.session!;
-    await deps.sessions.endAllFor(session.user.id, session.tokenHash);
-    const ref = actorOf(request);
-    await deps.audit({ kind: 'sessions.ended', actor: ref, subject: ref, address: request.ip, details: { except: 'current' } });
-    return reply.code(204).send();
-  });
+  r.post(
+    '/api/me/sessions/sign-out-others',
+    { config: { access: 'full', stepUp: true }, schema: { tags, summary: 'Sign out everywhere else (needs a step-up)' } },
+    async (request, reply) => {
+      const session = request.session!;
+      await deps.sessions.endAllFor(session.user.id, session.tokenHash);
+      const ref = actorOf(request);
+      await deps.audit({ kind: 'sessions.ended', actor: ref, subject: ref, address: request.ip, details: { except: 'current' } });
+      return reply.code(204).send();
+    },
+  );
 }

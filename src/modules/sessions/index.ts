@@ -7,5 +7,5 @@ export { clearSessionCookies, sessionCookieName, startSession, verifySessionOf, 
 export type { CookieSettings } from './session-cookie.js';
 export { deleteUserSessions } from './sessions.repository.js';
 export { SessionsService } from './sessions.service.js';
-export type { ResolvedSession, StartedSession } from './sessions.service.js';
+export type { EndAccountAccess, ResolvedSession, StartedSession } from './sessions.service.js';
 export { sessionsModule } from './sessions.module.js';

@@ -48,6 +48,13 @@ export interface StartedSession {
   expiresAt: number;
 }
 
+/**
+ * Ends an account's sessions (all but `except`) and whatever was issued on them that outlives a
+ * session (OpenID Connect grants and refresh tokens): one port, built in services.ts, that every
+ * "end the sessions" action goes through, in the caller's transaction when it has one.
+ */
+export type EndAccountAccess = (db: Kysely<DB>, userId: string, except?: string) => Promise<void>;
+
 export interface SessionSettings extends CookieSettings {
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
@@ -59,6 +66,7 @@ export class SessionsService {
   private readonly clock: () => number;
   private readonly readRow: RowReader;
   private readonly authSettings: Pick<SettingsService, 'get' | 'fresh'>;
+  private readonly endAccountAccess: EndAccountAccess;
 
   constructor(deps: {
     db: Kysely<DB>;
@@ -66,7 +74,9 @@ export class SessionsService {
     settings: SessionSettings;
     clock: () => number;
     authSettings: Pick<SettingsService, 'get' | 'fresh'>;
+    endAccountAccess?: EndAccountAccess;
   }) {
+    this.endAccountAccess = deps.endAccountAccess ?? ((db, userId, except) => repo.deleteUserSessions(db, userId, except));
     this.db = deps.db;
     this.readRow = deps.readRow;
     this.settings = deps.settings;
@@ -157,6 +167,11 @@ export class SessionsService {
     };
   }
 
+  /** Whether a session created at `createdAt` signed in within the step-up window: a sign-in that recent counts as one. */
+  isFresh(createdAt: number): boolean {
+    return isSteppedUp(createdAt, this.clock());
+  }
+
   /** Step-up: has this session re-authenticated within the window? */
   isSteppedUp(session: ResolvedSession): boolean {
     return isSteppedUp(session.reauthenticatedAt, this.clock());
@@ -198,8 +213,9 @@ export class SessionsService {
     return repo.deleteSession(this.db, tokenHash);
   }
 
+  /** Ends the account's sessions but `exceptTokenHash`, and its OpenID Connect grants (EndAccountAccess). */
   endAllFor(userId: string, exceptTokenHash?: string): Promise<void> {
-    return repo.deleteUserSessions(this.db, userId, exceptTokenHash);
+    return this.db.transaction().execute((trx) => this.endAccountAccess(trx, userId, exceptTokenHash));
   }
 
   deleteExpired(): Promise<void> {

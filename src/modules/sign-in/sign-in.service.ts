@@ -63,7 +63,9 @@ export class SignInService {
     let verified: UserRow | null;
     try {
       verified = await limiter.check({ key, kind: 'password', subject, address }, async () => {
-        if (!user) {
+        // A blocked account answers exactly as a wrong password does, whatever the password: the
+        // same work, body and count. Answering `blocked` after a right password told an attacker it was right.
+        if (!user || user.blocked) {
           await hasher.verifyDummy(password);
           return null;
         }
@@ -79,14 +81,13 @@ export class SignInService {
         kind: 'sign_in.failed',
         subject,
         address,
-        details: { reason: user ? 'wrong_password' : 'unknown_email', step: 'password', ...(user ? {} : { emailHash: this.emailHash(email) }) },
+        details: {
+          reason: user ? (user.blocked ? 'blocked' : 'wrong_password') : 'unknown_email',
+          step: 'password',
+          ...(user ? {} : { emailHash: this.emailHash(email) }),
+        },
       });
       throw new AppError('invalid_credentials');
-    }
-    if (user.blocked) {
-      metrics.signIns.inc({ outcome: 'blocked' });
-      await audit({ kind: 'sign_in.failed', subject, address, details: { reason: 'blocked', step: 'password' } });
-      throw new AppError('blocked');
     }
     if (hasher.needsRehash(user.password_hash)) {
       await upgradePasswordHash(db, user.id, user.password_hash, await hasher.hash(password));

@@ -13,8 +13,9 @@ import { actorOf } from '../sessions/index.js';
 import { countUnusedBackupCodes } from './two-factor.repository.js';
 import { KeyNameSchema, RegistrationResponseSchema, SecurityKeySchema } from '../webauthn/index.js';
 import type { WebauthnService } from '../webauthn/index.js';
+import type { TwoFactorService } from './two-factor.service.js';
 
-export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; webauthn: WebauthnService }): void {
+export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; webauthn: WebauthnService; twoFactor: TwoFactorService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['account'];
   const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 1400 }) });
@@ -88,10 +89,21 @@ export function webauthnRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; web
     '/api/me/webauthn/:id',
     {
       config: { access: 'full', stepUp: true },
-      schema: { tags, summary: 'Remove a security key (the last factor takes the backup codes with it: 2FA is then off) · 404 not_found', params: IdParams },
+      schema: {
+        tags,
+        summary:
+          'Remove a security key (the last factor takes the backup codes with it: 2FA is then off, the other sessions end and the owner is mailed) · 404 not_found',
+        params: IdParams,
+      },
     },
     async (request, reply) => {
-      await deps.webauthn.remove(actorOf(request), request.params.id, request.ip);
+      const me = actorOf(request);
+      await deps.twoFactor.removeSecurityKey(
+        me,
+        (whenLast) => deps.webauthn.remove(me, request.params.id, request.ip, whenLast),
+        request.ip,
+        request.session!.tokenHash,
+      );
       return reply.code(204).send();
     },
   );

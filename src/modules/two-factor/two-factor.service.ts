@@ -18,7 +18,7 @@ import {
   TOTP_PERIOD_SECONDS,
 } from '../totp/index.js';
 import { findMatchingBackupCode, generateBackupCodes, newBackupCodeRecord } from '../backup-codes/index.js';
-import { deleteUserSessions } from '../sessions/index.js';
+import { deleteUserSessions, type EndAccountAccess } from '../sessions/index.js';
 import * as repo from './two-factor.repository.js';
 import type { TwoFactorKind, TwoFactorSetup, TwoFactorStatus } from '../../shared/api-types.js';
 import { hasCredentials } from '../webauthn/index.js';
@@ -65,6 +65,8 @@ export interface TwoFactorDeps {
   clock: () => number;
   /** Security notifications, queued inside each change's transaction. */
   notify?: Notify;
+  /** Ends the account's sessions (but `except`) and everything issued on them, OpenID Connect grants included (services.ts). */
+  endAccountAccess?: EndAccountAccess;
 }
 
 export class TwoFactorService {
@@ -74,9 +76,11 @@ export class TwoFactorService {
   private readonly audit: RecordAudit;
   private readonly clock: () => number;
   private readonly notify: Notify;
+  private readonly endAccountAccess: EndAccountAccess;
 
   constructor(deps: TwoFactorDeps) {
     this.notify = deps.notify ?? notifyNobody;
+    this.endAccountAccess = deps.endAccountAccess ?? ((db, userId, except) => deleteUserSessions(db, userId, except));
     this.db = deps.db;
     this.keys = deps.keys;
     this.issuer = deps.issuer;
@@ -223,10 +227,28 @@ export class TwoFactorService {
    * the account's sessions but for `keepSession` (the token hash of the owner's current one): a
    * session opened with a factor must not outlive it.
    */
+  /**
+   * Removing the last security key of an account without the app turns 2FA off: the same as the
+   * owner's "Disable authentication" (the other sessions end, the owner is mailed, `2fa.disabled`
+   * audited), not a quieter way round it. `removeKey` removes the key and runs the notice in its
+   * own transaction; answers nothing, throws what it throws.
+   */
+  async removeSecurityKey(
+    subject: AccountRef,
+    removeKey: (whenLast: (trx: Kysely<DB>) => Promise<void>) => Promise<{ lastFactor: boolean }>,
+    address: string | null,
+    keepSession: string,
+  ): Promise<void> {
+    const { lastFactor } = await removeKey((trx) => this.notify(trx, subject.id, { kind: '2fa_disabled', by: 'self' }));
+    if (!lastFactor) return;
+    await this.endAccountAccess(this.db, subject.id, keepSession);
+    await this.audit({ kind: '2fa.disabled', actor: subject, subject, address, details: { by: 'self', via: 'last_security_key' } });
+  }
+
   async disable(subject: AccountRef, actor: Actor, address: string | null, via: 'self' | 'admin' | 'cli', keepSession?: string): Promise<void> {
     const notice = (trx: Kysely<DB>) => this.notify(trx, subject.id, { kind: '2fa_disabled', by: via });
     if (!(await repo.removeTwoFactor(this.db, subject.id, { keys: via !== 'self', alsoDo: notice }))) throw new AppError('not_enabled');
-    await deleteUserSessions(this.db, subject.id, keepSession);
+    await this.endAccountAccess(this.db, subject.id, keepSession);
     await this.audit({ kind: '2fa.disabled', actor, subject, address, details: { by: via } });
   }
 }

@@ -28,6 +28,8 @@ export interface UsersDeps {
   policy: { clockForNewUser(role: Role): Promise<number | null>; applyToUser(userId: string, role: Role): Promise<void> };
   /** Ends every session of an account inside the caller's transaction (sessions/ keeps them). */
   endSessionsOf: (trx: Kysely<DB>, userId: string) => Promise<void>;
+  /** Ends the account's OpenID Connect grants (and their tokens), sessions left alone: a role change. */
+  endGrantsOf: (trx: Kysely<DB>, userId: string) => Promise<void>;
   audit: RecordAudit;
   clock: () => number;
 }
@@ -89,7 +91,10 @@ export class UsersService {
       if (patch.blocked !== undefined) set.blocked = patch.blocked ? 1 : 0;
       if (patch.role !== undefined) set.role = patch.role;
       await setUserFlags(trx, user.id, set);
+      // A block ends the sessions; a block or a role change ends the OpenID Connect grants too:
+      // what an application was given under the old standing is not carried over (issue 28).
       if (patch.blocked) await this.deps.endSessionsOf(trx, user.id);
+      else if (patch.role !== undefined && patch.role !== user.role) await this.deps.endGrantsOf(trx, user.id);
     });
     if (patch.role !== undefined && patch.role !== user.role) await this.deps.policy.applyToUser(user.id, patch.role);
     const subject = { id: user.id, email: user.email };

@@ -74,16 +74,30 @@ export async function renameCredential(db: Kysely<DB>, userId: string, id: strin
  * Removes one of the account's keys. When it was the last factor (no other key, no app), the
  * backup codes go too: 2FA is then off, as when the app is disabled. Answers whether it existed.
  */
-export async function deleteCredential(db: Kysely<DB>, userId: string, id: string): Promise<boolean> {
+/**
+ * Removes one key; answers null when there was none, else whether it was the account's last
+ * second factor (no other key, no app): then the backup codes go too and `whenLast` runs, all in
+ * one transaction (2FA is off: the caller's notice is queued with the change).
+ */
+export async function deleteCredential(
+  db: Kysely<DB>,
+  userId: string,
+  id: string,
+  whenLast?: (trx: Kysely<DB>) => Promise<void>,
+): Promise<{ lastFactor: boolean } | null> {
   return db.transaction().execute(async (trx) => {
     const result = await trx.deleteFrom('webauthn_credentials').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-    if (Number(result.numDeletedRows) !== 1) return false;
+    if (Number(result.numDeletedRows) !== 1) return null;
     const [otherKey, app] = await Promise.all([
       trx.selectFrom('webauthn_credentials').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst(),
       trx.selectFrom('two_factor').select('user_id').where('user_id', '=', userId).where('enabled_at', 'is not', null).executeTakeFirst(),
     ]);
-    if (!otherKey && !app) await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
-    return true;
+    const lastFactor = !otherKey && !app;
+    if (lastFactor) {
+      await trx.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
+      await whenLast?.(trx);
+    }
+    return { lastFactor };
   });
 }
 

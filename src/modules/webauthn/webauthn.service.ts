@@ -157,9 +157,12 @@ export class WebauthnService {
     await this.deps.audit({ kind: 'webauthn.renamed', actor: user, subject: user, address, details: { credential: id.slice(0, 16), name } });
   }
 
-  async remove(user: AccountRef, id: string, address: string | null): Promise<void> {
-    if (!(await repo.deleteCredential(this.deps.db, user.id, id))) throw new AppError('not_found');
+  /** Removes a key; answers whether it was the last second factor (2FA is then off; `whenLast` ran in its transaction). */
+  async remove(user: AccountRef, id: string, address: string | null, whenLast?: (trx: Kysely<DB>) => Promise<void>): Promise<{ lastFactor: boolean }> {
+    const removed = await repo.deleteCredential(this.deps.db, user.id, id, whenLast);
+    if (removed === null) throw new AppError('not_found');
     await this.deps.audit({ kind: 'webauthn.removed', actor: user, subject: user, address, details: { credential: id.slice(0, 16) } });
+    return removed;
   }
 
   /** Options for the second step: the account's own keys only. */

@@ -1,5 +1,7 @@
 // The reset link's page: a new password, and for an account with 2FA a code from the app or a
-// backup code (asked when the server answers code_required). Success ends every session.
+// backup code (asked when the server answers code_required). Success ends every other session and
+// signs in on this browser, which becomes a trusted device (issue 28): a lock an attacker keeps
+// turning on at sign-in does not keep the owner out here.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api';
@@ -35,7 +37,8 @@ export function ResetPasswordPage() {
       <section className="card narrow">
         <h1>{t('reset.title')}</h1>
         <p role="status">{t('reset.done')}</p>
-        {toSignIn}
+        {/* A full page load: the shell asks the server again who is signed in. */}
+        <a href="/account">{t('reset.continue')}</a>
       </section>
     );
   }

@@ -1,0 +1,57 @@
+// Who may use an OpenID Connect application restricted to groups, asked wherever the provider
+// hands something out: at authorization (the interaction's login result, and an existing provider
+// session that would skip the interaction), at the token endpoint (code and refresh token) and at
+// userinfo. The groups are the account's as they are at that moment (the access module answers), so
+// removing someone from the groups stops their next refresh, not only their next sign-in.
+//
+// A refusal is audited as `access.refused` at most once a minute per account and application, with
+// a count (like forward auth's refusals): a person holding a refused session could otherwise fill
+// the log by reloading. Kept in memory, per instance.
+import type { AccountRef, RecordAudit } from '../audit/index.js';
+import type { GroupsService } from '../access/index.js';
+
+const WINDOW_MS = 60_000;
+const MAX_REMEMBERED = 10_000;
+
+/** What the application hears with access_denied (error_description). */
+export const NOT_IN_GROUP = 'You are not in a group this application is open to. Ask an administrator for access.';
+
+export type RefusedAt = 'authorization' | 'token' | 'userinfo';
+
+export class ClientAccess {
+  private readonly refusals = new Map<string, { lastAt: number; pending: number }>();
+
+  constructor(private readonly deps: { groups: Pick<GroupsService, 'mayUseClient' | 'namesOf'>; audit: RecordAudit; clock: () => number }) {}
+
+  /** The account's group names now (the `groups` claim). */
+  groupsOf(userId: string): Promise<string[]> {
+    return this.deps.groups.namesOf(userId);
+  }
+
+  /** Whether the account may use the application now; a refusal is audited (throttled). */
+  async allows(clientId: string, user: AccountRef, address: string | null, at: RefusedAt): Promise<boolean> {
+    if (await this.deps.groups.mayUseClient(clientId, user.id)) return true;
+    await this.recordRefusal(clientId, user, address, at);
+    return false;
+  }
+
+  private async recordRefusal(clientId: string, user: AccountRef, address: string | null, at: RefusedAt): Promise<void> {
+    const key = `${user.id} ${clientId}`;
+    const now = this.deps.clock();
+    const entry = this.refusals.get(key);
+    if (entry && now - entry.lastAt < WINDOW_MS) {
+      entry.pending++;
+      return;
+    }
+    this.refusals.delete(key);
+    if (this.refusals.size >= MAX_REMEMBERED) this.refusals.delete(this.refusals.keys().next().value!);
+    this.refusals.set(key, { lastAt: now, pending: 0 });
+    await this.deps.audit({
+      kind: 'access.refused',
+      actor: user,
+      subject: user,
+      address,
+      details: { client: clientId, reason: 'not_in_group', at, count: (entry?.pending ?? 0) + 1 },
+    });
+  }
+}
