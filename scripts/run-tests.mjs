@@ -10,7 +10,7 @@
 // CLI or a browser, which run on the real clock): the files that a moved GATEHOUSE_TEST_EPOCH reaches;
 // --real-clock keeps the others (the ones faketime moves).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,22 @@ function find(dir, out = []) {
     else if (name.endsWith('.test.ts')) out.push(full);
   }
   return out;
+}
+
+/**
+ * Whether a test file starts real servers, proxies, the CLI or a browser: itself, or through a
+ * module beside it that holds its story (`./forward-auth-scenario.js`). Only `./` imports are
+ * followed: the shared test support under src/ has the helpers, not the calls.
+ */
+function startsRealProcesses(file, seen = new Set()) {
+  if (seen.has(file)) return false;
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  if (/\b(startServerProcess|spawnSync|spawn|launchChromium)\(/.test(text)) return true;
+  return [...text.matchAll(/from '(\.\/[^']+)\.js'/g)].some(([, local]) => {
+    const module = path.join(path.dirname(file), `${local}.ts`);
+    return existsSync(module) && startsRealProcesses(module, seen);
+  });
 }
 
 const args = process.argv.slice(2);
@@ -52,7 +68,7 @@ const files = ['src', 'test']
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .filter((f) => {
     if (!flags.includes('--in-process') && !flags.includes('--real-clock')) return true;
-    const onRealClock = /\b(startServerProcess|spawnSync|spawn|launchChromium)\(/.test(readFileSync(f, 'utf8'));
+    const onRealClock = startsRealProcesses(f);
     return flags.includes('--real-clock') ? onRealClock : !onRealClock;
   })
   .sort();

@@ -19,13 +19,7 @@ import { freePort, startServerProcess, type ServerProcess, realClock } from '../
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { TEST_DOMAIN, gatehouseEnv, type LoopbackPorts } from './reverse-proxy-docs.js';
 import { cookieHeader, cookiePairs, gatehouseHeaders, startGuardedApp, type Seen } from './guarded-app.js';
-
-export interface ProxyUnderTest {
-  name: string;
-  skip: string | undefined;
-  /** Starts the proxy in the foreground with the page's loopback configuration on these ports. */
-  start(dir: string, ports: LoopbackPorts): ChildProcess;
-}
+import type { ProxyUnderTest } from './proxies-under-test.js';
 
 interface Answer {
   status: number;
@@ -125,14 +119,20 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
       app = `http://app.${TEST_DOMAIN}:${ports.proxy}`;
       target = `${app}${TARGET_PATH}`;
 
-      // The accounts: an administrator with 2FA, a user without, and an administrator without 2FA
-      // while 2FA is required of administrators (so his sessions are restricted).
+      // The accounts: an administrator with 2FA, a user without (both in the group `staff`), and an
+      // administrator without 2FA while 2FA is required of administrators (so his sessions are
+      // restricted). The application lets in anyone signed in, as the page's `gatehouse access add`
+      // says (a new install refuses hosts no application names); forward-auth-access.ts is about rules.
       const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
       const masterKey = randomBytes(32);
       const seed = await startTestApp({ url, masterKey, clock: realClock });
-      await seedUser(seed.s, 'guard@example.com', 'admin');
-      await seedUser(seed.s, 'plain@example.com');
+      const staff = await seed.s.groups.create('staff', null, null);
+      for (const email of ['guard@example.com', 'plain@example.com']) {
+        const user = await seedUser(seed.s, email, email.startsWith('guard') ? 'admin' : 'user');
+        await seed.s.groups.addMember(staff.id, user.id, null, null);
+      }
       await seedUser(seed.s, 'lax-admin@example.com', 'admin');
+      await seed.s.accessRules.addRule({ host: `app.${TEST_DOMAIN}`, allow: ['anyone'] }, null, null);
       const c = new Client(seed.app);
       await c.signIn('guard@example.com');
       await c.stepUp();
@@ -200,6 +200,7 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
           'x-gatehouse-email': 'guard@example.com',
           'x-gatehouse-role': 'admin',
           'x-gatehouse-2fa': 'true',
+          'x-gatehouse-groups': 'staff',
         },
       );
       // Per-route rules: an administrator with 2FA passes both.
@@ -251,6 +252,8 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
         'X-Gatehouse_Role': 'admin',
         'x_gatehouse-user_id': 'forged-mixed',
         'X-GATEHOUSE-2FA': 'forged',
+        'Remote-Groups': 'forged-groups',
+        Remote_Groups: 'forged-groups-underscore',
       };
       const page = await newPage();
       await signInThroughProxy(page, 'plain@example.com');
@@ -272,13 +275,14 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
         const headers = gatehouseHeaders(request);
         assert.deepEqual(
           headers.map(([name]) => name.toLowerCase()).sort(),
-          ['x-gatehouse-2fa', 'x-gatehouse-email', 'x-gatehouse-role', 'x-gatehouse-user-id'],
+          ['x-gatehouse-2fa', 'x-gatehouse-email', 'x-gatehouse-groups', 'x-gatehouse-role', 'x-gatehouse-user-id'],
           request.url,
         );
         assert.deepEqual(Object.fromEntries(headers.filter(([name]) => !/user-id/i.test(name)).map(([name, value]) => [name.toLowerCase(), value])), {
           'x-gatehouse-email': 'plain@example.com',
           'x-gatehouse-role': 'user',
           'x-gatehouse-2fa': 'false',
+          'x-gatehouse-groups': 'staff',
         });
       }
       assert.ok(!JSON.stringify(recorded).includes('forged'), 'no forged value anywhere the application looked');
