@@ -6,7 +6,10 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('oidc_clients').addColumn('pkce_optional', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('oidc_clients')
+    .addColumn('pkce_optional', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.updateTable('oidc_clients').set({ pkce_optional: 1 }).where('secret_ciphertext', 'is not', null).execute();
 }
 

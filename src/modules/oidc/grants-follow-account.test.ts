@@ -162,7 +162,8 @@ for (const dialect of DIALECTS) {
       for (const [name, act] of actions) {
         const email = `${name}@example.com`;
         const { refresh } = await lastingAccess(email, name === 'twofa' ? code : undefined);
-        const granted = async () => (await admin.get(`${front()}/api/admin/users/${ids.get(name)}/applications`)).body.applications.map((a: { name: string }) => a.name);
+        const granted = async () =>
+          (await admin.get(`${front()}/api/admin/users/${ids.get(name)}/applications`)).body.applications.map((a: { name: string }) => a.name);
         assert.deepEqual(await granted(), ['Notes'], `${name}: the administrator sees the grant`);
         await act(email);
         assert.equal((await refreshes(refresh))[0], 'invalid_grant', `${name}: the refresh token is revoked`);

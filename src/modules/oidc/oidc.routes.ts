@@ -200,7 +200,11 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
     '/api/admin/users/:id/applications',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: 'The applications a user allowed to sign them in (what ending their sessions revokes)', params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }) },
+      schema: {
+        tags,
+        summary: 'The applications a user allowed to sign them in (what ending their sessions revokes)',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+      },
     },
     async (request) => ({ applications: await deps.grants.list(request.params.id) }),
   );
