@@ -34,6 +34,7 @@ export const AUDIT_KINDS = [
   'oidc.token_refused',
   'oidc.client_created',
   'oidc.client_deleted',
+  'oidc.client_updated',
   'group.created',
   'group.renamed',
   'group.deleted',
