@@ -8,9 +8,10 @@ import { AppError } from '../../http/errors.js';
 import type { RecordAudit } from '../audit/index.js';
 import { findUserByEmail, normalizeEmail } from '../users/index.js';
 import type { Strength } from '../../core/session-strength.js';
-import type { AccessCheck, AccessReason, AccessRule } from '../../shared/api-types.js';
+import type { AccessCheck, AccessReason } from '../../shared/api-types.js';
 import * as repo from './access.repository.js';
 import { AccessSnapshot, type Decision, orderRules, type ApplicationSnapshot, type RuleSnapshot } from './policy.js';
+import { presentRule } from './rule.presenter.js';
 
 export interface AccessPolicyDeps {
   db: repo.Db;
@@ -131,7 +132,7 @@ export class AccessPolicy {
       reason: decision.reason,
       explanation: (blocked ? 'The account is blocked: it cannot sign in at all. Otherwise: ' : '') + explain(decision, factors),
       application: application ? { id: application.id, name: application.name, host: application.host } : null,
-      rule: decision.rule && application ? presentSnapshotRule(decision.rule, application, loaded) : null,
+      rule: decision.rule && application ? presentRule(decision.rule, application, loaded) : null,
       ...(decision.needs ? { needs: decision.needs } : {}),
       groups,
       factors,
@@ -182,19 +183,6 @@ export class AccessPolicy {
     if (this.loaded === null || loaded.version >= this.loaded.version) this.loaded = loaded;
     return loaded;
   }
-}
-
-function presentSnapshotRule(rule: RuleSnapshot, application: ApplicationSnapshot, { groupNames, userEmails }: Loaded): AccessRule {
-  const who =
-    rule.effect === 'deny'
-      ? []
-      : rule.anyone
-        ? ['anyone']
-        : [
-            ...[...rule.groupIds].map((id) => `group:${groupNames.get(id) ?? id}`).sort(),
-            ...[...rule.userIds].map((id) => `user:${userEmails.get(id) ?? id}`).sort(),
-          ];
-  return { id: rule.id, applicationId: application.id, host: application.host, path: rule.path, effect: rule.effect, who, factors: rule.factors };
 }
 
 const FACTOR_WORDS: Record<Strength, string> = {

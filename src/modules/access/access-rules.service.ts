@@ -11,6 +11,7 @@ import * as repo from './access.repository.js';
 import { change } from './access-change.js';
 import { applicationHost, MAX_RULES, parseWho, rulePath, strength } from './access.validation.js';
 import { orderRules } from './policy.js';
+import { type PresentableRule, presentRule } from './rule.presenter.js';
 
 export interface NewRule {
   host: string;
@@ -40,13 +41,7 @@ export class AccessRulesService {
       host: application.host,
       createdAt: new Date(Number(application.created_at)).toISOString(),
       rules: orderRules(rows.rules.filter((r) => r.application_id === application.id)).map((rule) =>
-        presentRule(
-          rule,
-          application.host,
-          rows.subjects.filter((s) => s.rule_id === rule.id),
-          groupNames,
-          emails,
-        ),
+        presentRule(storedRule(rule, rows.subjects), application, { groupNames, userEmails: emails }),
       ),
     }));
   }
@@ -128,11 +123,12 @@ export class AccessRulesService {
       };
       await repo.insertRule(trx, row, subjects);
       const rule = presentRule(
-        row,
-        host,
-        subjects.map((s) => ({ rule_id: row.id, ...s })),
-        groupNames,
-        emails,
+        storedRule(
+          row,
+          subjects.map((s) => ({ rule_id: row.id, ...s })),
+        ),
+        application,
+        { groupNames, userEmails: emails },
       );
       events.push({ kind: 'access.rule_added', actor, address, details: { rule: rule.id, host, path, effect: rule.effect, who: rule.who, factors } });
       return { result: rule, events };
@@ -178,21 +174,13 @@ function applicationName(raw: string): string {
   return name;
 }
 
-function presentRule(
-  rule: repo.RuleRow,
-  host: string,
-  subjects: readonly repo.SubjectRow[],
-  groupNames: ReadonlyMap<string, string>,
-  emails: ReadonlyMap<string, string>,
-): AccessRule {
-  const who =
-    rule.effect === 'deny'
-      ? []
-      : rule.anyone
-        ? ['anyone']
-        : [
-            ...subjects.flatMap((s) => (s.group_id === null ? [] : [`group:${groupNames.get(s.group_id) ?? s.group_id}`])).sort(),
-            ...subjects.flatMap((s) => (s.user_id === null ? [] : [`user:${emails.get(s.user_id) ?? s.user_id}`])).sort(),
-          ];
-  return { id: rule.id, applicationId: rule.application_id, host, path: rule.path, effect: rule.effect, who, factors: rule.factors };
+/** A stored rule with its subjects, in the shape the presenter reads. */
+function storedRule(rule: repo.RuleRow, subjects: readonly repo.SubjectRow[]): PresentableRule {
+  const own = subjects.filter((s) => s.rule_id === rule.id);
+  return {
+    ...rule,
+    anyone: rule.anyone === 1,
+    groupIds: own.flatMap((s) => (s.group_id === null ? [] : [s.group_id])),
+    userIds: own.flatMap((s) => (s.user_id === null ? [] : [s.user_id])),
+  };
 }
