@@ -93,12 +93,16 @@ export function verifyRoutes(app: FastifyInstance, deps: VerifyDeps): void {
     });
   }
 
-  async function decide(request: FastifyRequest, session: ResolvedSession) {
+  /**
+   * The rules' decision for the address the proxy names. A refusal is audited by the check itself;
+   * the refusal page nginx fetches afterwards (`recordRefusal: false`) must not count it twice.
+   */
+  async function decide(request: FastifyRequest, session: ResolvedSession, { recordRefusal = true } = {}) {
     const raw = addressOf(request);
     const address = raw === null ? null : new URL(raw);
     const asker: Asker = { userId: session.user.id, email: session.user.email, strength: session.strength, hasSecondFactor: session.twoFactorEnabled };
     const answer = await deps.access.decide(address, asker);
-    if (answer.decision.outcome !== 'allow') await deps.access.recordRefusal(asker, address, answer.decision, request.ip);
+    if (recordRefusal && answer.decision.outcome !== 'allow') await deps.access.recordRefusal(asker, address, answer.decision, request.ip);
     return { ...answer, address };
   }
 
@@ -171,10 +175,7 @@ export function verifyRoutes(app: FastifyInstance, deps: VerifyDeps): void {
     async (request, reply) => {
       const session = await fullSession(request);
       if (session === null) return refuse(request, reply);
-      const raw = addressOf(request);
-      const address = raw === null ? null : new URL(raw);
-      const asker: Asker = { userId: session.user.id, email: session.user.email, strength: session.strength, hasSecondFactor: session.twoFactorEnabled };
-      const { decision } = await deps.access.decide(address, asker);
+      const { decision, address } = await decide(request, session, { recordRefusal: false });
       // Allowed by the rules: a per-route condition (role=admin, 2fa=required) refused, which this call cannot know.
       return deny(request, reply, session, decision.outcome === 'allow' ? null : decision, address);
     },
