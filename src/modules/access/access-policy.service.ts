@@ -5,7 +5,7 @@
 // before deciding. So a rule change or a removal from a group counts from the next request, and a
 // check costs the same with 1,000 rules as with none but for the matching itself.
 import { AppError } from '../../http/errors.js';
-import type { RecordAudit } from '../audit/index.js';
+import { AuditThrottle, type RecordAudit } from '../audit/index.js';
 import { findUserByEmail, normalizeEmail } from '../users/index.js';
 import type { Strength } from '../../core/session-strength.js';
 import type { AccessCheck, AccessReason } from '../../shared/api-types.js';
@@ -45,16 +45,15 @@ interface Loaded {
   defaultFrom: 'environment' | 'install';
 }
 
-/** A refusal is audited at most once a minute per account and application, with a count, like `redirect.refused`. */
-const REFUSAL_WINDOW_MS = 60_000;
-const MAX_REMEMBERED_REFUSALS = 10_000;
-
 export class AccessPolicy {
   private loaded: Loaded | null = null;
   private loading: Promise<Loaded> | null = null;
-  private readonly refusals = new Map<string, { lastAt: number; pending: number }>();
+  /** A refusal is audited at most once a minute per account and application, with a count, like `redirect.refused`. */
+  private readonly refusals: AuditThrottle;
 
-  constructor(private readonly deps: AccessPolicyDeps) {}
+  constructor(private readonly deps: AccessPolicyDeps) {
+    this.refusals = new AuditThrottle(deps.clock);
+  }
 
   /** The decision for this person going to `address` (null: the proxy did not say where). */
   async decide(address: URL | null, asker: Asker): Promise<Answer> {
@@ -99,15 +98,8 @@ export class AccessPolicy {
   /** Records a refusal by policy, throttled. */
   async recordRefusal(asker: Asker, address: URL | null, decision: Decision, ip: string | null): Promise<void> {
     const key = `${asker.userId} ${decision.application?.id ?? address?.host ?? ''}`;
-    const now = this.deps.clock();
-    const entry = this.refusals.get(key);
-    if (entry && now - entry.lastAt < REFUSAL_WINDOW_MS) {
-      entry.pending++;
-      return;
-    }
-    this.refusals.delete(key);
-    if (this.refusals.size >= MAX_REMEMBERED_REFUSALS) this.refusals.delete(this.refusals.keys().next().value!);
-    this.refusals.set(key, { lastAt: now, pending: 0 });
+    const count = this.refusals.take(key);
+    if (count === null) return;
     await this.deps.audit({
       kind: 'access.refused',
       actor: { id: asker.userId, email: asker.email },
@@ -119,7 +111,7 @@ export class AccessPolicy {
         application: decision.application?.name ?? null,
         rule: decision.rule?.id ?? null,
         reason: decision.reason,
-        count: (entry?.pending ?? 0) + 1,
+        count,
       },
     });
   }

@@ -4,3 +4,4 @@
 export { failuresSince, insertAuditEvent, pruneAuditEvents } from './audit.repository.js';
 export type { AccountRef, Actor, AuditEventInput, RecordAudit } from './audit.repository.js';
 export { auditModule } from './audit.module.js';
+export { AuditThrottle } from './audit-throttle.js';

@@ -6,12 +6,9 @@
 //
 // A refusal is audited as `access.refused` at most once a minute per account and application, with
 // a count (like forward auth's refusals): a person holding a refused session could otherwise fill
-// the log by reloading. Kept in memory, per instance.
-import type { AccountRef, RecordAudit } from '../audit/index.js';
+// the log by reloading (AuditThrottle).
+import { type AccountRef, AuditThrottle, type RecordAudit } from '../audit/index.js';
 import type { GroupsService } from '../access/index.js';
-
-const WINDOW_MS = 60_000;
-const MAX_REMEMBERED = 10_000;
 
 /** What the application hears with access_denied (error_description). */
 export const NOT_IN_GROUP = 'You are not in a group this application is open to. Ask an administrator for access.';
@@ -19,9 +16,11 @@ export const NOT_IN_GROUP = 'You are not in a group this application is open to.
 export type RefusedAt = 'authorization' | 'token' | 'userinfo';
 
 export class ClientAccess {
-  private readonly refusals = new Map<string, { lastAt: number; pending: number }>();
+  private readonly refusals: AuditThrottle;
 
-  constructor(private readonly deps: { groups: Pick<GroupsService, 'mayUseClient' | 'namesOf'>; audit: RecordAudit; clock: () => number }) {}
+  constructor(private readonly deps: { groups: Pick<GroupsService, 'mayUseClient' | 'namesOf'>; audit: RecordAudit; clock: () => number }) {
+    this.refusals = new AuditThrottle(deps.clock);
+  }
 
   /** The account's group names now (the `groups` claim). */
   groupsOf(userId: string): Promise<string[]> {
@@ -36,22 +35,14 @@ export class ClientAccess {
   }
 
   private async recordRefusal(clientId: string, user: AccountRef, address: string | null, at: RefusedAt): Promise<void> {
-    const key = `${user.id} ${clientId}`;
-    const now = this.deps.clock();
-    const entry = this.refusals.get(key);
-    if (entry && now - entry.lastAt < WINDOW_MS) {
-      entry.pending++;
-      return;
-    }
-    this.refusals.delete(key);
-    if (this.refusals.size >= MAX_REMEMBERED) this.refusals.delete(this.refusals.keys().next().value!);
-    this.refusals.set(key, { lastAt: now, pending: 0 });
+    const count = this.refusals.take(`${user.id} ${clientId}`);
+    if (count === null) return;
     await this.deps.audit({
       kind: 'access.refused',
       actor: user,
       subject: user,
       address,
-      details: { client: clientId, reason: 'not_in_group', at, count: (entry?.pending ?? 0) + 1 },
+      details: { client: clientId, reason: 'not_in_group', at, count },
     });
   }
 }
