@@ -93,6 +93,9 @@ export interface TrustedDevice {
   id: string;
   /** The browser's User-Agent when it was trusted. */
   label: string;
+  /** From the label, named as "Your devices" names the same browser (e.g. "Chrome 131", "Linux"); null when unknown. */
+  browser?: string | null;
+  system?: string | null;
   address: string | null;
   createdAt: string;
   lastUsedAt: string;
