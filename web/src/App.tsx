@@ -1,9 +1,10 @@
 // The shell: header (brand, En / Es, user menu at the right) and the page for the path.
 import { useCallback, useEffect, useState } from 'react';
+import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { AccountLocale, RedirectTarget, SessionAnswer, SignInWarning as Warning, User } from '../../src/shared/api-types';
 import { api } from './api';
-import { pickedLanguage, rememberPick, saveLanguage } from './language';
+import { forgetPick, pickedLanguage, rememberPick, saveLanguage } from './language';
 import { navigate, pathOnly, usePath } from './navigation';
 import { Header } from './components/Header';
 import { SignInWarning } from './components/SignInWarning';
@@ -44,10 +45,12 @@ export function App() {
   useEffect(() => {
     if (!user?.id) return;
     const picked = pickedLanguage();
-    if (picked && fullSession) saveLanguage(picked).catch(() => {});
+    if (picked && picked === accountLanguage) forgetPick();
+    else if (picked && fullSession) saveLanguage(picked).catch(() => {});
     const shown = picked ?? accountLanguage;
-    if (shown && shown !== i18n.resolvedLanguage) void i18n.changeLanguage(shown);
-  }, [user?.id, fullSession, accountLanguage, i18n]);
+    // The module's instance: the hook's i18n is not stable across a language change and would run this again.
+    if (shown && shown !== i18next.resolvedLanguage) void i18next.changeLanguage(shown);
+  }, [user?.id, fullSession, accountLanguage]);
   const pickLanguage = (language: AccountLocale) => {
     void i18n.changeLanguage(language);
     if (fullSession) saveLanguage(language).catch(() => {});

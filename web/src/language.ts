@@ -16,9 +16,14 @@ export function rememberPick(language: AccountLocale): void {
   sessionStorage.setItem(PICKED, language);
 }
 
+/** The account has the language picked: nothing left to save. */
+export function forgetPick(): void {
+  sessionStorage.removeItem(PICKED);
+}
+
 /** Saves a pick to the account (PUT /api/me/locale); forgotten once saved, unless picked again meanwhile. */
 export async function saveLanguage(language: AccountLocale): Promise<void> {
   rememberPick(language);
   await api('PUT', '/api/me/locale', { locale: language });
-  if (pickedLanguage() === language) sessionStorage.removeItem(PICKED);
+  if (pickedLanguage() === language) forgetPick();
 }
