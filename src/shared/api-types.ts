@@ -241,7 +241,12 @@ export interface GrantedApplicationList {
 export interface InteractionDetails {
   application: { name: string };
   scopes: string[];
-  step: 'sign_in' | 'second_factor' | 'enrol' | 'consent' | 'continue';
+  /** reauthenticate: prompt=login or max_age asks for the password again (and the code with 2FA), through POST /api/session/step-up. */
+  step: 'sign_in' | 'reauthenticate' | 'second_factor' | 'enrol' | 'consent' | 'continue';
+  /** The application's login_hint: the sign-in form's email. */
+  loginHint?: string;
+  /** At the reauthenticate step: whether the step-up also asks for a code. */
+  twoFactorEnabled?: boolean;
 }
 
 /** Where the browser goes next: back to the provider, which answers the application. */

@@ -11,6 +11,10 @@ export const ACR_MFA = 'mfa';
 
 export const OIDC_PREFIX = '/oidc';
 
+/** The login prompt's reason when prompt=login or max_age asks for a new proof, and the detail saying since when (Gatehouse's clock, ms). */
+export const REAUTHENTICATE_REASON = 'gatehouse_reauthenticate';
+export const REAUTHENTICATE_SINCE = 'gatehouse_reauthenticate_since';
+
 /** What Fastify knows about a request that oidc-provider (Koa) needs: the Gatehouse session. */
 export interface Handoff {
   session: ResolvedSession | null;

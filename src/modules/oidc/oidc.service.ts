@@ -76,6 +76,7 @@ export class OidcService {
       masterKey: this.deps.masterKey,
       openSecret: this.deps.openSecret,
       sessionAmr: async (tokenHash) => (await this.sessionFactors(tokenHash)).amr,
+      sessionProvedAt: async (session) => Math.max((await this.sessionFactors(session.tokenHash)).createdAt, session.reauthenticatedAt ?? 0),
       access: this.access,
     };
     // Loaded on first use: only the server (and the tests) run a provider.
