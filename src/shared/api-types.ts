@@ -209,6 +209,10 @@ export interface Application {
   legacyNoPkce: boolean;
   /** Only members of these groups may use it; empty: everyone who can sign in. */
   allowedGroups: string[];
+  /** OIDC Back-Channel Logout: where it hears that a Gatehouse session it signed in through ended (null: it does not). */
+  backchannelLogoutUri: string | null;
+  /** Its ID tokens carry sid (backchannel_logout_session_required); logout tokens always do. */
+  backchannelLogoutSessionRequired: boolean;
   createdAt: string;
 }
 

@@ -10,6 +10,7 @@ import type { InteractionDetails, InteractionRedirect } from '../../shared/api-t
 import type { RecordAudit } from '../audit/index.js';
 import type { ResolvedSession, SessionsService, StartedSession } from '../sessions/index.js';
 import { AMR_TWO_FACTOR } from '../../core/amr.js';
+import { hashSessionToken } from '../../crypto/tokens.js';
 import type { SignInService } from '../sign-in/index.js';
 import type { TrustedDevicesService } from '../trusted-devices/index.js';
 import type { OidcService } from './oidc.service.js';
@@ -148,8 +149,18 @@ export class InteractionsService {
     // Counted on the browser's trusted device when it has one, exactly as the sign-in page's second step.
     const counterKey = await this.deps.devices.counterKey(session.user.id, from.deviceToken);
     await this.deps.signIn.secondFactorStep(session.user, code, from.address, counterKey);
+    const started = await this.deps.sessions.start({
+      userId: session.user.id,
+      kind: 'full',
+      address: from.address,
+      amr: AMR_TWO_FACTOR,
+      userAgent: from.userAgent,
+    });
+    // The same person's session goes on under a new token: applications it signed in stay signed in
+    // (moved before the old one ends, so no back-channel logout is sent for it).
+    await this.deps.oidc.sessionReplaced(session.tokenHash, hashSessionToken(started.token));
     await this.deps.sessions.end(session.tokenHash);
-    return this.deps.sessions.start({ userId: session.user.id, kind: 'full', address: from.address, amr: AMR_TWO_FACTOR, userAgent: from.userAgent });
+    return started;
   }
 
   private async finish(interaction: ProviderInteraction, result: Record<string, unknown>): Promise<string> {

@@ -156,6 +156,10 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // Client metadata backchannel_logout_uri / _session_required and their discovery entries; the
+      // logout tokens themselves go through Gatehouse's outbox (backchannel-worker.ts), for every
+      // way a Gatehouse session ends, not only this provider's end_session.
+      backchannelLogout: { enabled: true },
       // RFC 7662 for an application's own server (a resource server checking the access tokens it
       // is sent): confidential applications only, about their own tokens, and never active for an
       // account that is blocked or gone (its grants are revoked then too, but this does not rely on it).
@@ -246,6 +250,9 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     renderError: errorPage,
   };
   const provider = new Provider(issuer, configuration);
+  // end_session would POST logout tokens itself, once and without retries: the outbox sends them
+  // (the Gatehouse session that end_session ends makes its rows due), so this one stays silent.
+  Object.defineProperty(provider.Client.prototype, 'backchannelLogout', { value: async () => undefined });
   // Every address the provider writes comes from the public URL: the Fastify route sets the
   // forwarded host and protocol from it (overwriting whatever the client sent).
   provider.proxy = true;
