@@ -33,7 +33,7 @@ export interface BackchannelWorkerDeps {
   /** Signs the logout token for a row (the provider's keys). */
   prepare: (row: repo.BackchannelRow) => Promise<LogoutDelivery>;
   pollMs?: number;
-  /** Every attempt's outcome (the log; never the token). */
+  /** Every attempt's outcome (for metrics and tests; never the token). */
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', row: repo.BackchannelRow, error?: unknown) => void;
 }
 
@@ -42,10 +42,13 @@ export class BackchannelWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private stopped = true;
+  private log: (message: string, error?: unknown) => void = () => {};
 
   constructor(private readonly deps: BackchannelWorkerDeps) {}
 
-  start(): void {
+  /** Starts polling; `log` hears about failed deliveries (the application and the attempt, never the token). */
+  start(log?: (message: string, error?: unknown) => void): void {
+    if (log) this.log = log;
     if (!this.stopped) return;
     this.stopped = false;
     this.schedule();
@@ -62,7 +65,7 @@ export class BackchannelWorker {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       void this.runOnce()
-        .catch(() => 0)
+        .catch((error: unknown) => this.log('back-channel logout round failed', error))
         .finally(() => this.schedule());
     }, this.deps.pollMs ?? 1000);
     this.timer.unref();
@@ -108,6 +111,7 @@ export class BackchannelWorker {
       const nextAttemptAt = attempts >= MAX_ATTEMPTS ? null : clock() + backchannelRetryDelayMs(attempts);
       await repo.markLogoutFailed(db, { id: row.id, instance: this.instance, error: error instanceof Error ? error.message : String(error), nextAttemptAt });
       this.deps.onAttempt?.(nextAttemptAt === null ? 'failed' : 'retry', row, error);
+      this.log(`back-channel logout to application ${row.client_id} not delivered, attempt ${attempts}${nextAttemptAt === null ? ' (the last)' : ''}`, error);
       return false;
     }
     await repo.deleteDelivered(db, row.id, this.instance);

@@ -64,9 +64,6 @@ export class OidcService {
       clock: deps.clock,
       pollMs: deps.backchannelPollMs,
       prepare: (row) => this.logoutFor(row),
-      onAttempt: (outcome, row, error) => {
-        if (outcome !== 'sent') deps.logError?.(error, `back-channel logout to application ${row.client_id} not delivered (${outcome})`);
-      },
     });
   }
 
