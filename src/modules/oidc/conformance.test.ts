@@ -42,6 +42,7 @@ for (const dialect of DIALECTS) {
     let wiki: oidc.Configuration;
     let other: oidc.Configuration;
     let spa: oidc.Configuration;
+    let notes: oidc.Configuration;
     let aliceKey = '';
     let erinKey = '';
     const base = () => server.baseUrl;
@@ -157,6 +158,7 @@ for (const dialect of DIALECTS) {
       const created = await seed.s.clients.create({ name: 'Wiki', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT], trusted: true }, null, null);
       const second = await seed.s.clients.create({ name: 'Forum', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT], trusted: true }, null, null);
       const browserApp = await seed.s.clients.create({ name: 'Board', redirectUris: [CALLBACK], public: true, trusted: true }, null, null);
+      const consenting = await seed.s.clients.create({ name: 'Notes', redirectUris: [CALLBACK] }, null, null);
       await seed.close();
 
       const port = await freePort();
@@ -170,6 +172,7 @@ for (const dialect of DIALECTS) {
       wiki = await discover(created.client_id, oidc.ClientSecretBasic(created.client_secret!));
       other = await discover(second.client_id, oidc.ClientSecretBasic(second.client_secret!));
       spa = await discover(browserApp.client_id, oidc.None());
+      notes = await discover(consenting.client_id, oidc.ClientSecretBasic(consenting.client_secret!));
       oidc.enableNonRepudiationChecks(wiki);
     });
     after(async () => {
@@ -191,6 +194,9 @@ for (const dialect of DIALECTS) {
         `auth_time ${again.claims.auth_time} is the re-proof's, not the first sign-in's (${first.claims.auth_time})`,
       );
       assert.ok(Number(again.claims.auth_time) > Number(first.claims.auth_time));
+      // An application with a consent page: the re-proof, then consent, then the code (no loop).
+      const consented = await signIn(notes, browser, dave, { prompt: 'login' });
+      assert.deepEqual(consented.run.steps, ['reauthenticate', 'continue', 'consent']);
     });
 
     it('prompt=login for a 2FA account asks for the password and the code', async () => {
