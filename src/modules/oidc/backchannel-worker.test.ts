@@ -52,7 +52,13 @@ for (const dialect of DIALECTS) {
       got = [];
     });
 
-    const worker = () => new BackchannelWorker({ db: t.s.db, clock: clock.read, prepare: async (row) => ({ uri: url, logoutToken: `token-for-${row.sid}` }) });
+    const worker = () =>
+      new BackchannelWorker({
+        db: t.s.db,
+        clock: clock.read,
+        sessionIdleMs: t.s.config.sessionIdleSeconds * 1000,
+        prepare: async (row) => ({ uri: url, logoutToken: `token-for-${row.sid}` }),
+      });
 
     /** A live session linked to the application under `sid`; answers its token hash. */
     async function linked(sid: string): Promise<string> {
@@ -82,6 +88,16 @@ for (const dialect of DIALECTS) {
       clock.advance(400 * 86400_000);
       assert.equal(await w.runOnce(), 1);
       assert.deepEqual(got, ['token-for-expiring']);
+    });
+
+    it('a session idle longer than the idle timeout counts as ended', async () => {
+      await linked('idle');
+      const w = worker();
+      clock.advance(t.s.config.sessionIdleSeconds * 1000 - 1);
+      assert.equal(await w.runOnce(), 0);
+      clock.advance(1);
+      assert.equal(await w.runOnce(), 1);
+      assert.deepEqual(got, ['token-for-idle']);
     });
 
     it('retries a failed delivery after the backoff on the injected clock, not before', async () => {

@@ -30,6 +30,8 @@ export type LogoutDelivery = { uri: string; logoutToken: string } | null;
 export interface BackchannelWorkerDeps {
   db: Kysely<DB>;
   clock: () => number;
+  /** GATEHOUSE_SESSION_IDLE_SECONDS in ms: a session idle longer has ended. */
+  sessionIdleMs: number;
   /** Signs the logout token for a row (the provider's keys). */
   prepare: (row: repo.BackchannelRow) => Promise<LogoutDelivery>;
   pollMs?: number;
@@ -81,7 +83,7 @@ export class BackchannelWorker {
 
   private async round(): Promise<number> {
     const { db, clock } = this.deps;
-    await repo.markEndedSessionsDue(db, clock());
+    await repo.markEndedSessionsDue(db, clock(), this.deps.sessionIdleMs);
     const claimed = await repo.claimDueLogouts(db, { instance: this.instance, now: clock(), leaseMs: LEASE_MS, limit: BATCH });
     let sent = 0;
     for (const row of claimed) {

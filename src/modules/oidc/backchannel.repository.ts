@@ -42,8 +42,11 @@ export async function moveLinks(db: Kysely<DB>, fromHash: string, toHash: string
   await db.updateTable('oidc_backchannel_logouts').set({ session_hash: toHash }).where('session_hash', '=', fromHash).where('status', '=', 'waiting').execute();
 }
 
-/** Every waiting row whose session no longer lives becomes due now. Idempotent: instances may race. */
-export async function markEndedSessionsDue(db: Kysely<DB>, now: number): Promise<number> {
+/**
+ * Every waiting row whose session no longer lives (gone, past its expiry, or idle longer than
+ * `idleMs`: session-policy.ts's isSessionAlive) becomes due now. Idempotent: instances may race.
+ */
+export async function markEndedSessionsDue(db: Kysely<DB>, now: number, idleMs: number): Promise<number> {
   const result = await db
     .updateTable('oidc_backchannel_logouts')
     .set({ status: 'due', next_attempt_at: now })
@@ -55,7 +58,8 @@ export async function markEndedSessionsDue(db: Kysely<DB>, now: number): Promise
             .selectFrom('sessions')
             .select('sessions.token_hash')
             .whereRef('sessions.token_hash', '=', 'oidc_backchannel_logouts.session_hash')
-            .where('sessions.expires_at', '>', now),
+            .where('sessions.expires_at', '>', now)
+            .where('sessions.last_seen_at', '>', now - idleMs),
         ),
       ),
     )

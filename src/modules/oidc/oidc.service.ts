@@ -38,6 +38,8 @@ export interface OidcDeps {
   logError?: (error: unknown, message: string) => void;
   /** How often the back-channel logout worker looks for ended sessions (default 1 s). */
   backchannelPollMs?: number;
+  /** Sessions idle longer than this have ended (back-channel logouts are sent for them). */
+  sessionIdleSeconds: number;
 }
 
 /** OIDC Back-Channel Logout 1.0 §2.4: the event a logout token carries. */
@@ -63,6 +65,7 @@ export class OidcService {
       db: deps.db,
       clock: deps.clock,
       pollMs: deps.backchannelPollMs,
+      sessionIdleMs: deps.sessionIdleSeconds * 1000,
       prepare: (row) => this.logoutFor(row),
     });
   }
