@@ -10,7 +10,17 @@ import type { DB } from '../../db/schema.js';
 import { createAdapterClass } from './oidc.adapter.js';
 import { ID_TOKEN_TTL_SECONDS, type PrivateJwk } from './signing-keys.js';
 import { logoutPage, logoutDonePage, errorPage } from './pages.js';
-import { ACR_MFA, ACR_PASSWORD, OIDC_PREFIX, REAUTHENTICATE_REASON, REAUTHENTICATE_SINCE, handoffOf, issuerOf, needsSecondFactor } from './handoff.js';
+import {
+  ACR_MFA,
+  ACR_PASSWORD,
+  OIDC_PREFIX,
+  REAUTHENTICATE_REASON,
+  REAUTHENTICATE_SINCE,
+  handoffOf,
+  issuerOf,
+  needsReauthentication,
+  needsSecondFactor,
+} from './handoff.js';
 import { NOT_IN_GROUP, type ClientAccess } from './client-access.js';
 
 export interface ProviderDeps {
@@ -89,12 +99,10 @@ function reauthenticationCheck(deps: ProviderDeps) {
       const oidc = ctx.oidc;
       const { session } = handoffOf(ctx.req);
       if (oidc.result?.login || session?.kind !== 'full') return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      if (oidc.prompts.has('login')) return interactionPolicy.Check.REQUEST_PROMPT;
+      const promptLogin = oidc.prompts.has('login');
       const maxAge = oidc.params?.max_age;
-      if (maxAge === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const seconds = Number(maxAge);
-      if (seconds === 0) return interactionPolicy.Check.REQUEST_PROMPT;
-      return deps.clock() - (await deps.sessionProvedAt(session)) > seconds * 1000;
+      if (!promptLogin && maxAge === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return needsReauthentication({ promptLogin, maxAge, provedAt: await deps.sessionProvedAt(session), now: deps.clock() });
     },
     () => ({ [REAUTHENTICATE_SINCE]: deps.clock() }),
   );
