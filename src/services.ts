@@ -160,6 +160,7 @@ export async function createServices(
     sessions,
     audit,
     groups,
+    sessionIdleSeconds: config.sessionIdleSeconds,
   });
   const interactions = new InteractionsService({ oidc, signIn, sessions, devices, audit });
   const grants = new GrantsService({ db, audit, clock });

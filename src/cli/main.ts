@@ -28,9 +28,12 @@ const USAGE = `Usage: gatehouse <command>
   rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
                 [--public] [--require-2fa] [--trusted] [--legacy-no-pkce] [--group NAME] [--group NAME]...
+                [--backchannel-logout-uri URL [--backchannel-logout-session-required]]
                                                                create an OpenID Connect application (prints its id and secret as JSON);
                                                                --group: only members of these groups may use it
   client update --id ID (--group NAME... | --everyone)         restrict an application to groups, or open it to everyone
+  client update --id ID --backchannel-logout-uri URL | --no-backchannel-logout
+                                                               where it hears that a Gatehouse session ended (OIDC Back-Channel Logout)
   client list                                                  list the applications (JSON, with their allowedGroups)
   client delete --id ID                                        delete an application and everything issued to it
   oidc rotate-keys                                             a new ID-token signing key (the old one stays published until its tokens expire)
@@ -136,6 +139,8 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
           trusted: { type: 'boolean' },
           'legacy-no-pkce': { type: 'boolean' },
           group: { type: 'string', multiple: true },
+          'backchannel-logout-uri': { type: 'string' },
+          'backchannel-logout-session-required': { type: 'boolean' },
         },
         strict: true,
       });
@@ -152,6 +157,8 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
             trusted: values.trusted ?? false,
             legacyNoPkce: values['legacy-no-pkce'] ?? false,
             allowedGroups: values.group ?? [],
+            ...(values['backchannel-logout-uri'] === undefined ? {} : { backchannelLogoutUri: values['backchannel-logout-uri'] }),
+            backchannelLogoutSessionRequired: values['backchannel-logout-session-required'] ?? false,
           },
           null,
           null,
@@ -168,19 +175,45 @@ async function clientCommand(sub: string | undefined, args: string[]): Promise<v
     case 'update': {
       const { values } = parseArgs({
         args,
-        options: { id: { type: 'string' }, group: { type: 'string', multiple: true }, everyone: { type: 'boolean' } },
+        options: {
+          id: { type: 'string' },
+          group: { type: 'string', multiple: true },
+          everyone: { type: 'boolean' },
+          'backchannel-logout-uri': { type: 'string' },
+          'no-backchannel-logout': { type: 'boolean' },
+          'backchannel-logout-session-required': { type: 'boolean' },
+        },
         strict: true,
       });
       if (!values.id) throw new UsageError('--id is required');
       const groups = values.group ?? [];
-      if (groups.length === 0 && !values.everyone) throw new UsageError('--group NAME (repeatable) or --everyone is required');
+      const logoutUri = values['no-backchannel-logout'] ? null : values['backchannel-logout-uri'];
+      const logoutChange = logoutUri !== undefined || values['backchannel-logout-session-required'] !== undefined;
+      if (values['no-backchannel-logout'] && values['backchannel-logout-uri'] !== undefined)
+        throw new UsageError('--backchannel-logout-uri and --no-backchannel-logout exclude each other');
+      if (groups.length === 0 && !values.everyone && !logoutChange)
+        throw new UsageError('--group NAME (repeatable) or --everyone is required (or --backchannel-logout-uri URL / --no-backchannel-logout)');
       if (groups.length > 0 && values.everyone) throw new UsageError('--group and --everyone exclude each other');
-      const updated = await withServices((s) => s.clients.update(values.id!, { allowedGroups: groups }, null, null));
-      process.stdout.write(
-        updated.allowedGroups.length > 0
-          ? `Application ${updated.id} is open to the groups ${updated.allowedGroups.join(', ')} only.\n`
-          : `Application ${updated.id} is open to everyone who can sign in.\n`,
-      );
+      const change = {
+        ...(groups.length > 0 || values.everyone ? { allowedGroups: groups } : {}),
+        ...(logoutUri === undefined ? {} : { backchannelLogoutUri: logoutUri }),
+        ...(values['backchannel-logout-session-required'] === undefined
+          ? {}
+          : { backchannelLogoutSessionRequired: values['backchannel-logout-session-required'] }),
+      };
+      const updated = await withServices((s) => s.clients.update(values.id!, change, null, null));
+      if (change.allowedGroups !== undefined)
+        process.stdout.write(
+          updated.allowedGroups.length > 0
+            ? `Application ${updated.id} is open to the groups ${updated.allowedGroups.join(', ')} only.\n`
+            : `Application ${updated.id} is open to everyone who can sign in.\n`,
+        );
+      if (logoutChange)
+        process.stdout.write(
+          updated.backchannelLogoutUri
+            ? `Application ${updated.id} hears back-channel logouts at ${updated.backchannelLogoutUri}.\n`
+            : `Application ${updated.id} gets no back-channel logouts.\n`,
+        );
       return;
     }
     case 'delete': {

@@ -45,7 +45,18 @@ for (const dialect of DIALECTS) {
       confidential = JSON.parse(made.stdout);
       assert.deepEqual(Object.keys(confidential), ['client_id', 'client_secret']);
       assert.ok(confidential.client_secret.length >= 43);
-      const spa = gatehouse(['client', 'create', '--name', 'Dashboard', '--redirect-uri', 'https://dash.example.com/cb', '--public', '--trusted']);
+      const spa = gatehouse([
+        'client',
+        'create',
+        '--name',
+        'Dashboard',
+        '--redirect-uri',
+        'https://dash.example.com/cb',
+        '--public',
+        '--trusted',
+        '--backchannel-logout-uri',
+        'https://dash.example.com/backchannel',
+      ]);
       assert.equal(spa.status, 0, spa.stderr);
       assert.deepEqual(Object.keys(JSON.parse(spa.stdout)), ['client_id']);
 
@@ -55,14 +66,18 @@ for (const dialect of DIALECTS) {
         public: boolean;
         require2fa: boolean;
         trusted: boolean;
+        backchannelLogoutUri: string | null;
       }>;
       assert.deepEqual(
-        list.map((a) => [a.name, a.public, a.require2fa, a.trusted]),
+        list.map((a) => [a.name, a.public, a.require2fa, a.trusted, a.backchannelLogoutUri]),
         [
-          ['Grafana', false, true, false],
-          ['Dashboard', true, false, true],
+          ['Grafana', false, true, false, null],
+          ['Dashboard', true, false, true, 'https://dash.example.com/backchannel'],
         ],
       );
+      const cleared = gatehouse(['client', 'update', '--id', list[1]!.id, '--no-backchannel-logout']);
+      assert.equal(cleared.status, 0, cleared.stderr);
+      assert.match(cleared.stdout, /gets no back-channel logouts/);
       assert.ok(!JSON.stringify(list).includes(confidential.client_secret), 'the secret is never shown again');
     });
 

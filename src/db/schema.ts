@@ -189,6 +189,25 @@ export interface OidcClientsTable {
   created_at: number;
   /** 1: a legacy confidential application that may sign in without PKCE (migration 0019). */
   pkce_optional: number;
+  /** OIDC Back-Channel Logout 1.0 (migration 0021): where logout tokens go, and whether ID tokens carry sid. */
+  backchannel_logout_uri: string | null;
+  backchannel_logout_session_required: number;
+}
+
+/** A Gatehouse session an application got tokens through, and its logout token's state (migration 0021). */
+export interface OidcBackchannelLogoutsTable {
+  id: string;
+  session_hash: string;
+  client_id: string;
+  account_id: string;
+  sid: string;
+  status: 'waiting' | 'due' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  created_at: number;
 }
 
 export interface OidcSigningKeysTable {
@@ -305,6 +324,7 @@ export interface DB {
   settings: SettingsTable;
   oidc_payloads: OidcPayloadsTable;
   oidc_clients: OidcClientsTable;
+  oidc_backchannel_logouts: OidcBackchannelLogoutsTable;
   oidc_signing_keys: OidcSigningKeysTable;
   instance_clocks: InstanceClocksTable;
   webauthn_credentials: WebauthnCredentialsTable;

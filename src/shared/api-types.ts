@@ -214,6 +214,10 @@ export interface Application {
   legacyNoPkce: boolean;
   /** Only members of these groups may use it; empty: everyone who can sign in. */
   allowedGroups: string[];
+  /** OIDC Back-Channel Logout: where it hears that a Gatehouse session it signed in through ended (null: it does not). */
+  backchannelLogoutUri: string | null;
+  /** Its ID tokens carry sid (backchannel_logout_session_required); logout tokens always do. */
+  backchannelLogoutSessionRequired: boolean;
   createdAt: string;
 }
 
@@ -246,7 +250,12 @@ export interface GrantedApplicationList {
 export interface InteractionDetails {
   application: { name: string };
   scopes: string[];
-  step: 'sign_in' | 'second_factor' | 'enrol' | 'consent' | 'continue';
+  /** reauthenticate: prompt=login or max_age asks for the password again (and the code with 2FA), through POST /api/session/step-up. */
+  step: 'sign_in' | 'reauthenticate' | 'second_factor' | 'enrol' | 'consent' | 'continue';
+  /** The application's login_hint: the sign-in form's email. */
+  loginHint?: string;
+  /** At the reauthenticate step: whether the step-up also asks for a code. */
+  twoFactorEnabled?: boolean;
 }
 
 /** Where the browser goes next: back to the provider, which answers the application. */

@@ -2,7 +2,8 @@
 // Gatehouse as its OpenID Connect provider (an RP nobody here wrote). Chromium opens the page,
 // lands on Gatehouse's sign-in, signs in with the password and an app code, and comes back to the
 // page showing the email from the ID token. An application that requires 2FA sends an account
-// without it to enrolment instead. Apache runs in the foreground from its own config file and
+// without it to enrolment instead. A location configured with prompt=login and acr_values=mfa
+// (docs/oidc.md) asks the signed-in browser for its password and code again. Apache runs in the foreground from its own config file and
 // temp folder, never through systemd.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,9 +33,12 @@ interface Site {
   port: number;
   clientId: string;
   clientSecret: string;
+  /** Directives for the vhost (OIDCAuthRequestParams) and the guarded location's Require line. */
+  extra?: string;
+  require?: string;
 }
 
-/** Two virtual hosts, one application each: the second requires 2FA. */
+/** Virtual hosts, one application each: the second requires 2FA, the third asks prompt=login and acr_values=mfa. */
 function apacheConfig(dir: string, gatehouse: string, sites: Site[]): string {
   const asRoot = process.getuid?.() === 0;
   const vhosts = sites.map(
@@ -51,9 +55,10 @@ Listen 127.0.0.1:${site.port}
   OIDCScope "openid email"
   OIDCPKCEMethod S256
   OIDCProviderTokenEndpointAuth client_secret_basic
+  ${site.extra ?? ''}
   <Location /protected>
     AuthType openid-connect
-    Require valid-user
+    ${site.require ?? 'Require valid-user'}
   </Location>
 </VirtualHost>`,
   );
@@ -94,11 +99,12 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
   let key = '';
   let open: Site;
   let strict: Site;
+  let sensitive: Site;
 
   before(async () => {
     const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
     const masterKey = randomBytes(32);
-    const ports = [await freePort(), await freePort()];
+    const ports = [await freePort(), await freePort(), await freePort()];
     const seed = await startTestApp({ url, masterKey, clock: realClock });
     await seedUser(seed.s, 'carol@example.com');
     await seedUser(seed.s, 'dave@example.com');
@@ -117,6 +123,12 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
     };
     open = await make(ports[0]!, false);
     strict = await make(ports[1]!, true);
+    // docs/oidc.md's settings for a location that wants a fresh proof with two factors.
+    sensitive = {
+      ...(await make(ports[2]!, false)),
+      extra: 'OIDCAuthRequestParams "prompt=login&acr_values=mfa"',
+      require: 'Require claim acr:mfa',
+    };
     await seed.close();
 
     gatehouse = await startServerProcess({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
@@ -125,7 +137,7 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
       path.join(dir, 'www', 'protected', 'index.shtml'),
       '<!doctype html><title>Protected</title><h1>Protected page</h1><p id="who"><!--#echo var="OIDC_CLAIM_email" --></p>\n',
     );
-    fs.writeFileSync(path.join(dir, 'apache.conf'), apacheConfig(dir, gatehouse.baseUrl, [open, strict]));
+    fs.writeFileSync(path.join(dir, 'apache.conf'), apacheConfig(dir, gatehouse.baseUrl, [open, strict, sensitive]));
     // Apache's children (www-data when run as root) read the page.
     for (const p of [dir, path.join(dir, 'www'), path.join(dir, 'www', 'protected')]) fs.chmodSync(p, 0o755);
     fs.chmodSync(path.join(dir, 'www', 'protected', 'index.shtml'), 0o644);
@@ -200,5 +212,17 @@ describe('OpenID Connect: Apache mod_auth_openidc signs in through Gatehouse', {
     } finally {
       await context.close();
     }
+  });
+
+  it('prompt=login with acr_values=mfa (OIDCAuthRequestParams): the signed-in browser is asked for its password and code again, and Require claim acr:mfa lets it in', async () => {
+    // The browser of the test above is signed in to Gatehouse; the cookie alone is not enough here.
+    await page.goto(`http://127.0.0.1:${sensitive.port}/protected/index.shtml`);
+    await page.waitForURL(/\/interaction\//);
+    await page.getByRole('heading', { name: 'Wiki asks you to confirm it is you' }).waitFor();
+    await page.getByLabel('Your password').fill(STRONG_PASSWORD);
+    await page.getByLabel('Code from the app or a backup code').fill(phoneCode(key, Date.now() + 60_000));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`http://127.0.0.1:${sensitive.port}/protected/index.shtml`);
+    assert.equal(await page.locator('#who').textContent(), 'carol@example.com');
   });
 });

@@ -50,4 +50,33 @@ describeOnEachDialect('applications restricted to groups', {}, (suite) => {
     const audit = (await c.get('/api/admin/audit')).body.events as Array<{ kind: string; details: Record<string, unknown> }>;
     assert.ok(audit.some((e) => e.kind === 'oidc.client_updated' && e.details.clientId === id));
   });
+
+  it('sets, changes and removes the back-channel logout address; refuses one with a fragment and an empty change', async () => {
+    const email = uniqueEmail('admin');
+    await seedUser(t.s, email, 'admin');
+    const c = t.client();
+    assert.equal((await c.signIn(email)).status, 200);
+    assert.equal((await c.stepUp()).status, 204);
+    const created = await c.post('/api/admin/applications', {
+      name: 'Chat',
+      redirectUris: ['https://chat.example.com/cb'],
+      backchannelLogoutUri: 'https://chat.example.com/logout',
+      backchannelLogoutSessionRequired: true,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.application.backchannelLogoutUri, 'https://chat.example.com/logout');
+    assert.equal(created.body.application.backchannelLogoutSessionRequired, true);
+    const id = created.body.client_id as string;
+    const fragment = await c.call('PATCH', `/api/admin/applications/${id}`, { backchannelLogoutUri: 'https://chat.example.com/logout#x' });
+    assert.equal(fragment.status, 400);
+    assert.equal((await c.call('PATCH', `/api/admin/applications/${id}`, {})).status, 400);
+    const moved = await c.call('PATCH', `/api/admin/applications/${id}`, { backchannelLogoutUri: 'https://chat.example.com/bc' });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.backchannelLogoutUri, 'https://chat.example.com/bc');
+    assert.deepEqual(moved.body.allowedGroups, [], 'what is left out stays');
+    const removed = await c.call('PATCH', `/api/admin/applications/${id}`, { backchannelLogoutUri: null });
+    assert.equal(removed.body.backchannelLogoutUri, null);
+    const listed = (await c.get('/api/admin/applications')).body.applications as Array<{ id: string; backchannelLogoutUri: string | null }>;
+    assert.equal(listed.find((a) => a.id === id)?.backchannelLogoutUri, null);
+  });
 });

@@ -22,11 +22,17 @@ export interface NewApplication {
   legacyNoPkce?: boolean;
   /** Only members of these groups may use it (none: everyone who can sign in). */
   allowedGroups?: string[];
+  /** OIDC Back-Channel Logout 1.0: where logout tokens go. */
+  backchannelLogoutUri?: string;
+  backchannelLogoutSessionRequired?: boolean;
 }
 
-/** What an administrator may change on an existing application. */
+/** What an administrator may change on an existing application (what is left out stays). */
 export interface ApplicationChange {
-  allowedGroups: string[];
+  allowedGroups?: string[];
+  /** null: no more back-channel logouts. */
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
 }
 
 /** The associated data that binds a sealed secret to its client: a ciphertext moved to another row fails. */
@@ -57,6 +63,8 @@ export function presentApplication(row: repo.ClientRow, allowedGroups: string[] 
     trusted: row.trusted === 1,
     legacyNoPkce: row.pkce_optional === 1,
     allowedGroups,
+    backchannelLogoutUri: row.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: row.backchannel_logout_session_required === 1,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -77,6 +85,9 @@ export function clientMetadata(row: repo.ClientRow, openSecret: (clientId: strin
     gatehouse_require_2fa: app.require2fa,
     gatehouse_trusted: app.trusted,
     gatehouse_pkce_optional: app.legacyNoPkce,
+    ...(app.backchannelLogoutUri === null
+      ? {}
+      : { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: app.backchannelLogoutSessionRequired }),
   };
 }
 
@@ -123,6 +134,8 @@ export class ClientsService {
       require_2fa: input.require2fa ? 1 : 0,
       trusted: input.trusted ? 1 : 0,
       pkce_optional: input.legacyNoPkce ? 1 : 0,
+      backchannel_logout_uri: input.backchannelLogoutUri === undefined ? null : checkRedirectUri(input.backchannelLogoutUri),
+      backchannel_logout_session_required: input.backchannelLogoutSessionRequired ? 1 : 0,
       created_at: this.clock(),
     };
     const allowedGroups = [...new Set(input.allowedGroups ?? [])].sort();
@@ -152,14 +165,29 @@ export class ClientsService {
    * person outside the groups gets no new code, refresh or userinfo (client-access.ts).
    */
   async update(id: string, change: ApplicationChange, actor: AccountRef | null, address: string | null): Promise<Application> {
-    const allowedGroups = [...new Set(change.allowedGroups)].sort();
+    const allowedGroups = change.allowedGroups === undefined ? undefined : [...new Set(change.allowedGroups)].sort();
+    const logout: { backchannel_logout_uri?: string | null; backchannel_logout_session_required?: number } = {};
+    if (change.backchannelLogoutUri !== undefined)
+      logout.backchannel_logout_uri = change.backchannelLogoutUri === null ? null : checkRedirectUri(change.backchannelLogoutUri);
+    if (change.backchannelLogoutSessionRequired !== undefined) logout.backchannel_logout_session_required = change.backchannelLogoutSessionRequired ? 1 : 0;
+    if (allowedGroups === undefined && Object.keys(logout).length === 0) throw new AppError('invalid_request', 'Nothing to change.');
     const row = await this.db.transaction().execute(async (trx) => {
       const found = await repo.findClient(trx, id);
       if (!found) throw new AppError('not_found', 'There is no application with this id.');
-      await this.groups.restrictClient(trx, id, allowedGroups);
-      return found;
+      if (allowedGroups !== undefined) await this.groups.restrictClient(trx, id, allowedGroups);
+      if (Object.keys(logout).length > 0) await repo.updateClientLogout(trx, id, logout);
+      return { ...found, ...logout };
     });
-    await this.audit({ kind: 'oidc.client_updated', actor, address, details: { clientId: id, allowedGroups } });
+    await this.audit({
+      kind: 'oidc.client_updated',
+      actor,
+      address,
+      details: {
+        clientId: id,
+        ...(allowedGroups === undefined ? {} : { allowedGroups }),
+        ...(logout.backchannel_logout_uri === undefined ? {} : { backchannelLogoutUri: logout.backchannel_logout_uri }),
+      },
+    });
     return presentApplication(row, (await this.groups.clientGroups([id])).get(id) ?? []);
   }
 

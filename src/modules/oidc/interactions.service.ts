@@ -10,12 +10,16 @@ import type { InteractionDetails, InteractionRedirect } from '../../shared/api-t
 import type { RecordAudit } from '../audit/index.js';
 import type { ResolvedSession, SessionsService, StartedSession } from '../sessions/index.js';
 import { AMR_TWO_FACTOR } from '../../core/amr.js';
+import { hashSessionToken } from '../../crypto/tokens.js';
 import type { SignInService } from '../sign-in/index.js';
 import type { TrustedDevicesService } from '../trusted-devices/index.js';
 import type { OidcService } from './oidc.service.js';
-import { ACR_MFA, ACR_PASSWORD, needsSecondFactor } from './handoff.js';
+import { ACR_MFA, ACR_PASSWORD, REAUTHENTICATE_SINCE, needsSecondFactor } from './handoff.js';
 
 type Step = InteractionDetails['step'];
+
+/** When the session last proved who it is: its sign-in, or a later step-up (a full re-authentication). */
+const provedAt = (session: ResolvedSession, createdAt: number) => Math.max(createdAt, session.reauthenticatedAt ?? 0);
 type ProviderInteraction = InstanceType<Awaited<ReturnType<OidcService['current']>>['Interaction']>;
 
 export class InteractionsService {
@@ -36,7 +40,11 @@ export class InteractionsService {
     if (!session || session.kind === 'pending') return 'sign_in';
     if (session.kind === 'restricted') return 'enrol';
     if (interaction.prompt.name === 'login') {
-      const { amr } = await this.deps.oidc.sessionFactors(session.tokenHash);
+      const { amr, createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
+      // prompt=login or max_age: a proof made after the request came (provider.config.ts), the
+      // step-up's password and code, before anything else; the session's cookie alone is not one.
+      const since = (interaction.prompt.details as Record<string, unknown>)[REAUTHENTICATE_SINCE];
+      if (typeof since === 'number' && provedAt(session, createdAt) < since) return 'reauthenticate';
       if (needsSecondFactor(client, interaction.params.acr_values) && !amr.includes('mfa')) return session.twoFactorEnabled ? 'second_factor' : 'enrol';
       return 'continue';
     }
@@ -47,12 +55,17 @@ export class InteractionsService {
 
   async details(uid: string, session: ResolvedSession | null): Promise<InteractionDetails> {
     const { interaction, client } = await this.load(uid);
+    const step = await this.step(interaction, client as Record<string, unknown>, session);
+    const loginHint = interaction.params.login_hint;
     return {
       application: { name: String(client.clientName ?? client.clientId) },
       scopes: String(interaction.params.scope ?? 'openid')
         .split(' ')
         .filter(Boolean),
-      step: await this.step(interaction, client as Record<string, unknown>, session),
+      step,
+      // The application's login_hint (OIDC Core §3.1.2.1) prefills the sign-in form's email.
+      ...(typeof loginHint === 'string' && loginHint.length <= 320 ? { loginHint } : {}),
+      ...(step === 'reauthenticate' && session ? { twoFactorEnabled: session.twoFactorEnabled } : {}),
     };
   }
 
@@ -61,6 +74,7 @@ export class InteractionsService {
     const { provider, interaction, client } = await this.load(uid);
     const step = await this.step(interaction, client as Record<string, unknown>, session);
     if (step === 'sign_in') throw new AppError('unauthenticated');
+    if (step === 'reauthenticate') throw new AppError('reauthentication_required');
     if (step === 'enrol' || step === 'second_factor')
       throw new AppError('two_factor_required', 'This application requires a second factor: complete the second step first.');
     // An application restricted to groups is not checked here but by the login prompt's
@@ -70,9 +84,9 @@ export class InteractionsService {
     let result: Record<string, unknown>;
     if (interaction.prompt.name === 'login') {
       const { amr, createdAt } = await this.deps.oidc.sessionFactors(session.tokenHash);
-      result = {
-        login: { accountId: session.user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, ts: Math.floor(createdAt / 1000), remember: true },
-      };
+      // auth_time is the last proof: the sign-in, or the re-authentication prompt=login or max_age asked.
+      const ts = Math.floor(provedAt(session, createdAt) / 1000);
+      result = { login: { accountId: session.user.id, amr, acr: amr.includes('mfa') ? ACR_MFA : ACR_PASSWORD, ts, remember: true } };
     } else if (interaction.prompt.name === 'consent') {
       if (step === 'consent' && !approve) throw new AppError('invalid_request', 'Allow or deny the application.');
       const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
@@ -135,8 +149,18 @@ export class InteractionsService {
     // Counted on the browser's trusted device when it has one, exactly as the sign-in page's second step.
     const counterKey = await this.deps.devices.counterKey(session.user.id, from.deviceToken);
     await this.deps.signIn.secondFactorStep(session.user, code, from.address, counterKey);
+    const started = await this.deps.sessions.start({
+      userId: session.user.id,
+      kind: 'full',
+      address: from.address,
+      amr: AMR_TWO_FACTOR,
+      userAgent: from.userAgent,
+    });
+    // The same person's session goes on under a new token: applications it signed in stay signed in
+    // (moved before the old one ends, so no back-channel logout is sent for it).
+    await this.deps.oidc.sessionReplaced(session.tokenHash, hashSessionToken(started.token));
     await this.deps.sessions.end(session.tokenHash);
-    return this.deps.sessions.start({ userId: session.user.id, kind: 'full', address: from.address, amr: AMR_TWO_FACTOR, userAgent: from.userAgent });
+    return started;
   }
 
   private async finish(interaction: ProviderInteraction, result: Record<string, unknown>): Promise<string> {

@@ -5,6 +5,9 @@ import { oidcRoutes } from './oidc.routes.js';
 export const oidcModule: GatehouseModule = {
   name: 'oidc',
   async register(app, s) {
+    // This instance's back-channel logout worker runs while the app does.
+    app.addHook('onReady', async () => s.oidc.backchannel.start((message, error) => app.log.warn({ err: error }, message)));
+    app.addHook('onClose', async () => s.oidc.backchannel.stop());
     await oidcRoutes(app, {
       oidc: s.oidc,
       interactions: s.interactions,

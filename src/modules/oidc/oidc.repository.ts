@@ -125,10 +125,21 @@ export async function clientNames(db: Kysely<DB>, ids: string[]): Promise<Map<st
 /** Deletes an application and everything issued to it, in one transaction. */
 export async function deleteClient(db: Kysely<DB>, id: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    // Its pending logout tokens go too: a deleted application has no one left to hear them.
+    await trx.deleteFrom('oidc_backchannel_logouts').where('client_id', '=', id).execute();
     const result = await trx.deleteFrom('oidc_clients').where('id', '=', id).executeTakeFirst();
     await trx.deleteFrom('oidc_payloads').where('client_id', '=', id).execute();
     return Number(result.numDeletedRows) > 0;
   });
+}
+
+/** Back-channel logout settings of an application (clients.service.ts checked the address). */
+export async function updateClientLogout(
+  db: Kysely<DB>,
+  id: string,
+  change: { backchannel_logout_uri?: string | null; backchannel_logout_session_required?: number },
+): Promise<void> {
+  await db.updateTable('oidc_clients').set(change).where('id', '=', id).execute();
 }
 
 export async function listClientSecrets(db: Kysely<DB>): Promise<Array<{ id: string; secret_ciphertext: string }>> {

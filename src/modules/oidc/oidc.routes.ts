@@ -165,6 +165,8 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
             trusted: Type.Optional(Type.Boolean()),
             legacyNoPkce: Type.Optional(Type.Boolean()),
             allowedGroups: Type.Optional(AllowedGroups),
+            backchannelLogoutUri: Type.Optional(Uri),
+            backchannelLogoutSessionRequired: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
         ),
@@ -179,9 +181,16 @@ function applicationRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
       config: { access: 'admin', stepUp: true },
       schema: {
         tags,
-        summary: 'Restrict an application to groups (an empty list opens it to everyone)',
+        summary: 'Restrict an application to groups (an empty list opens it to everyone), or set its back-channel logout address (null: none)',
         params: IdParams,
-        body: Type.Object({ allowedGroups: AllowedGroups }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            allowedGroups: Type.Optional(AllowedGroups),
+            backchannelLogoutUri: Type.Optional(Type.Union([Uri, Type.Null()])),
+            backchannelLogoutSessionRequired: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => deps.clients.update(request.params.id, request.body, actorOf(request), request.ip),

@@ -10,7 +10,10 @@ import type { RecordAudit } from '../audit/index.js';
 import type { GroupsService } from '../access/index.js';
 import type { SessionsService } from '../sessions/index.js';
 import { type CookieSettings, sessionCookieName } from '../sessions/index.js';
+import { randomUUID } from 'node:crypto';
 import { deleteExpiredPayloads, findSessionFactors } from './oidc.repository.js';
+import { type BackchannelRow, deleteFailedLogouts, linkSession, moveLinks } from './backchannel.repository.js';
+import { BackchannelWorker, type LogoutDelivery } from './backchannel-worker.js';
 import { handoffOf } from './handoff.js';
 import type { ProviderDeps } from './provider.config.js';
 import { ClientAccess } from './client-access.js';
@@ -33,7 +36,16 @@ export interface OidcDeps {
   groups: Pick<GroupsService, 'mayUseClient' | 'namesOf'>;
   /** Where the provider's unexpected errors go (the app's logger). */
   logError?: (error: unknown, message: string) => void;
+  /** How often the back-channel logout worker looks for ended sessions (default 1 s). */
+  backchannelPollMs?: number;
+  /** Sessions idle longer than this have ended (back-channel logouts are sent for them). */
+  sessionIdleSeconds: number;
 }
+
+/** OIDC Back-Channel Logout 1.0 §2.4: the event a logout token carries. */
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** Given-up logouts are kept a week for an administrator to look at, then pruned. */
+const FAILED_LOGOUT_KEEP_MS = 7 * 86400_000;
 
 export class OidcService {
   private provider: Provider | null = null;
@@ -44,8 +56,37 @@ export class OidcService {
   /** Who may use an application restricted to groups (asked at authorization, token and userinfo). */
   private readonly access: ClientAccess;
 
+  /** This instance's back-channel logout sender (started and stopped with the app, oidc.module.ts). */
+  readonly backchannel: BackchannelWorker;
+
   constructor(private readonly deps: OidcDeps) {
     this.access = new ClientAccess({ groups: deps.groups, audit: deps.audit, clock: deps.clock });
+    this.backchannel = new BackchannelWorker({
+      db: deps.db,
+      clock: deps.clock,
+      pollMs: deps.backchannelPollMs,
+      sessionIdleMs: deps.sessionIdleSeconds * 1000,
+      prepare: (row) => this.logoutFor(row),
+    });
+  }
+
+  /** The signed logout token (§2.4: iss, aud, iat, exp, jti, sub, sid, events; never a nonce) for one row. */
+  private async logoutFor(row: BackchannelRow): Promise<LogoutDelivery> {
+    const provider = await this.current();
+    const client = await provider.Client.find(row.client_id);
+    if (!client?.backchannelLogoutUri) return null;
+    const token = new provider.IdToken({ sub: row.account_id }, { client, ctx: undefined } as never);
+    // IdToken keeps only the claims a scope allows; a logout token's sub is not a scope's.
+    (token as unknown as { mask: Record<string, null> }).mask = { sub: null };
+    token.set('events', { [BACKCHANNEL_LOGOUT_EVENT]: {} });
+    token.set('jti', row.id);
+    token.set('sid', row.sid);
+    return { uri: client.backchannelLogoutUri, logoutToken: await token.issue({ use: 'logout' }) };
+  }
+
+  /** A session replaced by a new one of the same person (inside an authorization): its applications' logouts follow it. */
+  sessionReplaced(fromHash: string, toHash: string): Promise<void> {
+    return moveLinks(this.deps.db, fromHash, toHash);
   }
 
   /** The factors (RFC 8176) a Gatehouse session proved, and when it was signed in. */
@@ -76,6 +117,7 @@ export class OidcService {
       masterKey: this.deps.masterKey,
       openSecret: this.deps.openSecret,
       sessionAmr: async (tokenHash) => (await this.sessionFactors(tokenHash)).amr,
+      sessionProvedAt: async (session) => Math.max((await this.sessionFactors(session.tokenHash)).createdAt, session.reauthenticatedAt ?? 0),
       access: this.access,
     };
     // Loaded on first use: only the server (and the tests) run a provider.
@@ -89,8 +131,9 @@ export class OidcService {
   }
 
   /** Housekeeping: expired codes, tokens, grants and interactions (never answered anyway). */
-  prune(): Promise<void> {
-    return deleteExpiredPayloads(this.deps.db, this.deps.clock());
+  async prune(): Promise<void> {
+    await deleteExpiredPayloads(this.deps.db, this.deps.clock());
+    await deleteFailedLogouts(this.deps.db, this.deps.clock() - FAILED_LOGOUT_KEEP_MS);
   }
 
   /** A new signing key for every instance (within KEY_CHECK_MS); the old one stays published a while. */
@@ -116,6 +159,12 @@ export class OidcService {
       const code = oidc.entities.AuthorizationCode;
       const subject = session && session.user.id === code.accountId ? { id: session.user.id, email: session.user.email } : null;
       await this.deps.audit({ kind: 'oidc.authorized', actor: subject, subject, address, details: { clientId, scope: code.scope, amr: code.amr ?? [] } });
+      // An application that asked for back-channel logouts hears when this Gatehouse session ends.
+      if (session && subject && clientId && oidc.client?.backchannelLogoutUri && oidc.session) {
+        const sid = oidc.session.sidFor(clientId);
+        if (sid)
+          await linkSession(this.deps.db, { id: randomUUID(), sessionHash: session.tokenHash, clientId, accountId: subject.id, sid, now: this.deps.clock() });
+      }
     }
     if (oidc.route === 'token' && ctx.status >= 400) {
       const body = ctx.body as { error?: string } | undefined;

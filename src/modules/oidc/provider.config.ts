@@ -10,7 +10,17 @@ import type { DB } from '../../db/schema.js';
 import { createAdapterClass } from './oidc.adapter.js';
 import { ID_TOKEN_TTL_SECONDS, type PrivateJwk } from './signing-keys.js';
 import { logoutPage, logoutDonePage, errorPage } from './pages.js';
-import { ACR_MFA, ACR_PASSWORD, OIDC_PREFIX, handoffOf, issuerOf, needsSecondFactor } from './handoff.js';
+import {
+  ACR_MFA,
+  ACR_PASSWORD,
+  OIDC_PREFIX,
+  REAUTHENTICATE_REASON,
+  REAUTHENTICATE_SINCE,
+  handoffOf,
+  issuerOf,
+  needsReauthentication,
+  needsSecondFactor,
+} from './handoff.js';
 import { NOT_IN_GROUP, type ClientAccess } from './client-access.js';
 
 export interface ProviderDeps {
@@ -22,6 +32,8 @@ export interface ProviderDeps {
   openSecret: (clientId: string, sealed: string) => string;
   /** The factors (RFC 8176) the Gatehouse session proved. */
   sessionAmr: (tokenHash: string) => Promise<string[]>;
+  /** When the Gatehouse session last proved its factors (sign-in or step-up), in ms of `clock`. */
+  sessionProvedAt: (session: { tokenHash: string; reauthenticatedAt: number | null }) => Promise<number>;
   /** Applications restricted to groups, and the account's groups (the `groups` claim). */
   access: ClientAccess;
 }
@@ -71,6 +83,31 @@ function groupRestrictionCheck(deps: ProviderDeps) {
   });
 }
 
+/**
+ * prompt=login and max_age (OIDC Core §3.1.2.1) ask for a new proof of the person, not only a
+ * live session: the interaction then asks for the password again (and the second factor), and the
+ * ID token's auth_time is that proof's time. The check runs before the interaction exists and its
+ * details record when the request came (Gatehouse's clock): only a proof after that satisfies it,
+ * never the cookie alone. On the resume with Gatehouse's login result it stands aside (the
+ * interaction already required the proof).
+ */
+function reauthenticationCheck(deps: ProviderDeps) {
+  return new interactionPolicy.Check(
+    REAUTHENTICATE_REASON,
+    'End-User re-authentication is required',
+    async (ctx: KoaContextWithOIDC) => {
+      const oidc = ctx.oidc;
+      const { session } = handoffOf(ctx.req);
+      if (oidc.result?.login || session?.kind !== 'full') return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const promptLogin = oidc.prompts.has('login');
+      const maxAge = oidc.params?.max_age;
+      if (!promptLogin && maxAge === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return needsReauthentication({ promptLogin, maxAge, provedAt: await deps.sessionProvedAt(session), now: deps.clock() });
+    },
+    () => ({ [REAUTHENTICATE_SINCE]: deps.clock() }),
+  );
+}
+
 const hasScope = (scope: unknown, name: string) => typeof scope === 'string' && scope.split(' ').includes(name);
 
 export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider {
@@ -78,6 +115,7 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
   const basePath = new URL(issuer).pathname.replace(/\/$/, '');
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(gatehouseSessionCheck(deps));
+  policy.get('login')!.checks.add(reauthenticationCheck(deps));
   policy.get('login')!.checks.add(groupRestrictionCheck(deps));
 
   const configuration: Configuration = {
@@ -126,6 +164,24 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // Client metadata backchannel_logout_uri / _session_required and their discovery entries; the
+      // logout tokens themselves go through Gatehouse's outbox (backchannel-worker.ts), for every
+      // way a Gatehouse session ends, not only this provider's end_session.
+      backchannelLogout: { enabled: true },
+      // RFC 7662 for an application's own server (a resource server checking the access tokens it
+      // is sent): confidential applications only, about their own tokens, and never active for an
+      // account that is blocked or gone (its grants are revoked then too, but this does not rely on it).
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (client.clientAuthMethod === 'none') throw new errors.InvalidClient('public applications may not introspect tokens');
+          if (token.clientId !== client.clientId) return false;
+          const accountId = (token as { accountId?: string }).accountId;
+          if (!accountId) return true;
+          const user = await findUserById(deps.db, accountId);
+          return user !== undefined && !user.blocked;
+        },
+      },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: logoutPage, postLogoutSuccessSource: logoutDonePage },
     },
@@ -202,6 +258,9 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     renderError: errorPage,
   };
   const provider = new Provider(issuer, configuration);
+  // end_session would POST logout tokens itself, once and without retries: the outbox sends them
+  // (the Gatehouse session that end_session ends makes its rows due), so this one stays silent.
+  Object.defineProperty(provider.Client.prototype, 'backchannelLogout', { value: async () => undefined });
   // Every address the provider writes comes from the public URL: the Fastify route sets the
   // forwarded host and protocol from it (overwriting whatever the client sent).
   provider.proxy = true;

@@ -62,6 +62,11 @@ export function ApplicationsPage() {
                   {a.public && <span className="badge">{t('applications.public').split(' (')[0]}</span>}{' '}
                   {a.require2fa && <span className="badge warning">2FA</span>}{' '}
                   {a.trusted && <span className="badge">{t('applications.trusted').split(' (')[0]}</span>}
+                  {a.backchannelLogoutUri && (
+                    <div>
+                      {t('applications.backchannelLogoutShort')} <code>{a.backchannelLogoutUri}</code>
+                    </div>
+                  )}
                 </td>
                 <td>
                   <button
@@ -118,17 +123,20 @@ function CreateApplication({ onCreated }: { onCreated: (answer: CreatedApplicati
   const [name, setName] = useState('');
   const [redirects, setRedirects] = useState('');
   const [postLogout, setPostLogout] = useState('');
+  const [backchannel, setBackchannel] = useState('');
   const [flags, setFlags] = useState({ public: false, require2fa: false, trusted: false });
   const { submit, error } = useFormSubmit(async () => {
     const answer = await api<CreatedApplication>('POST', '/api/admin/applications', {
       name,
       redirectUris: lines(redirects),
       postLogoutRedirectUris: lines(postLogout),
+      ...(backchannel.trim() ? { backchannelLogoutUri: backchannel.trim(), backchannelLogoutSessionRequired: true } : {}),
       ...flags,
     });
     setName('');
     setRedirects('');
     setPostLogout('');
+    setBackchannel('');
     await onCreated(answer);
   });
   const flag = (key: keyof typeof flags) => (
@@ -145,6 +153,8 @@ function CreateApplication({ onCreated }: { onCreated: (answer: CreatedApplicati
       <textarea id="app-redirects" value={redirects} onChange={(e) => setRedirects(e.target.value)} required rows={2} />
       <label htmlFor="app-post-logout">{t('applications.postLogout')}</label>
       <textarea id="app-post-logout" value={postLogout} onChange={(e) => setPostLogout(e.target.value)} rows={2} />
+      <label htmlFor="app-backchannel">{t('applications.backchannelLogout')}</label>
+      <input id="app-backchannel" type="url" value={backchannel} onChange={(e) => setBackchannel(e.target.value)} maxLength={2000} />
       {flag('public')}
       {flag('require2fa')}
       {flag('trusted')}

@@ -12,6 +12,7 @@ import { useLoad } from '../use-load';
 import { SignInPage } from './SignInPage';
 import { normalizeCode } from '../codes';
 import { CodeField } from '../components/CodeField';
+import { PasswordField } from '../components/PasswordField';
 
 export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -60,9 +61,11 @@ export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: 
           <p className="banner" role="note">
             {t('oidc.signInFor', { app })}
           </p>
-          <SignInPage onSignedIn={after} />
+          <SignInPage onSignedIn={after} initialEmail={details.loginHint} />
         </>
       );
+    case 'reauthenticate':
+      return <Reauthenticate app={app} twoFactor={details.twoFactorEnabled === true} onDone={after} />;
     case 'second_factor':
       return <SecondStep base={base} app={app} onDone={after} />;
     case 'enrol':
@@ -78,6 +81,31 @@ export function InteractionPage({ uid, onSignedIn }: { uid: string; onSignedIn: 
     default:
       return <p role="status">{t('oidc.continuing', { app })}</p>;
   }
+}
+
+/** prompt=login or max_age: the password again (and a code with 2FA), through the step-up; its time is the new auth_time. */
+function Reauthenticate({ app, twoFactor, onDone }: { app: string; twoFactor: boolean; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const { submit, error, busy } = useFormSubmit(async () => {
+    await api('POST', '/api/session/step-up', twoFactor ? { password, code: normalizeCode(code) } : { password });
+    await onDone();
+  });
+  return (
+    <section className="card narrow">
+      <h1>{t('oidc.reauthenticateTitle', { app })}</h1>
+      <p>{t('oidc.reauthenticateHelp', { app })}</p>
+      <form onSubmit={submit}>
+        <PasswordField id="reauthenticate-password" label={t('stepUp.password')} purpose="current" value={password} onChange={setPassword} autoFocus />
+        {twoFactor && <CodeField id="reauthenticate-code" label={t('stepUp.code')} kind="any" value={code} onChange={setCode} />}
+        <ErrorAlert error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {t('stepUpPage.continue')}
+        </button>
+      </form>
+    </section>
+  );
 }
 
 function SecondStep({ base, app, onDone }: { base: string; app: string; onDone: () => Promise<void> }) {

@@ -26,10 +26,10 @@ async function keyCeremony(base: string): Promise<SecondFactorAnswer> {
   return api<SecondFactorAnswer>('POST', `${base}/verify`, { response });
 }
 
-export function SignInPage({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
+export function SignInPage({ onSignedIn, initialEmail = '' }: { onSignedIn: () => Promise<void>; initialEmail?: string }) {
   const { t } = useTranslation();
   const [step, setStep] = useState<Step>('password');
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [backupLeft, setBackupLeft] = useState(0);
