@@ -15,6 +15,17 @@ export interface User {
   twoFactorRequiredBy?: string;
   /** Only in GET /api/session for a session that may do nothing but enrol in 2FA. */
   restricted?: boolean;
+  /** The account's names (null: not set); in GET /api/session and the users list, not in sign-in answers. */
+  displayName?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+}
+
+/** PUT /api/me/profile, PUT /api/admin/users/:id/profile: each ≤ 100 characters after trimming, or null. */
+export interface ProfileInput {
+  displayName: string | null;
+  givenName: string | null;
+  familyName: string | null;
 }
 
 /** A user as administrators see them in the users list. */

@@ -1,13 +1,27 @@
 // Exactly which user fields leave the server. The password hash never does.
 import type { AdminUser, TwoFactorKind, User } from '../../shared/api-types.js';
 import type { UserRow } from './users.repository.js';
+import type { Profile } from './profile.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
-export function presentUser(row: Pick<UserRow, 'id' | 'email' | 'role'>, twoFactorEnabled: boolean, extra: { twoFactorRequiredBy?: number | null } = {}): User {
+/** The account's names, when the caller read them (`profile`, or the row's columns). */
+type Names = Partial<Pick<UserRow, 'display_name' | 'given_name' | 'family_name'>>;
+
+export function presentUser(
+  row: Pick<UserRow, 'id' | 'email' | 'role'> & Names,
+  twoFactorEnabled: boolean,
+  extra: { twoFactorRequiredBy?: number | null; profile?: Profile } = {},
+): User {
   const user: User = { id: row.id, email: row.email, role: row.role, twoFactorEnabled };
+  const profile = extra.profile ?? (row.display_name !== undefined ? profileOfRow(row) : undefined);
+  if (profile) Object.assign(user, profile);
   if (extra.twoFactorRequiredBy != null) user.twoFactorRequiredBy = new Date(extra.twoFactorRequiredBy).toISOString();
   return user;
+}
+
+function profileOfRow(row: Names): Profile {
+  return { displayName: row.display_name ?? null, givenName: row.given_name ?? null, familyName: row.family_name ?? null };
 }
 
 export function presentAdminUser(

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { User } from '../../../src/shared/api-types';
 import { navigate } from '../navigation';
+import { nameOf } from './NameFields';
 
 export function Header({ user, onSignOut }: { user: User | null; onSignOut: () => void }) {
   const { t, i18n } = useTranslation();
@@ -43,8 +44,14 @@ export function Header({ user, onSignOut }: { user: User | null; onSignOut: () =
         </div>
         {user && (
           <div className="menu" ref={menuRef}>
-            <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`${t('menu.open')}: ${user.email}`}>
-              {user.email} ▾
+            <button
+              type="button"
+              aria-haspopup="menu"
+              aria-expanded={open}
+              onClick={() => setOpen(!open)}
+              aria-label={`${t('menu.open')}: ${nameOf(user) ? `${nameOf(user)} (${user.email})` : user.email}`}
+            >
+              {nameOf(user) ?? user.email} ▾
             </button>
             {open && (
               <ul role="menu" className="menu-list">
