@@ -56,6 +56,8 @@ describe('Password and account security: overview, views, step-up on every actio
     test = await startTestApp({ url: `sqlite:${path.join(dir, 'gatehouse.db')}`, clock: now, env: { GATEHOUSE_PUBLIC_URL: baseUrl } });
     await test.app.listen({ port, host: '127.0.0.1' });
     for (const lang of Object.keys(LOCALES)) {
+      await seedUser(test.s, `names-${lang}@example.com`);
+      await seedUser(test.s, `admin-${lang}@example.com`, 'admin');
       for (const who of ['views', 'step-up']) {
         const email = `${who}-${lang}@example.com`;
         await seedUser(test.s, email);
@@ -98,8 +100,10 @@ describe('Password and account security: overview, views, step-up on every actio
     await page.getByLabel(L.signIn.email).fill(email);
     await page.getByLabel(L.signIn.password, { exact: true }).fill(STRONG_PASSWORD);
     await page.getByRole('button', { name: L.signIn.submit, exact: true }).click();
-    await page.getByLabel(L.signIn.code).fill(code(email));
-    await page.getByRole('button', { name: L.signIn.verify }).click();
+    if (keys.has(email)) {
+      await page.getByLabel(L.signIn.code).fill(code(email));
+      await page.getByRole('button', { name: L.signIn.verify }).click();
+    }
     await page.getByRole('tab', { name: L.account.securityTab }).waitFor();
     return { context, page };
   }
@@ -264,6 +268,54 @@ describe('Password and account security: overview, views, step-up on every actio
       await page.getByRole('status').filter({ hasText: L.account.twoFactorOff }).waitFor();
       assert.equal(asked, 7);
       await context.close();
+    });
+
+    it(`${lang}: the owner names the account on its page (the header shows it); an administrator renames it on Users after a step-up, email beside it`, async () => {
+      const email = `names-${lang}@example.com`;
+      const { context, page } = await signedInPage(lang, email);
+      await page.getByText(L.overview.noName).waitFor();
+      await page.getByRole('link', { name: `${L.overview.edit}: ${L.overview.name}` }).click();
+      await page.getByLabel(L.profile.displayName).fill('  Jose\u0301  ');
+      await page.getByLabel(L.profile.givenName).fill('José Luis');
+      await page.getByLabel(L.profile.familyName).fill('Núñez');
+      await page.getByRole('button', { name: L.profile.save }).click();
+      await page.getByRole('status').filter({ hasText: L.profile.saved }).waitFor();
+      const menu = page.getByRole('banner').getByRole('button', { name: `${L.menu.open}: José (${email})` });
+      assert.equal((await menu.textContent())?.replace(' ▾', ''), 'José', 'the header shows the name where it showed the email');
+      await page.getByRole('link', { name: `← ${L.overview.back}` }).click();
+      await page.getByText('José', { exact: true }).waitFor();
+      // Too long: the server's refusal, in the page's language.
+      await page.getByRole('link', { name: `${L.overview.edit}: ${L.overview.name}` }).click();
+      await page.getByLabel(L.profile.displayName).fill('a'.repeat(101));
+      await page.getByRole('button', { name: L.profile.save }).click();
+      await page.getByRole('alert').waitFor();
+      assert.equal((await test.s.users.profileOf((await test.s.users.findByEmail(email))!.id)).displayName, 'José');
+      await context.close();
+
+      const admin = await signedInPage(lang, `admin-${lang}@example.com`);
+      await admin.page.goto(`${baseUrl}/admin/users`);
+      const row = admin.page.locator(`[data-user="${email}"]:visible`);
+      await row.getByText('José', { exact: true }).waitFor();
+      await row.getByText(email).waitFor();
+      await row.getByRole('button', { name: L.users.menu.replace('{{email}}', email) }).click();
+      await admin.page.getByRole('menuitem', { name: L.users.editName }).click();
+      await admin.page.getByLabel(L.profile.displayName).fill('Pepe');
+      await admin.page.getByRole('button', { name: L.profile.save }).click();
+      const dialog = admin.page.getByRole('dialog', { name: L.stepUp.title });
+      await dialog.getByLabel(L.stepUp.password).fill(STRONG_PASSWORD);
+      await dialog.getByRole('button', { name: L.stepUp.confirm }).click();
+      await admin.page
+        .getByRole('status')
+        .filter({ hasText: L.users.nameSaved.replace('{{email}}', email) })
+        .waitFor();
+      await row.getByText('Pepe', { exact: true }).waitFor();
+      await row.getByText(email).waitFor();
+      await admin.page.goto(`${baseUrl}/admin/audit`);
+      await admin.page
+        .getByText(L.audit.kinds.user_profile_changed.other.replace('{{actor}}', `admin-${lang}@example.com`).replace('{{subject}}', email))
+        .first()
+        .waitFor();
+      await admin.context.close();
     });
   }
 });
