@@ -111,7 +111,7 @@ describe('Password and account security: overview, views, step-up on every actio
   for (const lang of Object.keys(LOCALES) as Lang[]) {
     const L = LOCALES[lang];
 
-    it(`${lang}: the overview fits in 1.5 screens at 390×844 and 1280×800; every area opens on its own address, with a way back`, async () => {
+    it(`${lang}: the overview fits in 1.5 screens at 390×844 and 1280×800; every area opens on its own address, with a way back`, async (t) => {
       const email = `views-${lang}@example.com`;
       // Something in each list: another signed-in device, a group.
       const other = new HttpClient(baseUrl);
@@ -129,6 +129,7 @@ describe('Password and account security: overview, views, step-up on every actio
         await page.getByText(`family-${lang}`).waitFor();
         await page.waitForLoadState('networkidle');
         const height = await page.evaluate(() => document.documentElement.scrollHeight);
+        t.diagnostic(`the overview at ${viewport.width}×${viewport.height}: ${height} px`);
         assert.ok(height <= viewport.height * 1.5, `the overview is ${height} px high at ${viewport.width}×${viewport.height}`);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `no horizontal scrolling (${overflow} px)`);

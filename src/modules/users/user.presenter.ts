@@ -5,22 +5,22 @@ import type { Profile } from './profile.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
-/** The account's names, when the caller read them (`profile`, or the row's columns). */
-type Names = Partial<Pick<UserRow, 'display_name' | 'given_name' | 'family_name'>>;
-
+/**
+ * `profile`: the account's names, for the answers that carry them (GET /api/session, the users
+ * list); sign-in answers do not (the UI asks GET /api/session next).
+ */
 export function presentUser(
-  row: Pick<UserRow, 'id' | 'email' | 'role'> & Names,
+  row: Pick<UserRow, 'id' | 'email' | 'role'>,
   twoFactorEnabled: boolean,
   extra: { twoFactorRequiredBy?: number | null; profile?: Profile } = {},
 ): User {
   const user: User = { id: row.id, email: row.email, role: row.role, twoFactorEnabled };
-  const profile = extra.profile ?? (row.display_name !== undefined ? profileOfRow(row) : undefined);
-  if (profile) Object.assign(user, profile);
+  if (extra.profile) Object.assign(user, extra.profile);
   if (extra.twoFactorRequiredBy != null) user.twoFactorRequiredBy = new Date(extra.twoFactorRequiredBy).toISOString();
   return user;
 }
 
-function profileOfRow(row: Names): Profile {
+function profileOfRow(row: Pick<UserRow, 'display_name' | 'given_name' | 'family_name'>): Profile {
   return { displayName: row.display_name ?? null, givenName: row.given_name ?? null, familyName: row.family_name ?? null };
 }
 
@@ -32,7 +32,7 @@ export function presentAdminUser(
   groups: readonly string[] = [],
 ): AdminUser {
   return {
-    ...presentUser(row, factors.length > 0, { twoFactorRequiredBy: requirement.requiredBy }),
+    ...presentUser(row, factors.length > 0, { twoFactorRequiredBy: requirement.requiredBy, profile: profileOfRow(row) }),
     factors: [...factors],
     groups: [...groups],
     twoFactorRequired: requirement.required,
