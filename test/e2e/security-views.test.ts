@@ -149,6 +149,12 @@ describe('Password and account security: overview, views, step-up on every actio
         }
         await context.close();
       }
+      // Without 2FA the row's action is the long Enable two-factor authentication button: it fits too.
+      const phone = await signedInPage(lang, `names-${lang}@example.com`, { width: 390, height: 844 });
+      await phone.page.getByRole('button', { name: L.account.enable2fa }).waitFor();
+      assert.ok(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling without 2FA');
+      assert.ok(await phone.page.evaluate(() => document.documentElement.scrollHeight <= 844 * 1.5));
+      await phone.context.close();
     });
 
     it(`${lang}: each step-up action of the security views asks in the dialog after the window closed, then succeeds`, async () => {
