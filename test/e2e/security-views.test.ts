@@ -245,6 +245,14 @@ describe('Password and account security: overview, views, step-up on every actio
       assert.equal(await trusted.count(), trustedBefore - 1);
       assert.equal(asked, 4);
 
+      // Sign out everywhere else (one session other than this one is left).
+      await open('/account/security/devices');
+      await page.getByRole('button', { name: L.devices.signOutOthers }).click();
+      await stepUp();
+      await page.getByRole('status').filter({ hasText: L.devices.signedOutOthers }).waitFor();
+      assert.equal(await sessions(), 1, 'this session alone');
+      assert.equal(asked, 5);
+
       // Generate new codes: the app code typed inline is offered in the dialog.
       await open('/account/security/two-factor');
       await page.getByRole('button', { name: L.account.generateNew }).click();
@@ -254,7 +262,7 @@ describe('Password and account security: overview, views, step-up on every actio
       await page.getByRole('list', { name: L.codes.title }).waitFor();
       await page.getByRole('button', { name: L.codes.copy, exact: true }).click();
       await page.getByRole('button', { name: L.codes.confirm }).click();
-      assert.equal(asked, 5);
+      assert.equal(asked, 6);
 
       // Change the password.
       await open('/account/security/password');
@@ -264,7 +272,7 @@ describe('Password and account security: overview, views, step-up on every actio
       await stepUp();
       await page.getByRole('status').filter({ hasText: L.account.passwordChanged }).waitFor();
       password = NEW_PASSWORD;
-      assert.equal(asked, 6);
+      assert.equal(asked, 7);
 
       // Disable 2FA (last: the dialog asks a code only while it is on).
       await open('/account/security/two-factor');
@@ -273,7 +281,7 @@ describe('Password and account security: overview, views, step-up on every actio
       await page.getByRole('button', { name: L.account.confirmDisable, exact: true }).click();
       await stepUp();
       await page.getByRole('status').filter({ hasText: L.account.twoFactorOff }).waitFor();
-      assert.equal(asked, 7);
+      assert.equal(asked, 8);
       await context.close();
     });
 
