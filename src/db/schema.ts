@@ -13,6 +13,10 @@ export interface UsersTable {
   two_factor_required_since: number | null;
   /** The language of the mail the account is sent ('en' or 'es'). */
   locale: string;
+  /** How the account is named besides its email (each ≤ 100 characters, NFC; null: not set). */
+  display_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
 }
 
 export interface SessionsTable {

@@ -17,6 +17,17 @@ export interface User {
   restricted?: boolean;
   /** GET /api/session: the account's language (its mail's); the UI adopts it, PUT /api/me/locale changes it. */
   locale?: AccountLocale;
+  /** The account's names (null: not set); in GET /api/session and the users list, not in sign-in answers. */
+  displayName?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+}
+
+/** PUT /api/me/profile, PUT /api/admin/users/:id/profile: each ≤ 100 characters after trimming, or null. */
+export interface ProfileInput {
+  displayName: string | null;
+  givenName: string | null;
+  familyName: string | null;
 }
 
 /** A user as administrators see them in the users list. */

@@ -24,6 +24,17 @@ const VIEWPORTS = [
   { width: 390, height: 844 },
 ] as const;
 const LANGUAGES = ['en', 'es'] as const;
+/** Password and account security: each area's own view (the overview links to them). */
+const SECURITY_VIEWS = [
+  '/account/profile',
+  '/account/security/two-factor',
+  '/account/security/keys',
+  '/account/security/password',
+  '/account/security/devices',
+  '/account/security/applications',
+  '/account/security/groups',
+  '/account/security/activity',
+];
 
 describe('accessibility (axe-core) of every page and state', { skip }, () => {
   let test: TestApp;
@@ -164,7 +175,18 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await page.locator('[data-action=copy-codes]').click();
     await page.locator('[data-action=confirm-codes]').click();
     await page.locator('[data-action=generate-codes]').waitFor();
+    await check('two-factor view (2FA on)');
+    // The overview with 2FA on, then every area's own view.
+    await page.goto(`${baseUrl}/account`);
+    await page.locator('.overview').waitFor();
+    await page.waitForLoadState('networkidle');
     await check('security overview (2FA on)');
+    for (const view of SECURITY_VIEWS) {
+      await page.goto(`${baseUrl}${view}`);
+      await page.locator('.back').waitFor();
+      await page.waitForLoadState('networkidle');
+      await check(`security view ${view}`);
+    }
 
     // The second step, with an error, and the backup-code notice.
     await api('DELETE', '/api/session');
@@ -238,6 +260,12 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     await check('users with a confirmation');
     await page.keyboard.press('Escape');
     await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+    // Edit name: the form above the list.
+    await menuButton.click();
+    await page.getByRole('menuitem', { name: id.startsWith('es') ? 'Editar el nombre' : 'Edit name' }).click();
+    await page.locator('#edit-name-displayName').waitFor();
+    await check('users with the name form');
+    await page.locator('.edit-name button[type=button]').click();
     await page.goto(`${baseUrl}/admin/settings`);
     await page.locator('#passwordAttempts').waitFor();
     await check('authentication settings');

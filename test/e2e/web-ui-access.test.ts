@@ -227,11 +227,15 @@ describe('web UI: groups, forward-auth rules and the access check in Chromium', 
   it("shows the member's groups on their own account page, and none for someone else", async () => {
     await signOut('admin@example.com');
     await signIn('alice@example.com');
+    // The overview names them; the groups' own view lists them.
+    await page.getByText('Member of family').waitFor();
+    await page.getByRole('link', { name: 'View: Your groups' }).click();
     const mine = page.getByRole('region', { name: 'Your groups' });
     await mine.getByRole('listitem').first().waitFor();
     assert.deepEqual(await mine.getByRole('listitem').allTextContents(), ['family']);
     await signOut('alice@example.com');
     await signIn('bob@example.com');
+    await page.getByRole('link', { name: 'View: Your groups' }).click();
     await page.getByRole('region', { name: 'Your groups' }).getByText('You are in no groups.').waitFor();
     assert.deepEqual(pageErrors, []);
   });

@@ -31,6 +31,7 @@ const LABELS = {
     code: 'Authentication code',
     verify: 'Verify',
     tab: 'Password and account security',
+    manage2fa: 'Manage: Two-factor authentication',
     generateNew: 'Generate new codes',
     appCode: 'Code from the app',
     generate: 'Generate',
@@ -57,6 +58,7 @@ const LABELS = {
     code: 'Código de autenticación',
     verify: 'Verificar',
     tab: 'Contraseña y seguridad de la cuenta',
+    manage2fa: 'Gestionar: Autenticación en dos pasos',
     generateNew: 'Generar códigos nuevos',
     appCode: 'Código de la aplicación',
     generate: 'Generar',
@@ -198,6 +200,7 @@ describe('codes in the web UI (issue 36) in Chromium', { skip }, () => {
       await signInCode.fill(await phone.next());
       await page.getByRole('button', { name: L.verify }).click();
       await page.getByRole('tab', { name: L.tab }).waitFor();
+      await page.getByRole('link', { name: L.manage2fa }).click();
 
       // No step-up yet: the dialog asks the password, the code typed inline already in its field.
       await page.getByRole('button', { name: L.generateNew }).click();
@@ -260,6 +263,7 @@ describe('codes in the web UI (issue 36) in Chromium', { skip }, () => {
     await page.getByLabel(L.code).fill(await phone.next());
     await page.getByRole('button', { name: L.verify }).click();
     await page.getByRole('tab', { name: L.tab }).waitFor();
+    await page.getByRole('link', { name: L.manage2fa }).click();
     const signInCode = phone.used();
     await page.getByRole('button', { name: L.generateNew }).click();
     const code = await phone.next();

@@ -206,6 +206,7 @@ describe('web UI in Chromium', { skip }, () => {
   });
 
   it('generates new codes after a code from the app', async () => {
+    await page.getByRole('link', { name: 'Manage: Two-factor authentication' }).click();
     await page.getByRole('button', { name: 'Generate new codes' }).click();
     await page.getByLabel('Code from the app').fill(phoneCode(key, realClock() + 60_000));
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
@@ -222,6 +223,8 @@ describe('web UI in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'I confirm that the codes are saved' }).click();
     await page.getByText('Backup codes left: 10').waitFor();
     await page.getByRole('button', { name: 'Disable authentication' }).waitFor();
+    await page.getByRole('link', { name: '← Password and account security' }).click();
+    await page.getByRole('link', { name: 'Manage: Devices' }).click();
     await page.getByRole('heading', { name: 'Your devices' }).waitFor();
     await page.getByText('This device').waitFor();
   });

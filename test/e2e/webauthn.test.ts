@@ -143,6 +143,7 @@ for (const dialect of DIALECTS) {
     it('registers a key in Password and account security; the first factor brings 10 backup codes', async () => {
       await signInWithPassword(base);
       await signedIn();
+      await page.getByRole('link', { name: 'Manage: Security keys and passkeys' }).click();
       await page.getByRole('button', { name: 'Add a security key' }).click();
       await page.getByLabel('Name of the key').fill('Laptop');
       await page.getByRole('button', { name: 'Register the key' }).click();

@@ -24,6 +24,7 @@ export const AUDIT_KINDS = [
   'user.blocked',
   'user.unblocked',
   'user.role_changed',
+  'user.profile_changed',
   'settings.changed',
   'device.revoked',
   'redirect.refused',

@@ -69,5 +69,5 @@ export function pageFor(path: string, user: User | null | undefined, context: Pa
   if (user === null) return <SignInPage onSignedIn={context.refresh} />;
   if (path === '/enrol' || user.restricted) return <EnrolPage user={user} onEnrolled={context.refresh} />;
   const route = SIGNED_IN_ROUTES.find((r) => r.path === path && (!r.admin || user.role === 'admin') && (r.when?.(user) ?? true));
-  return route ? route.page(user, context) : <AccountPage key={context.fullPath} user={user} onChanged={context.refresh} />;
+  return route ? route.page(user, context) : <AccountPage key={context.fullPath} user={user} path={path} onChanged={context.refresh} />;
 }

@@ -16,7 +16,7 @@ import { usersWithTwoFactor } from '../two-factor/index.js';
 import type { TwoFactorService } from '../two-factor/index.js';
 import { usersWithCredentials } from '../webauthn/index.js';
 import { presentAdminUser } from '../users/index.js';
-import { AdminUserSchema, EmailSchema, NewPasswordSchema, RoleSchema } from '../users/index.js';
+import { AdminUserSchema, EmailSchema, NewPasswordSchema, ProfileSchema, RoleSchema } from '../users/index.js';
 import { listUsers, type UserRow } from '../users/index.js';
 import type { UsersService } from '../users/index.js';
 import type { GroupsService } from '../access/index.js';
@@ -148,6 +148,25 @@ export function adminUserRoutes(app: FastifyInstance, deps: AdminUserDeps): void
     async (request) => {
       const user = await deps.users.require(request.params.id);
       return (await present([await deps.users.update(user, request.body, actorOf(request), request.ip)]))[0]!;
+    },
+  );
+
+  r.put(
+    '/api/admin/users/:id/profile',
+    {
+      config: { access: 'admin', stepUp: true },
+      schema: {
+        tags,
+        summary: "Set a user's names (display, given, family), as the owner can on their account page · 400 invalid_request · 404 not_found",
+        params: IdParams,
+        body: ProfileSchema,
+        response: { 200: AdminUserSchema },
+      },
+    },
+    async (request) => {
+      const user = await deps.users.require(request.params.id);
+      await deps.users.setProfile(user, request.body, actorOf(request), request.ip);
+      return (await present([await deps.users.require(user.id)]))[0]!;
     },
   );
 }

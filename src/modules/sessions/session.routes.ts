@@ -8,14 +8,20 @@ import type { RecordAudit } from '../audit/index.js';
 import type { SessionDecision } from '../../core/two-factor-requirement.js';
 import type { SessionUser } from './sessions.repository.js';
 import { SignInWarningSchema } from './session.schemas.js';
-import { presentUser } from '../users/index.js';
+import { presentUser, type Profile } from '../users/index.js';
 import { UserSchema } from '../users/index.js';
 import { actorOf } from './access.js';
 import type { SessionsService } from './sessions.service.js';
 
 export function sessionRoutes(
   app: FastifyInstance,
-  deps: { sessions: SessionsService; policy: { decide(user: SessionUser, twoFactorEnabled: boolean): Promise<SessionDecision> }; audit: RecordAudit },
+  deps: {
+    sessions: SessionsService;
+    policy: { decide(user: SessionUser, twoFactorEnabled: boolean): Promise<SessionDecision> };
+    audit: RecordAudit;
+    /** The account's names: read here, not in every session check (they decide nothing). */
+    users: { profileOf(userId: string): Promise<Profile> };
+  },
 ): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -31,10 +37,15 @@ export function sessionRoutes(
     },
     async (request) => {
       const session = request.session!;
-      if (session.kind === 'restricted') return { user: { ...presentUser(session.user, session.twoFactorEnabled), restricted: true }, restricted: true };
+      const profile = await deps.users.profileOf(session.user.id);
+      if (session.kind === 'restricted')
+        return { user: { ...presentUser(session.user, session.twoFactorEnabled, { profile }), restricted: true }, restricted: true };
       const decision = await deps.policy.decide(session.user, session.twoFactorEnabled);
       const warning = session.signInWarning;
-      return { user: presentUser(session.user, session.twoFactorEnabled, { twoFactorRequiredBy: decision.requiredBy }), ...(warning ? { warning } : {}) };
+      return {
+        user: presentUser(session.user, session.twoFactorEnabled, { twoFactorRequiredBy: decision.requiredBy, profile }),
+        ...(warning ? { warning } : {}),
+      };
     },
   );
 

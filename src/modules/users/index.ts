@@ -2,7 +2,7 @@
 // checks). Everything else here is private; a repository function named here takes the caller's db or
 // transaction, so a change that spans modules still commits as one.
 export { presentAdminUser, presentUser } from './user.presenter.js';
-export { AdminUserSchema, EmailSchema, NewPasswordSchema, PasswordSchema, RoleSchema, UserSchema } from './user.schemas.js';
+export { AdminUserSchema, EmailSchema, ProfileSchema, NewPasswordSchema, PasswordSchema, RoleSchema, UserSchema } from './user.schemas.js';
 export {
   countUsers,
   findUserByEmail,
@@ -20,3 +20,4 @@ export {
 } from './users.repository.js';
 export type { Role, UserRow } from './users.repository.js';
 export { UsersService } from './users.service.js';
+export { NAME_MAX_LENGTH, normalizeProfile, type Profile } from './profile.js';

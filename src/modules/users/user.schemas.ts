@@ -19,9 +19,20 @@ export const UserSchema = Type.Object(
     twoFactorEnabled: Type.Boolean(),
     twoFactorRequiredBy: Type.Optional(Type.String()),
     locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('es')], { description: "The account's language (its mail's)" })),
+    displayName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    givenName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    familyName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   },
   { additionalProperties: true },
 );
+
+/**
+ * The names an owner or an administrator sets (PUT …/profile): each a string or null. The length
+ * (100 after trimming, NFC) and the characters are users/profile.ts's to check; the schema's bound
+ * only keeps an oversized body out.
+ */
+const NameSchema = Type.Union([Type.String({ maxLength: 400 }), Type.Null()]);
+export const ProfileSchema = Type.Object({ displayName: NameSchema, givenName: NameSchema, familyName: NameSchema }, { additionalProperties: false });
 
 export const AdminUserSchema = Type.Intersect([
   UserSchema,

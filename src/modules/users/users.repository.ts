@@ -67,6 +67,9 @@ export async function insertUser(
     password_changed_at: input.now,
     two_factor_required_since: input.twoFactorRequiredSince ?? null,
     locale: 'en',
+    display_name: null,
+    given_name: null,
+    family_name: null,
   };
   await db.insertInto('users').values(row).execute();
   return row;
@@ -168,6 +171,15 @@ export async function startTwoFactorClocks(db: Kysely<DB>, now: number, role?: R
 }
 
 /** The language of the mail the account is sent. */
+/** The account's names (users/profile.ts says what may be stored), or undefined for no such account. */
+export async function findUserProfile(db: Kysely<DB>, userId: string): Promise<Pick<UserRow, 'display_name' | 'given_name' | 'family_name'> | undefined> {
+  return db.selectFrom('users').select(['display_name', 'given_name', 'family_name']).where('id', '=', userId).executeTakeFirst();
+}
+
+export async function setUserProfile(db: Kysely<DB>, userId: string, names: Pick<UserRow, 'display_name' | 'given_name' | 'family_name'>): Promise<void> {
+  await db.updateTable('users').set(names).where('id', '=', userId).execute();
+}
+
 export async function setUserLocale(db: Kysely<DB>, userId: string, locale: string): Promise<void> {
   await db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
 }

@@ -7,6 +7,7 @@ import type { PasswordHasher } from '../passwords/index.js';
 import { assertStrongPassword } from '../passwords/index.js';
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { accountCounterKey } from '../../core/counter-keys.js';
+import { normalizeProfile, type Profile } from './profile.js';
 import {
   countActiveAdminsLocked,
   findUserByEmail,
@@ -14,8 +15,10 @@ import {
   insertUser,
   isUniqueViolation,
   normalizeEmail,
+  findUserProfile,
   setUserFlags,
   setUserLocale,
+  setUserProfile,
   type Role,
   type UserRow,
 } from './users.repository.js';
@@ -64,6 +67,28 @@ export class UsersService {
   /** The language of the mail the account is sent. */
   setLocale(userId: string, locale: 'en' | 'es'): Promise<void> {
     return setUserLocale(this.deps.db, userId, locale);
+  }
+
+  /** The account's names; all null for an account that has none (or no longer exists). */
+  async profileOf(userId: string): Promise<Profile> {
+    const row = await findUserProfile(this.deps.db, userId);
+    return { displayName: row?.display_name ?? null, givenName: row?.given_name ?? null, familyName: row?.family_name ?? null };
+  }
+
+  /**
+   * Sets the account's names (by its owner, or an administrator), normalised by profile.ts; audited
+   * as `user.profile_changed` with the fields that changed, old and new, when any did.
+   */
+  async setProfile(user: Pick<UserRow, 'id' | 'email'>, input: Profile, actor: Actor, address: string | null): Promise<Profile> {
+    const next = normalizeProfile(input);
+    const before = await this.profileOf(user.id);
+    await setUserProfile(this.deps.db, user.id, { display_name: next.displayName, given_name: next.givenName, family_name: next.familyName });
+    const changed = (Object.keys(next) as (keyof Profile)[]).filter((field) => next[field] !== before[field]);
+    if (changed.length > 0) {
+      const details = Object.fromEntries(changed.map((field) => [field, { from: before[field], to: next[field] }]));
+      await this.deps.audit({ kind: 'user.profile_changed', actor, subject: { id: user.id, email: user.email }, address, details: { changed: details } });
+    }
+    return next;
   }
 
   findByEmail(email: string): Promise<UserRow | undefined> {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AccountLocale, User } from '../../../src/shared/api-types';
 import { navigate } from '../navigation';
+import { nameOf } from './NameFields';
 
 /** onPickLanguage: the En / Es switch, the only thing that changes the account's language. */
 export function Header({ user, onSignOut, onPickLanguage }: { user: User | null; onSignOut: () => void; onPickLanguage: (language: AccountLocale) => void }) {
@@ -44,8 +45,14 @@ export function Header({ user, onSignOut, onPickLanguage }: { user: User | null;
         </div>
         {user && (
           <div className="menu" ref={menuRef}>
-            <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`${t('menu.open')}: ${user.email}`}>
-              {user.email} ▾
+            <button
+              type="button"
+              aria-haspopup="menu"
+              aria-expanded={open}
+              onClick={() => setOpen(!open)}
+              aria-label={`${t('menu.open')}: ${nameOf(user) ? `${nameOf(user)} (${user.email})` : user.email}`}
+            >
+              {nameOf(user) ?? user.email} ▾
             </button>
             {open && (
               <ul role="menu" className="menu-list">

@@ -22,7 +22,7 @@ export function EnablePage({ onEnabled }: { onEnabled: () => Promise<void> }) {
       </ol>
       <Enrolment
         onDone={() => {
-          void onEnabled().then(() => navigate('/account?enabled=1'));
+          void onEnabled().then(() => navigate('/account/security/two-factor?enabled=1'));
         }}
         onCancel={() => navigate('/account')}
       />

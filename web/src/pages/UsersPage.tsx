@@ -13,6 +13,7 @@ import { RowMenu, type MenuItem } from '../components/RowMenu';
 import { formatDateTime } from '../format';
 import { PasswordField } from '../components/PasswordField';
 import { emailInput } from '../email-input';
+import { NameFields, nameOf } from '../components/NameFields';
 
 export function UsersPage({ me }: { me: User }) {
   const { t } = useTranslation();
@@ -23,6 +24,8 @@ export function UsersPage({ me }: { me: User }) {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** The user whose names are being edited (Edit name), if any. */
+  const [naming, setNaming] = useState<AdminUser | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
 
   const load = useCallback(async (q: string, c: string | null) => {
@@ -88,6 +91,13 @@ export function UsersPage({ me }: { me: User }) {
         label: t('users.unlock'),
         run: () => void act(() => api('POST', `/api/admin/users/${u.id}/unlock`), t('users.doneUnlocked', { email: u.email })),
       });
+    items.push({
+      label: t('users.editName'),
+      run: () => {
+        setNotice(null);
+        setNaming(u);
+      },
+    });
     items.push({ label: t('users.sendReset'), run: () => sendReset(u) });
     items.push({
       label: t('users.endSessions'),
@@ -143,6 +153,23 @@ export function UsersPage({ me }: { me: User }) {
           {notice}
         </p>
       )}
+      {naming && (
+        <section aria-labelledby="edit-name-title" className="edit-name">
+          <h2 id="edit-name-title">{t('users.nameOf', { email: naming.email })}</h2>
+          <NameFields
+            key={naming.id}
+            id="edit-name"
+            initial={naming}
+            onCancel={() => setNaming(null)}
+            onSave={async (names) => {
+              await api('PUT', `/api/admin/users/${naming.id}/profile`, names);
+              setNaming(null);
+              setNotice(t('users.nameSaved', { email: naming.email }));
+              await load(query, cursor);
+            }}
+          />
+        </section>
+      )}
       {resetLink && <input readOnly value={resetLink.link} aria-label={t('users.resetLink', { email: resetLink.email })} onFocus={(e) => e.target.select()} />}
       <div className="table-wrap">
         <table className="cards">
@@ -165,6 +192,11 @@ export function UsersPage({ me }: { me: User }) {
             {users.map((u) => (
               <tr key={u.id} data-user={u.email}>
                 <td data-label={t('users.email')}>
+                  {nameOf(u) && (
+                    <>
+                      <strong className="user-name">{nameOf(u)}</strong>{' '}
+                    </>
+                  )}
                   {u.email}{' '}
                   {u.twoFactorEnabled && (
                     <span className="badge" title={t('account.twoFactor')}>
