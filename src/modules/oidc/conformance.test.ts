@@ -155,6 +155,8 @@ for (const dialect of DIALECTS) {
       };
       for (const email of ['alice@example.com', 'dave@example.com', 'erin@example.com', 'frank@example.com']) await seedUser(seed.s, email);
       aliceKey = await enable('alice@example.com', Date.now() - 30_000);
+      const gina = await seedUser(seed.s, 'gina@example.com');
+      await seed.s.users.setProfile(gina, { displayName: 'Gina Núñez', givenName: 'Gina', familyName: 'Núñez' }, null, null);
       const created = await seed.s.clients.create({ name: 'Wiki', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT], trusted: true }, null, null);
       const second = await seed.s.clients.create({ name: 'Forum', redirectUris: [CALLBACK], postLogoutRedirectUris: [SIGNED_OUT], trusted: true }, null, null);
       const browserApp = await seed.s.clients.create({ name: 'Board', redirectUris: [CALLBACK], public: true, trusted: true }, null, null);
@@ -274,6 +276,19 @@ for (const dialect of DIALECTS) {
       // The nonce check is openid-client's (expectedNonce): a wrong one is refused.
       const info = await oidc.fetchUserInfo(wiki, withProfile.tokens.access_token, String(withProfile.claims.sub));
       assert.equal(typeof info.name, 'string');
+    });
+
+    it('name is the display name where one is set (given_name, family_name where known), the email otherwise', async () => {
+      const named = await signIn(wiki, new CookieBrowser(), { email: 'gina@example.com' }, { scope: 'openid profile' });
+      assert.equal(named.claims.name, 'Gina Núñez');
+      assert.equal(named.claims.given_name, 'Gina');
+      assert.equal(named.claims.family_name, 'Núñez');
+      const info = await oidc.fetchUserInfo(wiki, named.tokens.access_token, String(named.claims.sub));
+      assert.deepEqual([info.name, info.given_name, info.family_name], ['Gina Núñez', 'Gina', 'Núñez']);
+      const plain = await signIn(wiki, new CookieBrowser(), { email: 'frank@example.com' }, { scope: 'openid profile' });
+      assert.equal(plain.claims.name, 'frank@example.com');
+      assert.equal(plain.claims.given_name, undefined);
+      assert.equal(plain.claims.family_name, undefined);
     });
 
     it('login_hint is in the interaction details (the sign-in form prefills it)', async () => {

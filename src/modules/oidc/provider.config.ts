@@ -147,7 +147,7 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
     claims: {
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'preferred_username'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       groups: ['groups'],
       acr: null,
       amr: null,
@@ -221,7 +221,11 @@ export function buildProvider(deps: ProviderDeps, keys: PrivateJwk[]): Provider 
           sub: user.id,
           email: user.email,
           email_verified: true,
-          name: user.email,
+          // The display name the owner or an administrator set; the email while there is none
+          // (applications show `name` as who is signed in). Given and family names only where known.
+          name: user.display_name ?? user.email,
+          ...(user.given_name ? { given_name: user.given_name } : {}),
+          ...(user.family_name ? { family_name: user.family_name } : {}),
           preferred_username: user.email,
           ...(hasScope(scope, 'groups') ? { groups: await deps.access.groupsOf(user.id) } : {}),
         }),
