@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { MaintenanceError, rotateKey } from './maintenance.js';
+import { formatFindings, runDoctor } from './doctor.js';
 import { backupDatabase, restoreDatabase, verifyBackup, type BackupInfo } from './backup.js';
 import { KeyFileError } from '../key-file.js';
 import { SchemaTooNewError } from '../db/migrate.js';
@@ -397,6 +398,13 @@ export async function runCli(argv: string[]): Promise<void> {
       if (!values.from) throw new UsageError('--from FILE is required');
       const info = await restoreDatabase(loadConfig(), values.from);
       process.stdout.write(`Restored from ${values.from}: ${describeBackup(info)}.\n`);
+      return;
+    }
+    case 'doctor': {
+      parseArgs({ args: argv.slice(1), options: {}, strict: true });
+      const findings = await runDoctor(() => loadConfig());
+      process.stdout.write(formatFindings(findings));
+      if (findings.some((f) => f.severity === 'error')) process.exitCode = 1;
       return;
     }
     case 'rotate-key': {
