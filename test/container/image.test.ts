@@ -112,7 +112,10 @@ describe('the container image', { skip, timeout: 30 * 60_000 }, () => {
 
   it('makes the first admin with podman exec, turns on TOTP over HTTP and signs in with a code; SIGTERM stops it', async () => {
     const { name, baseUrl } = await start();
-    const created = ok(podman(['exec', '-i', name, 'gatehouse', 'user', 'create', '--email', EMAIL, '--role', 'admin', '--password-stdin'], PASSWORD), 'user create');
+    const created = ok(
+      podman(['exec', '-i', name, 'gatehouse', 'user', 'create', '--email', EMAIL, '--role', 'admin', '--password-stdin'], PASSWORD),
+      'user create',
+    );
     assert.match(created.trim(), /^[0-9a-f-]{36}$/);
 
     const enrolling = new HttpClient(baseUrl);

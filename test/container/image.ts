@@ -36,7 +36,9 @@ function runAsync(command: string, args: string[]): Promise<string> {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.slice(0, 3).join(' ')}… exited ${code}:\n${output.slice(-4000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.slice(0, 3).join(' ')}… exited ${code}:\n${output.slice(-4000)}`)),
+    );
   });
 }
 
