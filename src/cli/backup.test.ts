@@ -74,7 +74,7 @@ describe('SQLite backups: what they record and what restore refuses', () => {
   it('refuses a backup from a newer schema, and says so', async () => {
     await backupDatabase(configFor(live), copy);
     const db = new SQLite(copy);
-    db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString());
+    db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', '2030-01-01T00:00:00.000Z');
     db.close();
     await assert.rejects(restoreDatabase(configFor(live), copy), /made by a newer Gatehouse.*9999_from_the_future/);
     assert.throws(() => verifyBackup(configFor(live), copy), /newer Gatehouse/);

@@ -81,4 +81,13 @@ describe('compose.yaml', () => {
     const run = spawnSync('caddy', ['validate', '--config', 'contrib/compose/Caddyfile', '--adapter', 'caddyfile'], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
   });
+  it('.dockerignore is .containerignore (Docker reads one, Podman the other)', () => {
+    const rules = (file: string) =>
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'));
+    assert.deepEqual(rules('.dockerignore'), rules('.containerignore'));
+    assert.ok(rules('.containerignore').includes('data'), 'the data folder (database, key file) never goes into a build');
+  });
 });
