@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('config', () => {
@@ -59,5 +62,27 @@ describe('config', () => {
   });
   it('makes cookies Secure under https', () => {
     assert.equal(loadConfig({ GATEHOUSE_PUBLIC_URL: 'https://login.example.com' }).secureCookies, true);
+  });
+  it('reads the key from GATEHOUSE_ENCRYPTION_KEY_FILE, a relative name in $CREDENTIALS_DIRECTORY (systemd LoadCredential=)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cred-'));
+    const key = Buffer.alloc(32, 7);
+    fs.writeFileSync(path.join(dir, 'gatehouse.key'), `${key.toString('base64')}\n`, { mode: 0o600 });
+    const fromCredentials = loadConfig({ GATEHOUSE_ENCRYPTION_KEY_FILE: 'gatehouse.key', CREDENTIALS_DIRECTORY: dir });
+    assert.deepEqual(fromCredentials.encryptionKey, key);
+    assert.equal(fromCredentials.encryptionKeyFile, path.join(dir, 'gatehouse.key'));
+    assert.deepEqual(loadConfig({ GATEHOUSE_ENCRYPTION_KEY_FILE: path.join(dir, 'gatehouse.key') }).encryptionKey, key);
+    // With PostgreSQL the file is enough: no key in the environment is needed.
+    assert.ok(loadConfig({ GATEHOUSE_DATABASE_URL: 'postgres://u@h/db', GATEHOUSE_ENCRYPTION_KEY_FILE: path.join(dir, 'gatehouse.key') }).encryptionKey);
+    fs.writeFileSync(path.join(dir, 'short.key'), 'c2hvcnQ=');
+    for (const env of [
+      { GATEHOUSE_ENCRYPTION_KEY_FILE: path.join(dir, 'missing.key') },
+      { GATEHOUSE_ENCRYPTION_KEY_FILE: path.join(dir, 'short.key') },
+      { GATEHOUSE_ENCRYPTION_KEY_FILE: path.join(dir, 'gatehouse.key'), GATEHOUSE_ENCRYPTION_KEY: key.toString('base64') },
+    ])
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && e.message.startsWith('GATEHOUSE_ENCRYPTION_KEY_FILE:'),
+      );
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

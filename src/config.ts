@@ -1,6 +1,8 @@
 // The only reader of process.env. Every value is validated here, once, at start-up:
 // a bad value stops the program before it listens, with a message naming the variable and the fix.
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 export interface Config {
   readonly databaseUrl: string;
@@ -10,6 +12,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** base64 of 32 bytes, or null: then main.ts creates/reads a key file next to the SQLite database. */
   readonly encryptionKey: Buffer | null;
+  /** GATEHOUSE_ENCRYPTION_KEY_FILE, resolved (a relative name is looked up in $CREDENTIALS_DIRECTORY): where encryptionKey was read from. */
+  readonly encryptionKeyFile: string | null;
   readonly issuer: string;
   readonly signinRateLimit: number;
   readonly trustProxy: readonly string[];
@@ -102,6 +106,38 @@ function parseEncryptionKey(raw: string | undefined): Buffer | null {
   return key;
 }
 
+/**
+ * GATEHOUSE_ENCRYPTION_KEY_FILE: the key in a file (a container secret, a systemd credential).
+ * A relative name is looked up in $CREDENTIALS_DIRECTORY when systemd set it (LoadCredential=).
+ */
+function readEncryptionKeyFile(env: Env): { key: Buffer; file: string } | null {
+  const raw = env.GATEHOUSE_ENCRYPTION_KEY_FILE?.trim() ?? '';
+  if (raw === '') return null;
+  if (env.GATEHOUSE_ENCRYPTION_KEY?.trim()) {
+    throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY_FILE', 'is set together with GATEHOUSE_ENCRYPTION_KEY', 'Keep one of the two.');
+  }
+  const credentials = env.CREDENTIALS_DIRECTORY?.trim();
+  const file = path.isAbsolute(raw) || !credentials ? path.resolve(raw) : path.join(credentials, raw);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      'GATEHOUSE_ENCRYPTION_KEY_FILE',
+      `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'Point it at the file holding the key in base64, readable by the user Gatehouse runs as.',
+    );
+  }
+  let key: Buffer | null = null;
+  try {
+    key = parseEncryptionKey(text);
+  } catch {
+    // the message below names the file rather than the variable
+  }
+  if (!key) throw new ConfigError('GATEHOUSE_ENCRYPTION_KEY_FILE', `${file} does not hold 32 bytes in base64`, 'Write the key there as one base64 line.');
+  return { key, file };
+}
+
 function parseTrustProxy(raw: string | undefined): string[] {
   const entries = list(raw);
   for (const entry of entries) {
@@ -174,7 +210,8 @@ export function loadConfig(env: Env = process.env): Config {
   // Unset, the public URL follows the port (http://localhost:3000 by default), so that moving the
   // port alone does not make the cross-site guard refuse the browser.
   const publicUrl = parsePublicUrl(env.GATEHOUSE_PUBLIC_URL?.trim() || `http://localhost:${port}`);
-  const encryptionKey = parseEncryptionKey(env.GATEHOUSE_ENCRYPTION_KEY);
+  const fromFile = readEncryptionKeyFile(env);
+  const encryptionKey = fromFile?.key ?? parseEncryptionKey(env.GATEHOUSE_ENCRYPTION_KEY);
   if (encryptionKey === null && !databaseUrl.startsWith('sqlite:')) {
     throw new ConfigError(
       'GATEHOUSE_ENCRYPTION_KEY',
@@ -206,6 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     secureCookies: publicUrl.protocol === 'https:',
     encryptionKey,
+    encryptionKeyFile: fromFile?.file ?? null,
     issuer: env.GATEHOUSE_ISSUER?.trim() || 'Gatehouse',
     signinRateLimit: integer(env, 'GATEHOUSE_SIGNIN_RATE_LIMIT', 100, 0, 1_000_000),
     trustProxy: Object.freeze(parseTrustProxy(env.GATEHOUSE_TRUST_PROXY)),

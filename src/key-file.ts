@@ -2,7 +2,7 @@
 // created once beside the database with mode 0600.
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export const KEY_FILE_NAME = 'gatehouse.key';
 
@@ -34,4 +34,12 @@ export function loadOrCreateKeyFile(dataFolder: string, log: (message: string) =
   }
   log(`Created the encryption key file ${file} (mode 0600). Back it up with the database: without it, 2FA secrets cannot be read.`);
   return key;
+}
+
+/**
+ * What a backup records of the key: a SHA-256 of it under a label of its own, so a restore can say
+ * "made with another key" without the backup holding anything that helps recover the key.
+ */
+export function keyFingerprint(key: Buffer): string {
+  return createHash('sha256').update('gatehouse key fingerprint\0').update(key).digest('hex').slice(0, 32);
 }

@@ -2,8 +2,11 @@
 // services. Bad input: one line naming the problem on stderr, a non-zero exit, nothing written.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
-import { MaintenanceError, backupDatabase, restoreDatabase, rotateKey } from './maintenance.js';
+import { MaintenanceError, rotateKey } from './maintenance.js';
+import { formatFindings, runDoctor } from './doctor.js';
+import { backupDatabase, restoreDatabase, verifyBackup, type BackupInfo } from './backup.js';
 import { KeyFileError } from '../key-file.js';
+import { SchemaTooNewError } from '../db/migrate.js';
 import { WrongKeyError } from '../crypto/keyring.js';
 import { bootstrap, loadDotEnv } from '../bootstrap.js';
 import { AppError } from '../http/errors.js';
@@ -23,8 +26,10 @@ const USAGE = `Usage: gatehouse <command>
   user disable-2fa --email E                                   turn 2FA off for an account
   user unlock --email E                                        lift a lockout
   user unblock --email E                                       lift an administrator's block
-  backup --to FILE                                             consistent online copy of the SQLite database
-  restore --from FILE                                          replace the SQLite database with a backup (server stopped)
+  backup --to FILE                                             consistent online copy of the SQLite database (schema and key fingerprint recorded)
+  backup verify FILE                                           open a backup and check its integrity, schema and key
+  restore --from FILE                                          restore the SQLite database from a backup (server stopped; an empty data folder is fine)
+  doctor                                                       check the configuration before start: each problem with its fix
   rotate-key --old-key-stdin                                   re-encrypt secrets under the new GATEHOUSE_ENCRYPTION_KEY
   client create --name N --redirect-uri U [--redirect-uri U2] [--post-logout-redirect-uri U]
                 [--public] [--require-2fa] [--trusted] [--legacy-no-pkce] [--group NAME] [--group NAME]...
@@ -47,6 +52,11 @@ const USAGE = `Usage: gatehouse <command>
   access list [--json]                                         the applications and their rules, in the order they are tried
   access remove ID                                             remove a rule, or an application with its rules
   access check --email E --url URL [--factors F] [--json]      can this person reach this address? the decision and why`;
+
+function describeBackup(info: BackupInfo): string {
+  const made = info.createdAt ? `made ${info.createdAt}, ` : '';
+  return `${made}schema ${info.schema} (${info.migrations} migrations)${info.keyFingerprint ? `, key fingerprint ${info.keyFingerprint}` : ''}`;
+}
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('this reads from standard input; pipe it in');
@@ -403,17 +413,31 @@ export async function runCli(argv: string[]): Promise<void> {
       return;
     }
     case 'backup': {
+      if (sub === 'verify') {
+        const [file] = positionals(rest, ['FILE']).positionals;
+        const info = verifyBackup(loadConfig(), file!);
+        const key = info.keyMatches === null ? 'key not checked (no key here, or none recorded)' : "made with this installation's key";
+        process.stdout.write(`${file} is sound: ${describeBackup(info)}; ${key}.\n`);
+        return;
+      }
       const { values } = parseArgs({ args: argv.slice(1), options: { to: { type: 'string' } }, strict: true });
       if (!values.to) throw new UsageError('--to FILE is required');
-      await backupDatabase(loadConfig(), values.to);
-      process.stdout.write(`Backed up to ${values.to}.\n`);
+      const info = await backupDatabase(loadConfig(), values.to);
+      process.stdout.write(`Backed up to ${values.to}: ${describeBackup(info)}. Keep the key apart from it.\n`);
       return;
     }
     case 'restore': {
       const { values } = parseArgs({ args: argv.slice(1), options: { from: { type: 'string' } }, strict: true });
       if (!values.from) throw new UsageError('--from FILE is required');
-      await restoreDatabase(loadConfig(), values.from);
-      process.stdout.write(`Restored from ${values.from}.\n`);
+      const info = await restoreDatabase(loadConfig(), values.from);
+      process.stdout.write(`Restored from ${values.from}: ${describeBackup(info)}.\n`);
+      return;
+    }
+    case 'doctor': {
+      parseArgs({ args: argv.slice(1), options: {}, strict: true });
+      const findings = await runDoctor(() => loadConfig());
+      process.stdout.write(formatFindings(findings));
+      if (findings.some((f) => f.severity === 'error')) process.exitCode = 1;
       return;
     }
     case 'rotate-key': {
@@ -445,7 +469,7 @@ export function describeCliError(error: unknown): string {
     error instanceof MaintenanceError
   )
     return error.message;
-  if (error instanceof AppError || error instanceof ClockSkewError) return error.message;
+  if (error instanceof AppError || error instanceof ClockSkewError || error instanceof SchemaTooNewError) return error.message;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return (error as Error).message;
   return `unexpected error: ${(error as Error).message ?? String(error)}`;

@@ -11,7 +11,8 @@ import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { seedUser, startTestApp } from '../test-support/harness.js';
 import { TestClock } from '../test-support/clock.js';
 import { phoneCode } from '../test-support/authenticator.js';
-import { backupDatabase, restoreDatabase, rotateKey } from './maintenance.js';
+import { rotateKey } from './maintenance.js';
+import { backupDatabase, restoreDatabase } from './backup.js';
 
 describe('SQLite backup and restore', () => {
   // A folder, live database and key of each test's own.

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config.js';
-import { backupDatabase } from '../cli/maintenance.js';
+import { backupDatabase } from '../cli/backup.js';
 import { loadOrCreateKeyFile } from '../key-file.js';
 import { openDatabase } from './database.js';
 import { migrateToLatest } from './migrate.js';

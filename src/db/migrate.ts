@@ -1,6 +1,6 @@
 // Applies pending migrations in name order. Kysely's Migrator takes a lock first
 // (pg_advisory_xact_lock on PostgreSQL), so instances starting together do not race.
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_two_factor.js';
@@ -45,10 +45,45 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** The migrations this version knows, in the order they apply: a database with any other is from a newer version. */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.freeze(Object.keys(migrations).sort());
+
+/** The latest migration this version knows: the schema version a backup records. */
+export const SCHEMA_VERSION = KNOWN_MIGRATIONS[KNOWN_MIGRATIONS.length - 1]!;
+
+/** The database was migrated by a newer Gatehouse: this (older) one must not run on it. */
+export class SchemaTooNewError extends Error {
+  constructor(readonly unknown: readonly string[]) {
+    super(
+      `the database was upgraded by a newer version of Gatehouse (it has migration ${unknown.join(', ')}, which this version does not know, its newest being ${SCHEMA_VERSION}). Nothing was changed. Run that newer version (or a later one), or restore a backup taken before the upgrade; downgrades are not supported.`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** The applied migrations this version does not know (names from the migrations table). */
+export function unknownMigrations(applied: readonly string[]): string[] {
+  return applied.filter((name) => !Object.hasOwn(migrations, name));
+}
+
+/** The names in the migrations table (empty for a database never migrated). */
+export async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === DEFAULT_MIGRATION_TABLE)) return [];
+  const rows = await db.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').orderBy('name').execute();
+  return rows.map((r) => String(r.name));
+}
+
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) {
+    // Kysely refuses a database that has migrations it was not given ("corrupted migrations"): that
+    // is an older version started on a newer schema, said here in words an operator can act on.
+    const newer = unknownMigrations(await appliedMigrations(db).catch(() => []));
+    if (newer.length > 0) throw new SchemaTooNewError(newer);
+    throw error instanceof Error ? error : new Error(String(error));
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

@@ -5,3 +5,5 @@ export { HEARTBEAT_MS } from './clock-health.service.js';
 export { ClockWitness } from './clock-witness.js';
 export { ClockSkewError, checkClockAtStartup } from './startup-check.js';
 export { clockHealthModule } from './clock-health.module.js';
+export { measureDatabaseOffsetSeconds, describeError } from './clock-health.service.js';
+export { CODE_WINDOW_SECONDS } from './clock-estimate.js';

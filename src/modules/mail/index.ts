@@ -4,6 +4,7 @@
 export { notifyNobody } from './mail-queue.js';
 export type { MailQueue, Notify } from './mail-queue.js';
 export { createMail, defaultOutboxDir, withLockNotices } from './mail.module.js';
+export { verifySmtp } from './transport.js';
 export type { Mail } from './mail.module.js';
 export { countOutboxByStatus, pruneSentMessages } from './mail.repository.js';
 export { toMailLocale } from './templates.js';

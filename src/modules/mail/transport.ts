@@ -82,3 +82,18 @@ export function folderTransport(folder: string): MailTransport {
     close: () => builder.close(),
   };
 }
+
+/** `gatehouse doctor`: connects, greets and (with credentials in the address) logs in, sending nothing. */
+export async function verifySmtp(url: string, timeoutMs: number): Promise<void> {
+  const transporter = nodemailer.createTransport({
+    url,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  } as SMTPTransport.Options);
+  try {
+    await transporter.verify();
+  } finally {
+    transporter.close();
+  }
+}
