@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
+import { FailoverPool, parsePostgresHosts, type QueryPool } from './postgres-failover.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -148,17 +149,32 @@ const pgTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)),
 } as unknown as pg.CustomTypesConfig;
 
+/** How long a request waits for a PostgreSQL connection, and for one statement, before it is a 503. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
+export const POSTGRES_STATEMENT_TIMEOUT_MS = 10_000;
+
 function openPostgres(url: string): Database {
-  const pool = new pg.Pool({
-    connectionString: url,
+  const hosts = parsePostgresHosts(url);
+  const options = {
     max: 10,
     types: pgTypes,
     // Fail fast when the server is down instead of queueing requests forever.
-    connectionTimeoutMillis: 3000,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
-  });
-  // An idle client losing its connection (server restart) must not crash the process.
-  pool.on('error', () => {});
+    // A slow or stalled database ends a statement (the server cancels it; pg gives up on the
+    // socket a little later), so no request waits past a bound and the pool does not pile up.
+    statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
+    query_timeout: POSTGRES_STATEMENT_TIMEOUT_MS + 1000,
+  };
+  let pool: QueryPool;
+  if (hosts.urls.length === 1 && hosts.target === 'any') {
+    const single = new pg.Pool({ ...options, connectionString: hosts.urls[0] });
+    // An idle client losing its connection (server restart) must not crash the process.
+    single.on('error', () => {});
+    pool = single;
+  } else {
+    pool = new FailoverPool(hosts, options);
+  }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readRow: RowReader = async (text: string, parameters: readonly unknown[]) =>
     (await pool.query({ text, values: [...parameters], rowMode: 'array' })).rows[0] as unknown[] | undefined;
