@@ -6,7 +6,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
-import { FailoverPool, parsePostgresHosts, type QueryPool } from './postgres-failover.js';
+import { FailoverPool, countsOf, openHostPool, type PoolCounts, parsePostgresHosts, type QueryPool, SheddingPool } from './postgres-failover.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -17,6 +17,8 @@ export interface Database {
   readonly sqlitePath: string | null;
   /** One-row reads on the hottest path (session checks); see `RowReader`. */
   readonly readRow: RowReader;
+  /** PostgreSQL: the pool's connections now (/metrics); absent on SQLite (one connection). */
+  readonly poolCounts?: () => PoolCounts;
   close(): Promise<void>;
 }
 
@@ -152,11 +154,14 @@ const pgTypes = {
 /** How long a request waits for a PostgreSQL connection, and for one statement, before it is a 503. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
 export const POSTGRES_STATEMENT_TIMEOUT_MS = 10_000;
+/** Connections per instance, and how many requests may wait for one before the next gets a 503. */
+export const POSTGRES_POOL_SIZE = 10;
+const POSTGRES_MAX_WAITING = 2 * POSTGRES_POOL_SIZE;
 
 function openPostgres(url: string): Database {
   const hosts = parsePostgresHosts(url);
   const options = {
-    max: 10,
+    max: POSTGRES_POOL_SIZE,
     types: pgTypes,
     // Fail fast when the server is down instead of queueing requests forever.
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
@@ -166,19 +171,22 @@ function openPostgres(url: string): Database {
     statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
     query_timeout: POSTGRES_STATEMENT_TIMEOUT_MS + 1000,
   };
-  let pool: QueryPool;
+  let hostPool: QueryPool;
+  let counts: () => PoolCounts;
   if (hosts.urls.length === 1 && hosts.target === 'any') {
-    const single = new pg.Pool({ ...options, connectionString: hosts.urls[0] });
-    // An idle client losing its connection (server restart) must not crash the process.
-    single.on('error', () => {});
-    pool = single;
+    const single = openHostPool(hosts.urls[0]!, options);
+    hostPool = single;
+    counts = () => countsOf(single);
   } else {
-    pool = new FailoverPool(hosts, options);
+    const failover = new FailoverPool(hosts, options);
+    hostPool = failover;
+    counts = () => failover.counts();
   }
+  const pool = new SheddingPool(hostPool, POSTGRES_MAX_WAITING, counts);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readRow: RowReader = async (text: string, parameters: readonly unknown[]) =>
     (await pool.query({ text, values: [...parameters], rowMode: 'array' })).rows[0] as unknown[] | undefined;
-  return { db, dialect: 'postgres', sqlitePath: null, readRow, close: () => db.destroy() };
+  return { db, dialect: 'postgres', sqlitePath: null, readRow, poolCounts: () => pool.counts(), close: () => db.destroy() };
 }
 
 export async function pingDatabase(db: Kysely<DB>): Promise<void> {

@@ -37,6 +37,15 @@ export function parsePostgresHosts(raw: string): PostgresHosts {
   return { urls: urls.map((u) => u.toString()), target };
 }
 
+/** Connections of a pool now: open, of those idle, and requests waiting for one (/metrics). */
+export interface PoolCounts {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export const countsOf = (pool: pg.Pool): PoolCounts => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+
 /** The part of pg.Pool that Kysely's PostgresDialect and the session check's one-row read use. */
 export interface QueryPool {
   connect(): Promise<pg.PoolClient>;
@@ -45,6 +54,22 @@ export interface QueryPool {
 }
 
 type PoolOptions = Omit<pg.PoolConfig, 'connectionString'>;
+
+/**
+ * A pool on one host whose connections may die at any moment without taking the process along.
+ * pg-pool listens for errors only on idle connections; a connection checked out between two
+ * statements (a transaction waiting for a password hash, say) that loses its server emits 'error'
+ * with nobody listening, which crashes Node. Every connection gets a listener of its own: the
+ * statement that next uses it fails instead (answered 503), and the pool drops it on release.
+ */
+export function openHostPool(url: string, options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ ...options, connectionString: url });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  return pool;
+}
 
 /** Errors that mean "this host is not answering as a primary": try the others. */
 function meansHostLost(error: unknown): boolean {
@@ -71,10 +96,7 @@ export class FailoverPool implements QueryPool {
   }
 
   private open(url: string): { url: string; pool: pg.Pool } {
-    const pool = new pg.Pool({ ...this.options, connectionString: url });
-    // An idle client losing its connection (server restart) must not crash the process.
-    pool.on('error', () => {});
-    return { url, pool };
+    return { url, pool: openHostPool(url, this.options) };
   }
 
   async connect(): Promise<pg.PoolClient> {
@@ -104,6 +126,10 @@ export class FailoverPool implements QueryPool {
   async end(): Promise<void> {
     this.ended = true;
     await this.current.pool.end();
+  }
+
+  counts(): PoolCounts {
+    return countsOf(this.current.pool);
   }
 
   /** A connection on a standby, where a primary is needed, is dropped and reported as a lost host. */
@@ -160,4 +186,53 @@ async function isPrimary(client: pg.ClientBase): Promise<boolean> {
     "select pg_is_in_recovery() as recovery, current_setting('transaction_read_only') as read_only",
   );
   return rows[0]!.recovery === false && rows[0]!.read_only === 'off';
+}
+
+/**
+ * Sheds load instead of queueing it: when `maxWaiting` requests already wait for a connection, the
+ * next is refused at once (code EPOOLFULL, answered as the documented 503). With a slow database,
+ * a queue without bound makes every request wait behind every other, past any timeout; a bounded
+ * one keeps the wait near one statement's time, so answers stay within their bound.
+ */
+export class SheddingPool implements QueryPool {
+  private waiting = 0;
+
+  constructor(
+    private readonly inner: QueryPool,
+    private readonly maxWaiting: number,
+    private readonly innerCounts: () => PoolCounts,
+  ) {}
+
+  /** The host pool's connections; waiting counts those this wrapper let queue. */
+  counts(): PoolCounts {
+    return { ...this.innerCounts(), waiting: this.waiting };
+  }
+
+  async connect(): Promise<pg.PoolClient> {
+    if (this.waiting >= this.maxWaiting) {
+      throw Object.assign(new Error('too many requests wait for a database connection'), { code: 'EPOOLFULL' });
+    }
+    this.waiting++;
+    try {
+      return await this.inner.connect();
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  async query(config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
+    const client = await this.connect();
+    try {
+      const result = await client.query(config);
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(meansHostLost(error) ? (error as Error) : undefined);
+      throw error;
+    }
+  }
+
+  end(): Promise<void> {
+    return this.inner.end();
+  }
 }
