@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parsePostgresHosts } from './db/postgres-failover.js';
 
 export interface Config {
   readonly databaseUrl: string;
@@ -72,7 +73,19 @@ function list(raw: string | undefined): string[] {
 }
 
 function parseDatabaseUrl(raw: string): string {
-  if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
+  if (raw.startsWith('sqlite:')) return raw;
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+    try {
+      parsePostgresHosts(raw);
+    } catch (error) {
+      throw new ConfigError(
+        'GATEHOUSE_DATABASE_URL',
+        `"${raw.replace(/\/\/[^@]*@/, '//***@')}" ${(error as Error).message}`,
+        'Use postgres://user:pass@host:5432/db, or several hosts: postgres://user:pass@db1:5432,db2:5432/db?target_session_attrs=read-write.',
+      );
+    }
+    return raw;
+  }
   throw new ConfigError(
     'GATEHOUSE_DATABASE_URL',
     `"${raw.replace(/\/\/[^@]*@/, '//***@')}" is neither a sqlite: nor a postgres:// address`,

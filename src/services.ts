@@ -84,7 +84,12 @@ export async function createServices(
   const db = database.db;
   const clock = options.clock ?? Date.now;
   let queueSize = () => 0;
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, hashQueueWaiting: () => queueSize(), mailCounts: () => countOutboxByStatus(db) });
+  const metrics = createMetrics({
+    defaultMetrics: options.defaultMetrics,
+    hashQueueWaiting: () => queueSize(),
+    mailCounts: () => countOutboxByStatus(db),
+    poolCounts: database.poolCounts,
+  });
   const hasher = await createPasswordHasher({
     params: options.argon2Params,
     concurrency: config.hashConcurrency,

@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DB } from './schema.js';
+import { FailoverPool, countsOf, openHostPool, type PoolCounts, parsePostgresHosts, type QueryPool, SheddingPool } from './postgres-failover.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -16,6 +17,8 @@ export interface Database {
   readonly sqlitePath: string | null;
   /** One-row reads on the hottest path (session checks); see `RowReader`. */
   readonly readRow: RowReader;
+  /** PostgreSQL: the pool's connections now (/metrics); absent on SQLite (one connection). */
+  readonly poolCounts?: () => PoolCounts;
   close(): Promise<void>;
 }
 
@@ -148,21 +151,42 @@ const pgTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)),
 } as unknown as pg.CustomTypesConfig;
 
+/** How long a request waits for a PostgreSQL connection, and for one statement, before it is a 503. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
+export const POSTGRES_STATEMENT_TIMEOUT_MS = 10_000;
+/** Connections per instance, and how many requests may wait for one before the next gets a 503. */
+export const POSTGRES_POOL_SIZE = 10;
+const POSTGRES_MAX_WAITING = 2 * POSTGRES_POOL_SIZE;
+
 function openPostgres(url: string): Database {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
+  const hosts = parsePostgresHosts(url);
+  const options = {
+    max: POSTGRES_POOL_SIZE,
     types: pgTypes,
     // Fail fast when the server is down instead of queueing requests forever.
-    connectionTimeoutMillis: 3000,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
-  });
-  // An idle client losing its connection (server restart) must not crash the process.
-  pool.on('error', () => {});
+    // A slow or stalled database ends a statement (the server cancels it; pg gives up on the
+    // socket a little later), so no request waits past a bound and the pool does not pile up.
+    statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
+    query_timeout: POSTGRES_STATEMENT_TIMEOUT_MS + 1000,
+  };
+  let hostPool: QueryPool;
+  let counts: () => PoolCounts;
+  if (hosts.urls.length === 1 && hosts.target === 'any') {
+    const single = openHostPool(hosts.urls[0]!, options);
+    hostPool = single;
+    counts = () => countsOf(single);
+  } else {
+    const failover = new FailoverPool(hosts, options);
+    hostPool = failover;
+    counts = () => failover.counts();
+  }
+  const pool = new SheddingPool(hostPool, POSTGRES_MAX_WAITING, counts);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readRow: RowReader = async (text: string, parameters: readonly unknown[]) =>
     (await pool.query({ text, values: [...parameters], rowMode: 'array' })).rows[0] as unknown[] | undefined;
-  return { db, dialect: 'postgres', sqlitePath: null, readRow, close: () => db.destroy() };
+  return { db, dialect: 'postgres', sqlitePath: null, readRow, poolCounts: () => pool.counts(), close: () => db.destroy() };
 }
 
 export async function pingDatabase(db: Kysely<DB>): Promise<void> {

@@ -1,6 +1,6 @@
 // Applies pending migrations in name order. Kysely's Migrator takes a lock first
 // (pg_advisory_xact_lock on PostgreSQL), so instances starting together do not race.
-import { DEFAULT_MIGRATION_TABLE, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_two_factor.js';
@@ -75,16 +75,34 @@ export async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    // Kysely refuses a database that has migrations it was not given ("corrupted migrations"): that
-    // is an older version started on a newer schema, said here in words an operator can act on.
-    const newer = unknownMigrations(await appliedMigrations(db).catch(() => []));
-    if (newer.length > 0) throw new SchemaTooNewError(newer);
-    throw error instanceof Error ? error : new Error(String(error));
-  }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return withoutStatementTimeout(db, async (conn) => {
+    const { error, results } = await new Migrator({ db: conn, provider }).migrateToLatest();
+    if (error) {
+      // Kysely refuses a database that has migrations it was not given ("corrupted migrations"): that
+      // is an older version started on a newer schema, said here in words an operator can act on.
+      const newer = unknownMigrations(await appliedMigrations(conn).catch(() => []));
+      if (newer.length > 0) throw new SchemaTooNewError(newer);
+      throw error instanceof Error ? error : new Error(String(error));
+    }
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  });
+}
+
+/**
+ * Requests run under PostgreSQL's statement_timeout (database.ts: no request waits past a bound);
+ * a migration may rightly take longer on a large database, so migrations run on one connection
+ * with the timeout off. SQLite has no such setting.
+ */
+function withoutStatementTimeout<T>(db: Kysely<any>, run: (conn: Kysely<any>) => Promise<T>): Promise<T> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db);
+  return db.connection().execute(async (conn) => {
+    await sql`set statement_timeout = 0`.execute(conn);
+    try {
+      return await run(conn);
+    } finally {
+      await sql`reset statement_timeout`.execute(conn);
+    }
+  });
 }
 
 /** Applies the migrations up to and including `name` (tests of an upgrade from that point). */

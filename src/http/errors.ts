@@ -97,13 +97,35 @@ function fromFastifyError(error: FastifyError): AppError | null {
   return null;
 }
 
-/** Database driver errors that mean "the database is not reachable right now". */
+/**
+ * Database driver errors that mean "the database cannot serve this right now": unreachable, a
+ * standby during a failover (25006), a statement past its timeout (57014, pg's read timeout), a
+ * SQLite file whose disk is full (SQLITE_FULL: nothing was written; docs/operations.md).
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EPOOLFULL',
+  'SQLITE_BUSY',
+  'SQLITE_FULL',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '25006',
+  '08006',
+  '08001',
+  '08003',
+]);
+
 function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
-  const code = e.code ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', '57P01', '57P03', '08006', '08001', '08003'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '')
+    UNAVAILABLE_CODES.has(e.code ?? '') ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(e.message ?? '')
   );
 }
 
@@ -112,7 +134,10 @@ export function registerErrorHandler(app: FastifyInstance, onNotFound: (request:
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let appError = error instanceof AppError ? error : fromFastifyError(error);
     if (!appError && isDatabaseUnavailable(error)) {
-      request.log.warn({ err: { code: (error as { code?: string }).code } }, 'database unavailable');
+      const code = (error as { code?: string }).code;
+      // A full disk needs the operator; the rest passes by itself.
+      if (code === 'SQLITE_FULL') request.log.error({ err: { code } }, 'database disk is full: nothing was written');
+      else request.log.warn({ err: { code } }, 'database unavailable');
       appError = new AppError('unavailable');
       appError.headers['retry-after'] = '2';
     }

@@ -48,7 +48,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** An SMTP server on `port` (a free one by default), started unless `started: false`. */
-export async function startSmtp(options: { port?: number; started?: boolean } = {}): Promise<TestSmtp> {
+/**
+ * `beforeAccept`, when given, is awaited with each message before the server answers "250 OK": a
+ * test holds a delivery there (the sender waits for the answer) to make something happen meanwhile.
+ */
+export async function startSmtp(options: { port?: number; started?: boolean; beforeAccept?: (mail: ReceivedMail) => Promise<void> } = {}): Promise<TestSmtp> {
   const port = options.port ?? (await freePort());
   const received: ReceivedMail[] = [];
   let server: SMTPServer | null = null;
@@ -66,8 +70,8 @@ export async function startSmtp(options: { port?: number; started?: boolean } = 
       },
       onData(stream, session, callback) {
         simpleParser(stream)
-          .then((mail) => {
-            received.push({
+          .then(async (mail) => {
+            const parsed: ReceivedMail = {
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((r) => r.address),
               subject: mail.subject ?? '',
@@ -75,7 +79,9 @@ export async function startSmtp(options: { port?: number; started?: boolean } = 
               html: typeof mail.html === 'string' ? mail.html : '',
               messageId: mail.messageId ?? '',
               language: /<html lang="([a-z]+)"/.exec(typeof mail.html === 'string' ? mail.html : '')?.[1] ?? null,
-            });
+            };
+            await options.beforeAccept?.(parsed);
+            received.push(parsed);
             callback();
           })
           .catch((error: Error) => callback(error));

@@ -1,8 +1,10 @@
 // One worker per instance sends the outbox: it claims due messages with a lease (mail.repository.ts
 // says why no two instances hold the same one), sends each, marks it sent right after the server
 // accepts it, and on failure schedules a retry with exponential backoff. A crash or an SMTP outage
-// therefore delays mail and never drops it; a message is sent twice only if the process dies in
-// the instant between the server's accept and the mark (the stable Message-ID lets a reader tell).
+// therefore delays mail and never drops it. A message the server accepted while the database was
+// away is remembered and marked at the start of each later round, before anything is claimed, so
+// a database outage shorter than the lease sends nothing twice; a message is sent twice only if the
+// process dies between the server's accept and the mark (the stable Message-ID lets a reader tell).
 // Time comes only from the injected clock; the poll timer is unref'd and stopped with the app.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -39,6 +41,8 @@ export class MailWorker {
   private running: Promise<number> | null = null;
   private stopped = true;
   private log: (message: string, error?: unknown) => void = () => {};
+  /** Accepted by the mail server, not yet marked sent (the database did not answer): id → when. */
+  private readonly unmarked = new Map<string, number>();
 
   constructor(private readonly deps: MailWorkerDeps) {}
 
@@ -79,6 +83,11 @@ export class MailWorker {
 
   private async round(): Promise<number> {
     const { db, clock } = this.deps;
+    // Still under this instance's lease: nobody else sends them meanwhile.
+    for (const [id, sentAt] of this.unmarked) {
+      await repo.markSent(db, id, this.instance, sentAt);
+      this.unmarked.delete(id);
+    }
     const claimed = await repo.claimDueMessages(db, { instance: this.instance, now: clock(), leaseMs: LEASE_MS, limit: BATCH });
     let sent = 0;
     for (const row of claimed) {
@@ -100,8 +109,14 @@ export class MailWorker {
       this.log(`mail ${row.id} (${row.kind}) not sent, attempt ${attempts}`, error);
       return false;
     }
-    await repo.markSent(db, row.id, this.instance, clock());
+    const sentAt = clock();
     this.deps.onAttempt?.('sent');
+    try {
+      await repo.markSent(db, row.id, this.instance, sentAt);
+    } catch (error) {
+      this.unmarked.set(row.id, sentAt);
+      this.log(`mail ${row.id} (${row.kind}) sent; marking it waits for the database`, error);
+    }
     return true;
   }
 }

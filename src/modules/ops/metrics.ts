@@ -14,12 +14,18 @@ export interface Metrics {
   readonly clockErrorSeconds: Gauge;
   readonly mailOutbox: Gauge<'status'>;
   readonly mailAttempts: Counter<'outcome'>;
+  readonly dbPool: Gauge<'state'>;
 }
 
 /** Outbox messages by status, read from the database at each scrape (so every instance reports the whole outbox). */
 export type MailCounts = () => Promise<Record<'queued' | 'sent' | 'failed', number>>;
 
-export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number; mailCounts?: MailCounts } = {}): Metrics {
+/** PostgreSQL's pool: connections open, idle, and requests waiting for one. */
+export type PoolCounts = () => { total: number; idle: number; waiting: number };
+
+export function createMetrics(
+  options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number; mailCounts?: MailCounts; poolCounts?: PoolCounts } = {},
+): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const requestTally = new RequestTally();
@@ -75,6 +81,19 @@ export function createMetrics(options: { defaultMetrics?: boolean; hashQueueWait
         if (!options.mailCounts) return;
         const counts = await options.mailCounts().catch(() => null);
         if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      },
+    }),
+    dbPool: new Gauge({
+      name: 'gatehouse_db_pool_connections',
+      help: 'PostgreSQL connections of this instance: total open, idle, and requests waiting for one (past 20 waiting, a request gets 503 at once).',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        if (!options.poolCounts) return;
+        const { total, idle, waiting } = options.poolCounts();
+        this.set({ state: 'total' }, total);
+        this.set({ state: 'idle' }, idle);
+        this.set({ state: 'waiting' }, waiting);
       },
     }),
     mailAttempts: new Counter({
