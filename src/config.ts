@@ -1,6 +1,11 @@
 // The only reader of process.env. Every value is validated here, once, at start-up:
 // a bad value stops the program before it listens, with a message naming the variable and the fix.
 import os from 'node:os';
+import { ConfigError } from './config-error.js';
+import { type DirectoryConfig, parseDirectoryConfig } from './config-directory.js';
+
+export { ConfigError } from './config-error.js';
+export type { DirectoryConfig, DirectoryPreset } from './config-directory.js';
 
 export interface Config {
   readonly databaseUrl: string;
@@ -29,14 +34,10 @@ export interface Config {
   readonly smtpUrl: string | null;
   /** The From of every message: an address, or `Name <address>`. */
   readonly mailFrom: string;
+  /** GATEHOUSE_LDAP_*: users from an LDAP directory or Active Directory; null: local accounts only. */
+  readonly directory: DirectoryConfig | null;
 }
 
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string, fix: string) {
-    super(`${variable}: ${problem}. ${fix}`);
-    this.name = 'ConfigError';
-  }
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -221,5 +222,6 @@ export function loadConfig(env: Env = process.env): Config {
     allowClockSkew: flag(env, 'GATEHOUSE_ALLOW_CLOCK_SKEW'),
     smtpUrl: parseSmtpUrl(env.GATEHOUSE_SMTP_URL),
     mailFrom: parseMailFrom(env.GATEHOUSE_MAIL_FROM, publicUrl),
+    directory: parseDirectoryConfig(env),
   });
 }
