@@ -43,11 +43,34 @@ export interface DirectoryConfig {
   readonly poolSize: number;
   /** Where people change their directory password (shown by the UI); null: no link. */
   readonly passwordUrl: string | null;
+  /**
+   * The directory's own lockout threshold (ppolicy pwdMaxFailure, AD's lockout threshold); 0:
+   * not given. Set, Gatehouse stops binding for a person whose consecutive failures reach one below it.
+   */
+  readonly lockoutThreshold: number;
 }
 
 type Env = Record<string, string | undefined>;
 
-const PRESETS: Record<DirectoryPreset, Omit<DirectoryConfig, 'url' | 'bindDn' | 'bindPassword' | 'baseDn' | 'preset' | 'groupBaseDn' | 'ca' | 'startTls' | 'timeoutMs' | 'syncIntervalSeconds' | 'poolSize' | 'passwordUrl'>> = {
+const PRESETS: Record<
+  DirectoryPreset,
+  Omit<
+    DirectoryConfig,
+    | 'url'
+    | 'bindDn'
+    | 'bindPassword'
+    | 'baseDn'
+    | 'preset'
+    | 'groupBaseDn'
+    | 'ca'
+    | 'startTls'
+    | 'timeoutMs'
+    | 'syncIntervalSeconds'
+    | 'poolSize'
+    | 'passwordUrl'
+    | 'lockoutThreshold'
+  >
+> = {
   openldap: {
     userFilter: '(objectClass=inetOrgPerson)',
     mailAttribute: 'mail',
@@ -101,7 +124,11 @@ function filter(env: Env, name: string, fallback: string): string {
   try {
     FilterParser.parseString(value);
   } catch (error) {
-    throw new ConfigError(name, `"${value}" is not an LDAP filter (${(error as Error).message})`, 'Write it as in RFC 4515, in parentheses: (objectClass=inetOrgPerson).');
+    throw new ConfigError(
+      name,
+      `"${value}" is not an LDAP filter (${(error as Error).message})`,
+      'Write it as in RFC 4515, in parentheses: (objectClass=inetOrgPerson).',
+    );
   }
   return value;
 }
@@ -110,7 +137,8 @@ function whole(env: Env, name: string, fallback: number, min: number, max: numbe
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ConfigError(name, `"${raw}" is out of range`, `Set it to a whole number from ${min} to ${max}.`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new ConfigError(name, `"${raw}" is out of range`, `Set it to a whole number from ${min} to ${max}.`);
   return value;
 }
 
@@ -145,38 +173,78 @@ export function parseDirectoryConfig(env: Env): DirectoryConfig | null {
     throw new ConfigError('GATEHOUSE_LDAP_URL', `"${rawUrl}" is not an address`, 'Use ldaps://ldap.example.com or ldap://ldap.example.com (with StartTLS).');
   }
   if ((url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') || url.hostname === '' || (url.pathname !== '' && url.pathname !== '/') || url.username !== '') {
-    throw new ConfigError('GATEHOUSE_LDAP_URL', `"${rawUrl}" is not an ldap:// or ldaps:// server address`, 'Use ldaps://ldap.example.com or ldap://ldap.example.com:389.');
+    throw new ConfigError(
+      'GATEHOUSE_LDAP_URL',
+      `"${rawUrl}" is not an ldap:// or ldaps:// server address`,
+      'Use ldaps://ldap.example.com or ldap://ldap.example.com:389.',
+    );
   }
   const presetName = text(env, 'GATEHOUSE_LDAP_PRESET') ?? 'openldap';
   if (!(presetName in PRESETS)) throw new ConfigError('GATEHOUSE_LDAP_PRESET', `"${presetName}" is not a preset`, 'Use openldap, active_directory or freeipa.');
   const preset = presetName as DirectoryPreset;
   const p = PRESETS[preset];
   const startTlsRaw = text(env, 'GATEHOUSE_LDAP_STARTTLS');
-  if (startTlsRaw !== undefined && startTlsRaw !== '0' && startTlsRaw !== '1') throw new ConfigError('GATEHOUSE_LDAP_STARTTLS', `"${startTlsRaw}" is neither 1 nor 0`, 'Set it to 1 (the default for ldap://) or 0.');
+  if (startTlsRaw !== undefined && startTlsRaw !== '0' && startTlsRaw !== '1')
+    throw new ConfigError('GATEHOUSE_LDAP_STARTTLS', `"${startTlsRaw}" is neither 1 nor 0`, 'Set it to 1 (the default for ldap://) or 0.');
   const startTls = url.protocol === 'ldap:' && startTlsRaw !== '0';
   // Passwords cross this connection: in the clear only to a directory on this machine.
   if (url.protocol === 'ldap:' && !startTls && !isLoopback(url.hostname)) {
-    throw new ConfigError('GATEHOUSE_LDAP_STARTTLS', `is 0 for ${url.hostname}, which would send passwords in the clear`, 'Use ldaps://, or leave StartTLS on (1).');
+    throw new ConfigError(
+      'GATEHOUSE_LDAP_STARTTLS',
+      `is 0 for ${url.hostname}, which would send passwords in the clear`,
+      'Use ldaps://, or leave StartTLS on (1).',
+    );
   }
   const caFile = text(env, 'GATEHOUSE_LDAP_CA_FILE');
   const ca = caFile === undefined ? null : Buffer.from(readFile('GATEHOUSE_LDAP_CA_FILE', caFile, 'the CA certificate (PEM)'));
-  if (ca !== null && !ca.toString().includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('GATEHOUSE_LDAP_CA_FILE', `${caFile} holds no PEM certificate`, 'Name the PEM file of the CA that signed the directory\'s certificate.');
-  const bindPassword = readFile('GATEHOUSE_LDAP_BIND_PASSWORD_FILE', text(env, 'GATEHOUSE_LDAP_BIND_PASSWORD_FILE'), "the service account's password").replace(/\r?\n$/, '');
-  if (bindPassword === '') throw new ConfigError('GATEHOUSE_LDAP_BIND_PASSWORD_FILE', 'is empty (an empty password is an anonymous bind)', "Put the service account's password in it.");
+  if (ca !== null && !ca.toString().includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(
+      'GATEHOUSE_LDAP_CA_FILE',
+      `${caFile} holds no PEM certificate`,
+      "Name the PEM file of the CA that signed the directory's certificate.",
+    );
+  const bindPassword = readFile('GATEHOUSE_LDAP_BIND_PASSWORD_FILE', text(env, 'GATEHOUSE_LDAP_BIND_PASSWORD_FILE'), "the service account's password").replace(
+    /\r?\n$/,
+    '',
+  );
+  if (bindPassword === '')
+    throw new ConfigError(
+      'GATEHOUSE_LDAP_BIND_PASSWORD_FILE',
+      'is empty (an empty password is an anonymous bind)',
+      "Put the service account's password in it.",
+    );
   const member = attribute(env, 'GATEHOUSE_LDAP_MEMBER_ATTRIBUTE', p.memberAttribute);
   const nested = text(env, 'GATEHOUSE_LDAP_NESTED_GROUPS') ?? (member.toLowerCase() === 'memberuid' ? 'off' : p.nestedGroups);
-  if (nested !== 'off' && nested !== 'in_chain' && nested !== 'walk') throw new ConfigError('GATEHOUSE_LDAP_NESTED_GROUPS', `"${nested}" is not a way`, 'Use off, walk (Gatehouse follows groups of groups) or in_chain (Active Directory).');
-  if (nested !== 'off' && member.toLowerCase() === 'memberuid') throw new ConfigError('GATEHOUSE_LDAP_NESTED_GROUPS', 'cannot follow memberUid groups (they hold names, not groups)', 'Set it to off, or use member.');
+  if (nested !== 'off' && nested !== 'in_chain' && nested !== 'walk')
+    throw new ConfigError(
+      'GATEHOUSE_LDAP_NESTED_GROUPS',
+      `"${nested}" is not a way`,
+      'Use off, walk (Gatehouse follows groups of groups) or in_chain (Active Directory).',
+    );
+  if (nested !== 'off' && member.toLowerCase() === 'memberuid')
+    throw new ConfigError('GATEHOUSE_LDAP_NESTED_GROUPS', 'cannot follow memberUid groups (they hold names, not groups)', 'Set it to off, or use member.');
   const interval = whole(env, 'GATEHOUSE_LDAP_SYNC_INTERVAL', 900, 0, 86_400);
-  if (interval !== 0 && interval < 60) throw new ConfigError('GATEHOUSE_LDAP_SYNC_INTERVAL', `${interval} s is too often`, 'Set it to 0 (no periodic sync) or 60 to 86400 seconds.');
+  if (interval !== 0 && interval < 60)
+    throw new ConfigError('GATEHOUSE_LDAP_SYNC_INTERVAL', `${interval} s is too often`, 'Set it to 0 (no periodic sync) or 60 to 86400 seconds.');
   const passwordUrl = text(env, 'GATEHOUSE_LDAP_PASSWORD_URL') ?? null;
-  if (passwordUrl !== null && !/^https?:\/\/\S+$/.test(passwordUrl)) throw new ConfigError('GATEHOUSE_LDAP_PASSWORD_URL', `"${passwordUrl}" is not an http(s) address`, 'Use the address of the page where people change their directory password.');
+  if (passwordUrl !== null && !/^https?:\/\/\S+$/.test(passwordUrl))
+    throw new ConfigError(
+      'GATEHOUSE_LDAP_PASSWORD_URL',
+      `"${passwordUrl}" is not an http(s) address`,
+      'Use the address of the page where people change their directory password.',
+    );
   const baseDn = dn(env, 'GATEHOUSE_LDAP_BASE_DN');
   const logins = (text(env, 'GATEHOUSE_LDAP_LOGIN_ATTRIBUTE') ?? p.loginAttributes.join(','))
     .split(',')
     .map((a) => a.trim())
     .filter((a) => a !== '');
-  for (const a of logins) if (!ATTRIBUTE.test(a)) throw new ConfigError('GATEHOUSE_LDAP_LOGIN_ATTRIBUTE', `"${a}" is not an attribute name`, 'List attribute names, like uid or sAMAccountName,userPrincipalName.');
+  for (const a of logins)
+    if (!ATTRIBUTE.test(a))
+      throw new ConfigError(
+        'GATEHOUSE_LDAP_LOGIN_ATTRIBUTE',
+        `"${a}" is not an attribute name`,
+        'List attribute names, like uid or sAMAccountName,userPrincipalName.',
+      );
   return Object.freeze({
     url: `${url.protocol}//${url.host}`,
     bindDn: dn(env, 'GATEHOUSE_LDAP_BIND_DN'),
@@ -199,5 +267,6 @@ export function parseDirectoryConfig(env: Env): DirectoryConfig | null {
     syncIntervalSeconds: interval,
     poolSize: whole(env, 'GATEHOUSE_LDAP_POOL_SIZE', 4, 1, 32),
     passwordUrl,
+    lockoutThreshold: whole(env, 'GATEHOUSE_LDAP_LOCKOUT_THRESHOLD', 0, 0, 1000),
   });
 }

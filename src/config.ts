@@ -38,7 +38,6 @@ export interface Config {
   readonly directory: DirectoryConfig | null;
 }
 
-
 type Env = Record<string, string | undefined>;
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -32,6 +32,7 @@ import { PasswordResetService } from './modules/password-reset/index.js';
 import { AccessPolicy, AccessRulesService, GroupsService } from './modules/access/index.js';
 import { usersWithTwoFactor } from './modules/two-factor/index.js';
 import { usersWithCredentials } from './modules/webauthn/index.js';
+import { DirectoryClient, DirectoryService } from './modules/directory/index.js';
 
 export interface Services {
   readonly config: Config;
@@ -65,6 +66,8 @@ export interface Services {
   readonly groups: GroupsService;
   readonly accessRules: AccessRulesService;
   readonly accessPolicy: AccessPolicy;
+  /** Accounts from LDAP / Active Directory (GATEHOUSE_LDAP_URL); null: local accounts only. */
+  readonly directory: DirectoryService | null;
 }
 
 export async function createServices(
@@ -124,6 +127,8 @@ export async function createServices(
   const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
   const webauthn = new WebauthnService({ db, keys, rp, audit, clock });
   const secondStep = new SecondStepService({ twoFactor, webauthn, limiter, audit, metrics, clockWitness });
+  const groups = new GroupsService({ db, clock });
+  const directory = config.directory ? new DirectoryService({ db, client: new DirectoryClient(config.directory), groups, policy, audit, clock }) : null;
   const signIn = new SignInService({
     db,
     hasher,
@@ -135,8 +140,9 @@ export async function createServices(
     metrics,
     clock,
     emailCounterKey: keys.emailCounters,
+    directory,
   });
-  const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
+  const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify, directory });
   const users = new UsersService({
     db,
     hasher,
@@ -147,7 +153,6 @@ export async function createServices(
     endSessionsOf: (trx, userId) => endAccountAccess(trx, userId),
     endGrantsOf: revokeAllGrantsOf,
   });
-  const groups = new GroupsService({ db, clock });
   const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock, groups });
   const oidc = new OidcService({
     db,
@@ -216,5 +221,6 @@ export async function createServices(
     groups,
     accessRules,
     accessPolicy,
+    directory,
   };
 }

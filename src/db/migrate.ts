@@ -18,6 +18,7 @@ import * as m0015 from './migrations/0015_mail_outbox.js';
 import * as m0017 from './migrations/0017_step_up_factor.js';
 import * as m0018 from './migrations/0018_access.js';
 import * as m0019 from './migrations/0019_legacy_pkce.js';
+import * as m0022 from './migrations/0022_directory.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0017_step_up_factor': m0017,
   '0018_access': m0018,
   '0019_legacy_pkce': m0019,
+  '0022_directory': m0022,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -96,6 +96,7 @@ export interface Slapd {
   readonly maxFailure: number;
   add(ldif: string): void;
   modify(ldif: string): void;
+  delete(dn: string): void;
   /** Reads attributes of one entry as the administrator (operational ones included). */
   read(dn: string, attributes: string[]): Record<string, string[]>;
   stop(): Promise<void>;
@@ -224,13 +225,16 @@ pwdFailureCountInterval: 0
     maxFailure,
     add: (ldif) => void ldapTool('ldapadd', [], ldif),
     modify: (ldif) => void ldapTool('ldapmodify', [], ldif),
+    delete: (dn) => void ldapTool('ldapdelete', [dn]),
     read(dn, attributes) {
       const text = ldapTool('ldapsearch', ['-LLL', '-o', 'ldif-wrap=no', '-s', 'base', '-b', dn, '(objectClass=*)', ...attributes]);
       const found: Record<string, string[]> = {};
       for (const line of text.split('\n')) {
         const match = /^([A-Za-z0-9;-]+):+ ?(.*)$/.exec(line);
         if (!match || match[1] === 'dn') continue;
-        (found[match[1]!] ??= []).push(match[2]!);
+        const values = found[match[1]!] ?? [];
+        values.push(match[2]!);
+        found[match[1]!] = values;
       }
       return found;
     },

@@ -106,7 +106,11 @@ userPassword: dora-password-1
   });
 
   it("active_directory preset: sAMAccountName, userPrincipalName, objectGUID, userAccountControl's disabled bit", async () => {
-    const ad = make({ GATEHOUSE_LDAP_PRESET: 'active_directory', GATEHOUSE_LDAP_NESTED_GROUPS: 'off', GATEHOUSE_LDAP_GROUP_FILTER: '(objectClass=groupOfNames)' });
+    const ad = make({
+      GATEHOUSE_LDAP_PRESET: 'active_directory',
+      GATEHOUSE_LDAP_NESTED_GROUPS: 'off',
+      GATEHOUSE_LDAP_GROUP_FILTER: '(objectClass=groupOfNames)',
+    });
     const adam = await ad.findPerson('adam');
     assert.equal(adam?.id, 'deadbeef000000000000000000000001', 'objectGUID as hex');
     assert.equal(adam.displayName, 'Adam Admin');

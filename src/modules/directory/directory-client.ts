@@ -73,7 +73,10 @@ function str(entry: Entry, name: string): string | null {
 export function personFilter(config: Pick<DirectoryConfig, 'userFilter' | 'mailAttribute' | 'loginAttributes'>, identifier: string): Filter {
   const attributes = [config.mailAttribute, ...config.loginAttributes];
   return new AndFilter({
-    filters: [FilterParser.parseString(config.userFilter), new OrFilter({ filters: attributes.map((attribute) => new EqualityFilter({ attribute, value: identifier })) })],
+    filters: [
+      FilterParser.parseString(config.userFilter),
+      new OrFilter({ filters: attributes.map((attribute) => new EqualityFilter({ attribute, value: identifier })) }),
+    ],
   });
 }
 
@@ -131,7 +134,9 @@ export class DirectoryClient {
       return client;
     } catch (error) {
       await client.unbind().catch(() => {});
-      throw error instanceof InvalidCredentialsError ? new DirectoryUnavailable('the service account (GATEHOUSE_LDAP_BIND_DN) was refused') : unavailable(error);
+      throw error instanceof InvalidCredentialsError
+        ? new DirectoryUnavailable('the service account (GATEHOUSE_LDAP_BIND_DN) was refused')
+        : unavailable(error);
     }
   }
 
@@ -245,7 +250,9 @@ export class DirectoryClient {
     const binary = BINARY_IDS.has(this.config.idAttribute.toLowerCase());
     if (binary && !/^[0-9a-f]+$/.test(id)) return null;
     const value = binary ? Buffer.from(id, 'hex') : id;
-    const filter = new AndFilter({ filters: [FilterParser.parseString(this.config.userFilter), new EqualityFilter({ attribute: this.config.idAttribute, value })] });
+    const filter = new AndFilter({
+      filters: [FilterParser.parseString(this.config.userFilter), new EqualityFilter({ attribute: this.config.idAttribute, value })],
+    });
     const found = await this.searchPeople(filter, 1);
     return found.length === 1 ? found[0]! : null;
   }

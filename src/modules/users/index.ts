@@ -5,7 +5,13 @@ export { presentAdminUser, presentUser } from './user.presenter.js';
 export { AdminUserSchema, EmailSchema, NewPasswordSchema, PasswordSchema, RoleSchema, UserSchema } from './user.schemas.js';
 export {
   countUsers,
+  DIRECTORY_PASSWORD_MARK,
   findUserByEmail,
+  findUserForSignInByDirectoryId,
+  insertDirectoryUser,
+  isUniqueViolation,
+  listDirectoryUsers,
+  setUserEmail,
   findUserById,
   findUserForSignIn,
   listUsers,
@@ -18,5 +24,5 @@ export {
   updatePasswordHash,
   upgradePasswordHash,
 } from './users.repository.js';
-export type { Role, UserRow } from './users.repository.js';
+export type { Role, SignInCandidate, UserRow } from './users.repository.js';
 export { UsersService } from './users.service.js';
