@@ -24,6 +24,8 @@ export const AUDIT_KINDS = [
   'user.blocked',
   'user.unblocked',
   'user.role_changed',
+  'user.email_changed',
+  'user.email_kept',
   'settings.changed',
   'device.revoked',
   'redirect.refused',

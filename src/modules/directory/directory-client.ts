@@ -314,6 +314,24 @@ export class DirectoryClient {
     return [...names].sort();
   }
 
+  /** How many groups the group filter selects under the group base (gatehouse directory test), up to `limit`. */
+  async countGroups(limit = 1000): Promise<number> {
+    return this.withService(async (client) => {
+      try {
+        const found = await client.search(this.config.groupBaseDn, {
+          scope: 'sub',
+          filter: FilterParser.parseString(this.config.groupFilter),
+          attributes: ['1.1'],
+          sizeLimit: limit,
+        });
+        return found.searchEntries.length;
+      } catch (error) {
+        if (error instanceof SizeLimitExceededError) return limit;
+        throw error;
+      }
+    });
+  }
+
   /** Connects and binds as the service account (gatehouse directory test, /healthz). */
   async ping(): Promise<void> {
     await this.withService(async (client) => {

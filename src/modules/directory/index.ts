@@ -9,6 +9,7 @@ export type { DirectoryHealth } from './directory.service.js';
 export { DirectorySync, startPeriodicSync } from './directory-sync.service.js';
 export type { SyncChange, SyncReport } from './directory-sync.service.js';
 export { directoryModule } from './directory.module.js';
+export { checkDirectory } from './directory-check.js';
 
 /** What the sign-in's password step uses of the directory. */
 export type DirectorySignIn = Pick<DirectoryService, 'locate' | 'verifyPassword' | 'refuseAlike' | 'admit' | 'lockoutThreshold'>;
