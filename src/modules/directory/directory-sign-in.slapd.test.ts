@@ -163,7 +163,10 @@ describeOnEachDialect(
       assert.equal((await c.get('/api/session')).status, 200, 'a dry run changes nothing');
       const report = await sync.run({ actor: 'cli' });
       assert.deepEqual(
-        report.changes.filter((x) => x.email === p.mail || x.email === q.mail).map((x) => [x.email, x.change, x.detail]),
+        report.changes
+          .filter((x) => x.email === p.mail || x.email === q.mail)
+          .map((x) => [x.email, x.change, x.detail])
+          .sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
         [
           [p.mail, 'blocked', 'disabled in the directory'],
           [q.mail, 'blocked', 'no longer in the directory'],
@@ -235,6 +238,52 @@ describeOnEachDialect(
       const change = await c.post('/api/me/password', { currentPassword: p.password, newPassword: 'a-brand-new-password-77' });
       assert.equal(change.status, 409);
       assert.equal(change.body.error, 'password_managed_by_directory');
+      const chief = await admin();
+      const reset = await chief.post(`/api/admin/users/${(await t.s.users.findByEmail(p.mail))!.id}/password-reset`);
+      assert.equal(reset.status, 409);
+      assert.equal(reset.body.error, 'password_managed_by_directory');
+      const asked = await t.client().post('/api/password-reset', { email: p.mail });
+      assert.equal(asked.status, 202, 'the same answer as for anyone');
+      const links = await t.s.db
+        .selectFrom('password_reset_tokens')
+        .select('user_id')
+        .where('user_id', '=', (await t.s.users.findByEmail(p.mail))!.id)
+        .execute();
+      assert.equal(links.length, 0, 'no link for a password Gatehouse does not keep');
+    });
+
+    it('the periodic sync runs on its interval (injected timer) and blocks a person deleted in the directory', async () => {
+      const { startPeriodicSync } = await import('./directory-sync.service.js');
+      const p = person('lou');
+      const c = t.client();
+      assert.equal((await c.signIn(p.mail, p.password)).status, 200);
+      slapd.delete(p.dn);
+      let tick: (() => void) | null = null;
+      let everyMs = 0;
+      const logged: string[] = [];
+      const stop = startPeriodicSync(
+        new DirectorySync({ db: t.s.db, directory: t.s.directory!, users: t.s.users }),
+        900,
+        { info: (_o, m) => logged.push(m), warn: (_o, m) => logged.push(m) },
+        {
+          setInterval: (f, ms) => {
+            tick = f;
+            everyMs = ms;
+            return {};
+          },
+          clearInterval: () => {
+            tick = null;
+          },
+        },
+      );
+      assert.equal(everyMs, 900_000);
+      assert.equal((await c.get('/api/session')).status, 200, 'nothing before the interval');
+      tick!();
+      for (let i = 0; i < 100 && logged.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(logged[0] ?? '', /directory sync: \d+ change/);
+      assert.equal((await c.get('/api/session')).status, 401);
+      stop();
+      assert.equal(tick, null);
     });
   },
 );

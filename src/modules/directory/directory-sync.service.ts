@@ -78,6 +78,7 @@ export class DirectorySync {
         changes.push({ email, change: 'email', detail: `was ${account.email}` });
       } else if (outcome === 'taken') changes.push({ email, change: 'email', detail: `kept: another account has ${entry.mail}` });
     }
+    if (!dryRun) await directory.followDisplayName(account.id, entry);
     const groups = await directory.refreshGroups({ id: account.id, email }, entry, dryRun);
     const parts = [
       ...groups.added.map((g) => `+${g}`),

@@ -28,6 +28,11 @@ export interface DirectoryServiceDeps {
   policy: { clockForNewUser(role: Role): Promise<number | null> };
   audit: RecordAudit;
   clock: () => number;
+  /**
+   * Keeps the directory's display name on the account (the users' display_name column, when the
+   * composition root has one to give); without it the name is read and not kept.
+   */
+  saveDisplayName?: (userId: string, displayName: string | null) => Promise<void>;
 }
 
 /** What /healthz and /metrics read: the directory's state as the last operation (or ping) found it. */
@@ -150,6 +155,7 @@ export class DirectoryService {
     }
     const user = (await findUserForSignInByDirectoryId(db, entry.id)) ?? (await findUserForSignIn(db, entry.mail));
     if (!user || user.id !== id) return refuse('email_taken', null);
+    await this.deps.saveDisplayName?.(user.id, entry.displayName);
     await this.refreshGroups(user, entry);
     return user;
   }
@@ -168,6 +174,11 @@ export class DirectoryService {
     await setUserEmail(db, account.id, next);
     await this.deps.audit({ kind: 'user.email_changed', subject: { id: account.id, email: next }, details: { from: account.email, source: 'directory' } });
     return 'changed';
+  }
+
+  /** The entry's display name kept on the account (when the composition root gave a place for it). */
+  async followDisplayName(userId: string, entry: DirectoryEntry): Promise<void> {
+    await this.deps.saveDisplayName?.(userId, entry.displayName);
   }
 
   /** The account's directory groups made the entry's (nested ones included as configured). */
