@@ -87,7 +87,13 @@ export async function createServices(
   const db = database.db;
   const clock = options.clock ?? Date.now;
   let queueSize = () => 0;
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, hashQueueWaiting: () => queueSize(), mailCounts: () => countOutboxByStatus(db) });
+  let directoryUp: () => number | null = () => null;
+  const metrics = createMetrics({
+    defaultMetrics: options.defaultMetrics,
+    hashQueueWaiting: () => queueSize(),
+    mailCounts: () => countOutboxByStatus(db),
+    directoryUp: config.directory ? () => directoryUp() : undefined,
+  });
   const hasher = await createPasswordHasher({
     params: options.argon2Params,
     concurrency: config.hashConcurrency,
@@ -129,6 +135,12 @@ export async function createServices(
   const secondStep = new SecondStepService({ twoFactor, webauthn, limiter, audit, metrics, clockWitness });
   const groups = new GroupsService({ db, clock });
   const directory = config.directory ? new DirectoryService({ db, client: new DirectoryClient(config.directory), groups, policy, audit, clock }) : null;
+  if (directory) {
+    directoryUp = () => {
+      const health = directory.lastHealth();
+      return health === null ? null : health.status === 'ok' ? 1 : 0;
+    };
+  }
   const signIn = new SignInService({
     db,
     hasher,

@@ -222,12 +222,14 @@ describeOnEachDialect(
         const health = await t.client().get('/healthz');
         assert.equal(health.status, 200);
         assert.equal(health.body.directory, 'unavailable');
+        assert.match((await t.client().get('/metrics')).body, /^gatehouse_directory_up 0$/m);
       } finally {
         await slapd.start();
       }
       assert.equal((await t.client().signIn(p.mail, p.password)).status, 200, 'recovered');
       suite.clock.advance(11_000);
       assert.equal((await t.client().get('/healthz')).body.directory, 'ok');
+      assert.match((await t.client().get('/metrics')).body, /^gatehouse_directory_up 1$/m);
     });
 
     it('passwords of directory accounts are managed by the directory', async () => {
