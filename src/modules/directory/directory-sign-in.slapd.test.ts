@@ -92,6 +92,42 @@ describeOnEachDialect(
       assert.equal((await t.client().post('/api/session', { email: `${p.uid}\u0000`, password: p.password })).status, 400, 'NUL refused by validation');
     });
 
+    it('an unknown name, a wrong password and a disabled person cost the same: one bind and one dummy hash', async () => {
+      const p = person('max');
+      const off = person('ned', 'pwdAccountLockedTime: 000001010000Z');
+      const client = t.s.directory!.client;
+      const binds: string[] = [];
+      let hashes = 0;
+      const bind = client.verifyPassword.bind(client);
+      const dummy = t.s.hasher.verifyDummy.bind(t.s.hasher);
+      client.verifyPassword = async (dn, password) => {
+        binds.push(dn);
+        return bind(dn, password);
+      };
+      t.s.hasher.verifyDummy = async (password) => {
+        hashes++;
+        return dummy(password);
+      };
+      try {
+        for (const [typed, why] of [
+          [`nobody${people}@example.org`, 'unknown'],
+          [p.mail, 'wrong password'],
+          [off.mail, 'disabled'],
+        ] as const) {
+          binds.length = 0;
+          hashes = 0;
+          assert.equal((await t.client().signIn(typed, 'wrong-password-9')).body.error, 'invalid_credentials', why);
+          assert.equal(binds.length, 1, `${why}: one bind`);
+          assert.equal(hashes, 1, `${why}: one dummy hash`);
+          if (why !== 'wrong password') assert.match(binds[0]!, /^cn=gatehouse-no-such-person,/, `${why}: never the person's own DN`);
+        }
+        assert.equal(slapd.read(off.dn, ['pwdFailureTime']).pwdFailureTime, undefined, 'a disabled person is never bound as');
+      } finally {
+        client.verifyPassword = bind;
+        t.s.hasher.verifyDummy = dummy;
+      }
+    });
+
     it('2FA on top of the directory password; a renamed email keeps the account and its 2FA', async () => {
       const p = person('bob');
       const c = t.client();
