@@ -164,7 +164,9 @@ export class SignInService {
     if (!admitted) {
       metrics.signIns.inc({ outcome: 'invalid_credentials' });
       const reason = !entry
-        ? 'unknown_email'
+        ? account
+          ? 'not_in_directory'
+          : 'unknown_email'
         : entry.disabled
           ? 'disabled_in_directory'
           : account?.blocked
@@ -176,7 +178,7 @@ export class SignInService {
         kind: 'sign_in.failed',
         subject,
         address,
-        details: { reason, step: 'password', source: 'directory', ...(entry ? {} : { emailHash: this.emailHash(identifier) }) },
+        details: { reason, step: 'password', source: 'directory', ...(subject ? {} : { emailHash: this.emailHash(identifier) }) },
       });
       throw new AppError('invalid_credentials');
     }
