@@ -64,6 +64,8 @@ describe('directory settings', () => {
       [{ GATEHOUSE_LDAP_TIMEOUT_MS: '0' }, 'GATEHOUSE_LDAP_TIMEOUT_MS'],
       [{ GATEHOUSE_LDAP_SYNC_INTERVAL: '5' }, 'GATEHOUSE_LDAP_SYNC_INTERVAL'],
       [{ GATEHOUSE_LDAP_PASSWORD_URL: 'javascript:alert(1)' }, 'GATEHOUSE_LDAP_PASSWORD_URL'],
+      [{ GATEHOUSE_LDAP_PASSWORD_MODIFY: 'yes' }, 'GATEHOUSE_LDAP_PASSWORD_MODIFY'],
+      [{ GATEHOUSE_LDAP_LOCKOUT_THRESHOLD: '-1' }, 'GATEHOUSE_LDAP_LOCKOUT_THRESHOLD'],
     ];
     for (const [env, variable] of cases) {
       assert.throws(

@@ -48,6 +48,8 @@ export interface DirectoryConfig {
    * not given. Set, Gatehouse stops binding for a person whose consecutive failures reach one below it.
    */
   readonly lockoutThreshold: number;
+  /** GATEHOUSE_LDAP_PASSWORD_MODIFY=1: people change their directory password here (RFC 3062, bound as themselves). */
+  readonly passwordModify: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -69,6 +71,7 @@ const PRESETS: Record<
     | 'poolSize'
     | 'passwordUrl'
     | 'lockoutThreshold'
+    | 'passwordModify'
   >
 > = {
   openldap: {
@@ -268,5 +271,6 @@ export function parseDirectoryConfig(env: Env): DirectoryConfig | null {
     poolSize: whole(env, 'GATEHOUSE_LDAP_POOL_SIZE', 4, 1, 32),
     passwordUrl,
     lockoutThreshold: whole(env, 'GATEHOUSE_LDAP_LOCKOUT_THRESHOLD', 0, 0, 1000),
+    passwordModify: whole(env, 'GATEHOUSE_LDAP_PASSWORD_MODIFY', 0, 0, 1) === 1,
   });
 }

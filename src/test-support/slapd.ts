@@ -72,7 +72,7 @@ suffix "${SUFFIX}"
 rootdn "${ADMIN_DN}"
 rootpw ${ADMIN_PASSWORD}
 directory ${dir}/db
-access to attrs=userPassword by self read by anonymous auth by * none
+access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
 overlay memberof
 overlay ppolicy

@@ -11,7 +11,7 @@ import { accountCounterKey } from '../../core/counter-keys.js';
 import { findUserById, updatePasswordHash } from '../users/index.js';
 import type { AccountRef } from '../audit/index.js';
 import { type Notify, notifyNobody } from '../mail/index.js';
-import { DirectoryUnavailable, type DirectoryPasswords } from '../directory/index.js';
+import { DirectoryRefused, DirectoryUnavailable, type DirectoryPasswords } from '../directory/index.js';
 
 export class PasswordService {
   constructor(
@@ -60,7 +60,7 @@ export class PasswordService {
     counterKey = accountCounterKey(user.id),
   ): Promise<void> {
     const current = await findUserById(this.deps.db, user.id);
-    if (current?.source === 'directory') throw passwordManagedByDirectory(this.deps.directory?.passwordUrl ?? null);
+    if (current?.source === 'directory') return this.changeInDirectory(current, input, address, counterKey);
     await this.confirm(user, input.currentPassword, address, counterKey);
     assertStrongPassword(input.newPassword, user.email);
     const passwordHash = await this.deps.hasher.hash(input.newPassword);
@@ -72,6 +72,36 @@ export class PasswordService {
     });
     const ref = { id: user.id, email: user.email };
     await this.deps.audit({ kind: 'password.changed', actor: ref, subject: ref, address });
+  }
+
+  /**
+   * A directory account's own password change: refused (409) unless GATEHOUSE_LDAP_PASSWORD_MODIFY
+   * is on; then Gatehouse's rules first, the old password confirmed by a bind (counted like any
+   * confirmation), and the change written by the directory itself, bound as the person (RFC 3062).
+   */
+  private async changeInDirectory(
+    user: { id: string; email: string; directory_id: string | null },
+    input: { currentPassword: string; newPassword: string },
+    address: string | null,
+    counterKey: string,
+  ): Promise<void> {
+    const directory = this.deps.directory;
+    if (!directory?.passwordModify || !user.directory_id) throw passwordManagedByDirectory(directory?.passwordUrl ?? null);
+    assertStrongPassword(input.newPassword, user.email);
+    await this.confirm(user, input.currentPassword, address, counterKey);
+    let changed: boolean;
+    try {
+      changed = await directory.changePassword(user.directory_id, input.currentPassword, input.newPassword);
+    } catch (error) {
+      if (error instanceof DirectoryUnavailable) throw new AppError('directory_unavailable');
+      if (error instanceof DirectoryRefused) throw new AppError('invalid_request', `The directory refused the new password (${error.reason}).`);
+      throw error;
+    }
+    if (!changed) throw new AppError('invalid_credentials', 'The password is not correct.');
+    const ref = { id: user.id, email: user.email };
+    const notify = this.deps.notify ?? notifyNobody;
+    await this.deps.db.transaction().execute((trx) => notify(trx, user.id, { kind: 'password_changed', how: 'changed' }));
+    await this.deps.audit({ kind: 'password.changed', actor: ref, subject: ref, address, details: { source: 'directory' } });
   }
 }
 

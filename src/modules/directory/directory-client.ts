@@ -7,7 +7,17 @@
 // text; its string form is escaped as RFC 4515 says), so `*`, `(`, `)`, `\` and NUL match only
 // themselves. An empty password never reaches a bind: RFC 4513 §5.1.2 makes it an unauthenticated
 // bind that many servers accept, which would sign anyone in.
-import { AndFilter, Client, EqualityFilter, type Filter, FilterParser, InvalidCredentialsError, ResultCodeError, SizeLimitExceededError } from 'ldapts';
+import {
+  AndFilter,
+  BerWriter,
+  Client,
+  EqualityFilter,
+  type Filter,
+  FilterParser,
+  InvalidCredentialsError,
+  ResultCodeError,
+  SizeLimitExceededError,
+} from 'ldapts';
 import { BINARY_IDS, type DirectoryEntry, groupsFilter, personFilter, str, toEntry } from './directory-entry.js';
 import net from 'node:net';
 import type { DirectoryConfig } from '../../config.js';
@@ -19,6 +29,17 @@ export class DirectoryUnavailable extends Error {
     this.name = 'DirectoryUnavailable';
   }
 }
+
+/** The directory refused a change it understood (a password its policy does not accept). */
+export class DirectoryRefused extends Error {
+  constructor(readonly reason: string) {
+    super(`The directory refused the change: ${reason}`);
+    this.name = 'DirectoryRefused';
+  }
+}
+
+/** LDAP Password Modify extended operation (RFC 3062 §2). */
+const PASSWORD_MODIFY = '1.3.6.1.4.1.4203.1.11.1';
 
 /** How deep Gatehouse follows groups of groups itself (nestedGroups: walk), and how many it takes. */
 const MAX_NESTING = 8;
@@ -197,6 +218,42 @@ export class DirectoryClient {
       return true;
     } catch (error) {
       if (error instanceof InvalidCredentialsError) return false;
+      throw unavailable(error);
+    } finally {
+      await client.unbind().catch(() => {});
+    }
+  }
+
+  /**
+   * Changes the person's password with the Password Modify extended operation (RFC 3062), bound
+   * as the person with the old one (so the directory's own rules, such as ppolicy's quality and
+   * history, apply as to any change of their own). False when the old password is wrong.
+   */
+  async changePassword(dn: string, oldPassword: string, newPassword: string): Promise<boolean> {
+    if (oldPassword === '' || newPassword === '' || dn === '') return false;
+    const client = await this.connect();
+    try {
+      try {
+        await client.bind(dn, oldPassword);
+      } catch (error) {
+        if (error instanceof InvalidCredentialsError) return false;
+        throw error;
+      }
+      // PasswdModifyRequestValue ::= SEQUENCE { userIdentity [0] OPTIONAL, oldPasswd [1], newPasswd [2] }
+      const value = new BerWriter();
+      value.startSequence();
+      value.writeString(oldPassword, 0x81);
+      value.writeString(newPassword, 0x82);
+      value.endSequence();
+      try {
+        await client.exop(PASSWORD_MODIFY, value.buffer);
+      } catch (error) {
+        if (error instanceof ResultCodeError) throw new DirectoryRefused(error.message.slice(0, 200));
+        throw error;
+      }
+      return true;
+    } catch (error) {
+      if (error instanceof DirectoryRefused) throw error;
       throw unavailable(error);
     } finally {
       await client.unbind().catch(() => {});

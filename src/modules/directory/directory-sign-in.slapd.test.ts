@@ -15,6 +15,21 @@ const skip = skipWithoutSlapd();
 const PUBLIC = { GATEHOUSE_PUBLIC_URL: 'http://login.example.com', GATEHOUSE_TRUST_PROXY: '127.0.0.1' };
 let people = 0;
 
+/** An app's settings for this slapd: plain ldap:// on loopback, the directory's threshold (4) given. */
+function envOf(slapd: Slapd): Record<string, string> {
+  return {
+    ...PUBLIC,
+    GATEHOUSE_LDAP_URL: slapd.url,
+    GATEHOUSE_LDAP_STARTTLS: '0',
+    GATEHOUSE_LDAP_BIND_DN: SERVICE_DN,
+    GATEHOUSE_LDAP_BIND_PASSWORD_FILE: slapd.servicePasswordFile,
+    GATEHOUSE_LDAP_BASE_DN: SUFFIX,
+    GATEHOUSE_LDAP_LOCKOUT_THRESHOLD: '4',
+    GATEHOUSE_LDAP_TIMEOUT_MS: '2000',
+    GATEHOUSE_LDAP_SYNC_INTERVAL: '0',
+  };
+}
+
 describeOnEachDialect(
   (dialect) => `sign-in through the directory (${dialect})`,
   { resetSettings: { passwordAttempts: 3 }, skip },
@@ -24,19 +39,7 @@ describeOnEachDialect(
     before(async () => {
       // pwdMaxFailure 4: one more than Gatehouse's 3, so only Gatehouse's own limit may ever lock.
       slapd = await startSlapd({ maxFailure: 4 });
-      t = await suite.startApp({
-        env: {
-          ...PUBLIC,
-          GATEHOUSE_LDAP_URL: slapd.url,
-          GATEHOUSE_LDAP_STARTTLS: '0',
-          GATEHOUSE_LDAP_BIND_DN: SERVICE_DN,
-          GATEHOUSE_LDAP_BIND_PASSWORD_FILE: slapd.servicePasswordFile,
-          GATEHOUSE_LDAP_BASE_DN: SUFFIX,
-          GATEHOUSE_LDAP_LOCKOUT_THRESHOLD: '4',
-          GATEHOUSE_LDAP_TIMEOUT_MS: '2000',
-          GATEHOUSE_LDAP_SYNC_INTERVAL: '0',
-        },
-      });
+      t = await suite.startApp({ env: envOf(slapd) });
       await t.s.settings.update({ passwordAttempts: 3 });
     });
     after(async () => {
@@ -288,6 +291,23 @@ describeOnEachDialect(
         .where('user_id', '=', (await t.s.users.findByEmail(p.mail))!.id)
         .execute();
       assert.equal(links.length, 0, 'no link for a password Gatehouse does not keep');
+    });
+
+    it('with GATEHOUSE_LDAP_PASSWORD_MODIFY=1, a person changes their directory password here (RFC 3062)', async () => {
+      const p = person('mia');
+      const other = await suite.startApp({ env: { ...envOf(slapd), GATEHOUSE_LDAP_PASSWORD_MODIFY: '1' } });
+      const c = other.client();
+      assert.equal((await c.signIn(p.mail, p.password)).status, 200);
+      assert.equal((await c.stepUp(p.password)).status, 204);
+      assert.equal(
+        (await c.post('/api/me/password', { currentPassword: p.password, newPassword: 'password' })).body.error,
+        'weak_password',
+        "Gatehouse's rules first",
+      );
+      const changed = await c.post('/api/me/password', { currentPassword: p.password, newPassword: 'a-brand-new-directory-password-5' });
+      assert.equal(changed.status, 204, JSON.stringify(changed.body));
+      assert.equal((await t.client().signIn(p.mail, p.password)).status, 401, 'the old password no longer binds');
+      assert.equal((await t.client().signIn(p.mail, 'a-brand-new-directory-password-5')).status, 200);
     });
 
     it('the periodic sync runs on its interval (injected timer) and blocks a person deleted in the directory', async () => {

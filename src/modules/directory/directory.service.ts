@@ -103,6 +103,18 @@ export class DirectoryService {
     return this.verifyPassword(entry, password);
   }
 
+  /** GATEHOUSE_LDAP_PASSWORD_MODIFY: whether people change their directory password here. */
+  get passwordModify(): boolean {
+    return this.deps.client.config.passwordModify;
+  }
+
+  /** A linked account's new password, written to the directory (RFC 3062); false when the old one is wrong. */
+  async changePassword(directoryId: string, oldPassword: string, newPassword: string): Promise<boolean> {
+    const entry = await this.observe(() => this.deps.client.findById(directoryId));
+    if (!entry || entry.disabled) return false;
+    return this.observe(() => this.deps.client.changePassword(entry.dn, oldPassword, newPassword));
+  }
+
   /** The password check: a bind as the person (never reading a hash). */
   verifyPassword(entry: DirectoryEntry, password: string): Promise<boolean> {
     return this.observe(() => this.deps.client.verifyPassword(entry.dn, password));

@@ -2,7 +2,7 @@
 // of it that other modules import (src/architecture.test.ts checks).
 import type { DirectoryService } from './directory.service.js';
 
-export { DirectoryClient, DirectoryUnavailable } from './directory-client.js';
+export { DirectoryClient, DirectoryRefused, DirectoryUnavailable } from './directory-client.js';
 export type { DirectoryEntry } from './directory-client.js';
 export { DirectoryService } from './directory.service.js';
 export type { DirectoryHealth } from './directory.service.js';
@@ -15,4 +15,4 @@ export { checkDirectory } from './directory-check.js';
 export type DirectorySignIn = Pick<DirectoryService, 'locate' | 'verifyPassword' | 'refuseAlike' | 'admit' | 'lockoutThreshold'>;
 
 /** What checking one's own password (step-up, 2FA off) and the password rules use of the directory. */
-export type DirectoryPasswords = Pick<DirectoryService, 'verifyLinked' | 'passwordUrl'>;
+export type DirectoryPasswords = Pick<DirectoryService, 'verifyLinked' | 'passwordUrl' | 'passwordModify' | 'changePassword'>;
