@@ -101,6 +101,9 @@ export interface Slapd {
   read(dn: string, attributes: string[]): Record<string, string[]>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a directory that accepts connections and never answers. */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -240,7 +243,10 @@ pwdFailureCountInterval: 0
     },
     stop,
     start,
+    freeze: () => void (child as ChildProcess | null)?.kill('SIGSTOP'),
+    thaw: () => void (child as ChildProcess | null)?.kill('SIGCONT'),
     async close() {
+      (child as ChildProcess | null)?.kill('SIGCONT');
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

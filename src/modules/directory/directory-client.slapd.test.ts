@@ -143,6 +143,22 @@ userPassword: dora-password-1
     await assert.rejects(noCa.findPerson('ana'), DirectoryUnavailable);
   });
 
+  it('a directory that never answers is DirectoryUnavailable within the timeout, pooled or new connection', async () => {
+    const c = make({ GATEHOUSE_LDAP_TIMEOUT_MS: '500' });
+    const ana = (await c.findPerson('ana'))!;
+    slapd.freeze();
+    try {
+      for (const operation of [() => c.findPerson('ana'), () => c.verifyPassword(ana.dn, 'ana-password-1'), () => c.groupsOf(ana)]) {
+        const started = performance.now();
+        await assert.rejects(operation(), DirectoryUnavailable);
+        assert.ok(performance.now() - started < 2500, `answered after ${Math.round(performance.now() - started)} ms`);
+      }
+    } finally {
+      slapd.thaw();
+    }
+    assert.ok(await c.findPerson('ana'), 'answers again once it does');
+  });
+
   it('a stopped directory is DirectoryUnavailable, within the timeout; back when it is', async () => {
     const c = make();
     assert.ok(await c.findPerson('ana'));
