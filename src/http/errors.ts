@@ -39,6 +39,10 @@ export const ERRORS = {
   no_pending_setup: [409, 'Start the setup first.'],
   cannot_change_self: [409, 'You cannot block yourself or change your own role.'],
   last_admin: [409, 'The last administrator cannot be blocked or demoted.'],
+  enrol_two_factor_first: [
+    409,
+    'Enable two-factor authentication on your own account first: this change would at once leave you only able to enrol, locked out of these settings.',
+  ],
   payload_too_large: [413, 'The request body is too large.'],
   unsupported_media_type: [415, 'Send JSON.'],
   locked: [429, 'Too many failed attempts. Try again later.'],

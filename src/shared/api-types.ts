@@ -15,6 +15,8 @@ export interface User {
   twoFactorRequiredBy?: string;
   /** Only in GET /api/session for a session that may do nothing but enrol in 2FA. */
   restricted?: boolean;
+  /** GET /api/session: the account's language (its mail's); the UI adopts it, PUT /api/me/locale changes it. */
+  locale?: AccountLocale;
 }
 
 /** A user as administrators see them in the users list. */
@@ -91,6 +93,9 @@ export interface TrustedDevice {
   id: string;
   /** The browser's User-Agent when it was trusted. */
   label: string;
+  /** From the label, named as "Your devices" names the same browser (e.g. "Chrome 131", "Linux"); null when unknown. */
+  browser?: string | null;
+  system?: string | null;
   address: string | null;
   createdAt: string;
   lastUsedAt: string;
@@ -296,6 +301,7 @@ export type ApiErrorCode =
   | 'no_security_key'
   | 'cannot_change_self'
   | 'last_admin'
+  | 'enrol_two_factor_first'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'locked'

@@ -340,7 +340,7 @@ export function describeForwardAuthAccess(proxy: ProxyUnderTest): void {
         const response = await page.goto(`${origin(host)}/carol`);
         assert.equal(response?.status(), 403, host);
         assert.equal(await page.locator('h1').textContent(), 'Acceso denegado');
-        assert.match((await page.locator('main').textContent()) ?? '', new RegExp(`${name} no le permite entrar`));
+        assert.match((await page.locator('main').textContent()) ?? '', new RegExp(`${name} no te deja entrar`));
         assert.equal(reached(host, '/carol').length, 0);
       }
       await context.close();

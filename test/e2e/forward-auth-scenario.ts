@@ -18,7 +18,7 @@ import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../src/test-
 import { freePort, startServerProcess, type ServerProcess, realClock } from '../../src/test-support/processes.js';
 import { phoneCode } from '../../src/test-support/authenticator.js';
 import { TEST_DOMAIN, gatehouseEnv, type LoopbackPorts } from './reverse-proxy-docs.js';
-import { cookieHeader, cookiePairs, gatehouseHeaders, startGuardedApp, type Seen } from './guarded-app.js';
+import { cookieHeader, cookieHeaderCount, cookiePairs, gatehouseHeaders, startGuardedApp, type Seen } from './guarded-app.js';
 import type { ProxyUnderTest } from './proxies-under-test.js';
 
 interface Answer {
@@ -286,6 +286,10 @@ export function describeForwardAuth(proxy: ProxyUnderTest): void {
         });
       }
       assert.ok(!JSON.stringify(recorded).includes('forged'), 'no forged value anywhere the application looked');
+      // The script sent Gatehouse's cookie alone: with it removed nothing is left, so no Cookie header at all (issue 29).
+      const script = recorded.filter((r) => r.url === '/script');
+      assert.equal(script.length, 1);
+      assert.equal(cookieHeaderCount(script[0]!), 0, `no (empty) Cookie header: ${JSON.stringify(script[0]!.rawHeaders)}`);
     });
 
     it('applies the per-route rules: ?role=admin and ?2fa=required refuse a user without them', async () => {

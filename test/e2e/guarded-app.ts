@@ -27,6 +27,8 @@ export const gatehouseHeaders = (request: Seen) =>
   request.rawHeaders.flatMap((value, i) => (i % 2 === 0 && /gatehouse/i.test(value) ? [[value, request.rawHeaders[i + 1]!] as const] : []));
 export const cookieHeader = (request: Seen) =>
   request.rawHeaders.flatMap((value, i) => (i % 2 === 0 && value.toLowerCase() === 'cookie' ? [request.rawHeaders[i + 1]!] : [])).join('; ');
+/** How many Cookie headers the application received (an empty one counts: it should get none). */
+export const cookieHeaderCount = (request: Seen) => request.rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === 'cookie').length;
 export const cookiePairs = (header: string) =>
   header
     .split(';')

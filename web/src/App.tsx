@@ -1,8 +1,10 @@
 // The shell: header (brand, En / Es, user menu at the right) and the page for the path.
 import { useCallback, useEffect, useState } from 'react';
+import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
-import type { RedirectTarget, SessionAnswer, SignInWarning as Warning, User } from '../../src/shared/api-types';
+import type { AccountLocale, RedirectTarget, SessionAnswer, SignInWarning as Warning, User } from '../../src/shared/api-types';
 import { api } from './api';
+import { forgetPick, pickedLanguage, rememberPick, saveLanguage } from './language';
 import { navigate, pathOnly, usePath } from './navigation';
 import { Header } from './components/Header';
 import { SignInWarning } from './components/SignInWarning';
@@ -36,12 +38,24 @@ export function App() {
   // An application's sign-in request (OpenID Connect) has its own page for every step.
   const interaction = interactionOf(path);
 
-  // The account's mail comes in the language of its UI: kept in step while signed in (best effort).
-  const language = i18n.resolvedLanguage === 'es' ? 'es' : 'en';
-  const signedInId = user && !user.restricted ? user.id : null;
+  // The account's language (its mail's) changes only when the person picks one (En / Es): on load the
+  // UI adopts the account's, so a sign-in from an English browser leaves a Spanish account Spanish.
+  const fullSession = Boolean(user && !user.restricted);
+  const accountLanguage = user?.locale;
   useEffect(() => {
-    if (signedInId) api('PUT', '/api/me/locale', { locale: language }).catch(() => {});
-  }, [signedInId, language]);
+    if (!user?.id) return;
+    const picked = pickedLanguage();
+    if (picked && picked === accountLanguage) forgetPick();
+    else if (picked && fullSession) saveLanguage(picked).catch(() => {});
+    const shown = picked ?? accountLanguage;
+    // The module's instance: the hook's i18n is not stable across a language change and would run this again.
+    if (shown && shown !== i18next.resolvedLanguage) void i18next.changeLanguage(shown);
+  }, [user?.id, fullSession, accountLanguage]);
+  const pickLanguage = (language: AccountLocale) => {
+    void i18n.changeLanguage(language);
+    if (fullSession) saveLanguage(language).catch(() => {});
+    else rememberPick(language);
+  };
 
   useEffect(() => {
     if (interaction) return;
@@ -71,7 +85,7 @@ export function App() {
       <a className="skip-link" href="#main">
         {t('skipLink')}
       </a>
-      <Header user={user ?? null} onSignOut={signOut} />
+      <Header user={user ?? null} onSignOut={signOut} onPickLanguage={pickLanguage} />
       {user && !user.restricted && user.twoFactorRequiredBy && !user.twoFactorEnabled && (
         <div className="banner" role="status">
           {/* A deadline already past (the session predates it) reads "now", never a date gone by. */}

@@ -50,7 +50,7 @@ const SIGNED_IN_ROUTES: Route[] = [
   { path: '/admin/users', admin: true, page: (user) => <UsersPage me={user} /> },
   { path: '/admin/groups', admin: true, page: () => <GroupsPage /> },
   { path: '/admin/audit', admin: true, page: () => <AuditPage /> },
-  { path: '/admin/settings', admin: true, page: () => <SettingsPage /> },
+  { path: '/admin/settings', admin: true, page: (user) => <SettingsPage user={user} /> },
   { path: '/admin/applications', admin: true, page: () => <ApplicationsPage /> },
 ];
 

@@ -74,7 +74,7 @@ describeOnEachDialect('who may go where', (suite) => {
     assert.equal(page.headers.location, undefined, 'never a redirect: they are signed in');
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(String(page.body), /<html lang="es">/);
-    assert.match(String(page.body), new RegExp(`${host} no le permite entrar`));
+    assert.match(String(page.body), new RegExp(`${host} no te deja entrar`));
     assert.match(String(page.body), /no está entre ellos/);
     const script = await verify(carol.c, `https://${host}/albums`);
     assert.deepEqual([script.status, script.body.error, script.body.reason], [403, 'access_denied', 'not_listed']);

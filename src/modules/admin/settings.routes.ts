@@ -1,6 +1,7 @@
 // Authentication settings (admins). Every field is validated; one bad field refuses the whole change.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '../../http/errors.js';
 import type { RecordAudit } from '../audit/index.js';
 import { actorOf } from '../sessions/index.js';
 import type { RequireTwoFactorPolicy } from '../two-factor/index.js';
@@ -27,8 +28,14 @@ export function settingsRoutes(app: FastifyInstance, deps: { settings: SettingsS
       },
     },
     async (request) => {
+      const session = request.session!;
       // The new policy's clocks start in the same transaction as the setting that causes them.
-      const { before, after } = await deps.settings.update(request.body, (trx, was, now) => deps.policy.applyPolicyChange(trx, was.require2fa, now.require2fa));
+      const { before, after } = await deps.settings.update(request.body, async (trx, was, now) => {
+        // An administrator without 2FA who requires it with no grace left would be restricted to
+        // enrolment at their next request, unable even to turn the setting back off: refused.
+        if (deps.policy.wouldRestrict(session.user, session.twoFactorEnabled, now)) throw new AppError('enrol_two_factor_first');
+        await deps.policy.applyPolicyChange(trx, was.require2fa, now.require2fa);
+      });
       const changed = Object.fromEntries(
         (Object.keys(after) as Array<keyof typeof after>).filter((k) => before[k] !== after[k]).map((k) => [k, { from: before[k], to: after[k] }]),
       );

@@ -27,20 +27,20 @@ const TEXT = {
   },
   es: {
     title: 'Acceso denegado',
-    signedInAs: (email: string) => `Ha iniciado sesión como ${email}.`,
-    refused: (app: string) => `${app} no le permite entrar.`,
+    signedInAs: (email: string) => `Has iniciado sesión como ${email}.`,
+    refused: (app: string) => `${app} no te deja entrar.`,
     reasons: {
-      not_listed: 'Esta aplicación está abierta solo a algunos grupos y personas, y su cuenta no está entre ellos.',
+      not_listed: 'Esta aplicación está abierta solo a algunos grupos y personas, y tu cuenta no está entre ellos.',
       rule_denies: 'Esta parte de la aplicación está cerrada para todos.',
       no_rule: 'Esta parte de la aplicación todavía no está abierta a nadie.',
       default_deny: 'Esta dirección no es una de las aplicaciones a las que Gatehouse deja entrar.',
       no_address: 'El proxy delante de esta aplicación no indicó qué dirección pidió.',
-      security_key: 'Esta aplicación pide iniciar sesión con una llave de seguridad o una passkey. Cierre la sesión e iníciela de nuevo con su llave.',
-      two_factors: 'Esta aplicación pide la autenticación en dos pasos. Actívela en su cuenta y vuelva.',
-      other: 'Su cuenta no puede usar esta dirección.',
+      security_key: 'Esta aplicación pide iniciar sesión con una llave de seguridad o una passkey. Cierra la sesión e iníciala de nuevo con tu llave.',
+      two_factors: 'Esta aplicación pide la autenticación en dos pasos. Actívala en tu cuenta y vuelve.',
+      other: 'Tu cuenta no puede usar esta dirección.',
     },
-    ask: (app: string, host: string) => `Para pedir acceso, escriba a un administrador de este sitio e indique la aplicación (${app}, en ${host}) y la cuenta.`,
-    account: 'Su cuenta',
+    ask: (app: string, host: string) => `Para pedir acceso, escribe a un administrador de este sitio e indica la aplicación (${app}, en ${host}) y la cuenta.`,
+    account: 'Tu cuenta',
   },
 } as const;
 

@@ -84,8 +84,8 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
       };
     case '2fa_enabled':
       return {
-        subject: es ? 'Verificación en dos pasos activada' : 'Two-factor authentication turned on',
-        lines: [es ? 'La verificación en dos pasos está activada en tu cuenta.' : 'Two-factor authentication is now on for your account.', NOT_YOU[locale]],
+        subject: es ? 'Autenticación en dos pasos activada' : 'Two-factor authentication turned on',
+        lines: [es ? 'La autenticación en dos pasos está activada en tu cuenta.' : 'Two-factor authentication is now on for your account.', NOT_YOU[locale]],
         action: security,
       };
     case '2fa_disabled': {
@@ -95,8 +95,8 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
         cli: es ? 'por un administrador desde la línea de comandos del servidor' : "by an administrator on the server's command line",
       }[t.by];
       return {
-        subject: es ? 'Verificación en dos pasos desactivada' : 'Two-factor authentication turned off',
-        lines: [es ? `La verificación en dos pasos se ha desactivado ${who}.` : `Two-factor authentication was turned off ${who}.`, NOT_YOU[locale]],
+        subject: es ? 'Autenticación en dos pasos desactivada' : 'Two-factor authentication turned off',
+        lines: [es ? `La autenticación en dos pasos se ha desactivado ${who}.` : `Two-factor authentication was turned off ${who}.`, NOT_YOU[locale]],
         action: security,
       };
     }

@@ -14,10 +14,10 @@ const TEXT = {
   },
   es: {
     signOutTitle: 'Cerrar sesión',
-    signOutQuestion: '¿Quiere cerrar la sesión de Gatehouse?',
+    signOutQuestion: '¿Quieres cerrar la sesión de Gatehouse?',
     yes: 'Sí, cerrar la sesión',
     no: 'No, seguir conectado',
-    signedOut: 'Ha cerrado la sesión.',
+    signedOut: 'Has cerrado la sesión.',
     errorTitle: 'No se pudo completar la solicitud de la aplicación',
   },
 } as const;

@@ -9,3 +9,4 @@ export { deleteUserSessions } from './sessions.repository.js';
 export { SessionsService } from './sessions.service.js';
 export type { EndAccountAccess, ResolvedSession, StartedSession } from './sessions.service.js';
 export { sessionsModule } from './sessions.module.js';
+export { describeUserAgent } from './user-agent.js';

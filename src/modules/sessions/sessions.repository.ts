@@ -36,6 +36,8 @@ const SESSION_COLUMNS = [
   'users.two_factor_required_since',
   'users.created_at',
   'users.last_sign_in_at',
+  // The account's language: the UI adopts it on load (it never overwrites it unasked).
+  'users.locale',
   // The "since your last sign-in" notice, if one waits (GET /api/session shows it): no second read.
   'sign_in_warnings.warning as sign_in_warning',
 ] as const;
@@ -76,7 +78,10 @@ export type SessionState = Pick<SessionRow, 'kind' | 'created_at' | 'last_seen_a
   amr: string | null;
 };
 /** What a session check knows of the account (as it is now). */
-export type SessionUser = Pick<Selectable<UsersTable>, 'id' | 'email' | 'role' | 'blocked' | 'two_factor_required_since' | 'created_at' | 'last_sign_in_at'>;
+export type SessionUser = Pick<
+  Selectable<UsersTable>,
+  'id' | 'email' | 'role' | 'blocked' | 'two_factor_required_since' | 'created_at' | 'last_sign_in_at' | 'locale'
+>;
 
 export interface SessionWithUser {
   session: SessionState;
@@ -119,6 +124,7 @@ function sessionFromRow(values: unknown[]): SessionWithUser {
       two_factor_required_since: row('two_factor_required_since'),
       created_at: row('created_at'),
       last_sign_in_at: row('last_sign_in_at'),
+      locale: row('locale'),
     },
     // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
     twoFactorEnabled: row('two_factor_enabled_at') != null || Boolean(row('has_security_key')),

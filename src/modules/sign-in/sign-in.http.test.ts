@@ -23,7 +23,7 @@ describeOnEachDialect('sign-in', (suite) => {
     const r = await c.signIn(`  ${email.toUpperCase()} `);
     assert.equal(r.status, 200);
     assert.equal(r.body.status, 'authenticated');
-    assert.deepEqual(Object.keys(r.body.user).sort(), ['email', 'id', 'role', 'twoFactorEnabled']);
+    assert.deepEqual(Object.keys(r.body.user).sort(), ['email', 'id', 'locale', 'role', 'twoFactorEnabled']);
     assert.equal(r.body.user.email, email);
     assert.equal(r.body.user.role, 'admin');
     const cookie = r.cookies.find((k) => k.name === 'gatehouse_session')!;

@@ -4,13 +4,15 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
 import type { RecordAudit } from '../audit/index.js';
-import { actorOf } from '../sessions/index.js';
+import { actorOf, describeUserAgent } from '../sessions/index.js';
 import type { TrustedDevicesService } from './trusted-devices.service.js';
 import { deviceTokenOf } from './device-cookie.js';
 
 const DeviceSchema = Type.Object({
   id: Type.String(),
-  label: Type.String(),
+  label: Type.String({ description: "The browser's User-Agent when it was trusted" }),
+  browser: Type.Union([Type.String(), Type.Null()], { description: 'From the label, as "Your devices" names it: e.g. "Chrome 131"' }),
+  system: Type.Union([Type.String(), Type.Null()]),
   address: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   lastUsedAt: Type.String(),
@@ -28,7 +30,11 @@ export function trustedDeviceRoutes(app: FastifyInstance, deps: { devices: Trust
       config: { access: 'full' },
       schema: { tags, summary: 'Browsers trusted for this account (device cookies)', response: { 200: Type.Object({ devices: Type.Array(DeviceSchema) }) } },
     },
-    async (request) => ({ devices: await deps.devices.list(actorOf(request).id, deviceTokenOf(request, deps.devices)) }),
+    async (request) => {
+      const devices = await deps.devices.list(actorOf(request).id, deviceTokenOf(request, deps.devices));
+      // Named like "Your devices" names sessions (one parser, sessions/user-agent.ts), never the raw header.
+      return { devices: devices.map((device) => ({ ...device, ...describeUserAgent(device.label || null) })) };
+    },
   );
 
   r.delete(

@@ -6,9 +6,9 @@
 // anyone's clock). The rule itself is pure: core/two-factor-requirement.ts.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import type { Require2fa } from '../settings/index.js';
+import type { AuthSettings, Require2fa } from '../settings/index.js';
 import type { SettingsService } from '../settings/index.js';
-import { graceDecision, isTwoFactorRequired, type SessionDecision } from '../../core/two-factor-requirement.js';
+import { graceDecision, isRestrictedNow, isTwoFactorRequired, type SessionDecision } from '../../core/two-factor-requirement.js';
 import { setTwoFactorClock, startTwoFactorClock, startTwoFactorClocks, stopTwoFactorClocks, type Role, type UserRow } from '../users/index.js';
 
 export interface TwoFactorRequirement {
@@ -53,6 +53,15 @@ export class RequireTwoFactorPolicy {
       return startTwoFactorClocks(trx, now, 'admin');
     }
     return startTwoFactorClocks(trx, now);
+  }
+
+  /** Would these settings restrict this account to enrolment right now (its clock, if none yet, starting now)? */
+  wouldRestrict(user: Pick<UserRow, 'role' | 'two_factor_required_since'>, twoFactorEnabled: boolean, settings: AuthSettings): boolean {
+    const { require2fa, require2faGraceDays } = settings;
+    return isRestrictedNow(
+      { require2fa, require2faGraceDays, role: user.role, twoFactorEnabled, twoFactorRequiredSince: user.two_factor_required_since },
+      this.clock(),
+    );
   }
 
   /** When a user changes role: start or stop their clock as the policy says. */

@@ -4,8 +4,13 @@ import type { UserRow } from './users.repository.js';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
-export function presentUser(row: Pick<UserRow, 'id' | 'email' | 'role'>, twoFactorEnabled: boolean, extra: { twoFactorRequiredBy?: number | null } = {}): User {
+export function presentUser(
+  row: Pick<UserRow, 'id' | 'email' | 'role'> & { locale?: string },
+  twoFactorEnabled: boolean,
+  extra: { twoFactorRequiredBy?: number | null } = {},
+): User {
   const user: User = { id: row.id, email: row.email, role: row.role, twoFactorEnabled };
+  if (row.locale === 'en' || row.locale === 'es') user.locale = row.locale;
   if (extra.twoFactorRequiredBy != null) user.twoFactorRequiredBy = new Date(extra.twoFactorRequiredBy).toISOString();
   return user;
 }

@@ -18,6 +18,7 @@ export const UserSchema = Type.Object(
     role: RoleSchema,
     twoFactorEnabled: Type.Boolean(),
     twoFactorRequiredBy: Type.Optional(Type.String()),
+    locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('es')], { description: "The account's language (its mail's)" })),
   },
   { additionalProperties: true },
 );

@@ -9,6 +9,7 @@ import { api } from '../api';
 import { checkReason, FACTORS, factorText, ruleWho } from '../access-text';
 import { useFormSubmit } from '../use-form-submit';
 import { ErrorAlert } from './ErrorAlert';
+import { emailInput } from '../email-input';
 
 export function AccessCheckForm() {
   const { t } = useTranslation();
@@ -33,7 +34,7 @@ export function AccessCheckForm() {
       <p>{t('accessCheck.intro')}</p>
       <form onSubmit={submit} aria-labelledby="access-check-title">
         <label htmlFor="check-email">{t('accessCheck.email')}</label>
-        <input id="check-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={320} />
+        <input id="check-email" {...emailInput('off')} value={email} onChange={(e) => setEmail(e.target.value)} required />
         <label htmlFor="check-url">{t('accessCheck.address')}</label>
         <input
           id="check-url"

@@ -7,6 +7,7 @@ import { useAction } from '../use-form-submit';
 import { useLoad } from '../use-load';
 import { ErrorAlert } from './ErrorAlert';
 import { formatDateTime } from '../format';
+import { browserOnSystem } from '../device-text';
 
 export function Devices() {
   const { t } = useTranslation();
@@ -27,10 +28,7 @@ export function Devices() {
     });
 
   if (!sessions) return null;
-  const describe = (s: DeviceSession) => {
-    const browser = s.browser ?? t('devices.unknownBrowser');
-    return s.system ? t('devices.on', { browser, system: s.system }) : browser;
-  };
+  const describe = (s: DeviceSession) => browserOnSystem(t, s);
   return (
     <section aria-labelledby="devices-title">
       <h2 id="devices-title">{t('devices.title')}</h2>

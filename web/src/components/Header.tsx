@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { User } from '../../../src/shared/api-types';
+import type { AccountLocale, User } from '../../../src/shared/api-types';
 import { navigate } from '../navigation';
 
-export function Header({ user, onSignOut }: { user: User | null; onSignOut: () => void }) {
+/** onPickLanguage: the En / Es switch, the only thing that changes the account's language. */
+export function Header({ user, onSignOut, onPickLanguage }: { user: User | null; onSignOut: () => void; onPickLanguage: (language: AccountLocale) => void }) {
   const { t, i18n } = useTranslation();
   const [open, setOpen] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
@@ -33,11 +34,11 @@ export function Header({ user, onSignOut }: { user: User | null; onSignOut: () =
       <div className="topbar-right">
         {/* biome-ignore lint/a11y/useSemanticElements: a pair of toggle buttons in the top bar; a fieldset would bring a legend and a border */}
         <div role="group" aria-label={t('language')} className="languages">
-          <button type="button" aria-pressed={language === 'en'} onClick={() => void i18n.changeLanguage('en')} lang="en">
+          <button type="button" aria-pressed={language === 'en'} onClick={() => onPickLanguage('en')} lang="en">
             En
           </button>
           <span aria-hidden="true">/</span>
-          <button type="button" aria-pressed={language === 'es'} onClick={() => void i18n.changeLanguage('es')} lang="es">
+          <button type="button" aria-pressed={language === 'es'} onClick={() => onPickLanguage('es')} lang="es">
             Es
           </button>
         </div>

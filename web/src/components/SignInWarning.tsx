@@ -5,6 +5,7 @@ import type { SignInWarning as Warning } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { navigate } from '../navigation';
 import { formatDateTime } from '../format';
+import { signInWarningText } from '../sign-in-warning-text';
 
 export function SignInWarning({ warning, onDone }: { warning: Warning; onDone: () => void }) {
   const { t } = useTranslation();
@@ -14,14 +15,7 @@ export function SignInWarning({ warning, onDone }: { warning: Warning; onDone: (
   };
   return (
     <div className="banner danger" role="alert">
-      <p>
-        {t('warning.text', {
-          count: warning.failedCodeAttempts,
-          locks: warning.locks,
-          date: formatDateTime(warning.lastAt),
-          address: warning.lastAddress ?? t('warning.unknownAddress'),
-        })}
-      </p>
+      <p>{signInWarningText(t, warning, { date: formatDateTime(warning.lastAt), address: warning.lastAddress ?? t('warning.unknownAddress') })}</p>
       <button
         type="button"
         onClick={() =>

@@ -7,6 +7,7 @@ import { ErrorAlert } from './ErrorAlert';
 import { useAction } from '../use-form-submit';
 import { useLoad } from '../use-load';
 import { formatDateTime } from '../format';
+import { browserOnSystem } from '../device-text';
 
 export function TrustedDevices() {
   const { t } = useTranslation();
@@ -26,7 +27,7 @@ export function TrustedDevices() {
           {devices.map((d) => (
             <li key={d.id}>
               <span>
-                {d.label || t('trustedDevices.unknownBrowser')}
+                {browserOnSystem(t, d)}
                 {d.current ? ` (${t('trustedDevices.current')})` : ''} — {t('trustedDevices.lastUsed', { date: formatDateTime(d.lastUsedAt) })}
               </span>{' '}
               <button

@@ -6,6 +6,7 @@ import { api } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Link } from '../components/Link';
 import { useFormSubmit } from '../use-form-submit';
+import { emailInput } from '../email-input';
 
 export function ForgotPasswordPage() {
   const { t } = useTranslation();
@@ -22,7 +23,7 @@ export function ForgotPasswordPage() {
         <form onSubmit={submit}>
           <p>{t('reset.forgotHelp')}</p>
           <label htmlFor="reset-email">{t('signIn.email')}</label>
-          <input id="reset-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" required autoFocus />
+          <input id="reset-email" {...emailInput('username')} value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
           <ErrorAlert error={error} />
           <button type="submit" className="primary" disabled={busy}>
             {t('reset.send')}

@@ -10,6 +10,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { formatDateTime } from '../format';
 import { useAction, useFormSubmit } from '../use-form-submit';
 import { useLoad } from '../use-load';
+import { emailInput } from '../email-input';
 
 const PAGE = 100;
 /** The server's rule (access.validation.ts groupName), checked by the browser first. */
@@ -299,14 +300,11 @@ function OneField(props: {
       <label htmlFor={props.id}>{props.label}</label>
       <input
         id={props.id}
-        type={props.type ?? 'text'}
+        {...(props.type === 'email' ? emailInput('off') : { type: 'text', maxLength: 64, autoCapitalize: 'none', spellCheck: false })}
         value={value}
         onChange={(e) => setValue(e.target.value)}
         required
-        maxLength={props.type === 'email' ? 320 : 64}
         pattern={props.pattern}
-        autoCapitalize="none"
-        spellCheck={false}
       />
       <ErrorAlert error={error} detail />
       <button type="submit">{props.submit}</button>

@@ -2,14 +2,16 @@
 // period only when 2FA is required. The audit log has its own page (AuditPage).
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AuthSettings, Require2fa } from '../../../src/shared/api-types';
+import type { AuthSettings, Require2fa, User } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { Link } from '../components/Link';
 import { useFormSubmit } from '../use-form-submit';
 import { useLoad } from '../use-load';
 
-export function SettingsPage() {
+/** user: the administrator saving, warned before a change that would restrict their own account at once. */
+export function SettingsPage({ user }: { user: User }) {
   const { t } = useTranslation();
   const { data: settings, setData: setSettings, error: loadError } = useLoad(() => api<AuthSettings>('GET', '/api/admin/settings/authentication'));
   const savedRef = useRef<HTMLParagraphElement>(null);
@@ -72,6 +74,13 @@ export function SettingsPage() {
           {t('settings.help.require2fa')}
         </p>
         {settings.require2fa !== 'off' && number('require2faGraceDays', 0, 90)}
+        {/* Both policies cover administrators; the server refuses such a change (enrol_two_factor_first). */}
+        {settings.require2fa !== 'off' && settings.require2faGraceDays === 0 && !user.twoFactorEnabled && (
+          <div className="warning" role="alert" data-lock-out-warning>
+            <p>{t('settings.lockOutWarning')}</p>
+            <Link to="/account/security/enable">{t('settings.enableOwn')}</Link>
+          </div>
+        )}
         <ErrorAlert error={error} />
         {saved && (
           <p role="status" ref={savedRef} tabIndex={-1}>

@@ -12,6 +12,7 @@ import { ConfirmDialog, type Confirmation } from '../components/ConfirmDialog';
 import { RowMenu, type MenuItem } from '../components/RowMenu';
 import { formatDateTime } from '../format';
 import { PasswordField } from '../components/PasswordField';
+import { emailInput } from '../email-input';
 
 export function UsersPage({ me }: { me: User }) {
   const { t } = useTranslation();
@@ -236,7 +237,7 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
     <form onSubmit={submit} aria-labelledby="create-title">
       <h2 id="create-title">{t('users.create')}</h2>
       <label htmlFor="new-email">{t('users.email')}</label>
-      <input id="new-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+      <input id="new-email" {...emailInput('off')} value={email} onChange={(e) => setEmail(e.target.value)} required />
       <PasswordField id="new-user-password" label={t('users.password')} purpose="new" value={password} onChange={setPassword} />
       <label htmlFor="new-role">{t('users.role')}</label>
       <select id="new-role" value={role} onChange={(e) => setRole(e.target.value === 'admin' ? 'admin' : 'user')}>

@@ -2,6 +2,7 @@
 import type { FormEvent, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PasswordField } from '../../components/PasswordField';
+import { emailInput } from '../../email-input';
 
 export function PasswordStep(props: {
   email: string;
@@ -24,7 +25,7 @@ export function PasswordStep(props: {
       <h1>{t('signIn.title')}</h1>
       <form onSubmit={props.onSubmit}>
         <label htmlFor="email">{t('signIn.email')}</label>
-        <input id="email" type="email" value={props.email} onChange={(e) => props.onEmail(e.target.value)} autoComplete="username" required autoFocus />
+        <input id="email" {...emailInput('username')} value={props.email} onChange={(e) => props.onEmail(e.target.value)} required autoFocus />
         <PasswordField id="password" label={t('signIn.password')} purpose="current" value={props.password} onChange={props.onPassword} />
         {props.alert}
         <button type="submit" className="primary" disabled={props.disabled}>
