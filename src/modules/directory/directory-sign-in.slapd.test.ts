@@ -181,6 +181,21 @@ describeOnEachDialect(
       assert.equal(slapd.read(p.dn, ['pwdFailureTime']).pwdFailureTime, undefined, 'the right bind cleared the directory’s count');
     });
 
+    it("a trusted browser's wrong password adds to the account's run: the directory still never locks", async () => {
+      const p = person('ola');
+      const signIn = (password: string, cookie?: string) =>
+        t.app.inject({ method: 'POST', url: '/api/session', payload: { email: p.mail, password }, headers: cookie ? { cookie } : {} });
+      const first = await signIn(p.password);
+      const device = first.cookies.find((c) => c.name === 'gatehouse_device')?.value;
+      assert.ok(device, 'the browser became a trusted device');
+      for (let i = 0; i < 3; i++) assert.equal((await t.client().signIn(p.mail, `attacker-${i}`)).status, 401);
+      assert.equal(slapd.read(p.dn, ['pwdFailureTime']).pwdFailureTime?.length, 3);
+      // The owner's browser has its own counter (0 failures), but the person's run is at 3 = threshold − 1.
+      assert.equal((await signIn('owner-typo', `gatehouse_device=${device}`)).statusCode, 401);
+      assert.equal(slapd.read(p.dn, ['pwdFailureTime']).pwdFailureTime?.length, 3, 'no fourth wrong bind');
+      assert.equal(slapd.read(p.dn, ['pwdAccountLockedTime']).pwdAccountLockedTime, undefined);
+    });
+
     it('refuses a person disabled or deleted in the directory; a sync ends their open sessions and keeps their 2FA', async () => {
       const p = person('fay');
       const q = person('gus');

@@ -20,6 +20,7 @@ import { findUserForSignIn, normalizeEmail, recordSignIn, upgradePasswordHash, t
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { clearWarning, saveWarning } from './sign-in-warnings.repository.js';
 import type { SessionDecision } from '../../core/two-factor-requirement.js';
+import { accountCounterKey } from '../../core/counter-keys.js';
 import { DirectoryUnavailable, type DirectoryEntry, type DirectorySignIn } from '../directory/index.js';
 import type { SignInCandidate } from '../users/index.js';
 
@@ -153,7 +154,11 @@ export class SignInService {
     const admitted = await limiter
       .check({ key, kind: 'password', subject, address }, async (): Promise<DirectoryEntry | null> => {
         const refused = !entry || entry.disabled || account?.blocked === 1;
-        spared = !refused && threshold > 0 && (await limiter.failures(key, 'password')) >= threshold - 1;
+        // The directory counts one run per person: the account's counter and this browser's together.
+        const accountKey = account ? accountCounterKey(account.id) : key;
+        const run =
+          threshold > 0 && !refused ? (await limiter.failures(accountKey, 'password')) + (key === accountKey ? 0 : await limiter.failures(key, 'password')) : 0;
+        spared = threshold > 0 && !refused && run >= threshold - 1;
         let ok = false;
         if (refused || spared) await directory.refuseAlike(password);
         else ok = await directory.verifyPassword(entry, password);
