@@ -143,6 +143,12 @@ userPassword: dora-password-1
     await assert.rejects(noCa.findPerson('ana'), DirectoryUnavailable);
   });
 
+  it('shares a bounded pool: twenty searches at once over one connection all answer', async () => {
+    const c = make({ GATEHOUSE_LDAP_POOL_SIZE: '1' });
+    const found = await Promise.all(Array.from({ length: 20 }, () => c.findPerson('ana')));
+    assert.ok(found.every((e) => e?.mail === 'ana@example.org'));
+  });
+
   it('a directory that never answers is DirectoryUnavailable within the timeout, pooled or new connection', async () => {
     const c = make({ GATEHOUSE_LDAP_TIMEOUT_MS: '500' });
     const ana = (await c.findPerson('ana'))!;

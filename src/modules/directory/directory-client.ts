@@ -127,7 +127,12 @@ export class DirectoryClient {
       };
       this.waiting.push(handoff);
     });
-    if (client === null) return this.acquire();
+    // Woken without a connection (one closed: room to open another): try again. The wait ran out
+    // with every connection still busy: unavailable, rather than queueing without end.
+    if (client === null) {
+      if (this.open < this.config.poolSize || this.idle.length > 0) return this.acquire();
+      throw new DirectoryUnavailable(`all ${this.config.poolSize} directory connections stayed busy`);
+    }
     return client;
   }
 
