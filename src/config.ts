@@ -4,6 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parsePostgresHosts } from './db/postgres-failover.js';
+import { ConfigError } from './config-error.js';
+import { type DirectoryConfig, parseDirectoryConfig } from './config-directory.js';
+
+export { ConfigError } from './config-error.js';
+export type { DirectoryConfig, DirectoryPreset } from './config-directory.js';
 
 export interface Config {
   readonly databaseUrl: string;
@@ -34,13 +39,8 @@ export interface Config {
   readonly smtpUrl: string | null;
   /** The From of every message: an address, or `Name <address>`. */
   readonly mailFrom: string;
-}
-
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string, fix: string) {
-    super(`${variable}: ${problem}. ${fix}`);
-    this.name = 'ConfigError';
-  }
+  /** GATEHOUSE_LDAP_*: users from an LDAP directory or Active Directory; null: local accounts only. */
+  readonly directory: DirectoryConfig | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -272,5 +272,6 @@ export function loadConfig(env: Env = process.env): Config {
     allowClockSkew: flag(env, 'GATEHOUSE_ALLOW_CLOCK_SKEW'),
     smtpUrl: parseSmtpUrl(env.GATEHOUSE_SMTP_URL),
     mailFrom: parseMailFrom(env.GATEHOUSE_MAIL_FROM, publicUrl),
+    directory: parseDirectoryConfig(env),
   });
 }

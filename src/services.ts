@@ -20,7 +20,7 @@ import { ClockWitness } from './modules/clock-health/index.js';
 import { StepUpService } from './modules/step-up/index.js';
 import { RequireTwoFactorPolicy } from './modules/two-factor/index.js';
 import { SecondStepService, TwoFactorService } from './modules/two-factor/index.js';
-import { UsersService } from './modules/users/index.js';
+import { UsersService, nameFromDirectory, setUserDisplayName } from './modules/users/index.js';
 import { ClientsService } from './modules/oidc/index.js';
 import { GrantsService } from './modules/oidc/index.js';
 import { InteractionsService } from './modules/oidc/index.js';
@@ -32,6 +32,7 @@ import { PasswordResetService } from './modules/password-reset/index.js';
 import { AccessPolicy, AccessRulesService, GroupsService } from './modules/access/index.js';
 import { usersWithTwoFactor } from './modules/two-factor/index.js';
 import { usersWithCredentials } from './modules/webauthn/index.js';
+import { DirectoryClient, DirectoryService } from './modules/directory/index.js';
 
 export interface Services {
   readonly config: Config;
@@ -65,6 +66,8 @@ export interface Services {
   readonly groups: GroupsService;
   readonly accessRules: AccessRulesService;
   readonly accessPolicy: AccessPolicy;
+  /** Accounts from LDAP / Active Directory (GATEHOUSE_LDAP_URL); null: local accounts only. */
+  readonly directory: DirectoryService | null;
 }
 
 export async function createServices(
@@ -84,11 +87,13 @@ export async function createServices(
   const db = database.db;
   const clock = options.clock ?? Date.now;
   let queueSize = () => 0;
+  let directoryUp: () => number | null = () => null;
   const metrics = createMetrics({
     defaultMetrics: options.defaultMetrics,
     hashQueueWaiting: () => queueSize(),
     mailCounts: () => countOutboxByStatus(db),
     poolCounts: database.poolCounts,
+    directoryUp: config.directory ? () => directoryUp() : undefined,
   });
   const hasher = await createPasswordHasher({
     params: options.argon2Params,
@@ -129,6 +134,25 @@ export async function createServices(
   const rp = { id: config.publicUrl.hostname, name: config.issuer, origin: config.publicUrl.origin };
   const webauthn = new WebauthnService({ db, keys, rp, audit, clock });
   const secondStep = new SecondStepService({ twoFactor, webauthn, limiter, audit, metrics, clockWitness });
+  const groups = new GroupsService({ db, clock });
+  const directory = config.directory
+    ? new DirectoryService({
+        db,
+        client: new DirectoryClient(config.directory),
+        groups,
+        policy,
+        audit,
+        clock,
+        // The directory is where a directory account's name is kept: it replaces what was here.
+        saveDisplayName: (userId, name) => setUserDisplayName(db, userId, nameFromDirectory(name)),
+      })
+    : null;
+  if (directory) {
+    directoryUp = () => {
+      const health = directory.lastHealth();
+      return health === null ? null : health.status === 'ok' ? 1 : 0;
+    };
+  }
   const signIn = new SignInService({
     db,
     hasher,
@@ -140,8 +164,9 @@ export async function createServices(
     metrics,
     clock,
     emailCounterKey: keys.emailCounters,
+    directory,
   });
-  const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify });
+  const passwords = new PasswordService({ db, hasher, limiter, audit, clock, notify, directory });
   const users = new UsersService({
     db,
     hasher,
@@ -152,7 +177,6 @@ export async function createServices(
     endSessionsOf: (trx, userId) => endAccountAccess(trx, userId),
     endGrantsOf: revokeAllGrantsOf,
   });
-  const groups = new GroupsService({ db, clock });
   const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock, groups });
   const oidc = new OidcService({
     db,
@@ -222,5 +246,6 @@ export async function createServices(
     groups,
     accessRules,
     accessPolicy,
+    directory,
   };
 }

@@ -16,6 +16,7 @@ import { normalizeEmail } from '../modules/users/index.js';
 import { ClockSkewError } from '../modules/clock-health/index.js';
 import { STRENGTHS, type Strength } from '../core/session-strength.js';
 import type { AccessRule } from '../shared/api-types.js';
+import { DirectoryCommandError, directoryCommand } from './directory.js';
 
 export class UsageError extends Error {}
 
@@ -51,7 +52,9 @@ const USAGE = `Usage: gatehouse <command>
                                                                a forward-auth rule; WHO is anyone, group:NAME or user:EMAIL
   access list [--json]                                         the applications and their rules, in the order they are tried
   access remove ID                                             remove a rule, or an application with its rules
-  access check --email E --url URL [--factors F] [--json]      can this person reach this address? the decision and why`;
+  access check --email E --url URL [--factors F] [--json]      can this person reach this address? the decision and why
+  directory test [--user NAME]                                 check the LDAP connection, bind and filters; what one person resolves to
+  directory sync [--dry-run]                                   follow the directory now: emails, groups, disabled → blocked (prints the changes)`;
 
 function describeBackup(info: BackupInfo): string {
   const made = info.createdAt ? `made ${info.createdAt}, ` : '';
@@ -79,6 +82,7 @@ async function withServices<T>(work: (s: Services) => Promise<T>): Promise<T> {
   try {
     return await work(s);
   } finally {
+    await s.directory?.close();
     await s.database.close();
   }
 }
@@ -405,6 +409,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return groupCommand(sub, rest);
     case 'access':
       return accessCommand(sub, rest);
+    case 'directory':
+      return directoryCommand(sub, rest, withServices, (text) => process.stdout.write(text));
     case 'oidc': {
       if (sub !== 'rotate-keys') throw new UsageError(sub ? `unknown oidc command "${sub}"` : 'an oidc command is required (rotate-keys)');
       parseArgs({ args: rest, options: {}, strict: true });
@@ -466,7 +472,8 @@ export function describeCliError(error: unknown): string {
     error instanceof ConfigError ||
     error instanceof KeyFileError ||
     error instanceof WrongKeyError ||
-    error instanceof MaintenanceError
+    error instanceof MaintenanceError ||
+    error instanceof DirectoryCommandError
   )
     return error.message;
   if (error instanceof AppError || error instanceof ClockSkewError || error instanceof SchemaTooNewError) return error.message;

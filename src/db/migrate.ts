@@ -20,6 +20,7 @@ import * as m0018 from './migrations/0018_access.js';
 import * as m0019 from './migrations/0019_legacy_pkce.js';
 import * as m0020 from './migrations/0020_display_name.js';
 import * as m0021 from './migrations/0021_backchannel_logout.js';
+import * as m0022 from './migrations/0022_directory.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0019_legacy_pkce': m0019,
   '0020_display_name': m0020,
   '0021_backchannel_logout': m0021,
+  '0022_directory': m0022,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,7 @@
 // The Database type Kysely checks every query against. Times are milliseconds since the epoch
 // (bigint in PostgreSQL, parsed back to number), booleans are 0/1 integers: one shape for both dialects.
+import type { Generated } from 'kysely';
+
 export interface UsersTable {
   id: string;
   email: string;
@@ -17,6 +19,10 @@ export interface UsersTable {
   display_name: string | null;
   given_name: string | null;
   family_name: string | null;
+  /** local, or directory: the password is the directory's, checked by a bind (migration 0022). */
+  source: Generated<'local' | 'directory'>;
+  /** The directory's unique id of the person (entryUUID; objectGUID in hex); null for a local account. */
+  directory_id: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -268,6 +274,8 @@ export interface GroupsTable {
   id: string;
   name: string;
   created_at: number;
+  /** local, or directory: its members follow the directory and are read-only here (migration 0022). */
+  source: Generated<'local' | 'directory'>;
 }
 
 export interface GroupMembersTable {

@@ -11,6 +11,8 @@ export const ERRORS = {
   access_denied: [403, 'You are signed in, but this application does not let you in.'],
   group_exists: [409, 'A group with this name already exists.'],
   group_in_use: [409, 'Rules or applications still name this group.'],
+  directory_group: [409, 'This group comes from the directory: change its members there.'],
+  password_managed_by_directory: [409, "This account's password is managed by the directory: change it there."],
   application_exists: [409, 'An application for this host already exists.'],
   weak_password: [400, 'The password does not meet the rules.'],
   invalid_code: [401, 'The code is not valid.'],
@@ -47,6 +49,7 @@ export const ERRORS = {
   rate_limited: [429, 'Too many requests. Slow down.'],
   internal: [500, 'Something went wrong on our side.'],
   unavailable: [503, 'The service is briefly unavailable. Try again.'],
+  directory_unavailable: [503, 'The directory is unreachable, so accounts from it cannot sign in right now. Try again in a few minutes.'],
 } as const satisfies Record<ApiErrorCode, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

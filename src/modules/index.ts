@@ -15,6 +15,7 @@ import { forwardAuthModule } from './forward-auth/index.js';
 import { oidcModule } from './oidc/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 import { mailModule } from './mail/index.js';
+import { directoryModule } from './directory/index.js';
 
 export const MODULES: readonly GatehouseModule[] = [
   signInModule,
@@ -32,4 +33,5 @@ export const MODULES: readonly GatehouseModule[] = [
   oidcModule,
   passwordResetModule,
   mailModule,
+  directoryModule,
 ];

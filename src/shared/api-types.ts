@@ -292,6 +292,9 @@ export type ApiErrorCode =
   | 'access_denied'
   | 'group_exists'
   | 'group_in_use'
+  | 'directory_group'
+  | 'password_managed_by_directory'
+  | 'directory_unavailable'
   | 'application_exists'
   | 'weak_password'
   | 'invalid_code'
@@ -355,6 +358,8 @@ export interface Group {
   name: string;
   members: number;
   createdAt: string;
+  /** directory: taken from LDAP / Active Directory; its members follow it and are read-only here. */
+  source: 'local' | 'directory';
 }
 
 /** GET /api/admin/groups/:id */

@@ -25,6 +25,8 @@ export const AUDIT_KINDS = [
   'user.unblocked',
   'user.role_changed',
   'user.profile_changed',
+  'user.email_changed',
+  'user.email_kept',
   'settings.changed',
   'device.revoked',
   'redirect.refused',

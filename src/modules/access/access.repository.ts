@@ -92,8 +92,19 @@ export function findGroupById(db: Db, id: string) {
   return db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertGroup(db: Db, row: { id: string; name: string; created_at: number }): Promise<void> {
+export async function insertGroup(db: Db, row: { id: string; name: string; created_at: number; source?: 'local' | 'directory' }): Promise<void> {
   await db.insertInto('groups').values(row).execute();
+}
+
+/** The directory groups an account is a member of (id and name). */
+export function directoryGroupsOf(db: Db, userId: string) {
+  return db
+    .selectFrom('group_members as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .select(['g.id', 'g.name'])
+    .where('m.user_id', '=', userId)
+    .where('g.source', '=', 'directory')
+    .execute();
 }
 
 export async function renameGroup(db: Db, id: string, name: string): Promise<void> {
@@ -124,8 +135,8 @@ export function listGroups(db: Db, options: { limit: number; after?: string }) {
   let query = db
     .selectFrom('groups as g')
     .leftJoin('group_members as m', 'm.group_id', 'g.id')
-    .select((eb) => ['g.id', 'g.name', 'g.created_at', eb.fn.count<number>('m.user_id').as('members')])
-    .groupBy(['g.id', 'g.name', 'g.created_at'])
+    .select((eb) => ['g.id', 'g.name', 'g.created_at', 'g.source', eb.fn.count<number>('m.user_id').as('members')])
+    .groupBy(['g.id', 'g.name', 'g.created_at', 'g.source'])
     .orderBy('g.name')
     .limit(options.limit);
   if (options.after !== undefined) query = query.where('g.name', '>', options.after);

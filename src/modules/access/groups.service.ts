@@ -9,12 +9,23 @@ import * as repo from './access.repository.js';
 import { change } from './access-change.js';
 import { groupName, MAX_GROUPS } from './access.validation.js';
 
+/** A directory group's name as a Gatehouse group name: lowercase, other characters as `-`; null when nothing is left. */
+export function directoryGroupName(raw: string): string | null {
+  const name = raw
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
+  return name === '' ? null : name;
+}
+
 export class GroupsService {
   constructor(private readonly deps: { db: repo.Db; clock: () => number }) {}
 
   async list(options: { limit?: number; after?: string } = {}): Promise<Group[]> {
     const rows = await repo.listGroups(this.deps.db, { limit: options.limit ?? MAX_GROUPS, after: options.after });
-    return rows.map((g) => ({ id: g.id, name: g.name, members: Number(g.members), createdAt: new Date(Number(g.created_at)).toISOString() }));
+    return rows.map((g) => ({ id: g.id, name: g.name, members: Number(g.members), createdAt: new Date(Number(g.created_at)).toISOString(), source: g.source }));
   }
 
   async get(id: string): Promise<GroupDetail> {
@@ -24,6 +35,7 @@ export class GroupsService {
       id: group.id,
       name: group.name,
       createdAt: new Date(Number(group.created_at)).toISOString(),
+      source: group.source,
       members: members.map((m) => ({ id: m.id, email: m.email, addedAt: new Date(Number(m.added_at)).toISOString() })),
     };
   }
@@ -51,7 +63,7 @@ export class GroupsService {
       const id = randomUUID();
       await repo.insertGroup(trx, { id, name, created_at: now });
       return {
-        result: { id, name, members: 0, createdAt: new Date(now).toISOString() },
+        result: { id, name, members: 0, createdAt: new Date(now).toISOString(), source: 'local' as const },
         events: [{ kind: 'group.created', actor, address, details: { group: name } }],
       };
     });
@@ -60,7 +72,7 @@ export class GroupsService {
   rename(id: string, rawName: string, actor: Actor, address: string | null): Promise<void> {
     const name = groupName(rawName);
     return change(this.deps.db, this.deps.clock, async (trx) => {
-      const group = await this.require(trx, id);
+      const group = await this.requireLocal(trx, id);
       if (group.name === name) return { result: undefined, events: [] };
       if (await repo.findGroupByName(trx, name)) throw new AppError('group_exists', `A group named "${name}" already exists.`);
       await repo.renameGroup(trx, id, name);
@@ -95,7 +107,7 @@ export class GroupsService {
   /** Answers whether the account was added (false: it already was a member; nothing changes). */
   addMember(id: string, userId: string, actor: Actor, address: string | null): Promise<boolean> {
     return change(this.deps.db, this.deps.clock, async (trx) => {
-      const group = await this.require(trx, id);
+      const group = await this.requireLocal(trx, id);
       const user = await findUserById(trx, userId);
       if (!user) throw new AppError('not_found', 'No such user.');
       const added = await repo.insertMember(trx, { group_id: id, user_id: userId, added_at: this.deps.clock() });
@@ -107,7 +119,7 @@ export class GroupsService {
   /** Answers whether the account was removed (false: it was not a member). */
   removeMember(id: string, userId: string, actor: Actor, address: string | null): Promise<boolean> {
     return change(this.deps.db, this.deps.clock, async (trx) => {
-      const group = await this.require(trx, id);
+      const group = await this.requireLocal(trx, id);
       const user = await findUserById(trx, userId);
       if (!user) throw new AppError('not_found', 'No such user.');
       const removed = await repo.deleteMember(trx, id, userId);
@@ -120,6 +132,59 @@ export class GroupsService {
     const group = await repo.findGroupById(db, id);
     if (!group) throw new AppError('not_found', 'No such group.');
     return group;
+  }
+
+  /** A group whose members and name Gatehouse keeps: a directory group's follow the directory. */
+  private async requireLocal(db: repo.Db, id: string) {
+    const group = await this.require(db, id);
+    if (group.source === 'directory') throw new AppError('directory_group', `The group "${group.name}" comes from the directory: change it there.`);
+    return group;
+  }
+
+  /**
+   * Makes the account's directory groups exactly `directoryNames` (its local groups untouched), in
+   * one transaction that bumps the access version: a directory group is created on first sight
+   * and marked as from the directory. A name a local group already has is left alone (reported as
+   * `conflicts`): the directory never takes over a group an administrator made. `dryRun` answers
+   * what would change and writes nothing.
+   */
+  async setDirectoryGroups(
+    user: { id: string; email: string },
+    directoryNames: readonly string[],
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ added: string[]; removed: string[]; conflicts: string[] }> {
+    const wanted = new Set(directoryNames.map(directoryGroupName).filter((n): n is string => n !== null));
+    const plan = { added: [] as string[], removed: [] as string[], conflicts: [] as string[] };
+    const work = async (trx: repo.Db) => {
+      const current = await repo.directoryGroupsOf(trx, user.id);
+      const have = new Set(current.map((g) => g.name));
+      for (const g of current) if (!wanted.has(g.name)) plan.removed.push(g.name);
+      for (const name of wanted) {
+        if (have.has(name)) continue;
+        const group = await repo.findGroupByName(trx, name);
+        if (group && group.source !== 'directory') plan.conflicts.push(name);
+        else plan.added.push(name);
+      }
+      if (options.dryRun) return { result: undefined, events: [] };
+      const now = this.deps.clock();
+      for (const g of current) if (!wanted.has(g.name)) await repo.deleteMember(trx, g.id, user.id);
+      for (const name of plan.added) {
+        let group = await repo.findGroupByName(trx, name);
+        if (!group) {
+          await repo.insertGroup(trx, { id: randomUUID(), name, created_at: now, source: 'directory' });
+          group = (await repo.findGroupByName(trx, name))!;
+        }
+        await repo.insertMember(trx, { group_id: group.id, user_id: user.id, added_at: now });
+      }
+      const events = [
+        ...plan.added.map((group) => ({ kind: 'group.member_added', actor: null, subject: user, address: null, details: { group, source: 'directory' } })),
+        ...plan.removed.map((group) => ({ kind: 'group.member_removed', actor: null, subject: user, address: null, details: { group, source: 'directory' } })),
+      ];
+      return { result: undefined, events };
+    };
+    if (options.dryRun) await work(this.deps.db);
+    else await change(this.deps.db, this.deps.clock, work);
+    return plan;
   }
 
   /** The group names each OpenID Connect application is restricted to (absent: open to everyone). */

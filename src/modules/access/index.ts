@@ -5,5 +5,5 @@ export { AccessPolicy } from './access-policy.service.js';
 export type { Answer, Asker } from './access-policy.service.js';
 export { AccessRulesService } from './access-rules.service.js';
 export type { NewRule } from './access-rules.service.js';
-export { GroupsService } from './groups.service.js';
+export { directoryGroupName, GroupsService } from './groups.service.js';
 export type { Decision } from './policy.js';

@@ -11,10 +11,20 @@ import { accountCounterKey } from '../../core/counter-keys.js';
 import { findUserById, updatePasswordHash } from '../users/index.js';
 import type { AccountRef } from '../audit/index.js';
 import { type Notify, notifyNobody } from '../mail/index.js';
+import { DirectoryRefused, DirectoryUnavailable, type DirectoryPasswords } from '../directory/index.js';
 
 export class PasswordService {
   constructor(
-    private readonly deps: { db: Kysely<DB>; hasher: PasswordHasher; limiter: AttemptLimiter; audit: RecordAudit; clock: () => number; notify?: Notify },
+    private readonly deps: {
+      db: Kysely<DB>;
+      hasher: PasswordHasher;
+      limiter: AttemptLimiter;
+      audit: RecordAudit;
+      clock: () => number;
+      notify?: Notify;
+      /** Checks the password of an account from the directory by a bind (null: no directory). */
+      directory?: DirectoryPasswords | null;
+    },
   ) {}
 
   /**
@@ -23,11 +33,20 @@ export class PasswordService {
    */
   async confirm(user: AccountRef, password: string, address: string | null, counterKey = accountCounterKey(user.id)): Promise<void> {
     const ref = { id: user.id, email: user.email };
-    const verified = await this.deps.limiter.check({ key: counterKey, kind: 'password', subject: ref, address }, async () => {
-      // The hash as stored now (the session check does not carry it).
-      const current = await findUserById(this.deps.db, user.id);
-      return current && (await this.deps.hasher.verify(current.password_hash, password)) ? true : null;
-    });
+    const verified = await this.deps.limiter
+      .check({ key: counterKey, kind: 'password', subject: ref, address }, async () => {
+        // The hash as stored now (the session check does not carry it).
+        const current = await findUserById(this.deps.db, user.id);
+        if (current?.source === 'directory') {
+          if (!this.deps.directory || !current.directory_id) return null;
+          return (await this.deps.directory.verifyLinked(current.directory_id, password)) ? true : null;
+        }
+        return current && (await this.deps.hasher.verify(current.password_hash, password)) ? true : null;
+      })
+      .catch((error) => {
+        if (error instanceof DirectoryUnavailable) throw new AppError('directory_unavailable');
+        throw error;
+      });
     if (!verified) {
       await this.deps.audit({ kind: 'reauthentication.failed', actor: ref, subject: ref, address });
       throw new AppError('invalid_credentials', 'The password is not correct.');
@@ -40,6 +59,8 @@ export class PasswordService {
     address: string | null,
     counterKey = accountCounterKey(user.id),
   ): Promise<void> {
+    const current = await findUserById(this.deps.db, user.id);
+    if (current?.source === 'directory') return this.changeInDirectory(current, input, address, counterKey);
     await this.confirm(user, input.currentPassword, address, counterKey);
     assertStrongPassword(input.newPassword, user.email);
     const passwordHash = await this.deps.hasher.hash(input.newPassword);
@@ -52,4 +73,39 @@ export class PasswordService {
     const ref = { id: user.id, email: user.email };
     await this.deps.audit({ kind: 'password.changed', actor: ref, subject: ref, address });
   }
+
+  /**
+   * A directory account's own password change: refused (409) unless GATEHOUSE_LDAP_PASSWORD_MODIFY
+   * is on; then Gatehouse's rules first, the old password confirmed by a bind (counted like any
+   * confirmation), and the change written by the directory itself, bound as the person (RFC 3062).
+   */
+  private async changeInDirectory(
+    user: { id: string; email: string; directory_id: string | null },
+    input: { currentPassword: string; newPassword: string },
+    address: string | null,
+    counterKey: string,
+  ): Promise<void> {
+    const directory = this.deps.directory;
+    if (!directory?.passwordModify || !user.directory_id) throw passwordManagedByDirectory(directory?.passwordUrl ?? null);
+    assertStrongPassword(input.newPassword, user.email);
+    await this.confirm(user, input.currentPassword, address, counterKey);
+    let changed: boolean;
+    try {
+      changed = await directory.changePassword(user.directory_id, input.currentPassword, input.newPassword);
+    } catch (error) {
+      if (error instanceof DirectoryUnavailable) throw new AppError('directory_unavailable');
+      if (error instanceof DirectoryRefused) throw new AppError('invalid_request', `The directory refused the new password (${error.reason}).`);
+      throw error;
+    }
+    if (!changed) throw new AppError('invalid_credentials', 'The password is not correct.');
+    const ref = { id: user.id, email: user.email };
+    const notify = this.deps.notify ?? notifyNobody;
+    await this.deps.db.transaction().execute((trx) => notify(trx, user.id, { kind: 'password_changed', how: 'changed' }));
+    await this.deps.audit({ kind: 'password.changed', actor: ref, subject: ref, address, details: { source: 'directory' } });
+  }
+}
+
+/** 409 for a directory account's password change or reset, with where to change it when configured. */
+export function passwordManagedByDirectory(passwordUrl: string | null): AppError {
+  return new AppError('password_managed_by_directory', undefined, passwordUrl ? { passwordUrl } : {});
 }

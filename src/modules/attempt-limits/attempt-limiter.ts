@@ -113,6 +113,11 @@ export class AttemptLimiter {
     return failures > 0 && failures % limit === 0 ? 0 : limit - (failures % limit);
   }
 
+  /** The counter's consecutive failures of `kind` (since its last success or unlock). */
+  failures(key: string, kind: AttemptKind): Promise<number> {
+    return counters.readFailures(this.db, key, kind);
+  }
+
   /** Counts a failure (compare-and-set on the count, retried) and answers what it did. */
   private async countFailure(attempt: Attempt): Promise<FailureOutcome> {
     const { limit, lockoutMs } = await this.limitFor(attempt.kind);

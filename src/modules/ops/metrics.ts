@@ -24,10 +24,29 @@ export type MailCounts = () => Promise<Record<'queued' | 'sent' | 'failed', numb
 export type PoolCounts = () => { total: number; idle: number; waiting: number };
 
 export function createMetrics(
-  options: { defaultMetrics?: boolean; hashQueueWaiting?: () => number; mailCounts?: MailCounts; poolCounts?: PoolCounts } = {},
+  options: {
+    defaultMetrics?: boolean;
+    hashQueueWaiting?: () => number;
+    mailCounts?: MailCounts;
+    poolCounts?: PoolCounts;
+    /** With a directory (GATEHOUSE_LDAP_URL): 1 when its last operation got an answer, 0 when not, null before any. */
+    directoryUp?: () => number | null;
+  } = {},
 ): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const directoryUp = options.directoryUp;
+  if (directoryUp) {
+    new Gauge({
+      name: 'gatehouse_directory_up',
+      help: 'Whether the directory (LDAP / Active Directory) answered its last operation on this instance: 1 yes, 0 no.',
+      registers: [registry],
+      collect() {
+        const up = directoryUp();
+        if (up !== null) this.set(up);
+      },
+    });
+  }
   const requestTally = new RequestTally();
   return {
     registry,

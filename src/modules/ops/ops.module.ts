@@ -6,6 +6,6 @@ export const opsModule: GatehouseModule = {
   name: 'ops',
   register(app, s) {
     // /healthz reports the clock estimate that the clock-health module (registered before) decorates the app with.
-    opsRoutes(app, { db: s.db, metrics: s.metrics, clockHealth: app.clockHealth });
+    opsRoutes(app, { db: s.db, metrics: s.metrics, clockHealth: app.clockHealth, directory: s.directory });
   },
 };

@@ -13,14 +13,38 @@ export interface ClockReading {
   current(): { skewed: boolean; errorSeconds: number | null } | null;
 }
 
-export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics: Metrics; clockHealth: ClockReading }): void {
+/** What /healthz reads of the directory (directory/ keeps it); null without GATEHOUSE_LDAP_URL. */
+export interface DirectoryReading {
+  currentHealth(): Promise<{ status: 'ok' | 'unavailable' }>;
+}
+
+/** The directory's state, 'unavailable' when finding out takes longer than a health check may. */
+async function directoryStatus(directory: DirectoryReading): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      directory.currentHealth().then((h) => h.status),
+      new Promise<'unavailable'>((resolve) => {
+        timer = setTimeout(() => resolve('unavailable'), HEALTH_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function opsRoutes(
+  app: FastifyInstance,
+  deps: { db: Kysely<DB>; metrics: Metrics; clockHealth: ClockReading; directory: DirectoryReading | null },
+): void {
   app.get(
     '/healthz',
     {
       config: { access: 'public' },
       schema: {
         tags: ['operations'],
-        summary: 'Liveness and database reachability; clock: "skewed" (with clockErrorSeconds) when this instance\'s clock seems off by more than 15 s',
+        summary:
+          'Liveness and database reachability; clock: "skewed" (with clockErrorSeconds) when this instance\'s clock seems off by more than 15 s; directory: "ok" or "unavailable" with GATEHOUSE_LDAP_URL',
       },
     },
     async (_request, reply) => {
@@ -34,7 +58,11 @@ export function opsRoutes(app: FastifyInstance, deps: { db: Kysely<DB>; metrics:
         ]);
         // Still 200 when the clock is off: the instance serves; the clock is for the operator to fix.
         const clock = deps.clockHealth.current();
-        return clock?.skewed ? { status: 'ok', clock: 'skewed', clockErrorSeconds: clock.errorSeconds } : { status: 'ok', clock: 'ok' };
+        // Still 200 when the directory is down: local accounts sign in (the break-glass way in).
+        const directory = deps.directory ? { directory: await directoryStatus(deps.directory) } : {};
+        return clock?.skewed
+          ? { status: 'ok', clock: 'skewed', clockErrorSeconds: clock.errorSeconds, ...directory }
+          : { status: 'ok', clock: 'ok', ...directory };
       } catch {
         return reply.code(503).send({ status: 'unavailable', error: 'unavailable', message: 'The database does not answer.' });
       } finally {

@@ -70,7 +70,8 @@ export class PasswordResetService {
       const user = await findUserByEmail(trx, email);
       if (!user) return { subject: null, sent: false };
       const subject = { id: user.id, email: user.email };
-      if (count > RESET_REQUESTS_PER_HOUR) return { subject, sent: false };
+      // A directory account's password is the directory's: no link (the caller is told the same as for anyone).
+      if (count > RESET_REQUESTS_PER_HOUR || user.source === 'directory') return { subject, sent: false };
       await this.queueResetMail(trx, user, now);
       return { subject, sent: true };
     });
@@ -87,6 +88,7 @@ export class PasswordResetService {
     const { db, clock } = this.deps;
     const user = await findUserById(db, userId);
     if (!user) throw new AppError('not_found');
+    if (user.source === 'directory') throw new AppError('password_managed_by_directory');
     const now = clock();
     const subject = { id: user.id, email: user.email };
     if (this.deps.smtpConfigured) {
@@ -120,6 +122,7 @@ export class PasswordResetService {
   ): Promise<{ user: UserRow; amr: readonly string[]; twoFactorEnabled: boolean }> {
     const { db, clock, hasher } = this.deps;
     const user = await this.accountOf(input.token, clock());
+    if (user.source === 'directory') throw new AppError('password_managed_by_directory');
     const ref: AccountRef = { id: user.id, email: user.email };
     // The rules first: a weak password must not spend a code.
     assertStrongPassword(input.newPassword, user.email);

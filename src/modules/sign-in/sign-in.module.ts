@@ -6,7 +6,13 @@ import { webauthnSignInRoutes } from './security-key-sign-in.routes.js';
 export const signInModule: GatehouseModule = {
   name: 'sign-in',
   register(app, s) {
-    signInRoutes(app, { signIn: s.signIn, sessions: s.sessions, devices: s.devices, signinRateLimit: s.config.signinRateLimit });
+    signInRoutes(app, {
+      signIn: s.signIn,
+      sessions: s.sessions,
+      devices: s.devices,
+      signinRateLimit: s.config.signinRateLimit,
+      directoryLogins: s.directory !== null,
+    });
     webauthnSignInRoutes(app, {
       signIn: s.signIn,
       sessions: s.sessions,

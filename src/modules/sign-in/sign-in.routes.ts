@@ -14,13 +14,17 @@ import { CodeSchema } from '../two-factor/index.js';
 import { presentUser } from '../users/index.js';
 import { EmailSchema, PasswordSchema } from '../users/index.js';
 import type { SignInService } from './sign-in.service.js';
+import { NO_CONTROL } from '../../http/query.js';
+
+/** An email or a directory login name: no control characters (a NUL never reaches the directory). */
+const LoginNameSchema = Type.String({ minLength: 1, maxLength: 320, pattern: `^[^${NO_CONTROL}]+$` });
 
 /** An email (≤ 320) and a password (≤ 256 characters, ≤ 4 bytes each) fit with room to spare. */
 const SIGN_IN_BODY_LIMIT = 4096;
 
 export function signInRoutes(
   app: FastifyInstance,
-  deps: { signIn: SignInService; sessions: SessionsService; devices: TrustedDevicesService; signinRateLimit: number },
+  deps: { signIn: SignInService; sessions: SessionsService; devices: TrustedDevicesService; signinRateLimit: number; directoryLogins?: boolean },
 ): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const rateLimit = deps.signinRateLimit > 0 ? { rateLimit: { max: deps.signinRateLimit, timeWindow: 60_000 } } : {};
@@ -33,7 +37,8 @@ export function signInRoutes(
       schema: {
         tags: ['session'],
         summary: 'Sign in with email and password',
-        body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false }),
+        // With a directory, `email` may also be a login name (uid, sAMAccountName).
+        body: Type.Object({ email: deps.directoryLogins ? LoginNameSchema : EmailSchema, password: PasswordSchema }, { additionalProperties: false }),
       },
     },
     async (request, reply) => {

@@ -20,6 +20,9 @@ import { findUserForSignIn, normalizeEmail, recordSignIn, upgradePasswordHash, t
 import type { AttemptLimiter } from '../attempt-limits/index.js';
 import { clearWarning, saveWarning } from './sign-in-warnings.repository.js';
 import type { SessionDecision } from '../../core/two-factor-requirement.js';
+import { accountCounterKey } from '../../core/counter-keys.js';
+import { DirectoryUnavailable, type DirectoryEntry, type DirectorySignIn } from '../directory/index.js';
+import type { SignInCandidate } from '../users/index.js';
 
 /** What the password step earned: the session kind to issue, and why. */
 export type PasswordStepResult =
@@ -40,6 +43,8 @@ export interface SignInDeps {
   clock: () => number;
   /** Keys the counters of emails with no account. */
   emailCounterKey: Buffer;
+  /** Accounts from LDAP / Active Directory (GATEHOUSE_LDAP_URL); null: local accounts only. */
+  directory?: DirectorySignIn | null;
 }
 
 /** What completing a sign-in needs of the account: who, and since when to report failures. */
@@ -56,6 +61,9 @@ export class SignInService {
   async passwordStep(email: string, password: string, address: string | null, deviceToken: string | null = null): Promise<PasswordStepResult> {
     const { db, hasher, limiter, metrics, audit } = this.deps;
     const user = await findUserForSignIn(db, email);
+    // A local account with a password signs in here, whatever the directory does (the first
+    // administrator stays local: the way in while the directory is down). Anyone else is the directory's to know.
+    if (this.deps.directory && (!user || user.source === 'directory')) return this.directoryPasswordStep(email, password, address, deviceToken, user);
     const subject = user ? { id: user.id, email: user.email } : null;
     // The account's counter, or that of the trusted device the browser presents for it.
     const browser = user ? await this.deps.devices.recognise(user.id, deviceToken) : null;
@@ -92,6 +100,12 @@ export class SignInService {
     if (hasher.needsRehash(user.password_hash)) {
       await upgradePasswordHash(db, user.id, user.password_hash, await hasher.hash(password));
     }
+    return this.afterPassword(user, browser, address);
+  }
+
+  /** What a right password earns, local or directory: the second step, enrolment only, or the session. */
+  private async afterPassword(user: SignInCandidate, browser: RecognisedBrowser, address: string | null): Promise<PasswordStepResult> {
+    const { metrics } = this.deps;
     if (user.twoFactorEnabled) {
       metrics.signIns.inc({ outcome: 'second_factor_required' });
       return { status: 'second_factor_required', user, browser };
@@ -99,6 +113,82 @@ export class SignInService {
     const warning = await this.completeSignIn(user, address, 'password');
     const decision = await this.deps.policy.decide(user, false);
     return decision.restricted ? { status: 'two_factor_setup_required', user, browser } : { status: 'authenticated', user, browser, decision, warning };
+  }
+
+  /**
+   * The password step of an account from the directory: the entry is found by the service
+   * account (no secret involved), then the password is checked by a bind as the person inside the
+   * same attempt slot a local password takes, on the account's counter (or its trusted device's;
+   * before the account exists, a counter keyed by the directory's id, so typing the email or the
+   * login name spends the same one). A locked counter refuses before any bind, so the directory
+   * sees at most `passwordAttempts` wrong binds per lock from Gatehouse; with
+   * GATEHOUSE_LDAP_LOCKOUT_THRESHOLD set, none at all once the run reaches one below it, so the
+   * directory's own lockout (ppolicy pwdMaxFailure, AD's lockout threshold) is never reached
+   * through Gatehouse. Nobody found, disabled or blocked: a bind as a DN that does not exist, the
+   * same round trip, and the dummy hash every path does (timing tells nothing). A directory that
+   * does not answer: 503 directory_unavailable, nothing counted.
+   */
+  private async directoryPasswordStep(
+    identifier: string,
+    password: string,
+    address: string | null,
+    deviceToken: string | null,
+    known: SignInCandidate | undefined,
+  ): Promise<PasswordStepResult> {
+    const { hasher, limiter, metrics, audit } = this.deps;
+    const directory = this.deps.directory!;
+    const unreachable = (error: unknown): never => {
+      if (error instanceof DirectoryUnavailable) {
+        metrics.signIns.inc({ outcome: 'directory_unavailable' });
+        throw new AppError('directory_unavailable');
+      }
+      if (error instanceof AppError && error.code === 'locked') metrics.signIns.inc({ outcome: 'locked' });
+      throw error;
+    };
+    const { entry, account } = await directory.locate(identifier, known).catch(unreachable);
+    const subject = account ? { id: account.id, email: account.email } : null;
+    const browser = account ? await this.deps.devices.recognise(account.id, deviceToken) : null;
+    const key = browser ? browser.counterKey : entry ? `e:${keyedHash(this.deps.emailCounterKey, `directory:${entry.id}`)}` : `e:${this.emailHash(identifier)}`;
+    const threshold = directory.lockoutThreshold;
+    let spared = false;
+    const admitted = await limiter
+      .check({ key, kind: 'password', subject, address }, async (): Promise<DirectoryEntry | null> => {
+        const refused = !entry || entry.disabled || account?.blocked === 1;
+        // The directory counts one run per person: the account's counter and this browser's together.
+        const accountKey = account ? accountCounterKey(account.id) : key;
+        const run =
+          threshold > 0 && !refused ? (await limiter.failures(accountKey, 'password')) + (key === accountKey ? 0 : await limiter.failures(key, 'password')) : 0;
+        spared = threshold > 0 && !refused && run >= threshold - 1;
+        let ok = false;
+        if (refused || spared) await directory.refuseAlike(password);
+        else ok = await directory.verifyPassword(entry, password);
+        await hasher.verifyDummy(password);
+        return ok ? entry : null;
+      })
+      .catch(unreachable);
+    if (!admitted) {
+      metrics.signIns.inc({ outcome: 'invalid_credentials' });
+      const reason = !entry
+        ? account
+          ? 'not_in_directory'
+          : 'unknown_email'
+        : entry.disabled
+          ? 'disabled_in_directory'
+          : account?.blocked
+            ? 'blocked'
+            : spared
+              ? 'directory_lockout_spared'
+              : 'wrong_password';
+      await audit({
+        kind: 'sign_in.failed',
+        subject,
+        address,
+        details: { reason, step: 'password', source: 'directory', ...(subject ? {} : { emailHash: this.emailHash(identifier) }) },
+      });
+      throw new AppError('invalid_credentials');
+    }
+    const user = await directory.admit(admitted, account, address).catch(unreachable);
+    return this.afterPassword(user, browser ?? (await this.deps.devices.recognise(user.id, deviceToken)), address);
   }
 
   /**

@@ -5,7 +5,14 @@ export { presentAdminUser, presentUser } from './user.presenter.js';
 export { AdminUserSchema, EmailSchema, ProfileSchema, NewPasswordSchema, PasswordSchema, RoleSchema, UserSchema } from './user.schemas.js';
 export {
   countUsers,
+  DIRECTORY_PASSWORD_MARK,
   findUserByEmail,
+  findUserForSignInByDirectoryId,
+  insertDirectoryUser,
+  isUniqueViolation,
+  listDirectoryUsers,
+  setUserDisplayName,
+  setUserEmail,
   findUserById,
   findUserForSignIn,
   listUsers,
@@ -18,6 +25,6 @@ export {
   updatePasswordHash,
   upgradePasswordHash,
 } from './users.repository.js';
-export type { Role, UserRow } from './users.repository.js';
+export type { Role, SignInCandidate, UserRow } from './users.repository.js';
 export { UsersService } from './users.service.js';
-export { NAME_MAX_LENGTH, normalizeProfile, type Profile } from './profile.js';
+export { NAME_MAX_LENGTH, nameFromDirectory, normalizeProfile, type Profile } from './profile.js';

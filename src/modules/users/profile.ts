@@ -25,6 +25,16 @@ export function normalizeName(value: string | null, field: keyof Profile): strin
   return name === '' ? null : name;
 }
 
+/**
+ * A name a directory holds (LDAP `displayName`): taken as well as it can be rather than refused,
+ * since the person cannot fix it here: control characters dropped, cut at NAME_MAX_LENGTH.
+ */
+export function nameFromDirectory(value: string | null): string | null {
+  if (value === null) return null;
+  const name = [...value.normalize('NFC').replace(new RegExp(FORBIDDEN.source, 'gu'), '').trim()].slice(0, NAME_MAX_LENGTH).join('').trim();
+  return name === '' ? null : name;
+}
+
 export function normalizeProfile(input: Profile): Profile {
   return {
     displayName: normalizeName(input.displayName, 'displayName'),

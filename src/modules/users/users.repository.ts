@@ -48,6 +48,69 @@ export async function findUserForSignIn(db: Kysely<DB>, email: string): Promise<
   return { ...user, twoFactorEnabled: two_factor_enabled_at != null || Boolean(has_key), hasSignInWarning: Boolean(has_warning) };
 }
 
+/** The account linked to this directory id (issue 30), with what a sign-in decides next. */
+export async function findUserForSignInByDirectoryId(db: Kysely<DB>, directoryId: string): Promise<SignInCandidate | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+    .selectAll('users')
+    .select((eb) => [
+      'two_factor.enabled_at as two_factor_enabled_at',
+      eb
+        .exists(eb.selectFrom('webauthn_credentials').select('webauthn_credentials.id').whereRef('webauthn_credentials.user_id', '=', 'users.id'))
+        .as('has_key'),
+    ])
+    .where('users.directory_id', '=', directoryId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { two_factor_enabled_at, has_key, ...user } = row;
+  // hasSignInWarning: true makes the sign-in clear a warning that may be there (one read fewer is not worth a guess).
+  return { ...user, twoFactorEnabled: two_factor_enabled_at != null || Boolean(has_key), hasSignInWarning: true };
+}
+
+/** What a directory account's password_hash holds: no Argon2id hash equals it, so no local password ever matches. */
+export const DIRECTORY_PASSWORD_MARK = '!directory';
+
+/** A new account taken from the directory at its first sign-in or a sync. */
+export async function insertDirectoryUser(
+  db: Kysely<DB>,
+  input: { email: string; directoryId: string; now: number; twoFactorRequiredSince: number | null },
+): Promise<UserRow> {
+  const row: UserRow = {
+    id: randomUUID(),
+    email: normalizeEmail(input.email),
+    role: 'user',
+    password_hash: DIRECTORY_PASSWORD_MARK,
+    blocked: 0,
+    created_at: input.now,
+    last_sign_in_at: null,
+    password_changed_at: input.now,
+    two_factor_required_since: input.twoFactorRequiredSince,
+    locale: 'en',
+    display_name: null,
+    given_name: null,
+    family_name: null,
+    source: 'directory',
+    directory_id: input.directoryId,
+  };
+  await db.insertInto('users').values(row).execute();
+  return row;
+}
+
+/** A directory account's email as the directory now has it (the id, 2FA and keys stay). */
+export async function setUserEmail(db: Kysely<DB>, userId: string, email: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ email: normalizeEmail(email) })
+    .where('id', '=', userId)
+    .execute();
+}
+
+/** Every account taken from the directory (the sync compares them with it). */
+export async function listDirectoryUsers(db: Kysely<DB>): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().where('source', '=', 'directory').orderBy('created_at').execute();
+}
+
 export async function findUserById(db: Kysely<DB>, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -70,6 +133,8 @@ export async function insertUser(
     display_name: null,
     given_name: null,
     family_name: null,
+    source: 'local',
+    directory_id: null,
   };
   await db.insertInto('users').values(row).execute();
   return row;
@@ -178,6 +243,11 @@ export async function findUserProfile(db: Kysely<DB>, userId: string): Promise<P
 
 export async function setUserProfile(db: Kysely<DB>, userId: string, names: Pick<UserRow, 'display_name' | 'given_name' | 'family_name'>): Promise<void> {
   await db.updateTable('users').set(names).where('id', '=', userId).execute();
+}
+
+/** The display name a directory holds, written at sign-in and sync when it differs. */
+export async function setUserDisplayName(db: Kysely<DB>, userId: string, displayName: string | null): Promise<void> {
+  await db.updateTable('users').set({ display_name: displayName }).where('id', '=', userId).where('display_name', 'is distinct from', displayName).execute();
 }
 
 export async function setUserLocale(db: Kysely<DB>, userId: string, locale: string): Promise<void> {

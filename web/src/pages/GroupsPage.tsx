@@ -68,6 +68,7 @@ export function GroupsPage() {
               <tr key={g.id} data-group={g.name}>
                 <td data-label={t('groups.name')}>
                   <code>{g.name}</code>
+                  {g.source === 'directory' && <span className="badge"> {t('groups.fromDirectory')}</span>}
                 </td>
                 <td data-label={t('groups.members')}>{g.members}</td>
                 <td data-label={t('groups.actions')}>
@@ -171,12 +172,15 @@ function GroupView(props: { id: string; onChanged: (done: string) => Promise<voi
     });
 
   if (!group) return <ErrorAlert error={detail.error} />;
+  // A directory group's members and name follow the directory (the API answers 409 directory_group).
+  const readOnly = group.source === 'directory';
   return (
     <section aria-labelledby="group-title" className="group">
       <h2 id="group-title" ref={headingRef} tabIndex={-1}>
         {t('groups.group', { name: group.name })}
       </h2>
       <ErrorAlert error={action.error} detail />
+      {readOnly && <p>{t('groups.directoryReadOnly')}</p>}
       <div className="table-wrap">
         <table className="cards" aria-label={t('groups.members')}>
           <thead>
@@ -199,6 +203,7 @@ function GroupView(props: { id: string; onChanged: (done: string) => Promise<voi
                 <td data-label={t('groups.actions')}>
                   <button
                     type="button"
+                    hidden={readOnly}
                     aria-label={t('groups.removeNamed', { email: m.email, name: group.name })}
                     onClick={() =>
                       void change(async () => {
@@ -215,31 +220,35 @@ function GroupView(props: { id: string; onChanged: (done: string) => Promise<voi
           </tbody>
         </table>
       </div>
-      <OneField
-        id="add-member"
-        title={t('groups.addMember')}
-        label={t('groups.memberEmail')}
-        type="email"
-        submit={t('groups.add')}
-        onSubmit={async (email) => {
-          const answer = await api<{ added: boolean }>('POST', `/api/admin/groups/${encodeURIComponent(group.id)}/members`, { email });
-          await detail.reload();
-          await props.onChanged(t(answer.added ? 'groups.added' : 'groups.alreadyMember', { email, name: group.name }));
-        }}
-      />
-      <OneField
-        id="rename-group"
-        title={t('groups.rename')}
-        label={t('groups.newName')}
-        initial={group.name}
-        pattern={GROUP_NAME}
-        submit={t('groups.rename')}
-        onSubmit={async (name) => {
-          await api('PATCH', `/api/admin/groups/${encodeURIComponent(group.id)}`, { name });
-          await detail.reload();
-          await props.onChanged(t('groups.renamed', { name }));
-        }}
-      />
+      {!readOnly && (
+        <>
+          <OneField
+            id="add-member"
+            title={t('groups.addMember')}
+            label={t('groups.memberEmail')}
+            type="email"
+            submit={t('groups.add')}
+            onSubmit={async (email) => {
+              const answer = await api<{ added: boolean }>('POST', `/api/admin/groups/${encodeURIComponent(group.id)}/members`, { email });
+              await detail.reload();
+              await props.onChanged(t(answer.added ? 'groups.added' : 'groups.alreadyMember', { email, name: group.name }));
+            }}
+          />
+          <OneField
+            id="rename-group"
+            title={t('groups.rename')}
+            label={t('groups.newName')}
+            initial={group.name}
+            pattern={GROUP_NAME}
+            submit={t('groups.rename')}
+            onSubmit={async (name) => {
+              await api('PATCH', `/api/admin/groups/${encodeURIComponent(group.id)}`, { name });
+              await detail.reload();
+              await props.onChanged(t('groups.renamed', { name }));
+            }}
+          />
+        </>
+      )}
       <div className="actions">
         <button
           type="button"
