@@ -64,9 +64,11 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     for (const lang of LANGUAGES) {
       for (const { width } of VIEWPORTS) {
         const id = `${lang}-${width}`;
-        await seedUser(test.s, `admin-${id}@example.com`, 'admin');
+        // Each account's language is its own (the UI adopts it on load, whatever the browser's).
+        await test.s.users.setLocale((await seedUser(test.s, `admin-${id}@example.com`, 'admin')).id, lang);
         const ana = await seedUser(test.s, `ana-${id}@example.com`, 'user');
-        await seedUser(test.s, `new-${id}@example.com`, 'user');
+        await test.s.users.setLocale(ana.id, lang);
+        await test.s.users.setLocale((await seedUser(test.s, `new-${id}@example.com`, 'user')).id, lang);
         keys.set(`admin-${id}`, await enableTwoFactor(`admin-${id}@example.com`));
         // Who may go where: a group with ana in it, an application whose rules name it (and refuse
         // a path to everyone), and one with no rule yet.

@@ -56,11 +56,13 @@ describe('Password and account security: overview, views, step-up on every actio
     test = await startTestApp({ url: `sqlite:${path.join(dir, 'gatehouse.db')}`, clock: now, env: { GATEHOUSE_PUBLIC_URL: baseUrl } });
     await test.app.listen({ port, host: '127.0.0.1' });
     for (const lang of Object.keys(LOCALES)) {
-      await seedUser(test.s, `names-${lang}@example.com`);
-      await seedUser(test.s, `admin-${lang}@example.com`, 'admin');
+      // Each account's language is its own (the UI adopts it on load, whatever the browser's).
+      const language = lang as 'en' | 'es';
+      await test.s.users.setLocale((await seedUser(test.s, `names-${lang}@example.com`)).id, language);
+      await test.s.users.setLocale((await seedUser(test.s, `admin-${lang}@example.com`, 'admin')).id, language);
       for (const who of ['views', 'step-up']) {
         const email = `${who}-${lang}@example.com`;
-        await seedUser(test.s, email);
+        await test.s.users.setLocale((await seedUser(test.s, email)).id, language);
         // 2FA on over the API, as its owner would; a second session signs in (and trusts its browser).
         const owner = new HttpClient(baseUrl);
         assert.equal((await owner.post('/api/session', { email, password: STRONG_PASSWORD })).status, 200);

@@ -125,7 +125,9 @@ describe('codes in the web UI (issue 36) in Chromium', { skip }, () => {
     const url = `sqlite:${path.join(dir, 'gatehouse.db')}`;
     const masterKey = randomBytes(32);
     const seed = await startTestApp({ url, masterKey, clock: realClock });
-    for (const lang of ['en', 'es'] as const) for (const email of Object.values(emails(lang))) await seedUser(seed.s, email);
+    // Each account's language is its own (the UI adopts it on load, whatever the browser's).
+    for (const lang of ['en', 'es'] as const)
+      for (const email of Object.values(emails(lang))) await seed.s.users.setLocale((await seedUser(seed.s, email)).id, lang);
     await seed.close();
     server = await startServerProcess({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
     browser = await launchChromium();
