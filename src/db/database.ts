@@ -156,7 +156,7 @@ export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
 export const POSTGRES_STATEMENT_TIMEOUT_MS = 10_000;
 /** Connections per instance, and how many requests may wait for one before the next gets a 503. */
 export const POSTGRES_POOL_SIZE = 10;
-const POSTGRES_MAX_WAITING = 2 * POSTGRES_POOL_SIZE;
+const POSTGRES_MAX_WAITING = 5 * POSTGRES_POOL_SIZE;
 
 function openPostgres(url: string): Database {
   const hosts = parsePostgresHosts(url);

@@ -104,7 +104,7 @@ export function createMetrics(
     }),
     dbPool: new Gauge({
       name: 'gatehouse_db_pool_connections',
-      help: 'PostgreSQL connections of this instance: total open, idle, and requests waiting for one (past 20 waiting, a request gets 503 at once).',
+      help: 'PostgreSQL connections of this instance: total open, idle, and requests waiting for one (past 50 waiting, a request gets 503 at once).',
       labelNames: ['state'],
       registers: [registry],
       collect() {
