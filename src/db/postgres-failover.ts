@@ -81,6 +81,19 @@ function meansHostLost(error: unknown): boolean {
   );
 }
 
+/** One statement on a connection of `pool`; a connection that lost its host is not handed out again. */
+async function queryOnce(pool: Pick<QueryPool, 'connect'>, config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
+  const client = await pool.connect();
+  try {
+    const result = await client.query(config);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(meansHostLost(error) ? (error as Error) : undefined);
+    throw error;
+  }
+}
+
 export class FailoverPool implements QueryPool {
   private current: { url: string; pool: pg.Pool };
   /** Connections already seen to be on an acceptable host (a new one is checked once). */
@@ -110,17 +123,8 @@ export class FailoverPool implements QueryPool {
     }
   }
 
-  async query(config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
-    const client = await this.connect();
-    try {
-      const result = await client.query(config);
-      client.release();
-      return result;
-    } catch (error) {
-      // A connection that failed is not handed out again.
-      client.release(meansHostLost(error) ? (error as Error) : undefined);
-      throw error;
-    }
+  query(config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
+    return queryOnce(this, config);
   }
 
   async end(): Promise<void> {
@@ -220,16 +224,8 @@ export class SheddingPool implements QueryPool {
     }
   }
 
-  async query(config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
-    const client = await this.connect();
-    try {
-      const result = await client.query(config);
-      client.release();
-      return result;
-    } catch (error) {
-      client.release(meansHostLost(error) ? (error as Error) : undefined);
-      throw error;
-    }
+  query(config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult> {
+    return queryOnce(this, config);
   }
 
   end(): Promise<void> {
