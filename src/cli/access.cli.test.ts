@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { describeCliError, runCli } from './main.js';
 import type { AccessCheck, AccessOverview } from '../shared/api-types.js';
+import { clockEnv } from '../test-support/processes.js';
 
 const TSX = import.meta.resolve('tsx');
 const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'run.ts');
@@ -24,7 +25,12 @@ for (const dialect of DIALECTS) {
     const env = () => ({ GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64') });
     /** The real command, in a new process (a few cases: each costs a start-up). */
     const spawned = (args: string[], input?: string) =>
-      spawnSync(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env() }, input, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--import', TSX, ENTRY, ...args], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', ...clockEnv(), ...env() },
+        input,
+        encoding: 'utf8',
+      });
     /** The same command in this process (runCli, what the binary runs), its output captured. */
     const gatehouse = async (args: string[]) => {
       Object.assign(process.env, env());

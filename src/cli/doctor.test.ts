@@ -14,7 +14,7 @@ import { openDatabase } from '../db/database.js';
 import { migrateTo, migrateToLatest } from '../db/migrate.js';
 import { DIALECTS } from '../test-support/databases.js';
 import { startSmtp } from '../test-support/smtp.js';
-import { realClock } from '../test-support/processes.js';
+import { realClock, clockEnv } from '../test-support/processes.js';
 import { DIRECTORY_CHECKS, type Finding, formatFindings, runDoctor } from './doctor.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-doctor-'));
@@ -150,7 +150,7 @@ describe('gatehouse doctor', () => {
     const gatehouse = (env: Record<string, string>) =>
       spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), entry, 'doctor'], {
         cwd: dir,
-        env: { PATH: process.env.PATH ?? '', GATEHOUSE_DATABASE_URL: `sqlite:${migratedDb}`, GATEHOUSE_ENCRYPTION_KEY: key, ...env },
+        env: { PATH: process.env.PATH ?? '', ...clockEnv(), GATEHOUSE_DATABASE_URL: `sqlite:${migratedDb}`, GATEHOUSE_ENCRYPTION_KEY: key, ...env },
         encoding: 'utf8',
       });
     const bad = gatehouse({ GATEHOUSE_PUBLIC_URL: 'http://login.example.com' });

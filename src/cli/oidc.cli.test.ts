@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { startTestApp } from '../test-support/harness.js';
-import { realClock } from '../test-support/processes.js';
+import { realClock, clockEnv } from '../test-support/processes.js';
 
 const TSX = import.meta.resolve('tsx');
 const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'run.ts');
@@ -25,7 +25,7 @@ for (const dialect of DIALECTS) {
     const gatehouse = (args: string[], input?: string, key = masterKey) =>
       spawnSync(process.execPath, ['--import', TSX, ENTRY, ...args], {
         cwd,
-        env: { PATH: process.env.PATH ?? '', GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: key.toString('base64') },
+        env: { PATH: process.env.PATH ?? '', ...clockEnv(), GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: key.toString('base64') },
         input,
         encoding: 'utf8',
       });
