@@ -17,6 +17,7 @@ import { accessOf, registerAccessControl, type Access } from './modules/sessions
 import { lazyChildLogger, registerRequestAccounting } from './http/request-log.js';
 import { throttleKeyForAddress } from './http/client-address.js';
 import { MODULES } from './modules/index.js';
+import { REQUEST_CONNECTION_WAIT_BUDGET_MS, withConnectionWaitBudget } from './db/request-deadline.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -66,6 +67,11 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   });
 
   registerValidation(app);
+  // With PostgreSQL all of a request's waits for connections share one budget (request-deadline.ts).
+  // SQLite has no pool to wait on, and the hot routes do not pay for the async context there.
+  if (s.dialect === 'postgres') {
+    app.addHook('onRequest', (_request, _reply, done) => withConnectionWaitBudget(REQUEST_CONNECTION_WAIT_BUDGET_MS, done));
+  }
   const accounting = registerRequestAccounting(app, { tally: s.metrics.requestTally, hotRoutes: ['GET /api/session', 'GET /api/verify'] });
   registerErrorHandler(app, accounting.recordUnmatched);
   registerSecurityHeaders(app, s.config.secureCookies);

@@ -182,7 +182,7 @@ function openPostgres(url: string): Database {
     hostPool = failover;
     counts = () => failover.counts();
   }
-  const pool = new SheddingPool(hostPool, POSTGRES_MAX_WAITING, counts);
+  const pool = new SheddingPool(hostPool, POSTGRES_MAX_WAITING, counts, POSTGRES_CONNECT_TIMEOUT_MS);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readRow: RowReader = async (text: string, parameters: readonly unknown[]) =>
     (await pool.query({ text, values: [...parameters], rowMode: 'array' })).rows[0] as unknown[] | undefined;

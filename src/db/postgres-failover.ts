@@ -9,6 +9,7 @@
 // next request finds the new primary by itself; requests in flight at the moment of the failure get
 // the documented 503 `unavailable`, never an answer from a read-only standby.
 import pg from 'pg';
+import { chargeConnectionWait } from './request-deadline.js';
 
 export type TargetSessionAttrs = 'any' | 'read-write' | 'primary';
 
@@ -198,6 +199,28 @@ async function isPrimary(client: pg.ClientBase): Promise<boolean> {
  * a queue without bound makes every request wait behind every other, past any timeout; a bounded
  * one keeps the wait near one statement's time, so answers stay within their bound.
  */
+const shed = (message: string): Error => Object.assign(new Error(message), { code: 'EPOOLFULL' });
+
+/** A connection within `ms`, or EPOOLFULL; one that arrives later goes straight back to the pool. */
+async function connectWithin(pool: QueryPool, ms: number): Promise<pg.PoolClient> {
+  const pending = pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(shed("the request's time to wait for the database ran out")), ms);
+  });
+  try {
+    return await Promise.race([pending, timeout]);
+  } catch (error) {
+    pending.then(
+      (client) => client.release(),
+      () => {},
+    );
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class SheddingPool implements QueryPool {
   private waiting = 0;
 
@@ -205,6 +228,8 @@ export class SheddingPool implements QueryPool {
     private readonly inner: QueryPool,
     private readonly maxWaiting: number,
     private readonly innerCounts: () => PoolCounts,
+    /** The host pool's own wait for a connection; a request with less time left waits less. */
+    private readonly connectTimeoutMs: number,
   ) {}
 
   /** The host pool's connections; waiting counts those this wrapper let queue. */
@@ -213,12 +238,14 @@ export class SheddingPool implements QueryPool {
   }
 
   async connect(): Promise<pg.PoolClient> {
-    if (this.waiting >= this.maxWaiting) {
-      throw Object.assign(new Error('too many requests wait for a database connection'), { code: 'EPOOLFULL' });
-    }
+    if (this.waiting >= this.maxWaiting) throw shed('too many requests wait for a database connection');
     this.waiting++;
     try {
-      return await this.inner.connect();
+      return await chargeConnectionWait(
+        this.connectTimeoutMs,
+        (ms) => (ms >= this.connectTimeoutMs ? this.inner.connect() : connectWithin(this.inner, ms)),
+        () => shed("the request's time to wait for the database is spent"),
+      );
     } finally {
       this.waiting--;
     }

@@ -16,7 +16,7 @@ const POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL;
 const skip = skipUnless(POSTGRES_URL !== undefined, 'slow database: GATEHOUSE_TEST_POSTGRES_URL is not set');
 const DELAY_MS = 200;
 const POOL_MAX = 10;
-/** The pool's wait for a connection (3 s) plus a statement's bound (10 s), with room for the delays. */
+/** All of a request's waits for a connection (3 s together) plus its statements behind the delays. */
 const ANSWER_BOUND_MS = 15_000;
 
 /** A TCP proxy that holds every chunk, both ways, for `delayMs` before passing it on (in order). */
@@ -88,7 +88,7 @@ describe('PostgreSQL answering slowly', { skip }, () => {
     await client.end();
   });
 
-  it('answers every request within its bound, keeps the event loop free, and stays within its pool', async () => {
+  it('answers every request within its bound, keeps the event loop free, and stays within its pool', async (t) => {
     const signedIn = await Promise.all(
       Array.from({ length: 4 }, async (_, i) => {
         const client = new HttpClient(server.baseUrl);
@@ -147,6 +147,7 @@ describe('PostgreSQL answering slowly', { skip }, () => {
       'the slow database still serves',
     );
     const slowest = Math.max(...answers.map((a) => a.ms));
+    t.diagnostic(`${answers.filter((a) => a.status === 200).length} answered 200, the rest 503; slowest ${Math.round(slowest)} ms`);
     assert.ok(slowest < ANSWER_BOUND_MS, `every answer within ${ANSWER_BOUND_MS} ms (slowest ${Math.round(slowest)} ms)`);
     // Not a speed goal (those are the benchmark's): a loop that waited on the database would make
     // this route wait the seconds a sign-in takes here; 1.5 s leaves room for a busy shared machine.
