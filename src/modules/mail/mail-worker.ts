@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { OutboxWorker, backoffDelayMs } from '../../db/outbox-worker.js';
 import * as repo from './mail.repository.js';
 import type { MailQueue } from './mail-queue.js';
 import type { MailTransport } from './transport.js';
@@ -22,7 +23,7 @@ export const MAX_ATTEMPTS = 30;
 const BATCH = 20;
 
 export function retryDelayMs(failedAttempts: number): number {
-  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failedAttempts - 1));
+  return backoffDelayMs(failedAttempts, FIRST_RETRY_MS, MAX_RETRY_MS);
 }
 
 export interface MailWorkerDeps {
@@ -35,53 +36,23 @@ export interface MailWorkerDeps {
   pollMs?: number;
 }
 
-export class MailWorker {
+export class MailWorker extends OutboxWorker {
   readonly instance = randomUUID();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private stopped = true;
-  private log: (message: string, error?: unknown) => void = () => {};
   /** Accepted by the mail server, not yet marked sent (the database did not answer): id → when. */
   private readonly unmarked = new Map<string, number>();
 
-  constructor(private readonly deps: MailWorkerDeps) {}
-
-  /** Starts polling; `log` hears about failed attempts (never the message content). */
-  start(log?: (message: string, error?: unknown) => void): void {
-    if (log) this.log = log;
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule();
+  constructor(private readonly deps: MailWorkerDeps) {
+    super(deps.pollMs ?? 1000, 'mail worker round failed');
   }
 
-  /** Stops polling and waits for a round in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => 0);
+  /** Stops polling, waits for a round in progress, and closes the transport. */
+  override async stop(): Promise<void> {
+    await super.stop();
     this.deps.transport.close();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runOnce()
-        .catch((error: unknown) => this.log('mail worker round failed', error))
-        .finally(() => this.schedule());
-    }, this.deps.pollMs ?? 1000);
-    this.timer.unref();
-  }
-
-  /** One round: claims what is due and sends it. Answers how many were sent. Rounds never overlap. */
-  runOnce(): Promise<number> {
-    this.running ??= this.round().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async round(): Promise<number> {
+  /** One round: marks what was accepted while the database was away, then claims what is due and sends it. */
+  protected async round(): Promise<number> {
     const { db, clock } = this.deps;
     // Still under this instance's lease: nobody else sends them meanwhile.
     for (const [id, sentAt] of this.unmarked) {

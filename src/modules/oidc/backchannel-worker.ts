@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { OutboxWorker, backoffDelayMs } from '../../db/outbox-worker.js';
 import * as repo from './backchannel.repository.js';
 
 /** Longer than one delivery may take (DELIVERY_TIMEOUT_MS), so a live sender keeps its lease. */
@@ -21,7 +22,7 @@ export const MAX_ATTEMPTS = 30;
 const BATCH = 20;
 
 export function backchannelRetryDelayMs(failedAttempts: number): number {
-  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failedAttempts - 1));
+  return backoffDelayMs(failedAttempts, FIRST_RETRY_MS, MAX_RETRY_MS);
 }
 
 /** Where a logout goes and what it says: null when the application is gone or no longer asks for logouts. */
@@ -39,49 +40,15 @@ export interface BackchannelWorkerDeps {
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', row: repo.BackchannelRow, error?: unknown) => void;
 }
 
-export class BackchannelWorker {
+export class BackchannelWorker extends OutboxWorker {
   readonly instance = randomUUID();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private stopped = true;
-  private log: (message: string, error?: unknown) => void = () => {};
 
-  constructor(private readonly deps: BackchannelWorkerDeps) {}
-
-  /** Starts polling; `log` hears about failed deliveries (the application and the attempt, never the token). */
-  start(log?: (message: string, error?: unknown) => void): void {
-    if (log) this.log = log;
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule();
+  constructor(private readonly deps: BackchannelWorkerDeps) {
+    super(deps.pollMs ?? 1000, 'back-channel logout round failed');
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => 0);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runOnce()
-        .catch((error: unknown) => this.log('back-channel logout round failed', error))
-        .finally(() => this.schedule());
-    }, this.deps.pollMs ?? 1000);
-    this.timer.unref();
-  }
-
-  /** One round: what ended becomes due, what is due is sent. Answers how many were delivered. Rounds never overlap. */
-  runOnce(): Promise<number> {
-    this.running ??= this.round().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async round(): Promise<number> {
+  /** One round: what ended becomes due, what is due is sent. */
+  protected async round(): Promise<number> {
     const { db, clock } = this.deps;
     await repo.markEndedSessionsDue(db, clock(), this.deps.sessionIdleMs);
     const claimed = await repo.claimDueLogouts(db, { instance: this.instance, now: clock(), leaseMs: LEASE_MS, limit: BATCH });
