@@ -4,7 +4,8 @@
 // writer and PostgreSQL re-checks on the newest row version after waiting for a concurrent claimer
 // (READ COMMITTED), so two instances never hold the same message. A crashed sender's lease runs out
 // and the message is sent later; it is marked sent right after the SMTP server accepts it.
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { claimLeasedRows } from '../../db/leased-claim.js';
 import type { DB, MailOutboxTable } from '../../db/schema.js';
 
 export type OutboxRow = Selectable<MailOutboxTable>;
@@ -30,28 +31,8 @@ export async function insertOutboxMessage(trx: Kysely<DB>, row: { id: string; ki
 }
 
 /** Claims up to `limit` due messages for `instance` until `now + leaseMs`. */
-export async function claimDueMessages(db: Kysely<DB>, input: { instance: string; now: number; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
-  const free = (eb: ExpressionBuilder<DB, 'mail_outbox'>) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', input.now)]);
-  return (
-    db
-      .updateTable('mail_outbox')
-      .set({ claimed_by: input.instance, claimed_until: input.now + input.leaseMs })
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('mail_outbox')
-          .select('id')
-          .where('status', '=', 'queued')
-          .where('next_attempt_at', '<=', input.now)
-          .where(free)
-          .orderBy('next_attempt_at')
-          .limit(input.limit),
-      )
-      // Re-checked on the row itself: a message another instance claimed meanwhile is skipped.
-      .where('status', '=', 'queued')
-      .where(free)
-      .returningAll()
-      .execute()
-  );
+export function claimDueMessages(db: Kysely<DB>, input: { instance: string; now: number; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
+  return claimLeasedRows(db, 'mail_outbox', 'queued', input);
 }
 
 /** After the SMTP server accepted it: sent, and its content dropped. Only the lease holder marks it. */

@@ -7,7 +7,8 @@
 // RETURNING, which SQLite runs as its single writer and PostgreSQL re-checks on the newest row
 // version, so two instances never hold the same row; the row is deleted once the application
 // answered 200.
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { claimLeasedRows } from '../../db/leased-claim.js';
 import type { DB, OidcBackchannelLogoutsTable } from '../../db/schema.js';
 
 export type BackchannelRow = Selectable<OidcBackchannelLogoutsTable>;
@@ -68,28 +69,8 @@ export async function markEndedSessionsDue(db: Kysely<DB>, now: number, idleMs: 
 }
 
 /** Claims up to `limit` due rows for `instance` until `now + leaseMs`. */
-export async function claimDueLogouts(db: Kysely<DB>, input: { instance: string; now: number; leaseMs: number; limit: number }): Promise<BackchannelRow[]> {
-  const free = (eb: ExpressionBuilder<DB, 'oidc_backchannel_logouts'>) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', input.now)]);
-  return (
-    db
-      .updateTable('oidc_backchannel_logouts')
-      .set({ claimed_by: input.instance, claimed_until: input.now + input.leaseMs })
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('oidc_backchannel_logouts')
-          .select('id')
-          .where('status', '=', 'due')
-          .where('next_attempt_at', '<=', input.now)
-          .where(free)
-          .orderBy('next_attempt_at')
-          .limit(input.limit),
-      )
-      // Re-checked on the row itself: a row another instance claimed meanwhile is skipped.
-      .where('status', '=', 'due')
-      .where(free)
-      .returningAll()
-      .execute()
-  );
+export function claimDueLogouts(db: Kysely<DB>, input: { instance: string; now: number; leaseMs: number; limit: number }): Promise<BackchannelRow[]> {
+  return claimLeasedRows(db, 'oidc_backchannel_logouts', 'due', input);
 }
 
 /** The application answered: the row's work is done. Only the lease holder removes it. */
