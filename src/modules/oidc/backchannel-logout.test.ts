@@ -17,6 +17,7 @@ import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { STRONG_PASSWORD, seedUser, startTestApp } from '../../test-support/harness.js';
 import { freePort, startServerProcess, type ServerProcess, realClock } from '../../test-support/processes.js';
 import { CookieBrowser } from '../../test-support/cookie-browser.js';
+import { driveInteraction } from '../../test-support/oidc-interaction.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
 const SIGNED_OUT = 'http://127.0.0.1:9/signed-out';
@@ -77,20 +78,9 @@ for (const dialect of DIALECTS) {
         code_challenge_method: 'S256',
         state: 's',
       });
-      let answer = await browser.follow(url.href, isCallback);
-      for (let round = 0; round < 5 && !(answer.location && isCallback(answer.location)); round++) {
-        const uid = /\/interaction\/([\w-]+)/.exec(answer.url)?.[1];
-        assert.ok(uid, `an interaction page, got ${answer.url} ${answer.status}`);
-        const details = await browser.get(`${front()}/api/oidc/interactions/${uid}`);
-        if (details.body.step === 'sign_in') {
-          assert.equal((await browser.post(`${front()}/api/session`, { email, password: STRONG_PASSWORD })).body.status, 'authenticated');
-          continue;
-        }
-        const done = await browser.post(`${front()}/api/oidc/interactions/${uid}/continue`, {});
-        assert.equal(done.status, 200, JSON.stringify(done.body));
-        answer = await browser.follow(done.body.redirect, isCallback);
-      }
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(answer.location!), { pkceCodeVerifier: verifier, expectedState: 's' });
+      const run = await driveInteraction(browser, url.href, { email }, { base: front, isCallback, rounds: 5 });
+      assert.ok(run.callback, `the callback, after ${run.steps.join(', ')}`);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(run.callback), { pkceCodeVerifier: verifier, expectedState: 's' });
       return { tokens, claims: tokens.claims()! };
     }
 

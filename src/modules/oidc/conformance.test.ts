@@ -14,24 +14,13 @@ import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../test-supp
 import { freePort, startServerProcess, type ServerProcess, realClock } from '../../test-support/processes.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 import { CookieBrowser } from '../../test-support/cookie-browser.js';
+import { driveInteraction, type InteractionPerson } from '../../test-support/oidc-interaction.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
 const SIGNED_OUT = 'http://127.0.0.1:9/signed-out';
 const isCallback = (url: string) => url.startsWith('http://127.0.0.1:9/');
 
-interface Person {
-  email: string;
-  /** A fresh app code for each use (2FA accounts). */
-  code?: () => string;
-}
-
-interface Run {
-  steps: string[];
-  callback: string | null;
-  /** The step-up answers at the reauthenticate step (a refused one, then the accepted one). */
-  stepUps: number[];
-  details: Record<string, unknown>[];
-}
+type Person = InteractionPerson;
 
 for (const dialect of DIALECTS) {
   describe(`OpenID Connect conformance-style checks on ${dialect.name}`, { skip: dialect.skip }, () => {
@@ -57,55 +46,7 @@ for (const dialect of DIALECTS) {
     const discover = (clientId: string, auth: oidc.ClientAuth) =>
       oidc.discovery(new URL(publicUrl), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 
-    /** Drives the interaction as the React page does, until the application's callback (or a step it cannot pass). */
-    async function drive(browser: CookieBrowser, start: string, who: Person): Promise<Run> {
-      let answer = await browser.follow(start, isCallback);
-      const run: Run = { steps: [], callback: null, stepUps: [], details: [] };
-      for (let round = 0; round < 8 && !(answer.location && isCallback(answer.location)); round++) {
-        const uid = /\/interaction\/([\w-]+)/.exec(answer.url)?.[1];
-        assert.ok(uid, `an interaction page, got ${answer.url} ${answer.status} ${JSON.stringify(answer.body)}`);
-        const details = await browser.get(`${base()}/api/oidc/interactions/${uid}`);
-        assert.equal(details.status, 200, JSON.stringify(details.body));
-        run.steps.push(details.body.step);
-        run.details.push(details.body);
-        switch (details.body.step) {
-          case 'sign_in': {
-            const signed = await browser.post(`${base()}/api/session`, { email: who.email, password: STRONG_PASSWORD });
-            if (signed.body.status === 'second_factor_required')
-              assert.equal((await browser.post(`${base()}/api/session/second-factor`, { code: who.code!() })).status, 200);
-            break;
-          }
-          case 'reauthenticate': {
-            // The cookie alone does not finish it.
-            const early = await browser.post(`${base()}/api/oidc/interactions/${uid}/continue`, {});
-            assert.equal(early.status, 403, JSON.stringify(early.body));
-            assert.equal(early.body.error, 'reauthentication_required');
-            if (details.body.twoFactorEnabled) {
-              // The password alone is not enough for a 2FA account.
-              run.stepUps.push((await browser.post(`${base()}/api/session/step-up`, { password: STRONG_PASSWORD })).status);
-              run.stepUps.push((await browser.post(`${base()}/api/session/step-up`, { password: STRONG_PASSWORD, code: who.code!() })).status);
-            } else {
-              run.stepUps.push((await browser.post(`${base()}/api/session/step-up`, { password: STRONG_PASSWORD })).status);
-            }
-            break;
-          }
-          case 'second_factor':
-            assert.equal((await browser.post(`${base()}/api/oidc/interactions/${uid}/second-factor`, { code: who.code!() })).status, 204);
-            break;
-          case 'consent':
-          case 'continue': {
-            const done = await browser.post(`${base()}/api/oidc/interactions/${uid}/continue`, details.body.step === 'consent' ? { approve: true } : {});
-            assert.equal(done.status, 200, JSON.stringify(done.body));
-            answer = await browser.follow(done.body.redirect, isCallback);
-            break;
-          }
-          default:
-            return run;
-        }
-      }
-      run.callback = answer.location;
-      return run;
-    }
+    const drive = (browser: CookieBrowser, start: string, who: Person) => driveInteraction(browser, start, who, { base, isCallback });
 
     /** One authorization of `config` with PKCE, nonce and state; answers the run and the tokens. */
     async function signIn(

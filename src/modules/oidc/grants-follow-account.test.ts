@@ -13,6 +13,7 @@ import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 import { Client, STRONG_PASSWORD, seedUser, startTestApp } from '../../test-support/harness.js';
 import { freePort, startServerProcess, type ServerProcess, realClock } from '../../test-support/processes.js';
 import { CookieBrowser } from '../../test-support/cookie-browser.js';
+import { driveInteraction } from '../../test-support/oidc-interaction.js';
 import { phoneCode } from '../../test-support/authenticator.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
@@ -51,22 +52,10 @@ for (const dialect of DIALECTS) {
         state,
         prompt: 'consent',
       });
-      let answer = await browser.follow(url.href, isCallback);
-      for (let round = 0; round < 6 && !(answer.location && isCallback(answer.location)); round++) {
-        const uid = /\/interaction\/([\w-]+)/.exec(answer.url)?.[1];
-        assert.ok(uid, `an interaction page, got ${answer.url} ${answer.status}`);
-        const details = await browser.get(`${front()}/api/oidc/interactions/${uid}`);
-        if (details.body.step === 'sign_in') {
-          const signed = await browser.post(`${front()}/api/session`, { email, password: STRONG_PASSWORD });
-          if (signed.body.status === 'second_factor_required')
-            assert.equal((await browser.post(`${front()}/api/session/second-factor`, { code: code!() })).status, 200);
-          continue;
-        }
-        const done = await browser.post(`${front()}/api/oidc/interactions/${uid}/continue`, details.body.step === 'consent' ? { approve: true } : {});
-        if (done.status !== 200) return { refused: done.body.error as string, uid };
-        answer = await browser.follow(done.body.redirect, isCallback);
-      }
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(answer.location!), { pkceCodeVerifier: verifier, expectedState: state });
+      const run = await driveInteraction(browser, url.href, { email, code }, { base: front, isCallback, rounds: 6, stopOnRefusal: true });
+      if (run.refused) return { refused: run.refused.error, uid: run.refused.uid };
+      assert.ok(run.callback, `the callback, after ${run.steps.join(', ')}`);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(run.callback), { pkceCodeVerifier: verifier, expectedState: state });
       return { tokens };
     }
 

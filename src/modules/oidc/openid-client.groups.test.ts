@@ -11,35 +11,17 @@ import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { openDatabase } from '../../db/database.js';
 import { DIALECTS, type TestDatabase } from '../../test-support/databases.js';
-import { STRONG_PASSWORD, seedUser, startTestApp } from '../../test-support/harness.js';
+import { seedUser, startTestApp } from '../../test-support/harness.js';
 import { freePort, startServerProcess, type ServerProcess, realClock } from '../../test-support/processes.js';
 import { CookieBrowser } from '../../test-support/cookie-browser.js';
+import { driveInteraction } from '../../test-support/oidc-interaction.js';
 import { GroupsService } from '../access/index.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
 const isCallback = (url: string) => url.startsWith('http://127.0.0.1:9/');
 
-/** Drives the interaction pages' calls the way the React UI does, until the application's callback. */
-async function authorize(browser: CookieBrowser, start: string, base: string, email: string) {
-  let answer = await browser.follow(start, isCallback);
-  const steps: string[] = [];
-  for (let round = 0; round < 5 && !(answer.location && isCallback(answer.location)); round++) {
-    const uid = /\/interaction\/([\w-]+)/.exec(answer.url)?.[1];
-    assert.ok(uid, `an interaction page, got ${answer.url} ${answer.status}`);
-    const details = await browser.get(`${base}/api/oidc/interactions/${uid}`);
-    assert.equal(details.status, 200, JSON.stringify(details.body));
-    steps.push(details.body.step);
-    if (details.body.step === 'sign_in') {
-      assert.equal((await browser.post(`${base}/api/session`, { email, password: STRONG_PASSWORD })).body.status, 'authenticated');
-      continue;
-    }
-    assert.ok(['consent', 'continue'].includes(details.body.step), details.body.step);
-    const done = await browser.post(`${base}/api/oidc/interactions/${uid}/continue`, details.body.step === 'consent' ? { approve: true } : {});
-    assert.equal(done.status, 200, JSON.stringify(done.body));
-    answer = await browser.follow(done.body.redirect, isCallback);
-  }
-  return { steps, callback: answer.location };
-}
+const authorize = (browser: CookieBrowser, start: string, base: string, email: string) =>
+  driveInteraction(browser, start, { email }, { base: () => base, isCallback, rounds: 5 });
 
 for (const dialect of DIALECTS) {
   const instances = dialect.name === 'postgres' ? 2 : 1;

@@ -15,6 +15,7 @@ import { freePort, startServerProcess, type ServerProcess, realClock } from '../
 import { phoneCode } from '../../test-support/authenticator.js';
 import { DEFAULT_AUTH_SETTINGS } from '../settings/auth-settings.js';
 import { CookieBrowser } from '../../test-support/cookie-browser.js';
+import { driveInteraction, type InteractionPerson } from '../../test-support/oidc-interaction.js';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
 const SIGNED_OUT = 'http://127.0.0.1:9/signed-out';
@@ -25,42 +26,8 @@ interface Seeded {
   key: string;
 }
 
-/** Drives the interaction pages' calls the way the React UI does, until the application's callback. */
-async function authorize(browser: CookieBrowser, start: string, base: () => string, who: { email: string; code?: () => string; approve?: boolean }) {
-  let answer = await browser.follow(start, isCallback);
-  const steps: string[] = [];
-  for (let round = 0; round < 6 && !(answer.location && isCallback(answer.location)); round++) {
-    const uid = /\/interaction\/([\w-]+)/.exec(answer.url)?.[1];
-    assert.ok(uid, `an interaction page, got ${answer.url} ${answer.status}`);
-    const details = await browser.get(`${base()}/api/oidc/interactions/${uid}`);
-    assert.equal(details.status, 200, JSON.stringify(details.body));
-    steps.push(details.body.step);
-    switch (details.body.step) {
-      case 'sign_in': {
-        const signed = await browser.post(`${base()}/api/session`, { email: who.email, password: STRONG_PASSWORD });
-        if (signed.body.status === 'second_factor_required')
-          assert.equal((await browser.post(`${base()}/api/session/second-factor`, { code: who.code!() })).status, 200);
-        break;
-      }
-      case 'second_factor':
-        assert.equal((await browser.post(`${base()}/api/oidc/interactions/${uid}/second-factor`, { code: who.code!() })).status, 204);
-        break;
-      case 'consent':
-      case 'continue': {
-        const done = await browser.post(
-          `${base()}/api/oidc/interactions/${uid}/continue`,
-          details.body.step === 'consent' ? { approve: who.approve ?? true } : {},
-        );
-        assert.equal(done.status, 200, JSON.stringify(done.body));
-        answer = await browser.follow(done.body.redirect, isCallback);
-        break;
-      }
-      default:
-        return { steps, callback: null };
-    }
-  }
-  return { steps, callback: answer.location };
-}
+const authorize = (browser: CookieBrowser, start: string, base: () => string, who: InteractionPerson) =>
+  driveInteraction(browser, start, who, { base, isCallback, rounds: 6 });
 
 for (const dialect of DIALECTS) {
   const instances = dialect.name === 'postgres' ? 2 : 1;
