@@ -20,6 +20,7 @@ import {
 } from 'ldapts';
 import { BINARY_IDS, type DirectoryEntry, groupsFilter, personFilter, str, toEntry } from './directory-entry.js';
 import net from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { DirectoryConfig } from '../../config.js';
 
 /** The directory does not answer (down, timeout, TLS refused, service bind refused). */
@@ -65,7 +66,11 @@ export class DirectoryClient {
 
   private get tls() {
     // SNI names hosts, never addresses (RFC 6066 §3); the certificate is checked against either.
-    const sni = net.isIP(this.host) === 0 ? { servername: this.host } : {};
+    // Without a servername, a TLS upgrade of an existing socket (StartTLS) would check the
+    // certificate against "localhost": an address is checked against the address itself.
+    const host = this.host;
+    const sni =
+      net.isIP(host) === 0 ? { servername: host } : { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert) };
     return { ...(this.config.ca ? { ca: [this.config.ca] } : {}), ...sni, minVersion: 'TLSv1.2' as const };
   }
 
