@@ -243,7 +243,18 @@ pwdFailureCountInterval: 0
     },
     stop,
     start,
-    freeze: () => void (child as ChildProcess | null)?.kill('SIGSTOP'),
+    freeze: () => {
+      const frozen = child as ChildProcess | null;
+      if (!frozen?.pid) return;
+      frozen.kill('SIGSTOP');
+      // kill(2) returns before every thread has stopped: a request sent at once could still be
+      // answered. Wait until the kernel says the process is stopped (state T in /proc/PID/stat).
+      for (let i = 0; i < 10_000; i++) {
+        const state = /\) (\S)/.exec(fs.readFileSync(`/proc/${frozen.pid}/stat`, 'utf8'))?.[1];
+        if (state === 'T' || state === 't') return;
+      }
+      throw new Error('slapd did not stop on SIGSTOP');
+    },
     thaw: () => void (child as ChildProcess | null)?.kill('SIGCONT'),
     async close() {
       (child as ChildProcess | null)?.kill('SIGCONT');
