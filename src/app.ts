@@ -17,7 +17,7 @@ import { accessOf, registerAccessControl, type Access } from './modules/sessions
 import { lazyChildLogger, registerRequestAccounting } from './http/request-log.js';
 import { throttleKeyForAddress } from './http/client-address.js';
 import { MODULES } from './modules/index.js';
-import { REQUEST_CONNECTION_WAIT_BUDGET_MS, withConnectionWaitBudget } from './db/request-deadline.js';
+import { REQUEST_CONNECTION_WAIT_BUDGET_MS, withConnectionWaitBudget } from './db/connection-wait-budget.js';
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
@@ -67,7 +67,7 @@ export async function buildApp(s: Services, options: AppOptions = {}): Promise<F
   });
 
   registerValidation(app);
-  // With PostgreSQL all of a request's waits for connections share one budget (request-deadline.ts).
+  // With PostgreSQL all of a request's waits for connections share one budget (connection-wait-budget.ts).
   // SQLite has no pool to wait on, and the hot routes do not pay for the async context there.
   if (s.dialect === 'postgres') {
     app.addHook('onRequest', (_request, _reply, done) => withConnectionWaitBudget(REQUEST_CONNECTION_WAIT_BUDGET_MS, done));

@@ -9,7 +9,7 @@
 // next request finds the new primary by itself; requests in flight at the moment of the failure get
 // the documented 503 `unavailable`, never an answer from a read-only standby.
 import pg from 'pg';
-import { chargeConnectionWait } from './request-deadline.js';
+import { chargeConnectionWait } from './connection-wait-budget.js';
 
 export type TargetSessionAttrs = 'any' | 'read-write' | 'primary';
 
