@@ -193,12 +193,6 @@ async function isPrimary(client: pg.ClientBase): Promise<boolean> {
   return rows[0]!.recovery === false && rows[0]!.read_only === 'off';
 }
 
-/**
- * Sheds load instead of queueing it: when `maxWaiting` requests already wait for a connection, the
- * next is refused at once (code EPOOLFULL, answered as the documented 503). With a slow database,
- * a queue without bound makes every request wait behind every other, past any timeout; a bounded
- * one keeps the wait near one statement's time, so answers stay within their bound.
- */
 const shed = (message: string): Error => Object.assign(new Error(message), { code: 'EPOOLFULL' });
 
 /** A connection within `ms`, or EPOOLFULL; one that arrives later goes straight back to the pool. */
@@ -221,6 +215,12 @@ async function connectWithin(pool: QueryPool, ms: number): Promise<pg.PoolClient
   }
 }
 
+/**
+ * Sheds load instead of queueing it: when `maxWaiting` requests already wait for a connection, the
+ * next is refused at once (code EPOOLFULL, answered as the documented 503). With a slow database,
+ * a queue without bound makes every request wait behind every other, past any timeout; a bounded
+ * one keeps the wait near one statement's time, so answers stay within their bound.
+ */
 export class SheddingPool implements QueryPool {
   private waiting = 0;
 
