@@ -24,9 +24,10 @@ export function ForwardAuthApplications() {
     if (notice) noticeRef.current?.focus();
   }, [notice]);
 
+  // The notice comes after the list is current, so what it says is already on the page.
   const changed = async (done: string) => {
-    setNotice(done);
     await overview.reload();
+    setNotice(done);
   };
   const confirmThen = (confirmation: Omit<Confirmation, 'run'>, work: () => Promise<string>) =>
     setConfirmation({

@@ -33,10 +33,10 @@ export function GroupsPage() {
     if (notice) noticeRef.current?.focus();
   }, [notice]);
 
-  /** After a change: say what happened and show the counts as they are now. */
+  /** After a change: show the counts as they are now, then say what happened (so the notice never runs ahead of the page). */
   const changed = async (done: string) => {
-    setNotice(done);
     await list.reload();
+    setNotice(done);
   };
 
   return (
