@@ -22,6 +22,8 @@ export interface Config {
   readonly encryptionKeyFile: string | null;
   readonly issuer: string;
   readonly signinRateLimit: number;
+  /** GATEHOUSE_INVITATION_DAYS: how long an invitation link works (1–90, default 7). */
+  readonly invitationDays: number;
   readonly trustProxy: readonly string[];
   readonly sessionIdleSeconds: number;
   readonly sessionMaxSeconds: number;
@@ -259,6 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
     encryptionKeyFile: fromFile?.file ?? null,
     issuer: env.GATEHOUSE_ISSUER?.trim() || 'Gatehouse',
     signinRateLimit: integer(env, 'GATEHOUSE_SIGNIN_RATE_LIMIT', 100, 0, 1_000_000),
+    invitationDays: integer(env, 'GATEHOUSE_INVITATION_DAYS', 7, 1, 90),
     trustProxy: Object.freeze(parseTrustProxy(env.GATEHOUSE_TRUST_PROXY)),
     sessionIdleSeconds,
     sessionMaxSeconds,

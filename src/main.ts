@@ -2,7 +2,6 @@
 // and a graceful stop on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the pool).
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
-import { countUsers } from './modules/users/index.js';
 import { pruneAuditEvents } from './modules/audit/index.js';
 import type { Services } from './services.js';
 import { checkClockAtStartup } from './modules/clock-health/index.js';
@@ -18,6 +17,8 @@ async function housekeeping(s: Services): Promise<void> {
   await s.oidc.prune();
   await pruneAuditEvents(s.db, now - s.config.auditRetentionDays * 86_400_000);
   await s.resets.prune();
+  await s.setup.prune();
+  await s.invitations.prune();
   await pruneSentMessages(s.db, now - 30 * 86_400_000);
 }
 
@@ -33,19 +34,28 @@ export async function serve(): Promise<void> {
   });
   app.log.info(`Mail goes to ${s.mail.description}`);
 
-  if ((await countUsers(s.db)) === 0) {
-    // Printed to the terminal as is (not as JSON), so the operator can copy it.
+  // No account yet: a one-time setup link (an hour, used once) creates the first administrator in
+  // the browser. It goes to the terminal as is (so the operator can copy it) and to the log (where
+  // a container's or systemd's operator reads it); only someone who sees either can claim the install.
+  const setup = await s.setup.issueLink();
+  if (setup) {
+    const until = new Date(setup.expiresAt).toISOString();
+    app.log.info({ setupLink: setup.link, validUntil: until }, 'Gatehouse has no users yet: open the setup link to create the first administrator');
     process.stdout.write(
       [
         '',
-        'Gatehouse has no users yet. Create the first administrator with:',
+        'Gatehouse has no users yet. Open this link to create the first administrator',
+        `(it works once, until ${until}; "gatehouse setup-link" prints a new one):`,
         '',
+        `  ${setup.link}`,
+        '',
+        'Or on the command line:',
         "  printf '%s' 'a-long-unique-password' | npx gatehouse user create --email you@example.com --role admin --password-stdin",
         '',
         ...(s.mail.smtpConfigured
           ? []
           : [
-              `No mail server is configured (GATEHOUSE_SMTP_URL): password-reset links and security notices`,
+              `No mail server is configured (GATEHOUSE_SMTP_URL): password-reset links, invitations and security notices`,
               `are written to ${s.mail.outboxDir}/, one .eml file per message.`,
               '',
             ]),

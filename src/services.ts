@@ -30,6 +30,8 @@ import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modu
 import { countOutboxByStatus } from './modules/mail/index.js';
 import { PasswordResetService } from './modules/password-reset/index.js';
 import { AccessPolicy, AccessRulesService, GroupsService } from './modules/access/index.js';
+import { InvitationsService, SetupService } from './modules/onboarding/index.js';
+import type { Role } from './modules/users/index.js';
 import { usersWithTwoFactor } from './modules/two-factor/index.js';
 import { usersWithCredentials } from './modules/webauthn/index.js';
 import { DirectoryClient, DirectoryService } from './modules/directory/index.js';
@@ -64,6 +66,9 @@ export interface Services {
   readonly mail: Mail;
   readonly resets: PasswordResetService;
   readonly groups: GroupsService;
+  /** First run in the browser: the setup link and the first administrator. */
+  readonly setup: SetupService;
+  readonly invitations: InvitationsService;
   readonly accessRules: AccessRulesService;
   readonly accessPolicy: AccessPolicy;
   /** Accounts from LDAP / Active Directory (GATEHOUSE_LDAP_URL); null: local accounts only. */
@@ -206,6 +211,18 @@ export async function createServices(
     emailCounterKey: keys.emailCounters,
     smtpConfigured: mail.smtpConfigured,
   });
+  const clockForNewUser = (role: Role) => policy.clockForNewUser(role);
+  const setup = new SetupService({ db, hasher, audit, clock, link: (p) => mail.queue.link(p), clockForNewUser });
+  const invitations = new InvitationsService({
+    db,
+    hasher,
+    mail: mail.queue,
+    groups,
+    clock,
+    clockForNewUser,
+    smtpConfigured: mail.smtpConfigured,
+    validDays: config.invitationDays,
+  });
   const accessRules = new AccessRulesService({ db, clock });
   const accessPolicy = new AccessPolicy({
     db,
@@ -244,6 +261,8 @@ export async function createServices(
     resets,
     clockWitness,
     groups,
+    setup,
+    invitations,
     accessRules,
     accessPolicy,
     directory,

@@ -24,6 +24,9 @@ const USAGE = `Usage: gatehouse <command>
   serve                                                        run the server
   migrate                                                      apply pending database migrations
   user create --email E --role admin|user --password-stdin     create a user (prints its id)
+  user invite EMAIL [--group G]... [--role admin|user] [--require-2fa] [--locale en|es] [--name N]
+                                                               invite someone by mail; prints the link too (for installs without SMTP)
+  setup-link                                                   print a new first-run setup link (only while there is no user)
   user disable-2fa --email E                                   turn 2FA off for an account
   user unlock --email E                                        lift a lockout
   user unblock --email E                                       lift an administrator's block
@@ -113,6 +116,33 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       process.stdout.write(`${user.id}\n`);
       return;
     }
+    case 'invite': {
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          group: { type: 'string', multiple: true },
+          role: { type: 'string' },
+          'require-2fa': { type: 'boolean' },
+          locale: { type: 'string' },
+          name: { type: 'string' },
+        },
+        strict: true,
+      });
+      if (positionals.length !== 1) throw new UsageError('user invite takes one EMAIL');
+      const role = values.role ?? 'user';
+      if (role !== 'admin' && role !== 'user') throw new UsageError(`--role must be admin or user (got "${role}")`);
+      const locale = values.locale ?? 'en';
+      if (locale !== 'en' && locale !== 'es') throw new UsageError(`--locale must be en or es (got "${locale}")`);
+      const email = positionals[0]!;
+      // One line of the list the admin page takes: the name quoted, so a comma in it stays in it.
+      const line = values.name === undefined ? email : `${email},"${values.name.replace(/"/g, '""')}"`;
+      const [sent] = await withServices((s) =>
+        s.invitations.invite('cli', line, { groups: values.group ?? [], role, requireTwoFactor: values['require-2fa'] === true, locale }, null, true),
+      );
+      process.stdout.write(`Invited ${sent!.email}. The link (it works once):\n${sent!.link}\n`);
+      return;
+    }
     case 'disable-2fa': {
       const email = emailOption(args);
       await withServices(async (s) => {
@@ -135,7 +165,7 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       return;
     }
     default:
-      throw new UsageError(sub ? `unknown user command "${sub}"` : 'a user command is required (create, disable-2fa, unlock, unblock)');
+      throw new UsageError(sub ? `unknown user command "${sub}"` : 'a user command is required (create, invite, disable-2fa, unlock, unblock)');
   }
 }
 
@@ -396,6 +426,12 @@ export async function runCli(argv: string[]): Promise<void> {
     case 'serve': {
       const { serve } = await import('../main.js');
       return serve();
+    }
+    case 'setup-link': {
+      const issued = await withServices((s) => s.setup.issueLink());
+      if (!issued) throw new UsageError('Gatehouse already has users: sign in, or create one with "gatehouse user create"');
+      process.stdout.write(`${issued.link}\n(it works once, until ${new Date(issued.expiresAt).toISOString()})\n`);
+      return;
     }
     case 'migrate':
       await withServices(async () => {});

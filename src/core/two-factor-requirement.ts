@@ -5,8 +5,9 @@ import type { Require2fa, Role } from '../shared/api-types.js';
 
 const DAY_MS = 86_400_000;
 
-export function isTwoFactorRequired(policy: Require2fa, role: Role): boolean {
-  return policy === 'everyone' || (policy === 'admins' && role === 'admin');
+/** Does the policy, or the account's own requirement (an invitation's choice), require 2FA of it? */
+export function isTwoFactorRequired(policy: Require2fa, role: Role, accountRequired = false): boolean {
+  return accountRequired || policy === 'everyone' || (policy === 'admins' && role === 'admin');
 }
 
 /** Pure: given the stored start of the requirement, when is the deadline and is it past? */
@@ -23,6 +24,8 @@ export interface AccountStanding {
   twoFactorEnabled: boolean;
   /** When the requirement first applied to the user; null: not started (counts as now). */
   twoFactorRequiredSince: number | null;
+  /** 2FA required of this one account, with no grace period (users.two_factor_required). */
+  accountRequired?: boolean;
 }
 
 /**
@@ -30,7 +33,10 @@ export interface AccountStanding {
  * session follows the account as it is now (policy, grace, 2FA, role), not as it was at sign-in.
  */
 export function isRestrictedNow(a: AccountStanding, now: number): boolean {
-  if (a.twoFactorEnabled || !isTwoFactorRequired(a.require2fa, a.role)) return false;
+  if (a.twoFactorEnabled) return false;
+  // An account-level requirement has no grace period: it holds from the first sign-in.
+  if (a.accountRequired) return true;
+  if (!isTwoFactorRequired(a.require2fa, a.role)) return false;
   return graceDecision(a.twoFactorRequiredSince ?? now, a.require2faGraceDays, now).overdue;
 }
 

@@ -21,6 +21,7 @@ import * as m0019 from './migrations/0019_legacy_pkce.js';
 import * as m0020 from './migrations/0020_display_name.js';
 import * as m0021 from './migrations/0021_backchannel_logout.js';
 import * as m0022 from './migrations/0022_directory.js';
+import * as m0023 from './migrations/0023_onboarding.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0020_display_name': m0020,
   '0021_backchannel_logout': m0021,
   '0022_directory': m0022,
+  '0023_onboarding': m0023,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

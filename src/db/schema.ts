@@ -23,6 +23,8 @@ export interface UsersTable {
   source: Generated<'local' | 'directory'>;
   /** The directory's unique id of the person (entryUUID; objectGUID in hex); null for a local account. */
   directory_id: Generated<string | null>;
+  /** 1: 2FA is required of this account whatever the policy, with no grace period (an invitation set it; migration 0023). */
+  two_factor_required: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -149,6 +151,43 @@ export interface MailOutboxTable {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+}
+
+/** A first-run setup link (migration 0023): only its SHA-256, valid for an hour while no user exists. */
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** One row once the first administrator was set up in the browser: its key makes racing setups end with one. */
+export interface SetupClaimTable {
+  id: string;
+  user_id: string;
+  claimed_at: number;
+}
+
+/** An invitation by mail (migration 0023). */
+export interface InvitationsTable {
+  id: string;
+  /** SHA-256 of the link's token, hex; a re-send replaces it (the old link stops working). */
+  token_hash: string;
+  email: string;
+  display_name: string | null;
+  role: 'admin' | 'user';
+  /** JSON array of group names the account joins when it accepts. */
+  groups: string;
+  require_two_factor: number;
+  locale: string;
+  /** The inviting administrator's id (null: the command line). */
+  invited_by: string | null;
+  created_at: number;
+  sent_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  revoked_at: number | null;
+  /** The account the invitation became. */
+  user_id: string | null;
 }
 
 export interface PasswordResetTokensTable {
@@ -343,6 +382,9 @@ export interface DB {
   webauthn_challenges: WebauthnChallengesTable;
   mail_outbox: MailOutboxTable;
   password_reset_tokens: PasswordResetTokensTable;
+  setup_tokens: SetupTokensTable;
+  setup_claim: SetupClaimTable;
+  invitations: InvitationsTable;
   mail_request_counters: MailRequestCountersTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;

@@ -6,6 +6,13 @@ import type { ApiErrorCode } from '../shared/api-types.js';
 
 export const ERRORS = {
   invalid_request: [400, 'The request is not valid.'],
+  invalid_setup_token: [400, 'This setup link is not valid. Use the link the server printed, or print a new one with "gatehouse setup-link".'],
+  setup_token_expired: [400, 'This setup link has expired. Print a new one with "gatehouse setup-link" (or restart the server).'],
+  setup_done: [409, 'Gatehouse is already set up: sign in.'],
+  invalid_invitation: [400, 'This invitation link is not valid. Ask the person who invited you for a new one.'],
+  invitation_used: [400, 'This invitation was already used: sign in with the password you chose.'],
+  invitation_revoked: [400, 'This invitation was withdrawn. Ask the person who invited you for a new one.'],
+  invitation_expired: [400, 'This invitation has expired. Ask the person who invited you to send it again.'],
   overlapping_rule: [400, 'This application already has a rule for this path.'],
   step_up_required: [401, 'This address asks for a stronger sign-in: confirm it is you with your code.'],
   access_denied: [403, 'You are signed in, but this application does not let you in.'],

@@ -84,13 +84,16 @@ describe('settings across instances', () => {
 });
 
 describe('first run', () => {
-  it('prints, once, exactly how to create the first administrator', async () => {
+  it('prints a setup link for the first administrator (and the CLI way), on the console and in the log', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-first-'));
     const env = { GATEHOUSE_DATABASE_URL: `sqlite:${path.join(dir, 'g.db')}` };
     try {
       const first = await startServerProcess(env, dir);
       await first.stop();
-      assert.match(first.output(), /Gatehouse has no users yet\. Create the first administrator with:/);
+      assert.match(first.output(), /Gatehouse has no users yet\. Open this link to create the first administrator/);
+      const printed = /^ {2}(http:\/\/\S+\/setup\?token=[A-Za-z0-9_-]{43})$/m.exec(first.output())?.[1];
+      assert.ok(printed, first.output());
+      assert.ok(first.output().includes(`"setupLink":"${printed}"`), 'the same link in the log');
       assert.match(first.output(), /npx gatehouse user create --email you@example\.com --role admin --password-stdin/);
       assert.match(first.output(), /Created the encryption key file .*gatehouse\.key \(mode 0600\)/);
       // With no mail server, where the mail goes (the embedded default works without one).
@@ -100,8 +103,11 @@ describe('first run', () => {
       assert.ok(fs.existsSync(path.join(dir, 'gatehouse.key')));
       const second = await startServerProcess(env, dir);
       const health = await new HttpClient(second.baseUrl).get('/healthz');
+      // The first start's link still works on the second (within its hour): links live in the database.
+      const check = await new HttpClient(second.baseUrl).post('/api/setup/check', { token: new URL(printed).searchParams.get('token') });
       await second.stop();
       assert.equal(health.status, 200);
+      assert.equal(check.body.state, 'ready', JSON.stringify(check.body));
       assert.doesNotMatch(second.output(), /Created the encryption key file/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

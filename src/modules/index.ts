@@ -16,6 +16,7 @@ import { oidcModule } from './oidc/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 import { mailModule } from './mail/index.js';
 import { directoryModule } from './directory/index.js';
+import { onboardingModule } from './onboarding/index.js';
 
 export const MODULES: readonly GatehouseModule[] = [
   signInModule,
@@ -34,4 +35,5 @@ export const MODULES: readonly GatehouseModule[] = [
   passwordResetModule,
   mailModule,
   directoryModule,
+  onboardingModule,
 ];

@@ -287,6 +287,13 @@ export type CodeProblem = 'code_reused' | 'server_clock';
 /** Every error code the API answers; the UI translates each one (locales: errors.<code>). */
 export type ApiErrorCode =
   | 'invalid_request'
+  | 'invalid_setup_token'
+  | 'setup_token_expired'
+  | 'setup_done'
+  | 'invalid_invitation'
+  | 'invitation_used'
+  | 'invitation_revoked'
+  | 'invitation_expired'
   | 'overlapping_rule'
   | 'step_up_required'
   | 'access_denied'
@@ -411,4 +418,39 @@ export interface AccessCheck {
   /** The person's groups now. */
   groups: string[];
   factors: AccessFactors;
+}
+
+/** An invitation as the administrators' list shows it (never its link: that is only in the mail). */
+export type InvitationState = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export interface Invitation {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: Role;
+  groups: string[];
+  requireTwoFactor: boolean;
+  locale: 'en' | 'es';
+  state: InvitationState;
+  createdAt: string;
+  sentAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** What an invitation link opens to, before the password is set (GET /api/invitations/current). */
+export interface InvitationPreview {
+  email: string;
+  displayName: string | null;
+  requireTwoFactor: boolean;
+  locale: 'en' | 'es';
+  expiresAt: string;
+}
+
+/** POST /api/admin/invitations: who was invited; `link` only when it was not mailed (no SMTP). */
+export interface SentInvitation {
+  id: string;
+  email: string;
+  link?: string;
 }

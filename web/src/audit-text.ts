@@ -49,6 +49,11 @@ export const AUDIT_KINDS = [
   'access.rule_added',
   'access.rule_removed',
   'access.refused',
+  'setup.completed',
+  'invitation.sent',
+  'invitation.resent',
+  'invitation.revoked',
+  'invitation.accepted',
 ] as const;
 
 const keyOf = (kind: string) => `audit.kinds.${kind.replace(/\./g, '_')}`;
@@ -86,6 +91,8 @@ function accessValues(t: TFunction, d: AuditEvent['details']) {
   return {
     group: text(d.group),
     name: text(d.name),
+    // Invitations: the invited email (no account exists yet to name).
+    email: text(d.email),
     host: text(d.host),
     path: text(d.path),
     application: text(d.application) || t('audit.unknownApplication'),

@@ -12,8 +12,11 @@ import { EnrolPage } from './pages/EnrolPage';
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
 import { GroupsPage } from './pages/GroupsPage';
 import { InteractionPage } from './pages/InteractionPage';
+import { InvitationPage } from './pages/InvitationPage';
+import { InvitationsPage } from './pages/InvitationsPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SettingsPage } from './pages/SettingsPage';
+import { SetupPage } from './pages/SetupPage';
 import { SignInPage } from './pages/SignInPage';
 import { StepUpPage } from './pages/StepUpPage';
 import { UsersPage } from './pages/UsersPage';
@@ -30,6 +33,8 @@ export interface PageContext {
 const OPEN_PAGES = new Map<string, () => ReactNode>([
   ['/forgot-password', () => <ForgotPasswordPage />],
   ['/reset-password', () => <ResetPasswordPage />],
+  ['/setup', () => <SetupPage />],
+  ['/invitation', () => <InvitationPage />],
 ]);
 
 /** Where a signed-out visitor may stay; anywhere else sends them to the sign-in page. */
@@ -49,6 +54,7 @@ const SIGNED_IN_ROUTES: Route[] = [
   { path: '/step-up', page: (user) => <StepUpPage user={user} /> },
   { path: '/admin/users', admin: true, page: (user) => <UsersPage me={user} /> },
   { path: '/admin/groups', admin: true, page: () => <GroupsPage /> },
+  { path: '/admin/invitations', admin: true, page: () => <InvitationsPage /> },
   { path: '/admin/audit', admin: true, page: () => <AuditPage /> },
   { path: '/admin/settings', admin: true, page: (user) => <SettingsPage user={user} /> },
   { path: '/admin/applications', admin: true, page: () => <ApplicationsPage /> },

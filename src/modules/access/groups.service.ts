@@ -187,6 +187,22 @@ export class GroupsService {
     return plan;
   }
 
+  /**
+   * Adds a new account to these local groups inside the caller's transaction (an invitation
+   * accepted) and answers the names it joined: a group deleted or taken over by the directory since
+   * the invitation was sent is skipped (the caller's audit event says which were joined).
+   */
+  async joinIn(trx: repo.Db, userId: string, names: readonly string[]): Promise<string[]> {
+    const joined: string[] = [];
+    for (const name of new Set(names)) {
+      const group = await repo.findGroupByName(trx, name);
+      if (group?.source !== 'local') continue;
+      if (await repo.insertMember(trx, { group_id: group.id, user_id: userId, added_at: this.deps.clock() })) joined.push(name);
+    }
+    if (joined.length > 0) await repo.bumpVersion(trx);
+    return joined;
+  }
+
   /** The group names each OpenID Connect application is restricted to (absent: open to everyone). */
   clientGroups(clientIds?: readonly string[]): Promise<Map<string, string[]>> {
     return repo.clientGroupNames(this.deps.db, clientIds);

@@ -8,4 +8,5 @@ export { verifySmtp } from './transport.js';
 export type { Mail } from './mail.module.js';
 export { countOutboxByStatus, pruneSentMessages } from './mail.repository.js';
 export { toMailLocale } from './templates.js';
+export type { MailLocale } from './templates.js';
 export { mailModule } from './mail.registration.js';

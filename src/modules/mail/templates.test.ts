@@ -7,6 +7,7 @@ import { MAIL_LOCALES, type MailTemplate, renderMail } from './templates.js';
 const AT = Date.UTC(2026, 10, 29, 6, 0, 1);
 const EVERY: MailTemplate[] = [
   { kind: 'password_reset', link: 'https://login.example.com/reset-password?token=abc', minutes: 30 },
+  { kind: 'invitation', link: 'https://login.example.com/invitation?token=abc', days: 7 },
   { kind: 'new_device', at: AT, address: '203.0.113.9', device: '<script>x</script>' },
   { kind: '2fa_enabled' },
   { kind: '2fa_disabled', by: 'self' },
@@ -30,11 +31,11 @@ describe('mail templates', () => {
         const mail = renderMail(template, locale, { securityUrl: SECURITY });
         subjects.add(mail.subject);
         assert.ok(mail.html.startsWith(`<!doctype html><html lang="${locale}">`));
-        const link = template.kind === 'password_reset' ? template.link : SECURITY;
+        const link = template.kind === 'password_reset' || template.kind === 'invitation' ? template.link : SECURITY;
         assert.ok(mail.text.includes(link) && mail.html.includes(`href="${link}"`), `${template.kind}: links to ${link}`);
         assert.ok(!mail.html.includes('<script>'), 'values are escaped in HTML');
       }
-      assert.equal(subjects.size, 10, 'one subject per kind (2FA off and locks share theirs; changed and reset differ)');
+      assert.equal(subjects.size, 11, 'one subject per kind (2FA off and locks share theirs; changed and reset differ)');
     }
     const en = renderMail({ kind: 'security_key_added', name: 'YubiKey 5' }, 'en', { securityUrl: SECURITY });
     const es = renderMail({ kind: 'security_key_added', name: 'YubiKey 5' }, 'es', { securityUrl: SECURITY });

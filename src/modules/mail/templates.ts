@@ -1,11 +1,12 @@
 // The messages Gatehouse sends, in English and Spanish, as plain text and HTML. Pure: the caller
-// passes every value. No message carries a secret other than the reset link, whose whole purpose
-// is to be one (and which is encrypted while it waits in the outbox).
+// passes every value. No message carries a secret other than the reset and invitation links, whose
+// whole purpose is to be one (and which are encrypted while they wait in the outbox).
 export type MailLocale = 'en' | 'es';
 export const MAIL_LOCALES: readonly MailLocale[] = ['en', 'es'];
 
 export type MailTemplate =
   | { kind: 'password_reset'; link: string; minutes: number }
+  | { kind: 'invitation'; link: string; days: number }
   | { kind: 'new_device'; at: number; address: string | null; device: string }
   | { kind: '2fa_enabled' }
   | { kind: '2fa_disabled'; by: 'self' | 'admin' | 'cli' }
@@ -68,6 +69,20 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
               'If you did not ask for it, ignore this message: your password stays as it is.',
             ],
         action: { label: es ? 'Elegir una contraseña nueva' : 'Choose a new password', url: t.link },
+      };
+    case 'invitation':
+      return {
+        subject: es ? 'Te han invitado a Gatehouse' : 'You are invited to Gatehouse',
+        lines: es
+          ? [
+              `Te han creado una invitación. Con el enlace eliges tu contraseña; sirve una vez y durante ${t.days} ${t.days === 1 ? 'día' : 'días'}.`,
+              'Si no esperabas esta invitación, ignora este mensaje: no se crea ninguna cuenta.',
+            ]
+          : [
+              `You have been invited. The link lets you choose your password; it works once, for ${t.days} ${t.days === 1 ? 'day' : 'days'}.`,
+              'If you did not expect this invitation, ignore this message: no account is created.',
+            ],
+        action: { label: es ? 'Aceptar la invitación' : 'Accept the invitation', url: t.link },
       };
     case 'new_device':
       return {

@@ -34,6 +34,8 @@ const SESSION_COLUMNS = [
   'users.role',
   'users.blocked',
   'users.two_factor_required_since',
+  // 2FA required of this account whatever the policy (an invitation's choice).
+  'users.two_factor_required',
   'users.created_at',
   'users.last_sign_in_at',
   // The account's language: the UI adopts it on load (it never overwrites it unasked).
@@ -80,7 +82,7 @@ export type SessionState = Pick<SessionRow, 'kind' | 'created_at' | 'last_seen_a
 /** What a session check knows of the account (as it is now). */
 export type SessionUser = Pick<
   Selectable<UsersTable>,
-  'id' | 'email' | 'role' | 'blocked' | 'two_factor_required_since' | 'created_at' | 'last_sign_in_at' | 'locale'
+  'id' | 'email' | 'role' | 'blocked' | 'two_factor_required_since' | 'two_factor_required' | 'created_at' | 'last_sign_in_at' | 'locale'
 >;
 
 export interface SessionWithUser {
@@ -122,6 +124,7 @@ function sessionFromRow(values: unknown[]): SessionWithUser {
       role: row('role'),
       blocked: row('blocked'),
       two_factor_required_since: row('two_factor_required_since'),
+      two_factor_required: row('two_factor_required'),
       created_at: row('created_at'),
       last_sign_in_at: row('last_sign_in_at'),
       locale: row('locale'),

@@ -151,6 +151,7 @@ export class SessionsService {
         role: found.user.role,
         twoFactorEnabled: found.twoFactorEnabled,
         twoFactorRequiredSince: found.user.two_factor_required_since,
+        accountRequired: found.user.two_factor_required === 1,
       };
       kind = isRestrictedNow(standing, now) ? 'restricted' : 'full';
     }

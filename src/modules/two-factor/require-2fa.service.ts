@@ -29,7 +29,9 @@ export class RequireTwoFactorPolicy {
   }
 
   /** Which session a sign-in earns once its factors are proven (restricted: it may only enrol in 2FA). */
-  async decide(user: Pick<UserRow, 'id' | 'role' | 'two_factor_required_since'>, twoFactorEnabled: boolean): Promise<SessionDecision> {
+  async decide(user: Pick<UserRow, 'id' | 'role' | 'two_factor_required_since' | 'two_factor_required'>, twoFactorEnabled: boolean): Promise<SessionDecision> {
+    // Required of this one account (an invitation's choice): enrolment first, no grace period.
+    if (!twoFactorEnabled && user.two_factor_required === 1) return { restricted: true, requiredBy: this.clock() };
     const { require2fa, require2faGraceDays } = this.settings.fresh() ?? (await this.settings.get());
     if (twoFactorEnabled || !isTwoFactorRequired(require2fa, user.role)) return { restricted: false, requiredBy: null };
     const now = this.clock();
@@ -56,10 +58,17 @@ export class RequireTwoFactorPolicy {
   }
 
   /** Would these settings restrict this account to enrolment right now (its clock, if none yet, starting now)? */
-  wouldRestrict(user: Pick<UserRow, 'role' | 'two_factor_required_since'>, twoFactorEnabled: boolean, settings: AuthSettings): boolean {
+  wouldRestrict(user: Pick<UserRow, 'role' | 'two_factor_required_since' | 'two_factor_required'>, twoFactorEnabled: boolean, settings: AuthSettings): boolean {
     const { require2fa, require2faGraceDays } = settings;
     return isRestrictedNow(
-      { require2fa, require2faGraceDays, role: user.role, twoFactorEnabled, twoFactorRequiredSince: user.two_factor_required_since },
+      {
+        require2fa,
+        require2faGraceDays,
+        role: user.role,
+        twoFactorEnabled,
+        twoFactorRequiredSince: user.two_factor_required_since,
+        accountRequired: user.two_factor_required === 1,
+      },
       this.clock(),
     );
   }
@@ -79,6 +88,7 @@ export class RequireTwoFactorPolicy {
 
   /** For the Users table: is this user required to have 2FA, by when, and are they overdue? */
   async describe(user: UserRow, twoFactorEnabled: boolean): Promise<TwoFactorRequirement> {
+    if (user.two_factor_required === 1) return { required: true, requiredBy: null, overdue: !twoFactorEnabled };
     const { require2fa, require2faGraceDays } = await this.settings.get();
     if (!isTwoFactorRequired(require2fa, user.role)) return { required: false, requiredBy: null, overdue: false };
     if (twoFactorEnabled || user.two_factor_required_since == null) return { required: true, requiredBy: null, overdue: false };

@@ -15,6 +15,7 @@ export {
   setUserEmail,
   findUserById,
   findUserForSignIn,
+  insertUser,
   listUsers,
   normalizeEmail,
   recordSignIn,

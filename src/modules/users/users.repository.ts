@@ -92,6 +92,7 @@ export async function insertDirectoryUser(
     family_name: null,
     source: 'directory',
     directory_id: input.directoryId,
+    two_factor_required: 0,
   };
   await db.insertInto('users').values(row).execute();
   return row;
@@ -117,7 +118,17 @@ export async function findUserById(db: Kysely<DB>, id: string): Promise<UserRow 
 
 export async function insertUser(
   db: Kysely<DB>,
-  input: { email: string; role: Role; passwordHash: string; now: number; twoFactorRequiredSince?: number | null },
+  input: {
+    email: string;
+    role: Role;
+    passwordHash: string;
+    now: number;
+    twoFactorRequiredSince?: number | null;
+    /** 2FA required of this one account from its first sign-in (an invitation's choice). */
+    twoFactorRequired?: boolean;
+    locale?: string;
+    displayName?: string | null;
+  },
 ): Promise<UserRow> {
   const row: UserRow = {
     id: randomUUID(),
@@ -129,12 +140,13 @@ export async function insertUser(
     last_sign_in_at: null,
     password_changed_at: input.now,
     two_factor_required_since: input.twoFactorRequiredSince ?? null,
-    locale: 'en',
-    display_name: null,
+    locale: input.locale ?? 'en',
+    display_name: input.displayName ?? null,
     given_name: null,
     family_name: null,
     source: 'local',
     directory_id: null,
+    two_factor_required: input.twoFactorRequired ? 1 : 0,
   };
   await db.insertInto('users').values(row).execute();
   return row;

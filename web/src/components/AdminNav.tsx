@@ -4,6 +4,7 @@ import { Link } from './Link';
 
 const LINKS = [
   ['/admin/users', 'menu.users'],
+  ['/admin/invitations', 'menu.invitations'],
   ['/admin/groups', 'menu.groups'],
   ['/admin/settings', 'menu.settings'],
   ['/admin/audit', 'menu.audit'],
