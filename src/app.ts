@@ -163,6 +163,8 @@ async function registerWebUi(app: FastifyInstance): Promise<void> {
     '/interaction/*',
     '/forgot-password',
     '/reset-password',
+    '/setup',
+    '/invitation',
     '/step-up',
   ]) {
     app.get(route, { config: { access: 'public' }, schema: { hide: true } }, page);
