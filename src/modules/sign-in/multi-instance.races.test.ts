@@ -35,16 +35,32 @@ for (const dialect of DIALECTS) {
       for (const r of started) if (r.status === 'rejected') throw r.reason;
     });
     // The values every test counts on; the servers' settings caches live 2 s and nothing changes them.
-    beforeEach(() => resetSettings([seed], { passwordAttempts: 5, codeAttempts: 5, lockoutSeconds: 600 }));
+    beforeEach(() => setUp(() => resetSettings([seed], { passwordAttempts: 5, codeAttempts: 5, lockoutSeconds: 600 })));
     after(async () => {
       await Promise.all(servers.map((s) => s.stop()));
       await seed?.close();
       await database?.drop();
     });
 
+    /**
+     * The test's own setup writes through the seed app. On SQLite such a write can meet a server's
+     * heartbeat write and get SQLITE_BUSY_SNAPSHOT (a deferred transaction whose snapshot went
+     * stale, under load): that is setup, not the race under test, so it is tried again.
+     */
+    async function setUp<T>(write: () => Promise<T>): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await write();
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY_SNAPSHOT' || attempt === 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
+      }
+    }
+
     async function account(label: string): Promise<string> {
       const email = uniqueEmail(label);
-      await seedUser(seed.s, email);
+      await setUp(() => seedUser(seed.s, email));
       return email;
     }
 
