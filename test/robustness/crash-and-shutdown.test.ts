@@ -49,7 +49,18 @@ for (const dialect of DIALECTS) {
       const env = { GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: masterKey.toString('base64'), GATEHOUSE_LOG_LEVEL: 'info' };
       const server = await startServerProcess(env);
       const work = emails.map((email) => churn(new HttpClient(server.baseUrl), email).catch(() => {}));
-      await sleep(1500);
+      // Killed once the churn is under way (a 2FA row written), however slow the machine is, and a
+      // moment later, so changes are in flight; a fixed wait failed under load before anything ran.
+      const watcher = openDatabase(database.url);
+      try {
+        for (let waited = 0; waited < 30_000; waited += 100) {
+          if ((await watcher.db.selectFrom('two_factor').select('user_id').limit(1).execute()).length > 0) break;
+          await sleep(100);
+        }
+      } finally {
+        await watcher.close();
+      }
+      await sleep(500);
       server.child.kill('SIGKILL');
       await Promise.all(work);
 
