@@ -165,6 +165,9 @@ async function registerWebUi(app: FastifyInstance): Promise<void> {
     '/reset-password',
     '/setup',
     '/invitation',
+    '/email-change',
+    '/email-change/undo',
+    '/register',
     '/step-up',
   ]) {
     app.get(route, { config: { access: 'public' }, schema: { hide: true } }, page);

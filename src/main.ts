@@ -6,6 +6,7 @@ import { pruneAuditEvents } from './modules/audit/index.js';
 import type { Services } from './services.js';
 import { checkClockAtStartup } from './modules/clock-health/index.js';
 import { pruneSentMessages } from './modules/mail/index.js';
+import { pruneEmailChanges } from './modules/email-change/index.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
@@ -19,6 +20,8 @@ async function housekeeping(s: Services): Promise<void> {
   await s.resets.prune();
   await s.setup.prune();
   await s.invitations.prune();
+  await s.registrations.prune();
+  await pruneEmailChanges(s.db, now);
   await pruneSentMessages(s.db, now - 30 * 86_400_000);
 }
 

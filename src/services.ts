@@ -27,10 +27,10 @@ import { InteractionsService } from './modules/oidc/index.js';
 import { OidcService, revokeAllGrantsOf } from './modules/oidc/index.js';
 import { WebauthnService } from './modules/webauthn/index.js';
 import { createMail, defaultOutboxDir, type Mail, withLockNotices } from './modules/mail/index.js';
-import { countOutboxByStatus } from './modules/mail/index.js';
+import { countOutboxByStatus, toMailLocale } from './modules/mail/index.js';
 import { PasswordResetService } from './modules/password-reset/index.js';
-import { AccessPolicy, AccessRulesService, GroupsService } from './modules/access/index.js';
-import { InvitationsService, SetupService } from './modules/onboarding/index.js';
+import { AccessPolicy, AccessRulesService, bumpAccessVersion, GroupsService } from './modules/access/index.js';
+import { InvitationsService, RegistrationService, SetupService } from './modules/onboarding/index.js';
 import type { Role } from './modules/users/index.js';
 import { usersWithTwoFactor } from './modules/two-factor/index.js';
 import { usersWithCredentials } from './modules/webauthn/index.js';
@@ -48,6 +48,8 @@ export interface Services {
   readonly hasher: PasswordHasher;
   readonly settings: SettingsService;
   readonly limiter: AttemptLimiter;
+  /** Ends every session and OpenID Connect grant of an account, inside the caller's transaction. */
+  readonly endAccountAccess: EndAccountAccess;
   readonly sessions: SessionsService;
   readonly devices: TrustedDevicesService;
   readonly twoFactor: TwoFactorService;
@@ -69,6 +71,8 @@ export interface Services {
   /** First run in the browser: the setup link and the first administrator. */
   readonly setup: SetupService;
   readonly invitations: InvitationsService;
+  /** Self-registration (off unless Authentication settings open it) and its approvals. */
+  readonly registrations: RegistrationService;
   readonly accessRules: AccessRulesService;
   readonly accessPolicy: AccessPolicy;
   /** Accounts from LDAP / Active Directory (GATEHOUSE_LDAP_URL); null: local accounts only. */
@@ -181,6 +185,9 @@ export async function createServices(
     clock,
     endSessionsOf: (trx, userId) => endAccountAccess(trx, userId),
     endGrantsOf: revokeAllGrantsOf,
+    accessChanged: bumpAccessVersion,
+    // Sent to the address itself (no account is left to look up), in the account's language.
+    mailDeletionNotice: (trx, to, by) => mail.queue.enqueue(trx, { to: to.email, locale: toMailLocale(to.locale), template: { kind: 'account_deleted', by } }),
   });
   const clients = new ClientsService({ db, secretBox: keys.secretBox, audit, clock, groups });
   const oidc = new OidcService({
@@ -223,6 +230,16 @@ export async function createServices(
     smtpConfigured: mail.smtpConfigured,
     validDays: config.invitationDays,
   });
+  const registrations = new RegistrationService({
+    db,
+    hasher,
+    mail: mail.queue,
+    groups,
+    settings,
+    clock,
+    clockForNewUser,
+    emailCounterKey: keys.emailCounters,
+  });
   const accessRules = new AccessRulesService({ db, clock });
   const accessPolicy = new AccessPolicy({
     db,
@@ -243,6 +260,7 @@ export async function createServices(
     hasher,
     settings,
     limiter,
+    endAccountAccess,
     sessions,
     devices,
     twoFactor,
@@ -263,6 +281,7 @@ export async function createServices(
     groups,
     setup,
     invitations,
+    registrations,
     accessRules,
     accessPolicy,
     directory,

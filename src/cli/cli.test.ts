@@ -144,6 +144,57 @@ for (const dialect of DIALECTS) {
         await t.close();
       }
     });
+
+    it('invites with `user invite` (no SMTP here): prints the link, which makes the account as asked; bad flags and a taken email refused', async () => {
+      const t = await app();
+      try {
+        await t.s.groups.create('cli-invited', 'cli', null);
+        const person = uniqueEmail('invited');
+        const run = gatehouse([
+          'user',
+          'invite',
+          person,
+          '--group',
+          'cli-invited',
+          '--role',
+          'admin',
+          '--require-2fa',
+          '--locale',
+          'es',
+          '--name',
+          'Ana "la jefa", Pérez',
+        ]);
+        assert.equal(run.status, 0, run.stderr);
+        const link = /^(http\S+\/invitation\?token=[A-Za-z0-9_-]+)$/m.exec(run.stdout)?.[1];
+        assert.ok(link, run.stdout);
+        const token = new URL(link).searchParams.get('token')!;
+        const browser = t.client();
+        const preview = (await browser.post('/api/invitations/preview', { token })).body;
+        assert.deepEqual(
+          { email: preview.email, name: preview.displayName, twoFactor: preview.requireTwoFactor, locale: preview.locale },
+          { email: person, name: 'Ana "la jefa", Pérez', twoFactor: true, locale: 'es' },
+        );
+        const accepted = await browser.post('/api/invitations/accept', { token, password: 'a-password-of-my-own-31' });
+        assert.equal(accepted.body.status, 'two_factor_setup_required', JSON.stringify(accepted.body));
+        const user = await t.s.users.findByEmail(person);
+        assert.equal(user?.role, 'admin');
+        assert.deepEqual(await t.s.groups.namesOf(user!.id), ['cli-invited']);
+
+        for (const [args, message] of [
+          [['user', 'invite', uniqueEmail('x'), '--role', 'boss'], /--role must be admin or user/],
+          [['user', 'invite', uniqueEmail('x'), '--locale', 'fr'], /--locale must be en or es/],
+          [['user', 'invite'], /user invite takes one EMAIL/],
+          [['user', 'invite', person], /already has an account/],
+          [['user', 'invite', uniqueEmail('x'), '--group', 'no-such-group'], /there is no group named "no-such-group"/],
+        ] as const) {
+          const refused = gatehouse([...args]);
+          assert.notEqual(refused.status, 0, args.join(' '));
+          assert.match(refused.stderr, message);
+        }
+      } finally {
+        await t.close();
+      }
+    });
   });
 }
 

@@ -30,6 +30,7 @@ const USAGE = `Usage: gatehouse <command>
   user disable-2fa --email E                                   turn 2FA off for an account
   user unlock --email E                                        lift a lockout
   user unblock --email E                                       lift an administrator's block
+  user delete --email E --yes                                  delete an account: sessions, grants, factors, memberships (the audit log keeps its events)
   backup --to FILE                                             consistent online copy of the SQLite database (schema and key fingerprint recorded)
   backup verify FILE                                           open a backup and check its integrity, schema and key
   restore --from FILE                                          restore the SQLite database from a backup (server stopped; an empty data folder is fine)
@@ -164,8 +165,17 @@ async function userCommand(sub: string | undefined, args: string[]): Promise<voi
       process.stdout.write(`${normalizeEmail(email)} is unblocked: it can sign in again.\n`);
       return;
     }
+    case 'delete': {
+      // No step-up here (whoever runs this holds the server), but no deletion by a slip either: --yes says it is meant.
+      const { values } = parseArgs({ args, options: { email: { type: 'string' }, yes: { type: 'boolean' } }, strict: true });
+      if (!values.email) throw new UsageError('--email is required');
+      if (!values.yes) throw new UsageError(`this deletes ${normalizeEmail(values.email)} for good: add --yes to confirm`);
+      await withServices(async (s) => s.users.remove(await requireUserByEmail(s, values.email!), { confirmEmail: values.email!, by: 'cli' }, 'cli', null));
+      process.stdout.write(`Deleted ${normalizeEmail(values.email)}: its sessions and grants ended, its factors and memberships are gone.\n`);
+      return;
+    }
     default:
-      throw new UsageError(sub ? `unknown user command "${sub}"` : 'a user command is required (create, invite, disable-2fa, unlock, unblock)');
+      throw new UsageError(sub ? `unknown user command "${sub}"` : 'a user command is required (create, invite, disable-2fa, unlock, unblock, delete)');
   }
 }
 

@@ -25,6 +25,8 @@ export interface UsersTable {
   directory_id: Generated<string | null>;
   /** 1: 2FA is required of this account whatever the policy, with no grace period (an invitation set it; migration 0023). */
   two_factor_required: Generated<number>;
+  /** 1 while a self-registered account waits for an administrator's approval: it cannot sign in (migration 0024). */
+  awaiting_approval: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -188,6 +190,39 @@ export interface InvitationsTable {
   revoked_at: number | null;
   /** The account the invitation became. */
   user_id: string | null;
+}
+
+/** A request to register (migration 0024): only the link's SHA-256; a row for a known email too, its link never mailed. */
+export interface RegistrationsTable {
+  id: string;
+  token_hash: string;
+  email: string;
+  locale: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** The account the registration became. */
+  user_id: string | null;
+}
+
+/** An email change (migration 0024): confirmed by a link to the new address, undone for 72 h by one to the old. */
+export interface EmailChangesTable {
+  id: string;
+  user_id: string;
+  old_email: string;
+  new_email: string;
+  /** SHA-256 of the link mailed to the new address. */
+  confirm_token_hash: string;
+  /** SHA-256 of the undo link mailed to the old address once confirmed. */
+  undo_token_hash: string | null;
+  created_at: number;
+  /** Until when the confirmation link works. */
+  expires_at: number;
+  confirmed_at: number | null;
+  undo_until: number | null;
+  undone_at: number | null;
+  /** Replaced by a newer request, or ended by an undo. */
+  cancelled_at: number | null;
 }
 
 export interface PasswordResetTokensTable {
@@ -385,6 +420,8 @@ export interface DB {
   setup_tokens: SetupTokensTable;
   setup_claim: SetupClaimTable;
   invitations: InvitationsTable;
+  registrations: RegistrationsTable;
+  email_changes: EmailChangesTable;
   mail_request_counters: MailRequestCountersTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;

@@ -28,6 +28,21 @@ describe('sign-in throttle per client address', () => {
     }
   });
 
+  it('limits registration requests per address too, whatever the emails (no mail-bombing from one address)', async () => {
+    const t = await startTestApp({ url: 'sqlite::memory:', env: { GATEHOUSE_SIGNIN_RATE_LIMIT: '2' } });
+    try {
+      await t.s.settings.update({ registration: 'open' });
+      const c = t.client();
+      for (let i = 0; i < 2; i++) assert.equal((await c.post('/api/registration', { email: `new-${i}@example.com`, locale: 'en' })).status, 202);
+      const limited = await c.post('/api/registration', { email: 'new-2@example.com', locale: 'en' });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.error, 'rate_limited');
+      assert.equal((await t.s.db.selectFrom('registrations').select('id').execute()).length, 2, 'the limited one wrote nothing');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('takes the address from X-Forwarded-For only when the proxy is trusted', async () => {
     const env = { GATEHOUSE_SIGNIN_RATE_LIMIT: '2', GATEHOUSE_TRUST_PROXY: '127.0.0.1' };
     const trusted = await startTestApp({ url: 'sqlite::memory:', env });

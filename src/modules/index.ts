@@ -17,6 +17,7 @@ import { passwordResetModule } from './password-reset/index.js';
 import { mailModule } from './mail/index.js';
 import { directoryModule } from './directory/index.js';
 import { onboardingModule } from './onboarding/index.js';
+import { emailChangeModule } from './email-change/index.js';
 
 export const MODULES: readonly GatehouseModule[] = [
   signInModule,
@@ -36,4 +37,5 @@ export const MODULES: readonly GatehouseModule[] = [
   mailModule,
   directoryModule,
   onboardingModule,
+  emailChangeModule,
 ];

@@ -39,6 +39,8 @@ export interface AdminUser extends User {
   /** 100 consecutive failures: refused (to browsers without a device cookie) until an administrator unlocks. */
   lockedPermanently: boolean;
   blocked: boolean;
+  /** A self-registered account waiting for an administrator's approval: it cannot sign in yet. */
+  awaitingApproval: boolean;
   /** The require-2FA policy applies to this account (and it has no 2FA yet, for requiredBy/overdue). */
   twoFactorRequired: boolean;
   twoFactorOverdue: boolean;
@@ -86,6 +88,8 @@ export interface SessionAnswer {
   user: User;
   restricted?: boolean;
   warning?: SignInWarning;
+  /** A full session whose owner may delete the account themselves (the selfDeletion setting): the security page offers it. */
+  canDeleteAccount?: boolean;
 }
 
 /** POST /api/session (the password step). */
@@ -183,7 +187,17 @@ export interface AuthSettings {
   lockoutSeconds: number;
   require2fa: Require2fa;
   require2faGraceDays: number;
+  /** Self-registration: off, open, or open with each account approved by an administrator first. */
+  registration: Registration;
+  /** Domains a registering address must be at (exact, lower case); empty: any. */
+  registrationDomains: string[];
+  /** The local group every self-registered account joins, or null. */
+  registrationGroup: string | null;
+  /** People may delete their own account (step-up, and their email typed as confirmation). */
+  selfDeletion: boolean;
 }
+
+export type Registration = 'off' | 'open' | 'approval';
 
 export interface AccountRef {
   id: string;
@@ -288,6 +302,13 @@ export type CodeProblem = 'code_reused' | 'server_clock';
 export type ApiErrorCode =
   | 'invalid_request'
   | 'invalid_setup_token'
+  | 'registration_closed'
+  | 'registration_domain'
+  | 'invalid_registration'
+  | 'registration_used'
+  | 'registration_expired'
+  | 'awaiting_approval'
+  | 'not_awaiting_approval'
   | 'setup_token_expired'
   | 'setup_done'
   | 'invalid_invitation'
@@ -301,6 +322,12 @@ export type ApiErrorCode =
   | 'group_in_use'
   | 'directory_group'
   | 'password_managed_by_directory'
+  | 'email_managed_by_directory'
+  | 'invalid_email_change'
+  | 'email_change_used'
+  | 'email_change_expired'
+  | 'email_change_cancelled'
+  | 'email_change_outdated'
   | 'directory_unavailable'
   | 'application_exists'
   | 'weak_password'
@@ -328,6 +355,8 @@ export type ApiErrorCode =
   | 'no_security_key'
   | 'cannot_change_self'
   | 'last_admin'
+  | 'confirmation_mismatch'
+  | 'self_deletion_off'
   | 'enrol_two_factor_first'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -352,6 +381,22 @@ export interface ApiErrorBody {
 
 /** POST /api/admin/users/:id/password-reset: 202 when mailed; 200 with the link when no SMTP server is configured. */
 export type AdminPasswordResetAnswer = { sent: true } | { link: string; expiresAt: string };
+
+/** GET /api/me/email: the account's email, and whether the directory keeps it (then it is changed there, not here). */
+export interface EmailStatus {
+  email: string;
+  managedByDirectory: boolean;
+}
+
+/** POST /api/me/email: 202, the same answer whether or not another account has the address. */
+export interface EmailChangeRequested {
+  sentTo: string;
+}
+
+/** POST /api/email-change/confirm and /undo: the account's email now. */
+export interface EmailChangeDone {
+  email: string;
+}
 
 /** The languages of the UI and of the mail an account is sent (PUT /api/me/locale). */
 export type AccountLocale = 'en' | 'es';
@@ -446,6 +491,20 @@ export interface InvitationPreview {
   requireTwoFactor: boolean;
   locale: 'en' | 'es';
   expiresAt: string;
+}
+
+/** GET /api/registration: whether people may register themselves, and at which domains (empty: any). */
+export interface RegistrationPolicy {
+  registration: Registration;
+  domains: string[];
+}
+
+/** POST /api/registration/preview: what a registration link is for. */
+export interface RegistrationPreview {
+  email: string;
+  locale: 'en' | 'es';
+  /** An administrator approves the account before it can sign in. */
+  approval: boolean;
 }
 
 /** POST /api/admin/invitations: who was invited; `link` only when it was not mailed (no SMTP). */

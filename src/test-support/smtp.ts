@@ -124,7 +124,7 @@ export async function startSmtp(options: { port?: number; started?: boolean; bef
 
 /** The token of the reset link in a message's text. */
 export function tokenOf(text: string): string {
-  const link = /(http\S+\/(?:reset-password|invitation|setup)\?token=[A-Za-z0-9_%-]+)/.exec(text)?.[1];
-  if (!link) throw new Error(`no reset, invitation or setup link in: ${text}`);
+  const link = /(http\S+\/(?:reset-password|invitation|setup|register|email-change|email-change\/undo)\?token=[A-Za-z0-9_%-]+)/.exec(text)?.[1];
+  if (!link) throw new Error(`no reset, invitation, setup, registration or email change link in: ${text}`);
   return new URL(link).searchParams.get('token') ?? '';
 }

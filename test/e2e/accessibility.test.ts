@@ -27,6 +27,7 @@ const LANGUAGES = ['en', 'es'] as const;
 /** Password and account security: each area's own view (the overview links to them). */
 const SECURITY_VIEWS = [
   '/account/profile',
+  '/account/security/email',
   '/account/security/two-factor',
   '/account/security/keys',
   '/account/security/password',
@@ -255,7 +256,7 @@ describe('accessibility (axe-core) of every page and state', { skip }, () => {
     assert.ok(await items.first().evaluate((el) => el === document.activeElement), 'Home: the first item');
     await page.keyboard.press('Escape');
     assert.ok(await menuButton.evaluate((el) => el === document.activeElement), 'Esc: focus back on the button');
-    // Block asks in the page first.
+    // The last item (Delete account, typing the email) asks in the page first.
     await menuButton.click();
     await page.getByRole('menuitem').last().click();
     await page.getByRole('alertdialog').waitFor();

@@ -29,6 +29,7 @@ function areas(L: (typeof LOCALES)[Lang]) {
   const manage = (title: string) => `${L.overview.manage}: ${title}`;
   return [
     { action: `${L.overview.edit}: ${L.overview.name}`, path: '/account/profile', heading: L.overview.name },
+    { action: `${L.emailChange.change}: ${L.emailChange.title}`, path: '/account/security/email', heading: L.emailChange.title },
     { action: manage(L.account.twoFactor), path: '/account/security/two-factor', heading: L.account.twoFactor },
     { action: manage(L.keys.title), path: '/account/security/keys', heading: L.keys.title },
     { action: L.account.changePassword, path: '/account/security/password', heading: L.account.changePassword },

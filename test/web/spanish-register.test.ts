@@ -48,6 +48,16 @@ const MAILS: MailTemplate[] = [
   { kind: 'password_changed', how: 'changed' },
   { kind: 'password_changed', how: 'reset' },
   { kind: 'security_key_added', name: 'YubiKey' },
+  { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=x', hours: 24 },
+  { kind: 'email_change_taken' },
+  { kind: 'email_changed', link: 'https://login.example.com/email-change/undo?token=x', newEmail: 'nina@example.com', hours: 72 },
+  { kind: 'registration', link: 'https://login.example.com/register?token=x', hours: 24 },
+  { kind: 'registration_existing', link: 'https://login.example.com/forgot-password' },
+  { kind: 'registration_waiting', email: 'nina@example.com', link: 'https://login.example.com/admin/users' },
+  { kind: 'registration_approved', link: 'https://login.example.com/' },
+  { kind: 'account_deleted', by: 'admin' },
+  { kind: 'account_deleted', by: 'self' },
+  { kind: 'account_deleted', by: 'cli' },
 ];
 
 const texts: Array<[where: string, text: string]> = [

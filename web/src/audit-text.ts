@@ -24,8 +24,11 @@ export const AUDIT_KINDS = [
   'user.blocked',
   'user.unblocked',
   'user.role_changed',
+  'user.deleted',
   'user.profile_changed',
+  'user.email_change_requested',
   'user.email_changed',
+  'user.email_change_undone',
   'user.email_kept',
   'settings.changed',
   'device.revoked',
@@ -54,6 +57,9 @@ export const AUDIT_KINDS = [
   'invitation.resent',
   'invitation.revoked',
   'invitation.accepted',
+  'registration.requested',
+  'registration.completed',
+  'user.approved',
 ] as const;
 
 const keyOf = (kind: string) => `audit.kinds.${kind.replace(/\./g, '_')}`;

@@ -20,6 +20,9 @@ export function errorMessage(t: TFunction, error: unknown): string {
     }
     if (error.code === 'invalid_code' && typeof left === 'number') return t('errors.invalid_code_left', { count: left });
     if (error.code === 'weak_password' && typeof error.body.reason === 'string') return t(`errors.${error.body.reason}`);
+    // Registration names the domains it is open to (no secret: the page says it before too).
+    const domains = (error.body as { domains?: unknown }).domains;
+    if (error.code === 'registration_domain' && Array.isArray(domains)) return t('errors.registration_domain_list', { domains: domains.join(', ') });
     const key = `errors.${error.code}`;
     const text = t(key);
     return text === key ? t('errors.generic') : text;

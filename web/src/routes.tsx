@@ -14,6 +14,8 @@ import { GroupsPage } from './pages/GroupsPage';
 import { InteractionPage } from './pages/InteractionPage';
 import { InvitationPage } from './pages/InvitationPage';
 import { InvitationsPage } from './pages/InvitationsPage';
+import { EmailChangeConfirmPage, EmailChangeUndoPage } from './pages/EmailChangePages';
+import { RegisterPage } from './pages/RegisterPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { SetupPage } from './pages/SetupPage';
@@ -29,12 +31,15 @@ export interface PageContext {
   refresh: () => Promise<void>;
 }
 
-/** Pages for people who are not signed in: anyone may open them. */
-const OPEN_PAGES = new Map<string, () => ReactNode>([
+/** Pages for people who are not signed in: anyone may open them (signed in or not: `refresh` after a change to the account). */
+const OPEN_PAGES = new Map<string, (context: PageContext) => ReactNode>([
   ['/forgot-password', () => <ForgotPasswordPage />],
   ['/reset-password', () => <ResetPasswordPage />],
   ['/setup', () => <SetupPage />],
   ['/invitation', () => <InvitationPage />],
+  ['/email-change', ({ refresh }) => <EmailChangeConfirmPage onDone={refresh} />],
+  ['/email-change/undo', ({ refresh }) => <EmailChangeUndoPage onDone={refresh} />],
+  ['/register', () => <RegisterPage />],
 ]);
 
 /** Where a signed-out visitor may stay; anywhere else sends them to the sign-in page. */
@@ -71,7 +76,7 @@ export function pageFor(path: string, user: User | null | undefined, context: Pa
   const interaction = interactionOf(path);
   if (interaction) return <InteractionPage key={interaction} uid={interaction} onSignedIn={context.refresh} />;
   const open = OPEN_PAGES.get(path);
-  if (open) return open();
+  if (open) return open(context);
   if (user === null) return <SignInPage onSignedIn={context.refresh} />;
   if (path === '/enrol' || user.restricted) return <EnrolPage user={user} onEnrolled={context.refresh} />;
   const route = SIGNED_IN_ROUTES.find((r) => r.path === path && (!r.admin || user.role === 'admin') && (r.when?.(user) ?? true));

@@ -6,4 +6,7 @@ export type { Answer, Asker } from './access-policy.service.js';
 export { AccessRulesService } from './access-rules.service.js';
 export type { NewRule } from './access-rules.service.js';
 export { directoryGroupName, GroupsService } from './groups.service.js';
+// For a change made elsewhere that alters who may go where (a deleted account's memberships and rule
+// entries go by cascade): bumped in the caller's transaction, every instance reloads.
+export { bumpVersion as bumpAccessVersion } from './access.repository.js';
 export type { Decision } from './policy.js';

@@ -1,6 +1,7 @@
 // The account module as the app registers it (src/modules/index.ts lists every module).
 import type { GatehouseModule } from '../../app-module.js';
 import { accountRoutes } from './account.routes.js';
+import { deleteAccountRoutes } from './delete-account.routes.js';
 import { localeRoutes } from './locale.routes.js';
 import { profileRoutes } from './profile.routes.js';
 
@@ -10,5 +11,6 @@ export const accountModule: GatehouseModule = {
     accountRoutes(app, s);
     localeRoutes(app, s);
     profileRoutes(app, s);
+    deleteAccountRoutes(app, s);
   },
 };

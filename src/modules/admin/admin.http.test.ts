@@ -77,6 +77,10 @@ describeOnEachDialect('administration', { resetSettings: true }, (suite) => {
       lockoutSeconds: 600,
       require2fa: 'off',
       require2faGraceDays: 7,
+      registration: 'off',
+      registrationDomains: [],
+      registrationGroup: null,
+      selfDeletion: false,
     });
     for (const bad of [
       { passwordAttempts: 0 },
@@ -86,6 +90,11 @@ describeOnEachDialect('administration', { resetSettings: true }, (suite) => {
       { passwordAttempts: '3' },
       { passwordAttempts: 3, lockoutSeconds: 90000 },
       { other: 1 },
+      { registration: 'yes' },
+      { registrationDomains: ['not a domain'] },
+      { registrationDomains: 'example.com' },
+      { registrationGroup: 'no-such-group' },
+      { selfDeletion: 'true' },
     ]) {
       const r = await c.put('/api/admin/settings/authentication', bad);
       assert.equal(r.status, 400, JSON.stringify(bad));
@@ -94,7 +103,17 @@ describeOnEachDialect('administration', { resetSettings: true }, (suite) => {
     assert.equal((await c.get('/api/admin/settings/authentication')).body.passwordAttempts, 5, 'nothing changed');
     const saved = await c.put('/api/admin/settings/authentication', { passwordAttempts: 3, codeAttempts: 3 });
     assert.equal(saved.status, 200);
-    assert.deepEqual(saved.body, { passwordAttempts: 3, codeAttempts: 3, lockoutSeconds: 600, require2fa: 'off', require2faGraceDays: 7 });
+    assert.deepEqual(saved.body, {
+      passwordAttempts: 3,
+      codeAttempts: 3,
+      lockoutSeconds: 600,
+      require2fa: 'off',
+      require2faGraceDays: 7,
+      registration: 'off',
+      registrationDomains: [],
+      registrationGroup: null,
+      selfDeletion: false,
+    });
     const audit = (await c.get(`/api/admin/audit?kind=settings.changed&account=${encodeURIComponent(admin)}`)).body.events;
     assert.equal(audit.length, 1);
     assert.equal(audit[0].actor.email, admin);

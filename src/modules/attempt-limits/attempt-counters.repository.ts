@@ -146,6 +146,14 @@ export async function clearCounter(db: Kysely<DB>, key: string): Promise<void> {
     .execute();
 }
 
+/** Deletes the counter `key` and every counter under it: an account that is deleted (its id never comes back). */
+export async function deleteCounters(db: Kysely<DB>, key: string): Promise<void> {
+  await db
+    .deleteFrom('attempt_counters')
+    .where((eb) => eb.or([eb('key', '=', key), eb('key', 'like', `${key}/%`)]))
+    .execute();
+}
+
 /** Drops rows that hold nothing (no failures, no lock, no refusals, no reservation since `staleBefore`). */
 export async function pruneCounters(db: Kysely<DB>, now: number, staleBefore: number): Promise<void> {
   await db

@@ -8,6 +8,7 @@ export const onboardingModule: GatehouseModule = {
     onboardingRoutes(app, {
       setup: s.setup,
       invitations: s.invitations,
+      registrations: s.registrations,
       sessions: s.sessions,
       devices: s.devices,
       policy: s.policy,

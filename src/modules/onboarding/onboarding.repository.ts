@@ -1,9 +1,10 @@
-// SQL for first-run setup links, the setup claim, and invitations. Tokens are stored only as their
+// SQL for first-run setup links, the setup claim, invitations and self-registrations. Tokens are stored only as their
 // SHA-256; each spend is one conditional UPDATE (or INSERT), so of two racing requests exactly one wins.
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, InvitationsTable } from '../../db/schema.js';
+import type { DB, InvitationsTable, RegistrationsTable } from '../../db/schema.js';
 
 export type InvitationRow = Selectable<InvitationsTable>;
+export type RegistrationRow = Selectable<RegistrationsTable>;
 
 const SETUP_CLAIM_ID = 'first-administrator';
 
@@ -131,4 +132,28 @@ export async function pruneInvitations(db: Kysely<DB>, before: number): Promise<
     .deleteFrom('invitations')
     .where((eb) => eb.or([eb('accepted_at', '<', before), eb('revoked_at', '<', before), eb('expires_at', '<', before)]))
     .execute();
+}
+
+export async function insertRegistration(trx: Kysely<DB>, row: RegistrationRow): Promise<void> {
+  await trx.insertInto('registrations').values(row).execute();
+}
+
+export async function findRegistrationByToken(db: Kysely<DB>, tokenHash: string): Promise<RegistrationRow | undefined> {
+  return db.selectFrom('registrations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Completes a registration: exactly one of racing requests gets true, only while the link is unused and unexpired. */
+export async function spendRegistration(trx: Kysely<DB>, tokenHash: string, userId: string, now: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('registrations')
+    .set({ used_at: now, user_id: userId })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function pruneRegistrations(db: Kysely<DB>, before: number): Promise<void> {
+  await db.deleteFrom('registrations').where('expires_at', '<', before).execute();
 }

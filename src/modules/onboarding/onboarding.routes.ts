@@ -1,5 +1,5 @@
-// Getting people in: the first-run setup page's API, the invitation link's, and the administrators'
-// invitations. The public routes take their tokens in the body (never in an address a log keeps)
+// Getting people in: the first-run setup page's API, the invitation link's, the administrators'
+// invitations, and self-registration with its approvals. The public routes take their tokens in the body (never in an address a log keeps)
 // and are rate-limited per client address like sign-in.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -11,6 +11,7 @@ import { AMR_PASSWORD } from '../../core/amr.js';
 import { EmailSchema, NewPasswordSchema, presentUser, RoleSchema, type UserRow } from '../users/index.js';
 import type { SetupService } from './setup.service.js';
 import type { InvitationsService } from './invitations.service.js';
+import type { RegistrationService } from './registration.service.js';
 
 const TokenSchema = Type.String({ minLength: 1, maxLength: 100 });
 const LocaleSchema = Type.Union([Type.Literal('en'), Type.Literal('es')]);
@@ -19,6 +20,7 @@ const GroupNameSchema = Type.String({ minLength: 1, maxLength: 64 });
 export interface OnboardingRouteDeps {
   setup: SetupService;
   invitations: InvitationsService;
+  registrations: RegistrationService;
   sessions: SessionsService;
   devices: TrustedDevicesService;
   policy: RequireTwoFactorPolicy;
@@ -97,6 +99,65 @@ export function onboardingRoutes(app: FastifyInstance, deps: OnboardingRouteDeps
     },
   );
 
+  r.get(
+    '/api/registration',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['registration'], summary: 'Whether people may register themselves here (off, open, approval) and at which domains' },
+    },
+    async () => deps.registrations.policy(),
+  );
+
+  r.post(
+    '/api/registration',
+    {
+      config: { access: 'public', ...signInRate },
+      schema: {
+        tags: ['registration'],
+        summary:
+          'Ask to register: a link goes to the address (the same answer whether or not it has an account) · 403 registration_closed · 400 registration_domain',
+        body: Type.Object({ email: EmailSchema, locale: LocaleSchema }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      await deps.registrations.request(request.body, request.ip);
+      return reply.code(202).send({ status: 'sent' as const });
+    },
+  );
+
+  r.post(
+    '/api/registration/preview',
+    {
+      config: { access: 'public', ...signInRate },
+      schema: {
+        tags: ['registration'],
+        summary: 'What a registration link is for (the email, whether approval follows), or why it no longer works',
+        body: Type.Object({ token: TokenSchema }, { additionalProperties: false }),
+      },
+    },
+    async (request) => deps.registrations.open(request.body.token),
+  );
+
+  r.post(
+    '/api/registration/complete',
+    {
+      config: { access: 'public', ...signInRate },
+      schema: {
+        tags: ['registration'],
+        summary: 'Choose a password with a registration link: creates the account and signs in, or 202 awaiting_approval',
+        body: Type.Object(
+          { token: TokenSchema, password: NewPasswordSchema, displayName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { user, awaitingApproval } = await deps.registrations.complete(request.body, request.ip);
+      if (awaitingApproval) return reply.code(202).send({ status: 'awaiting_approval' as const });
+      return reply.code(201).send(await signIn(request, reply, user));
+    },
+  );
+
   const tags = ['administration'];
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
@@ -137,6 +198,22 @@ export function onboardingRoutes(app: FastifyInstance, deps: OnboardingRouteDeps
     '/api/admin/invitations/:id/resend',
     { config: { access: 'admin', stepUp: true }, schema: { tags, summary: 'Send a fresh link (the old one stops working) valid from now', params: IdParams } },
     async (request) => ({ invitation: await deps.invitations.resend(actorOf(request)!, request.params.id, request.ip), mailed: deps.smtpConfigured }),
+  );
+
+  r.post(
+    '/api/admin/users/:id/approve',
+    {
+      config: { access: 'admin', stepUp: true },
+      schema: {
+        tags,
+        summary: 'Let a self-registered account that waits for approval sign in (it is told by mail) · 404 · 409 not_awaiting_approval',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      await deps.registrations.approve(actorOf(request), request.params.id, request.ip);
+      return reply.code(204).send();
+    },
   );
 
   r.delete(

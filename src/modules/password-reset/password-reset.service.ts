@@ -71,7 +71,8 @@ export class PasswordResetService {
       if (!user) return { subject: null, sent: false };
       const subject = { id: user.id, email: user.email };
       // A directory account's password is the directory's: no link (the caller is told the same as for anyone).
-      if (count > RESET_REQUESTS_PER_HOUR || user.source === 'directory') return { subject, sent: false };
+      // Nor for an account waiting for approval: a reset signs in, which approval has not allowed yet.
+      if (count > RESET_REQUESTS_PER_HOUR || user.source === 'directory' || user.awaiting_approval === 1) return { subject, sent: false };
       await this.queueResetMail(trx, user, now);
       return { subject, sent: true };
     });

@@ -21,6 +21,8 @@ export function sessionRoutes(
     audit: RecordAudit;
     /** The account's names: read here, not in every session check (they decide nothing). */
     users: { profileOf(userId: string): Promise<Profile> };
+    /** Whether owners may delete their accounts (told to a full session, never the rest of the settings). */
+    settings: { get(): Promise<{ selfDeletion: boolean }> };
   },
 ): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -32,7 +34,14 @@ export function sessionRoutes(
       schema: {
         tags: ['session'],
         summary: 'The signed-in user',
-        response: { 200: Type.Object({ user: UserSchema, restricted: Type.Optional(Type.Boolean()), warning: Type.Optional(SignInWarningSchema) }) },
+        response: {
+          200: Type.Object({
+            user: UserSchema,
+            restricted: Type.Optional(Type.Boolean()),
+            warning: Type.Optional(SignInWarningSchema),
+            canDeleteAccount: Type.Optional(Type.Boolean({ description: 'The owner may delete this account (POST /api/me/delete)' })),
+          }),
+        },
       },
     },
     async (request) => {
@@ -45,6 +54,7 @@ export function sessionRoutes(
       return {
         user: presentUser(session.user, session.twoFactorEnabled, { twoFactorRequiredBy: decision.requiredBy, profile }),
         ...(warning ? { warning } : {}),
+        canDeleteAccount: (await deps.settings.get()).selfDeletion,
       };
     },
   );

@@ -100,6 +100,12 @@ export class SignInService {
     if (hasher.needsRehash(user.password_hash)) {
       await upgradePasswordHash(db, user.id, user.password_hash, await hasher.hash(password));
     }
+    // A self-registered account an administrator has not approved yet: told so, only after the right
+    // password (which tells its holder nothing new), and not counted as a failure.
+    if (user.awaiting_approval === 1) {
+      await audit({ kind: 'sign_in.failed', subject, address, details: { reason: 'awaiting_approval', step: 'password' } });
+      throw new AppError('awaiting_approval');
+    }
     return this.afterPassword(user, browser, address);
   }
 

@@ -2,14 +2,25 @@
 // checks). Everything else here is private; a repository function named here takes the caller's db or
 // transaction, so a change that spans modules still commits as one.
 export { presentAdminUser, presentUser } from './user.presenter.js';
-export { AdminUserSchema, EmailSchema, ProfileSchema, NewPasswordSchema, PasswordSchema, RoleSchema, UserSchema } from './user.schemas.js';
 export {
+  AdminUserSchema,
+  DeletionConfirmationSchema,
+  EmailSchema,
+  ProfileSchema,
+  NewPasswordSchema,
+  PasswordSchema,
+  RoleSchema,
+  UserSchema,
+} from './user.schemas.js';
+export {
+  approveUser,
   countUsers,
   DIRECTORY_PASSWORD_MARK,
   findUserByEmail,
   findUserForSignInByDirectoryId,
   insertDirectoryUser,
   isUniqueViolation,
+  listActiveAdmins,
   listDirectoryUsers,
   setUserDisplayName,
   setUserEmail,
@@ -19,6 +30,7 @@ export {
   listUsers,
   normalizeEmail,
   recordSignIn,
+  replaceUserEmail,
   setTwoFactorClock,
   startTwoFactorClock,
   startTwoFactorClocks,
@@ -28,4 +40,5 @@ export {
 } from './users.repository.js';
 export type { Role, SignInCandidate, UserRow } from './users.repository.js';
 export { UsersService } from './users.service.js';
+export type { DeletedBy } from './users.service.js';
 export { NAME_MAX_LENGTH, nameFromDirectory, normalizeProfile, type Profile } from './profile.js';

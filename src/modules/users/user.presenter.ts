@@ -43,5 +43,6 @@ export function presentAdminUser(
     lockedUntil: iso(lock?.until ?? null),
     lockedPermanently: lock?.permanent ?? false,
     blocked: row.blocked === 1,
+    awaitingApproval: row.awaiting_approval === 1,
   };
 }

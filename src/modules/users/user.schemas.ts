@@ -10,6 +10,12 @@ export const PasswordSchema = Type.String({ minLength: 1, maxLength: PASSWORD_MA
 /** A new password: its rules (length, common passwords) are checked by the service, with the reason. */
 export const NewPasswordSchema = Type.String({ maxLength: PASSWORD_MAX_LENGTH });
 export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('user')]);
+/**
+ * The body of a deletion (POST /api/admin/users/:id/delete, /api/me/delete): the account's email,
+ * typed as confirmation. Any text up to an email's length: one that is not the account's is 400
+ * confirmation_mismatch, not a validation error, so the page can say what is wrong.
+ */
+export const DeletionConfirmationSchema = Type.Object({ email: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false });
 
 export const UserSchema = Type.Object(
   {
@@ -42,6 +48,7 @@ export const AdminUserSchema = Type.Intersect([
     lockedUntil: Type.Union([Type.String(), Type.Null()]),
     lockedPermanently: Type.Boolean(),
     blocked: Type.Boolean(),
+    awaitingApproval: Type.Boolean({ description: 'A self-registered account waiting for approval: it cannot sign in yet' }),
     twoFactorRequired: Type.Boolean(),
     twoFactorOverdue: Type.Boolean(),
     factors: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]), {

@@ -93,6 +93,7 @@ export async function insertDirectoryUser(
     source: 'directory',
     directory_id: input.directoryId,
     two_factor_required: 0,
+    awaiting_approval: 0,
   };
   await db.insertInto('users').values(row).execute();
   return row;
@@ -105,6 +106,20 @@ export async function setUserEmail(db: Kysely<DB>, userId: string, email: string
     .set({ email: normalizeEmail(email) })
     .where('id', '=', userId)
     .execute();
+}
+
+/**
+ * Moves the account to another email only while it still has `from` (compare-and-set: of two
+ * racing changes exactly one wins). Another account with `to` makes it throw a unique violation.
+ */
+export async function replaceUserEmail(db: Kysely<DB>, userId: string, from: string, to: string): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ email: normalizeEmail(to) })
+    .where('id', '=', userId)
+    .where('email', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Every account taken from the directory (the sync compares them with it). */
@@ -128,6 +143,8 @@ export async function insertUser(
     twoFactorRequired?: boolean;
     locale?: string;
     displayName?: string | null;
+    /** A self-registered account an administrator has yet to approve (it cannot sign in until then). */
+    awaitingApproval?: boolean;
   },
 ): Promise<UserRow> {
   const row: UserRow = {
@@ -147,6 +164,7 @@ export async function insertUser(
     source: 'local',
     directory_id: null,
     two_factor_required: input.twoFactorRequired ? 1 : 0,
+    awaiting_approval: input.awaitingApproval ? 1 : 0,
   };
   await db.insertInto('users').values(row).execute();
   return row;
@@ -192,6 +210,17 @@ export async function countActiveAdminsLocked(trx: Kysely<DB>): Promise<number> 
   return Number(result.numUpdatedRows);
 }
 
+/** Lets a self-registered account sign in: true only for the one call that found it waiting. */
+export async function approveUser(trx: Kysely<DB>, userId: string): Promise<boolean> {
+  const result = await trx.updateTable('users').set({ awaiting_approval: 0 }).where('id', '=', userId).where('awaiting_approval', '=', 1).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** The administrators who can act (not blocked), to be told of a registration waiting for them. */
+export async function listActiveAdmins(db: Kysely<DB>): Promise<Pick<UserRow, 'id' | 'email' | 'locale'>[]> {
+  return db.selectFrom('users').select(['id', 'email', 'locale']).where('role', '=', 'admin').where('blocked', '=', 0).orderBy('email').limit(50).execute();
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string };
   return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -217,6 +246,15 @@ export async function listUsers(db: Kysely<DB>, query: PageRequest & { q?: strin
 
 export async function setUserFlags(db: Kysely<DB>, userId: string, set: { blocked?: number; role?: Role }): Promise<void> {
   if (Object.keys(set).length > 0) await db.updateTable('users').set(set).where('id', '=', userId).execute();
+}
+
+/**
+ * Deletes the account's row; the rows that reference it by a foreign key go with it (ON DELETE
+ * CASCADE: sessions, factors, trusted devices, memberships, reset links…). False when it was gone.
+ */
+export async function deleteUser(trx: Kysely<DB>, userId: string): Promise<boolean> {
+  const result = await trx.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
 }
 
 // The require-2FA clock of each user: when the requirement first applied to them (null: not required).

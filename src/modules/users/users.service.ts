@@ -2,14 +2,15 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import type { Actor, RecordAudit } from '../audit/index.js';
+import { insertAuditEvent, type Actor, type RecordAudit } from '../audit/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import { assertStrongPassword } from '../passwords/index.js';
-import type { AttemptLimiter } from '../attempt-limits/index.js';
+import { deleteAttemptCounters, type AttemptLimiter } from '../attempt-limits/index.js';
 import { accountCounterKey } from '../../core/counter-keys.js';
 import { normalizeProfile, type Profile } from './profile.js';
 import {
   countActiveAdminsLocked,
+  deleteUser,
   findUserByEmail,
   findUserById,
   insertUser,
@@ -33,9 +34,16 @@ export interface UsersDeps {
   endSessionsOf: (trx: Kysely<DB>, userId: string) => Promise<void>;
   /** Ends the account's OpenID Connect grants (and their tokens), sessions left alone: a role change. */
   endGrantsOf: (trx: Kysely<DB>, userId: string) => Promise<void>;
+  /** Tells every instance that who may go where changed (access/ keeps the version), in the caller's transaction. */
+  accessChanged: (trx: Kysely<DB>) => Promise<void>;
+  /** Queues the plain notice that the account was deleted, to its address, in the caller's transaction (mail/ renders it). */
+  mailDeletionNotice: (trx: Kysely<DB>, to: { email: string; locale: string }, by: DeletedBy) => Promise<void>;
   audit: RecordAudit;
   clock: () => number;
 }
+
+/** Who deleted an account: an administrator, its owner, or the command line on the server. */
+export type DeletedBy = 'admin' | 'self' | 'cli';
 
 export class UsersService {
   constructor(private readonly deps: UsersDeps) {}
@@ -130,5 +138,53 @@ export class UsersService {
       await this.deps.audit({ kind: 'user.role_changed', actor, subject, address, details: { from: user.role, to: patch.role } });
     }
     return this.require(user.id);
+  }
+
+  /**
+   * Deletes the account, in one transaction: the last active administrator is refused
+   * (`last_admin`), every session and OpenID Connect grant ends, the row goes, a plain notice is
+   * queued to the address and `user.deleted` is audited (`by`, never a secret). `confirmEmail` is
+   * what the person typed: anything but the account's email (normalised) is 400
+   * confirmation_mismatch, checked against the row as the transaction reads it.
+   *
+   * What goes and what stays, by table (src/db/schema.ts):
+   * - with the row, by ON DELETE CASCADE: sessions, two_factor, backup_codes, webauthn_credentials,
+   *   webauthn_challenges, trusted_devices, sign_in_warnings, password_reset_tokens, email_changes,
+   *   group_members and access_rule_subjects (a rule that named only this person lets nobody in);
+   *   the access version is bumped so every instance drops them from its cached rules too;
+   * - here, as no foreign key holds them: the OpenID Connect grants, tokens and provider sessions
+   *   (oidc_payloads.account_id) and the attempt counters under accountCounterKey(id), devices' and
+   *   resets' included (the id never comes back, but they say how the person signed in);
+   * - kept: the audit events, the account's own included (the record of what was done, with no
+   *   secret in it); oidc_backchannel_logouts until delivered (they are how the applications hear
+   *   that its sessions ended: the sweep finds the sessions gone); invitations.user_id and
+   *   registrations.user_id (how the account came, ended rows that onboarding/ prunes, and never in
+   *   the way of a new invitation or registration of the address); setup_claim.user_id (its one
+   *   row is what keeps the first-run setup claimed for good); mail already queued (the outbox
+   *   names no account, and a reset link in it stops working with its token row); the request
+   *   counters (mail_request_counters, `email-change:<id>` among them: a count in a window,
+   *   pruned within hours, for an id that never comes back).
+   */
+  async remove(user: UserRow, input: { confirmEmail: string; by: DeletedBy }, actor: Actor, address: string | null): Promise<void> {
+    // An administrator deletes their own account the way any owner does (POST /api/me/delete, when allowed).
+    if (input.by === 'admin' && actor !== null && actor !== 'cli' && actor.id === user.id)
+      throw new AppError('cannot_change_self', 'Delete your own account from your security page, not from the users list.');
+    await this.deps.db.transaction().execute(async (trx) => {
+      // The administrators' rows first, locked (countActiveAdminsLocked), then the account as it is now:
+      // of two administrators deleting each other at once, the second waits and is refused.
+      const admins = await countActiveAdminsLocked(trx);
+      const current = await findUserById(trx, user.id);
+      if (!current) throw new AppError('not_found', 'No such user.');
+      if (normalizeEmail(input.confirmEmail) !== current.email) throw new AppError('confirmation_mismatch');
+      if (current.role === 'admin' && current.blocked === 0 && admins <= 1) throw new AppError('last_admin', 'The last administrator cannot be deleted.');
+      const now = this.deps.clock();
+      const subject = { id: current.id, email: current.email };
+      await this.deps.endSessionsOf(trx, current.id);
+      await deleteAttemptCounters(trx, accountCounterKey(current.id));
+      await this.deps.mailDeletionNotice(trx, { email: current.email, locale: current.locale }, input.by);
+      if (!(await deleteUser(trx, current.id))) throw new AppError('not_found', 'No such user.');
+      await this.deps.accessChanged(trx);
+      await insertAuditEvent(trx, { kind: 'user.deleted', actor, subject, address, details: { by: input.by } }, now);
+    });
   }
 }

@@ -2,7 +2,15 @@
 // each area's detail on its own view (pages/AccountPage.tsx lists them). Short on a phone too.
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { DeviceSessionList, GrantedApplicationList, SecurityKeysAnswer, TrustedDevice, TwoFactorStatus, User } from '../../../src/shared/api-types';
+import type {
+  DeviceSessionList,
+  GrantedApplicationList,
+  SecurityKeysAnswer,
+  SessionAnswer,
+  TrustedDevice,
+  TwoFactorStatus,
+  User,
+} from '../../../src/shared/api-types';
 import { api } from '../api';
 import { formatDate } from '../format';
 import { navigate } from '../navigation';
@@ -18,6 +26,8 @@ export function SecurityOverview({ user }: { user: User }) {
   const trusted = useLoad(async () => (await api<{ devices: TrustedDevice[] }>('GET', '/api/me/trusted-devices')).devices);
   const applications = useLoad(async () => (await api<GrantedApplicationList>('GET', '/api/me/applications')).applications);
   const groups = useLoad(async () => (await api<{ groups: string[] }>('GET', '/api/me/groups')).groups);
+  // Whether the owner may delete the account (the Authentication settings say; the session answer tells).
+  const deletable = useLoad(async () => (await api<SessionAnswer>('GET', '/api/session')).canDeleteAccount === true);
 
   const status = twoFactor.data;
   const name = nameOf(user);
@@ -27,6 +37,11 @@ export function SecurityOverview({ user }: { user: User }) {
         title={t('overview.name')}
         state={name ?? t('overview.noName')}
         action={<Action to="/account/profile" label={t('overview.edit')} area={t('overview.name')} />}
+      />
+      <Row
+        title={t('emailChange.title')}
+        state={user.email}
+        action={<Action to="/account/security/email" label={t('emailChange.change')} area={t('emailChange.title')} />}
       />
       <Row
         title={t('account.twoFactor')}
@@ -85,6 +100,9 @@ export function SecurityOverview({ user }: { user: User }) {
         state={t('overview.activity')}
         action={<Action to="/account/security/activity" label={t('overview.view')} area={t('account.events')} />}
       />
+      {deletable.data && (
+        <Row title={t('deletion.deleteAccount')} state={t('deletion.overview')} action={<Action to="/account/security/delete" label={t('deletion.open')} />} />
+      )}
     </ul>
   );
 }

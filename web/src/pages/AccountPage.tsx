@@ -4,7 +4,9 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { User } from '../../../src/shared/api-types';
+import { DeleteAccount } from '../components/DeleteAccount';
 import { Devices } from '../components/Devices';
+import { EmailChange } from '../components/EmailChange';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Link } from '../components/Link';
 import { MyGroups } from '../components/MyGroups';
@@ -26,6 +28,7 @@ export const ACCOUNT_VIEWS: Record<string, (props: ViewProps) => ReactNode> = {
   '/account/profile': ({ user, onChanged }) => <ProfileForm user={user} onChanged={onChanged} />,
   '/account/security/two-factor': ({ user, onChanged }) => <TwoFactorSection onChanged={onChanged} email={user.email} />,
   '/account/security/keys': ({ user, onChanged }) => <SecurityKeys onChanged={onChanged} email={user.email} />,
+  '/account/security/email': ({ user }) => <EmailChange user={user} />,
   '/account/security/password': () => <PasswordForm />,
   '/account/security/devices': () => (
     <>
@@ -36,6 +39,7 @@ export const ACCOUNT_VIEWS: Record<string, (props: ViewProps) => ReactNode> = {
   '/account/security/applications': () => <GrantedApplications />,
   '/account/security/groups': () => <MyGroups />,
   '/account/security/activity': () => <SecurityEvents />,
+  '/account/security/delete': ({ user, onChanged }) => <DeleteAccount user={user} onChanged={onChanged} />,
 };
 
 export function AccountPage({ user, path, onChanged }: { user: User; path: string; onChanged: () => Promise<void> }) {

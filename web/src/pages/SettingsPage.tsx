@@ -1,8 +1,8 @@
 // Authentication settings (administrators): every field with its unit and what it does; the grace
 // period only when 2FA is required. The audit log has its own page (AuditPage).
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AuthSettings, Require2fa, User } from '../../../src/shared/api-types';
+import type { AuthSettings, Group, Registration, Require2fa, User } from '../../../src/shared/api-types';
 import { api } from '../api';
 import { ClockNotice } from '../components/ClockNotice';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -15,13 +15,18 @@ export function SettingsPage({ user }: { user: User }) {
   const { t } = useTranslation();
   const { data: settings, setData: setSettings, error: loadError } = useLoad(() => api<AuthSettings>('GET', '/api/admin/settings/authentication'));
   const savedRef = useRef<HTMLParagraphElement>(null);
+  const { data: groups } = useLoad(() => api<{ groups: Group[] }>('GET', '/api/admin/groups'));
+  // The domains as typed (commas and spaces), turned into the list when saved.
+  const [domainsText, setDomainsText] = useState<string | null>(null);
 
   const {
     submit: save,
     error,
     done: saved,
   } = useFormSubmit(async () => {
-    setSettings(await api<AuthSettings>('PUT', '/api/admin/settings/authentication', settings));
+    const registrationDomains = (domainsText ?? settings?.registrationDomains.join(', ') ?? '').split(/[\s,]+/).filter((d) => d !== '');
+    setSettings(await api<AuthSettings>('PUT', '/api/admin/settings/authentication', { ...settings, registrationDomains }));
+    setDomainsText(null);
   });
 
   // The result of saving takes the focus (a screen reader hears it; the keyboard goes on from it).
@@ -81,6 +86,70 @@ export function SettingsPage({ user }: { user: User }) {
             <Link to="/account/security/enable">{t('settings.enableOwn')}</Link>
           </div>
         )}
+        <fieldset className="settings-part">
+          <legend>{t('settings.registrationTitle')}</legend>
+          <label htmlFor="registration">{t('settings.registration')}</label>
+          <select
+            id="registration"
+            aria-describedby="registration-help"
+            value={settings.registration}
+            onChange={(e) => setSettings({ ...settings, registration: e.target.value as Registration })}
+          >
+            <option value="off">{t('settings.registrationOff')}</option>
+            <option value="open">{t('settings.registrationOpen')}</option>
+            <option value="approval">{t('settings.registrationApproval')}</option>
+          </select>
+          <p className="hint" id="registration-help">
+            {t('settings.help.registration')}
+          </p>
+          {settings.registration !== 'off' && (
+            <>
+              <label htmlFor="registrationDomains">{t('settings.registrationDomains')}</label>
+              <input
+                id="registrationDomains"
+                type="text"
+                aria-describedby="registrationDomains-help"
+                value={domainsText ?? settings.registrationDomains.join(', ')}
+                onChange={(e) => setDomainsText(e.target.value)}
+              />
+              <p className="hint" id="registrationDomains-help">
+                {t('settings.help.registrationDomains')}
+              </p>
+              <label htmlFor="registrationGroup">{t('settings.registrationGroup')}</label>
+              <select
+                id="registrationGroup"
+                aria-describedby="registrationGroup-help"
+                value={settings.registrationGroup ?? ''}
+                onChange={(e) => setSettings({ ...settings, registrationGroup: e.target.value || null })}
+              >
+                <option value="">{t('settings.registrationNoGroup')}</option>
+                {groups?.groups
+                  .filter((g) => g.source === 'local' || g.name === settings.registrationGroup)
+                  .map((g) => (
+                    <option key={g.id} value={g.name}>
+                      {g.name}
+                    </option>
+                  ))}
+              </select>
+              <p className="hint" id="registrationGroup-help">
+                {t('settings.help.registrationGroup')}
+              </p>
+            </>
+          )}
+        </fieldset>
+        <label className="checkbox">
+          <input
+            id="selfDeletion"
+            type="checkbox"
+            aria-describedby="selfDeletion-help"
+            checked={settings.selfDeletion}
+            onChange={(e) => setSettings({ ...settings, selfDeletion: e.target.checked })}
+          />
+          {t('settings.selfDeletion')}
+        </label>
+        <p className="hint" id="selfDeletion-help">
+          {t('settings.help.selfDeletion')}
+        </p>
         <ErrorAlert error={error} />
         {saved && (
           <p role="status" ref={savedRef} tabIndex={-1}>

@@ -5,11 +5,12 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
-import type { SecondFactorAnswer, SignInAnswer, TwoFactorKind } from '../../../src/shared/api-types';
+import type { RegistrationPolicy, SecondFactorAnswer, SignInAnswer, TwoFactorKind } from '../../../src/shared/api-types';
 import { api, ApiError } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Link } from '../components/Link';
 import { useAction, useFormSubmit } from '../use-form-submit';
+import { useLoad } from '../use-load';
 import { normalizeCode } from '../codes';
 import { BackupNotice } from './sign-in/BackupNotice';
 import { CodeStep } from './sign-in/CodeStep';
@@ -93,6 +94,13 @@ export function SignInPage({ onSignedIn, initialEmail = '' }: { onSignedIn: () =
 
   // A lock refuses even the right password for minutes: its message points the way onward.
   const forgotLink = <Link to="/forgot-password">{t('signIn.forgot')}</Link>;
+  // "Create an account" only where an administrator opened registration (Authentication settings).
+  const registration = useLoad(() => api<RegistrationPolicy>('GET', '/api/registration'));
+  const registerLink = registration.data && registration.data.registration !== 'off' && (
+    <p>
+      <Link to="/register">{t('signIn.register')}</Link>
+    </p>
+  );
   const alert = <ErrorAlert error={error} lockedUntil={lock.until} whenLocked={forgotLink} />;
   const keyAlert = <ErrorAlert error={keyAction.error} lockedUntil={lock.until} whenLocked={forgotLink} />;
 
@@ -135,7 +143,12 @@ export function SignInPage({ onSignedIn, initialEmail = '' }: { onSignedIn: () =
           keyAlert={keyAlert}
           keyDisabled={keyAction.busy || lock.locked}
           onPasskey={() => void signInWithKey('/api/session/passkey')}
-          forgotLink={forgotLink}
+          forgotLink={
+            <>
+              {forgotLink}
+              {registerLink}
+            </>
+          }
         />
       );
   }

@@ -50,8 +50,9 @@ export function UsersPage({ me }: { me: User }) {
     setNotice(null);
     await action.run(async () => {
       await work();
-      setNotice(done);
+      // The list first, then what changed: whoever reads the notice reads the list as it now is.
       await load(query, cursor);
+      setNotice(done);
     });
   };
   // The result of each action takes the focus, so a screen reader hears it.
@@ -74,6 +75,12 @@ export function UsersPage({ me }: { me: User }) {
   const itemsFor = (u: AdminUser): MenuItem[] => {
     const self = u.id === me.id;
     const items: MenuItem[] = [];
+    // A self-registered account waiting for approval (Authentication settings): the first thing to decide.
+    if (u.awaitingApproval)
+      items.push({
+        label: t('users.approve'),
+        run: () => void act(() => api('POST', `/api/admin/users/${u.id}/approve`), t('users.doneApproved', { email: u.email })),
+      });
     if (u.twoFactorEnabled)
       items.push({
         label: t('users.disable2fa'),
@@ -128,6 +135,20 @@ export function UsersPage({ me }: { me: User }) {
                 danger: true,
                 run: () => void act(() => api('PATCH', `/api/admin/users/${u.id}`, { blocked: true }), t('users.doneBlocked', { email: u.email })),
               }),
+      });
+      // Last, apart from the rest: it cannot be undone, so the account's email is typed to confirm it
+      // (an administrator's own account is deleted from their security page, when allowed).
+      items.push({
+        label: t('deletion.deleteAccount'),
+        run: () =>
+          setConfirmation({
+            title: t('deletion.deleteAccountOf', { email: u.email }),
+            text: t('deletion.confirmAdmin', { email: u.email }),
+            confirm: t('deletion.deleteAccount'),
+            danger: true,
+            typeEmail: { label: t('deletion.typeEmail', { email: u.email }), expected: u.email },
+            run: (typed) => void act(() => api('POST', `/api/admin/users/${u.id}/delete`, { email: typed }), t('deletion.doneAdmin', { email: u.email })),
+          }),
       });
     }
     return items;
@@ -212,6 +233,7 @@ export function UsersPage({ me }: { me: User }) {
                 </td>
                 <td data-label={t('users.status')}>
                   {u.blocked ? <span className="badge danger">{t('users.blocked')}</span> : null}
+                  {u.awaitingApproval ? <span className="badge warning">{t('users.awaitingApproval')}</span> : null}
                   {u.lockedPermanently ? (
                     <span className="badge danger">{t('users.lockedPermanently')}</span>
                   ) : u.lockedUntil ? (
@@ -222,7 +244,7 @@ export function UsersPage({ me }: { me: User }) {
                   ) : u.twoFactorRequired && !u.twoFactorEnabled ? (
                     <span className="badge warning">{t('users.required')}</span>
                   ) : null}
-                  {!u.blocked && !u.lockedUntil && !u.lockedPermanently ? t('users.active') : null}
+                  {!u.blocked && !u.awaitingApproval && !u.lockedUntil && !u.lockedPermanently ? t('users.active') : null}
                 </td>
                 <td data-label={t('users.lastSignIn')}>{u.lastSignInAt ? formatDateTime(u.lastSignInAt) : t('users.never')}</td>
                 <td data-label={t('users.actions')} className="menu">

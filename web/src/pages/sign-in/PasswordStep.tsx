@@ -1,8 +1,9 @@
 // Sign-in, first step: email and password; or a passkey alone; or the way to a new password.
-import type { FormEvent, ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PasswordField } from '../../components/PasswordField';
 import { emailInput } from '../../email-input';
+import { takeSignedOutNotice } from '../../signed-out-notice';
 
 export function PasswordStep(props: {
   email: string;
@@ -20,9 +21,16 @@ export function PasswordStep(props: {
   forgotLink: ReactNode;
 }) {
   const { t } = useTranslation();
+  // Why this browser was signed out, when it was on purpose (an account deleted): said once.
+  const [notice] = useState(takeSignedOutNotice);
   return (
     <section className="card narrow">
       <h1>{t('signIn.title')}</h1>
+      {notice && (
+        <p role="status" data-signed-out-notice={notice}>
+          {t(`signedOut.${notice}`)}
+        </p>
+      )}
       <form onSubmit={props.onSubmit}>
         <label htmlFor="email">{t('signIn.email')}</label>
         <input id="email" {...emailInput('username')} value={props.email} onChange={(e) => props.onEmail(e.target.value)} required autoFocus />
