@@ -121,7 +121,10 @@ describeOnEachDialect('email change by mail', { resetSettings: true }, (suite) =
     const [mail] = await smtp.waitFor(1, { to: free, subject: CONFIRM_SUBJECT });
     const token = tokenOf(mail!.text);
     assert.match(mail!.text, /works once, for 24 hours/);
-    assert.ok(rows.every((r) => r.confirm_token_hash.length === 64 && r.confirm_token_hash !== token), 'only the SHA-256 is stored');
+    assert.ok(
+      rows.every((r) => r.confirm_token_hash.length === 64 && r.confirm_token_hash !== token),
+      'only the SHA-256 is stored',
+    );
     assert.equal((await t.client().post('/api/email-change/confirm', { token })).body.error, 'email_change_cancelled', 'the later request replaced it');
   });
 
