@@ -87,41 +87,19 @@ let failed = false;
 const BESIDE = ['test/container/image.test.ts'];
 const beside = files.filter((f) => BESIDE.some((b) => f.endsWith(b)));
 const queued = files.filter((f) => !beside.includes(f));
-// A whole run goes as two queues side by side, each one file at a time: the files that start real
-// servers, proxies, the CLI or a browser (mostly waiting on them), and the in-process ones (mostly
-// computing). Each queue keeps the order chosen above; no file shares a port or a database with
-// another (each makes its own), so the two only share the cores. A run of one kind is one queue.
-const split = !flags.includes('--in-process') && !flags.includes('--real-clock');
-const onRealClock = queued.filter((f) => split && startsRealProcesses(f));
-const inProcess = queued.filter((f) => !onRealClock.includes(f));
-// On a machine with more cores, each queue runs as many files at once as `node --test` would.
-const perQueue = Math.max(1, os.availableParallelism() - (split ? 2 : 1));
 const streams = [
-  // The first queue prints as it goes; the others print whole when they end, so no two interleave.
-  { files: onRealClock.length > 0 ? onRealClock : inProcess, concurrency: perQueue, live: true },
-  { files: onRealClock.length > 0 ? inProcess : [], concurrency: perQueue, live: false },
-  { files: beside, concurrency: 1, live: false },
-].filter((q) => q.files.length > 0);
+  // As many files at once as `node --test` would run (one on a two-core machine), started in this order.
+  queued.length > 0 && run({ files: queued.map((f) => path.resolve(f)), concurrency: Math.max(1, os.availableParallelism() - 1) }),
+  beside.length > 0 && run({ files: beside.map((f) => path.resolve(f)), concurrency: 1 }),
+].filter(Boolean);
 let open = streams.length;
-for (const queue of streams) {
-  const stream = run({ files: queue.files.map((f) => path.resolve(f)), concurrency: queue.concurrency });
+for (const stream of streams) {
   stream.on('test:fail', () => {
     failed = true;
   });
-  const report = stream.compose(spec);
-  const finish = () => {
+  stream.on('end', () => {
     open--;
     if (open === 0) process.exitCode = failed ? 1 : 0;
-  };
-  if (queue.live) {
-    report.on('end', finish);
-    report.pipe(process.stdout, { end: false });
-  } else {
-    const chunks = [];
-    report.on('data', (chunk) => chunks.push(chunk));
-    report.on('end', () => {
-      process.stdout.write(chunks.join(''));
-      finish();
-    });
-  }
+  });
+  stream.compose(spec).pipe(process.stdout, { end: false });
 }
