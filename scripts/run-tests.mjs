@@ -2,13 +2,14 @@
 // Node 20's --test does not expand globs itself, hence this list; and it sorts the files it is
 // given, so the runner is driven through run(), which keeps the order chosen here.
 //
-//   node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [part-of-path ...]
+//   node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [--shard K/N] [part-of-path ...]
 //
 // Parts of paths pick the files (none: all); --reverse runs them in reverse order, which shows
 // whether a file depends on what another left behind; --in-process keeps only the files whose apps
 // run inside the test process on the test clock (not those that start real servers, proxies, the
 // CLI or a browser, which run on the real clock): the files that a moved GATEHOUSE_TEST_EPOCH reaches;
-// --real-clock keeps the others (the ones faketime moves).
+// --real-clock keeps the others (the ones faketime moves); --shard K/N keeps every N-th file of the
+// chosen order from the K-th (1-based), so N processes can share a pass (CI runs its epoch pass so).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -48,11 +49,18 @@ function startsRealProcesses(file, seen = new Set()) {
 }
 
 const args = process.argv.slice(2);
+const shardAt = args.indexOf('--shard');
+const shard = shardAt === -1 ? null : /^([1-9]\d*)\/([1-9]\d*)$/.exec(args[shardAt + 1] ?? '');
+if (shardAt !== -1 && (!shard || Number(shard[1]) > Number(shard[2]))) {
+  console.error('run-tests: --shard takes K/N with 1 <= K <= N (--shard 1/2)');
+  process.exit(2);
+}
+if (shardAt !== -1) args.splice(shardAt, 2);
 const flags = args.filter((a) => a.startsWith('--'));
 const unknown = flags.filter((f) => f !== '--reverse' && f !== '--in-process' && f !== '--real-clock');
 if (unknown.length > 0) {
   console.error(
-    `run-tests: unknown option ${unknown.join(' ')} (usage: node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [part-of-path ...])`,
+    `run-tests: unknown option ${unknown.join(' ')} (usage: node scripts/run-tests.mjs [--reverse] [--in-process | --real-clock] [--shard K/N] [part-of-path ...])`,
   );
   process.exit(2);
 }
@@ -73,6 +81,11 @@ const files = ['src', 'test']
   })
   .sort();
 if (flags.includes('--reverse')) files.reverse();
+if (shard) {
+  const [k, n] = [Number(shard[1]), Number(shard[2])];
+  const kept = files.filter((_, i) => i % n === k - 1);
+  files.splice(0, files.length, ...kept);
+}
 if (files.length === 0) {
   console.error(`run-tests: no test file matches ${filter.join(' ')}`);
   process.exit(1);
