@@ -31,6 +31,7 @@ import { countOutboxByStatus, toMailLocale } from './modules/mail/index.js';
 import { PasswordResetService } from './modules/password-reset/index.js';
 import { AccessPolicy, AccessRulesService, bumpAccessVersion, GroupsService } from './modules/access/index.js';
 import { InvitationsService, RegistrationService, SetupService } from './modules/onboarding/index.js';
+import { cancelPendingEmailChanges } from './modules/email-change/index.js';
 import type { Role } from './modules/users/index.js';
 import { usersWithTwoFactor } from './modules/two-factor/index.js';
 import { usersWithCredentials } from './modules/webauthn/index.js';
@@ -133,6 +134,9 @@ export async function createServices(
   const endAccountAccess: EndAccountAccess = async (trx, userId, except) => {
     await deleteUserSessions(trx, userId, except);
     await revokeAllGrantsOf(trx, userId);
+    // An email change still waiting for its link dies with the access that asked for it: a thief's
+    // request must not outlive the owner's reset, a block or "sign out everywhere".
+    await cancelPendingEmailChanges(trx, userId, clock());
   };
   const sessions = new SessionsService({ db, readRow: database.readRow, settings: config, clock, authSettings: settings, endAccountAccess });
   const devices = new TrustedDevicesService({ db, settings: config, clock, notify });

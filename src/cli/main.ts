@@ -17,6 +17,7 @@ import { ClockSkewError } from '../modules/clock-health/index.js';
 import { STRENGTHS, type Strength } from '../core/session-strength.js';
 import type { AccessRule } from '../shared/api-types.js';
 import { DirectoryCommandError, directoryCommand } from './directory.js';
+import { UpstreamCommandError, upstreamCommand } from './upstream.js';
 
 export class UsageError extends Error {}
 
@@ -58,7 +59,11 @@ const USAGE = `Usage: gatehouse <command>
   access remove ID                                             remove a rule, or an application with its rules
   access check --email E --url URL [--factors F] [--json]      can this person reach this address? the decision and why
   directory test [--user NAME]                                 check the LDAP connection, bind and filters; what one person resolves to
-  directory sync [--dry-run]                                   follow the directory now: emails, groups, disabled → blocked (prints the changes)`;
+  directory sync [--dry-run]                                   follow the directory now: emails, groups, disabled → blocked (prints the changes)
+  upstream add --issuer URL --client-id ID --client-secret-stdin [--name N] [--trusted-mfa]
+                                                               an OpenID Connect provider to sign in with (discovery at once; prints it as JSON)
+  upstream list                                                the upstream providers (JSON, never their secrets)
+  upstream remove --id ID                                      remove a provider and every link to it (the accounts stay)`;
 
 function describeBackup(info: BackupInfo): string {
   const made = info.createdAt ? `made ${info.createdAt}, ` : '';
@@ -457,6 +462,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return accessCommand(sub, rest);
     case 'directory':
       return directoryCommand(sub, rest, withServices, (text) => process.stdout.write(text));
+    case 'upstream':
+      return upstreamCommand(sub, rest, withServices, readStdin, (text) => process.stdout.write(text));
     case 'oidc': {
       if (sub !== 'rotate-keys') throw new UsageError(sub ? `unknown oidc command "${sub}"` : 'an oidc command is required (rotate-keys)');
       parseArgs({ args: rest, options: {}, strict: true });
@@ -519,7 +526,8 @@ export function describeCliError(error: unknown): string {
     error instanceof KeyFileError ||
     error instanceof WrongKeyError ||
     error instanceof MaintenanceError ||
-    error instanceof DirectoryCommandError
+    error instanceof DirectoryCommandError ||
+    error instanceof UpstreamCommandError
   )
     return error.message;
   if (error instanceof AppError || error instanceof ClockSkewError || error instanceof SchemaTooNewError) return error.message;

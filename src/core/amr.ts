@@ -9,3 +9,11 @@ export const AMR_TWO_FACTOR: readonly string[] = ['pwd', 'otp', 'mfa'];
 export function keyAmr(withPassword: boolean, userVerified: boolean): string[] {
   return [...(withPassword ? ['pwd'] : []), 'hwk', ...(userVerified ? ['user'] : []), 'mfa'];
 }
+
+/**
+ * A sign-in at another provider (RFC 8176 `fed`: federated authentication), and `mfa` when that
+ * provider is trusted for it and its ID token said the person used several factors there.
+ */
+export function federatedAmr(trustedMfa: boolean): string[] {
+  return trustedMfa ? ['fed', 'mfa'] : ['fed'];
+}

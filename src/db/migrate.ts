@@ -23,6 +23,7 @@ import * as m0021 from './migrations/0021_backchannel_logout.js';
 import * as m0022 from './migrations/0022_directory.js';
 import * as m0023 from './migrations/0023_onboarding.js';
 import * as m0024 from './migrations/0024_self_service.js';
+import * as m0025 from './migrations/0025_upstream.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0022_directory': m0022,
   '0023_onboarding': m0023,
   '0024_self_service': m0024,
+  '0025_upstream': m0025,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -205,6 +205,56 @@ export interface RegistrationsTable {
   user_id: string | null;
 }
 
+/** An upstream OpenID Connect provider (migration 0025). */
+export interface UpstreamProvidersTable {
+  id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  /** Sealed with the secret box, the provider's id as associated data. */
+  client_secret: string;
+  trusted_mfa: number;
+  enabled: number;
+  created_at: number;
+}
+
+/** An account linked to a provider's subject (migration 0025). */
+export interface UpstreamLinksTable {
+  provider_id: string;
+  subject: string;
+  user_id: string;
+  /** The provider's email when linked (shown to the owner). */
+  email: string | null;
+  created_at: number;
+}
+
+/** One redirect to a provider (migration 0025): keyed by the state's SHA-256, spent once. */
+export interface UpstreamFlowsTable {
+  state_hash: string;
+  provider_id: string;
+  /** The PKCE verifier, sealed (associated data: the state's hash). */
+  code_verifier: string;
+  nonce: string;
+  purpose: string;
+  return_to: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** An upstream identity waiting for its person to prove the matching account (migration 0025). */
+export interface UpstreamLinkTicketsTable {
+  token_hash: string;
+  provider_id: string;
+  subject: string;
+  user_id: string;
+  email: string;
+  return_to: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 /** An email change (migration 0024): confirmed by a link to the new address, undone for 72 h by one to the old. */
 export interface EmailChangesTable {
   id: string;
@@ -430,4 +480,8 @@ export interface DB {
   access_rule_subjects: AccessRuleSubjectsTable;
   oidc_client_groups: OidcClientGroupsTable;
   access_state: AccessStateTable;
+  upstream_providers: UpstreamProvidersTable;
+  upstream_links: UpstreamLinksTable;
+  upstream_flows: UpstreamFlowsTable;
+  upstream_link_tickets: UpstreamLinkTicketsTable;
 }

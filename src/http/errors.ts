@@ -33,6 +33,12 @@ export const ERRORS = {
   email_change_expired: [400, 'This email change link has expired.'],
   email_change_cancelled: [400, 'This email change was replaced by a newer request, or undone: use the latest link.'],
   email_change_outdated: [409, "The account's email changed since this link was sent: the link no longer applies."],
+  upstream_discovery_failed: [
+    400,
+    'The provider did not answer OpenID Connect discovery at this issuer. Check the issuer URL (it must serve /.well-known/openid-configuration).',
+  ],
+  no_pending_link: [401, 'There is no sign-in with another provider waiting to be linked. Start again from the sign-in page.'],
+  last_way_to_sign_in: [409, 'This is the only way this account can sign in: set a password or link another provider first.'],
   application_exists: [409, 'An application for this host already exists.'],
   weak_password: [400, 'The password does not meet the rules.'],
   invalid_code: [401, 'The code is not valid.'],

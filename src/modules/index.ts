@@ -18,6 +18,7 @@ import { mailModule } from './mail/index.js';
 import { directoryModule } from './directory/index.js';
 import { onboardingModule } from './onboarding/index.js';
 import { emailChangeModule } from './email-change/index.js';
+import { upstreamModule } from './upstream/index.js';
 
 export const MODULES: readonly GatehouseModule[] = [
   signInModule,
@@ -38,4 +39,5 @@ export const MODULES: readonly GatehouseModule[] = [
   directoryModule,
   onboardingModule,
   emailChangeModule,
+  upstreamModule,
 ];

@@ -330,6 +330,9 @@ export type ApiErrorCode =
   | 'email_change_outdated'
   | 'directory_unavailable'
   | 'application_exists'
+  | 'upstream_discovery_failed'
+  | 'no_pending_link'
+  | 'last_way_to_sign_in'
   | 'weak_password'
   | 'invalid_code'
   | 'invalid_security_key'
@@ -513,3 +516,48 @@ export interface SentInvitation {
   email: string;
   link?: string;
 }
+
+/** A provider the sign-in page offers as a "Sign in with …" button (GET /api/upstream/providers). */
+export interface UpstreamProviderSummary {
+  id: string;
+  name: string;
+}
+
+/** An upstream provider as administrators see it (never its secret). */
+export interface AdminUpstreamProvider {
+  id: string;
+  name: string;
+  issuer: string;
+  clientId: string;
+  trustedMfa: boolean;
+  enabled: boolean;
+  createdAt: string;
+}
+
+/** One of the owner's linked providers (GET /api/me/upstream). */
+export interface UpstreamLink {
+  providerId: string;
+  providerName: string;
+  email: string | null;
+  createdAt: string;
+}
+
+/**
+ * Why a sign-in with another provider came back to `/sign-in?upstream_error=<code>` (nothing was
+ * created): the provider refused or the person cancelled, the flow's state was wrong, missing or
+ * spent, it took over 10 minutes, the provider's answer or ID token did not validate, the email was
+ * not verified, registration is closed (or not open to the domain), the account is blocked or
+ * awaits approval, the provider is disabled or does not answer.
+ */
+export type UpstreamErrorCode =
+  | 'access_denied'
+  | 'invalid_state'
+  | 'replayed'
+  | 'expired'
+  | 'invalid_token'
+  | 'unverified_email'
+  | 'registration_closed'
+  | 'registration_domain'
+  | 'blocked'
+  | 'awaiting_approval'
+  | 'provider_unavailable';

@@ -48,7 +48,7 @@ const MAILS: MailTemplate[] = [
   { kind: 'password_changed', how: 'changed' },
   { kind: 'password_changed', how: 'reset' },
   { kind: 'security_key_added', name: 'YubiKey' },
-  { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=x', hours: 24 },
+  { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=x', hours: 24, account: 'ana@example.com' },
   { kind: 'email_change_taken' },
   { kind: 'email_changed', link: 'https://login.example.com/email-change/undo?token=x', newEmail: 'nina@example.com', hours: 72 },
   { kind: 'registration', link: 'https://login.example.com/register?token=x', hours: 24 },

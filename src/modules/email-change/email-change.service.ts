@@ -16,7 +16,7 @@ import { type MailQueue, toMailLocale } from '../mail/index.js';
 import { revokePendingInvitationsFor } from '../onboarding/index.js';
 import { spendAllResetTokens } from '../password-reset/index.js';
 import type { EndAccountAccess } from '../sessions/index.js';
-import { findUserByEmail, findUserById, isUniqueViolation, normalizeEmail, replaceUserEmail, type UserRow } from '../users/index.js';
+import { deliverableEmail, findUserByEmail, findUserById, isUniqueViolation, replaceUserEmail, type UserRow } from '../users/index.js';
 import * as repo from './email-change.repository.js';
 
 export const CONFIRM_LINK_HOURS = 24;
@@ -50,7 +50,8 @@ export class EmailChangeService {
     const { db, clock, mail } = this.deps;
     const user = await this.accountOf(me.id);
     if (user.source === 'directory') throw new AppError('email_managed_by_directory');
-    const newEmail = normalizeEmail(email);
+    // One address, checked after normalising (a full-width @ or comma must not make two).
+    const newEmail = deliverableEmail(email);
     if (newEmail === user.email) throw new AppError('invalid_request', 'This is already your email.');
     await db.transaction().execute(async (trx) => {
       const now = clock();
@@ -84,7 +85,7 @@ export class EmailChangeService {
           await mail.enqueue(trx, {
             to: newEmail,
             locale: toMailLocale(user.locale),
-            template: { kind: 'email_change_confirm', link, hours: CONFIRM_LINK_HOURS },
+            template: { kind: 'email_change_confirm', link, hours: CONFIRM_LINK_HOURS, account: user.email },
           });
         }
       }
@@ -108,6 +109,9 @@ export class EmailChangeService {
       const user = await findUserById(trx, row.user_id);
       if (!user) throw new AppError('invalid_email_change');
       if (user.source === 'directory') throw new AppError('email_managed_by_directory');
+      // The account was blocked, or its password changed (a reset, perhaps the owner's recovery),
+      // since this was asked for: whoever asked may no longer be the owner.
+      if (user.blocked === 1 || user.password_changed_at > row.created_at) throw new AppError('email_change_outdated');
       if (!(await replaceUserEmail(trx, user.id, row.old_email, row.new_email))) throw new AppError('email_change_outdated');
       await revokePendingInvitationsFor(trx, row.new_email, now);
       // Reset links went to the old mailbox: they would otherwise still open the account.

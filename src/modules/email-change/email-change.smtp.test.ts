@@ -197,6 +197,33 @@ describeOnEachDialect('email change by mail', { resetSettings: true }, (suite) =
     assert.equal(await emailOf(a.id), latest);
   });
 
+  it("a thief's waiting change dies with the owner's recovery: a reset or sign-out everywhere cancels it, a password changed since refuses it", async () => {
+    // The confirmation mail names the account that asks, so nobody confirms a stranger's change unawares.
+    const stolen = uniqueEmail('thief');
+    const token = await requestChange(a, stolen);
+    const [asked] = await smtp.waitFor(1, { to: stolen, subject: CONFIRM_SUBJECT });
+    assert.ok(asked!.text.includes(a.email), 'the mail names the account');
+    // The owner signs out everywhere else (ending every other session and grant): the waiting change goes too.
+    assert.equal((await a.client.post('/api/me/sessions/sign-out-others')).status, 204);
+    assert.equal((await t.client().post('/api/email-change/confirm', { token })).body.error, 'email_change_cancelled');
+    assert.equal(await emailOf(a.id), a.email);
+
+    // A change asked for before the password changed (and not cancelled on the way): refused, nothing changed.
+    const owner = await account('owner-again');
+    const later = await requestChange(owner, uniqueEmail('later'));
+    clock.advance(1000);
+    await t.s.db.updateTable('users').set({ password_changed_at: clock.now() }).where('id', '=', owner.id).execute();
+    const refused = await t.client().post('/api/email-change/confirm', { token: later });
+    assert.deepEqual([refused.status, refused.body.error], [409, 'email_change_outdated']);
+    assert.equal(await emailOf(owner.id), owner.email);
+  });
+
+  it('refuses an address that NFKC would make two of (a full-width @ and comma)', async () => {
+    const crafted = await a.client.post('/api/me/email', { email: 'me\uFF20evil.example\uFF0Cx@example.com' });
+    assert.deepEqual([crafted.status, crafted.body.error], [400, 'invalid_request']);
+    assert.deepEqual(await t.s.db.selectFrom('email_changes').select('id').where('user_id', '=', a.id).execute(), []);
+  });
+
   it('undoes within 72 hours: the old address back, every session ended, reset links spent; once', async () => {
     const elsewhere = t.client();
     await elsewhere.signIn(a.email);

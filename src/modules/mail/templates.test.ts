@@ -24,7 +24,7 @@ const EVERY: MailTemplate[] = [
   { kind: 'password_changed', how: 'changed' },
   { kind: 'password_changed', how: 'reset' },
   { kind: 'security_key_added', name: 'YubiKey 5' },
-  { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=abc', hours: 24 },
+  { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=abc', hours: 24, account: 'ana@example.com' },
   { kind: 'email_change_taken' },
   { kind: 'email_changed', link: 'https://login.example.com/email-change/undo?token=abc', newEmail: '<i>new@example.com</i>', hours: 72 },
 ];
@@ -58,7 +58,7 @@ describe('mail templates', () => {
   });
 
   it('an email change: the confirmation and its hours; a taken address gets no link of its own; the old address sees the new one and the undo link', () => {
-    const confirm = { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=abc', hours: 24 } as const;
+    const confirm = { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=abc', hours: 24, account: 'ana@example.com' } as const;
     assert.match(renderMail(confirm, 'en', { securityUrl: SECURITY }).text, /works once, for 24 hours/);
     assert.match(renderMail(confirm, 'es', { securityUrl: SECURITY }).text, /sirve una vez y durante 24 horas/);
     for (const locale of MAIL_LOCALES) {

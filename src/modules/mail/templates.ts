@@ -21,7 +21,7 @@ export type MailTemplate =
   | { kind: 'password_changed'; how: 'changed' | 'reset' }
   | { kind: 'security_key_added'; name: string }
   | { kind: 'account_deleted'; by: 'admin' | 'self' | 'cli' }
-  | { kind: 'email_change_confirm'; link: string; hours: number }
+  | { kind: 'email_change_confirm'; link: string; hours: number; account: string }
   | { kind: 'email_change_taken' }
   | { kind: 'email_changed'; link: string; newEmail: string; hours: number };
 
@@ -252,11 +252,11 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
         subject: es ? 'Confirma tu nueva dirección de correo' : 'Confirm your new email address',
         lines: es
           ? [
-              `Alguien pidió que esta dirección sea el correo de una cuenta de Gatehouse. El enlace lo confirma; sirve una vez y durante ${t.hours} horas.`,
+              `Alguien pidió que esta dirección sea el correo de la cuenta de Gatehouse ${t.account}. El enlace lo confirma; sirve una vez y durante ${t.hours} horas.`,
               'Si no lo pediste tú, ignora este mensaje: no cambia nada.',
             ]
           : [
-              `Someone asked to make this address the email of a Gatehouse account. The link confirms it; it works once, for ${t.hours} hours.`,
+              `Someone asked to make this address the email of the Gatehouse account ${t.account}. The link confirms it; it works once, for ${t.hours} hours.`,
               'If you did not ask for it, ignore this message: nothing changes.',
             ],
         action: { label: es ? 'Confirmar la nueva dirección' : 'Confirm the new address', url: t.link },

@@ -11,7 +11,7 @@ import { AppError } from '../../http/errors.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import { insertAuditEvent, type AccountRef, type AuditEventInput } from '../audit/index.js';
 import { assertStrongPassword, type PasswordHasher } from '../passwords/index.js';
-import { findUserByEmail, insertUser, isUniqueViolation, normalizeEmail, normalizeProfile, type Role, type UserRow } from '../users/index.js';
+import { deliverableEmail, findUserByEmail, insertUser, isUniqueViolation, normalizeEmail, normalizeProfile, type Role, type UserRow } from '../users/index.js';
 import type { GroupsService } from '../access/index.js';
 import type { MailLocale, MailQueue } from '../mail/index.js';
 import type { Invitation, InvitationState } from '../../shared/api-types.js';
@@ -66,6 +66,11 @@ export class InvitationsService {
     const problems: string[] = [];
     const people = lines.map((l) => {
       const email = normalizeEmail(l.email);
+      try {
+        deliverableEmail(email);
+      } catch {
+        problems.push(`line ${l.line}: "${email.slice(0, 80)}" is not one email address`);
+      }
       if (seen.has(email)) problems.push(`line ${l.line}: ${email} is on the list twice`);
       seen.add(email);
       const name = (() => {

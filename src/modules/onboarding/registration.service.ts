@@ -19,6 +19,7 @@ import { type Actor, insertAuditEvent } from '../audit/index.js';
 import { assertStrongPassword, type PasswordHasher } from '../passwords/index.js';
 import {
   approveUser,
+  deliverableEmail,
   findUserByEmail,
   findUserById,
   insertUser,
@@ -43,7 +44,7 @@ export interface RegistrationDeps {
   hasher: PasswordHasher;
   mail: Pick<MailQueue, 'link' | 'enqueue'>;
   groups: Pick<GroupsService, 'joinIn'>;
-  settings: Pick<SettingsService, 'get'>;
+  settings: Pick<SettingsService, 'get' | 'current'>;
   clock: () => number;
   /** When the require-2FA policy's clock starts for a new account. */
   clockForNewUser: (role: 'user') => Promise<number | null>;
@@ -70,8 +71,8 @@ export class RegistrationService {
   }
 
   /** Refuses when registration is off, or the address is not at a listed domain (the list is no secret). */
-  private async openTo(email: string): Promise<AuthSettings> {
-    const settings = await this.deps.settings.get();
+  private async openTo(email: string, fresh = false): Promise<AuthSettings> {
+    const settings = fresh ? await this.deps.settings.current() : await this.deps.settings.get();
     if (settings.registration === 'off') throw new AppError('registration_closed');
     const domains = settings.registrationDomains.map(normalizeEmail);
     if (domains.length > 0 && !domains.includes(domainOf(email)))
@@ -82,7 +83,8 @@ export class RegistrationService {
   /** POST /api/registration: the same answer, and the same work, whether or not the email has an account. */
   async request(input: { email: string; locale: MailLocale }, address: string | null): Promise<void> {
     const { db, clock } = this.deps;
-    const email = normalizeEmail(input.email);
+    // One address, checked after normalising: the domain check below must see the one mail goes to.
+    const email = deliverableEmail(input.email);
     await this.openTo(email);
     const emailHash = keyedHash(this.deps.emailCounterKey, email);
     await db.transaction().execute(async (trx) => {
@@ -141,8 +143,9 @@ export class RegistrationService {
   ): Promise<{ user: UserRow; awaitingApproval: boolean }> {
     const { db, clock } = this.deps;
     const registration = await this.rowOf(input.token);
-    // The settings as they are now: registration closed, or the domain dropped, since the mail was sent.
-    const settings = await this.openTo(registration.email);
+    // The settings as they are now, uncached (approval switched on a moment ago on another instance
+    // counts): registration closed, or the domain dropped, since the mail was sent.
+    const settings = await this.openTo(registration.email, true);
     const awaitingApproval = settings.registration === 'approval';
     // The rules first: a weak password or a bad name must not spend the link.
     assertStrongPassword(input.password, registration.email);
@@ -189,6 +192,60 @@ export class RegistrationService {
       if (isUniqueViolation(error)) throw new AppError('registration_used');
       throw error;
     }
+  }
+
+  /**
+   * An account for a person another provider vouches for (a verified email, issue 34): created only
+   * where registration is open to that email, as `complete` creates one (the default group, waiting
+   * for approval when it is on, administrators told), with `passwordHash` an unusable mark (no
+   * password matches it). `within` runs in the same transaction (the caller's link to the provider):
+   * the account never exists without it.
+   */
+  async admitFromProvider(
+    input: { email: string; displayName: string | null; passwordHash: string; source: string },
+    address: string | null,
+    within: (trx: Kysely<DB>, user: UserRow) => Promise<void>,
+  ): Promise<{ user: UserRow; awaitingApproval: boolean }> {
+    const { db, clock } = this.deps;
+    const email = deliverableEmail(input.email);
+    const settings = await this.openTo(email, true);
+    const awaitingApproval = settings.registration === 'approval';
+    const displayName = normalizeProfile({ displayName: input.displayName, givenName: null, familyName: null }).displayName;
+    const twoFactorRequiredSince = await this.deps.clockForNewUser('user');
+    const user = await db.transaction().execute(async (trx) => {
+      const now = clock();
+      const created = await insertUser(trx, {
+        email,
+        role: 'user',
+        passwordHash: input.passwordHash,
+        now,
+        twoFactorRequiredSince,
+        displayName,
+        awaitingApproval,
+      });
+      await repo.revokePendingFor(trx, created.email, now);
+      const joined = settings.registrationGroup ? await this.deps.groups.joinIn(trx, created.id, [settings.registrationGroup]) : [];
+      await within(trx, created);
+      const subject = { id: created.id, email: created.email };
+      await insertAuditEvent(
+        trx,
+        { kind: 'registration.completed', actor: subject, subject, address, details: { groups: joined, awaitingApproval, source: input.source } },
+        now,
+      );
+      await insertAuditEvent(trx, { kind: 'user.created', actor: subject, subject, address, details: { role: 'user', source: input.source } }, now);
+      if (awaitingApproval) {
+        const link = this.deps.mail.link('/admin/users');
+        for (const admin of await listActiveAdmins(trx)) {
+          await this.deps.mail.enqueue(trx, {
+            to: admin.email,
+            locale: toMailLocale(admin.locale),
+            template: { kind: 'registration_waiting', email: created.email, link },
+          });
+        }
+      }
+      return created;
+    });
+    return { user, awaitingApproval };
   }
 
   /** An administrator lets a waiting account sign in; the person is told by mail. */

@@ -71,6 +71,12 @@ describeOnEachDialect('self-registration', { resetSettings: true }, (suite) => {
     assert.deepEqual(elsewhere.body.domains, ['example.com', 'example.org']);
     assert.match(elsewhere.body.message, /example\.com, example\.org/);
     assert.equal((await anon.post('/api/registration', { email: 'not-an-email', locale: 'en' })).status, 400);
+    // NFKC makes an @ and a comma of the full-width ones: checked after normalising, it is not one address
+    // (else the domain check saw example.com and mail went to evil.example too).
+    const before0 = await registrations();
+    const crafted = await anon.post('/api/registration', { email: 'me\uFF20evil.example\uFF0Cx@example.com', locale: 'en' });
+    assert.deepEqual([crafted.status, crafted.body.error], [400, 'invalid_request']);
+    assert.equal(await registrations(), before0, 'nothing written for it');
     assert.equal((await anon.post('/api/registration', { email: at('x'), locale: 'fr' })).status, 400);
 
     const known = at('known');
@@ -147,6 +153,9 @@ describeOnEachDialect('self-registration', { resetSettings: true }, (suite) => {
 
     const row = (await boss.get(`/api/admin/users?q=${encodeURIComponent(person)}`)).body.users[0];
     assert.equal(row.awaitingApproval, true);
+    // Nor does an administrator's reset sign it in before approval.
+    const reset = await boss.post(`/api/admin/users/${row.id}/password-reset`);
+    assert.deepEqual([reset.status, reset.body.error], [403, 'awaiting_approval']);
     await smtp.waitFor(1, { subject: 'A new account is waiting for your approval' });
 
     const plain = uniqueEmail('plain');

@@ -90,6 +90,8 @@ export class PasswordResetService {
     const user = await findUserById(db, userId);
     if (!user) throw new AppError('not_found');
     if (user.source === 'directory') throw new AppError('password_managed_by_directory');
+    // A reset signs in: an account waiting for approval is approved first (Users, Approve).
+    if (user.awaiting_approval === 1) throw new AppError('awaiting_approval');
     const now = clock();
     const subject = { id: user.id, email: user.email };
     if (this.deps.smtpConfigured) {
@@ -124,6 +126,8 @@ export class PasswordResetService {
     const { db, clock, hasher } = this.deps;
     const user = await this.accountOf(input.token, clock());
     if (user.source === 'directory') throw new AppError('password_managed_by_directory');
+    // Nothing signs in an account waiting for approval, a reset link included.
+    if (user.awaiting_approval === 1) throw new AppError('awaiting_approval');
     const ref: AccountRef = { id: user.id, email: user.email };
     // The rules first: a weak password must not spend a code.
     assertStrongPassword(input.newPassword, user.email);

@@ -26,6 +26,11 @@ export class SettingsService {
     return this.cached && this.cached.until > this.clock() ? this.cached.value : null;
   }
 
+  /** The settings as stored now, past the cache: for a decision that must not lag a change made on another instance. */
+  async current(): Promise<AuthSettings> {
+    return parse(await readSetting(this.db, SETTINGS_KEY));
+  }
+
   async get(): Promise<AuthSettings> {
     const now = this.clock();
     if (this.cached && this.cached.until > now) return this.cached.value;

@@ -15,6 +15,7 @@ export {
 export {
   approveUser,
   countUsers,
+  deliverableEmail,
   DIRECTORY_PASSWORD_MARK,
   findUserByEmail,
   findUserForSignInByDirectoryId,

@@ -1,5 +1,6 @@
 // SQL for the users table. Functions take the database (or a transaction) first.
 import { randomUUID } from 'node:crypto';
+import { AppError } from '../../http/errors.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, UsersTable } from '../../db/schema.js';
 import { pageByTime, type PageRequest } from '../../db/paging.js';
@@ -15,6 +16,19 @@ export type Role = 'admin' | 'user';
  */
 export function normalizeEmail(email: string): string {
   return email.normalize('NFKC').toLowerCase().trim();
+}
+
+// One address as a mail server and nodemailer read it, after NFKC: exactly one @, and nothing that
+// splits or quotes a recipient list. The request schema checks the raw text; NFKC can still make
+// an @ or a comma out of a full-width one (me＠evil.com，x@corp.com), which would pass a domain
+// check on the last @ and mail two people.
+const DELIVERABLE_EMAIL = /^[^\s@,;<>()":[\]\\]+@[^\s@,;<>()":[\]\\]+$/u;
+
+/** The normalised address of a new account or a new email: 400 invalid_request when mail could not take it as one address. */
+export function deliverableEmail(email: string): string {
+  const normalized = normalizeEmail(email);
+  if (!DELIVERABLE_EMAIL.test(normalized) || [...normalized].length > 320) throw new AppError('invalid_request', 'This is not one email address.');
+  return normalized;
 }
 
 export async function findUserByEmail(db: Kysely<DB>, email: string): Promise<UserRow | undefined> {
@@ -149,7 +163,8 @@ export async function insertUser(
 ): Promise<UserRow> {
   const row: UserRow = {
     id: randomUUID(),
-    email: normalizeEmail(input.email),
+    // Every new local account (the CLI, an administrator, the setup link, an invitation, a registration).
+    email: deliverableEmail(input.email),
     role: input.role,
     password_hash: input.passwordHash,
     blocked: 0,

@@ -105,7 +105,8 @@ export function UsersPage({ me }: { me: User }) {
         setNaming(u);
       },
     });
-    items.push({ label: t('users.sendReset'), run: () => sendReset(u) });
+    // A reset signs in, which approval has not allowed yet (the server refuses it too).
+    if (!u.awaitingApproval) items.push({ label: t('users.sendReset'), run: () => sendReset(u) });
     items.push({
       label: t('users.endSessions'),
       run: () => void act(() => api('POST', `/api/admin/users/${u.id}/sessions/end`), t('users.doneSessions', { email: u.email })),

@@ -1,0 +1,59 @@
+// `gatehouse upstream add|list|remove` (issue 34): the upstream OpenID Connect providers, as the
+// administrators' API manages them (discovery at once on add), audited as the command line's.
+import { parseArgs } from 'node:util';
+import type { Services } from '../services.js';
+import { upstreamServices } from '../modules/upstream/index.js';
+
+export class UpstreamCommandError extends Error {}
+
+export async function upstreamCommand(
+  sub: string | undefined,
+  args: string[],
+  withServices: <T>(work: (s: Services) => Promise<T>) => Promise<T>,
+  readSecret: () => Promise<string>,
+  out: (text: string) => void,
+): Promise<void> {
+  switch (sub) {
+    case 'add': {
+      const { values } = parseArgs({
+        args,
+        options: {
+          issuer: { type: 'string' },
+          'client-id': { type: 'string' },
+          'client-secret-stdin': { type: 'boolean' },
+          name: { type: 'string' },
+          'trusted-mfa': { type: 'boolean' },
+        },
+        strict: true,
+      });
+      if (!values.issuer) throw new UpstreamCommandError('--issuer URL is required (e.g. https://accounts.google.com)');
+      if (!values['client-id']) throw new UpstreamCommandError('--client-id is required');
+      if (!values['client-secret-stdin']) throw new UpstreamCommandError('--client-secret-stdin is required: pipe the client secret in');
+      const clientSecret = (await readSecret()).trim();
+      if (clientSecret === '') throw new UpstreamCommandError('the client secret from standard input is empty');
+      const name = values.name ?? new URL(values.issuer).hostname;
+      const added = await withServices((s) =>
+        upstreamServices(s).providers.add(
+          { name, issuer: values.issuer!, clientId: values['client-id']!, clientSecret, trustedMfa: values['trusted-mfa'] ?? false },
+          'cli',
+          null,
+        ),
+      );
+      out(`${JSON.stringify(added)}\n`);
+      return;
+    }
+    case 'list':
+      parseArgs({ args, options: {}, strict: true });
+      out(`${JSON.stringify(await withServices((s) => upstreamServices(s).providers.list()), null, 2)}\n`);
+      return;
+    case 'remove': {
+      const { values } = parseArgs({ args, options: { id: { type: 'string' } }, strict: true });
+      if (!values.id) throw new UpstreamCommandError('--id is required');
+      await withServices((s) => upstreamServices(s).providers.remove(values.id!, 'cli', null));
+      out(`Removed provider ${values.id} and every link to it.\n`);
+      return;
+    }
+    default:
+      throw new UpstreamCommandError(sub ? `unknown upstream command "${sub}"` : 'an upstream command is required (add, list, remove)');
+  }
+}

@@ -1,0 +1,97 @@
+// Upstream providers for administrators (add with discovery at once, change, remove) and one's own
+// linked providers (list, unlink). Adding, trusting for MFA and removing weaken or widen the way in:
+// each needs a step-up; so does unlinking (a stolen cookie must not cut the owner's way back).
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { NO_CONTROL } from '../../http/query.js';
+import { actorOf } from '../sessions/index.js';
+import type { UpstreamService } from './upstream.service.js';
+
+const NameSchema = Type.String({ minLength: 1, maxLength: 64, pattern: `^[^${NO_CONTROL}]+$` });
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+
+export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: UpstreamService }): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['administration'];
+
+  r.get(
+    '/api/admin/upstream',
+    { config: { access: 'admin' }, schema: { tags, summary: 'The upstream OpenID Connect providers (never their secrets)' } },
+    async () => ({
+      providers: await deps.providers.list(),
+    }),
+  );
+
+  r.post(
+    '/api/admin/upstream',
+    {
+      config: { access: 'admin', stepUp: true },
+      schema: {
+        tags,
+        summary: 'Add a provider by its issuer (discovery at once: 400 upstream_discovery_failed when it does not answer)',
+        body: Type.Object(
+          {
+            name: NameSchema,
+            issuer: Type.String({ minLength: 1, maxLength: 512 }),
+            clientId: Type.String({ minLength: 1, maxLength: 255, pattern: `^[^${NO_CONTROL}]+$` }),
+            clientSecret: Type.String({ minLength: 1, maxLength: 1024 }),
+            trustedMfa: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await deps.providers.add(request.body, actorOf(request), request.ip)),
+  );
+
+  r.patch(
+    '/api/admin/upstream/:id',
+    {
+      config: { access: 'admin', stepUp: true },
+      schema: {
+        tags,
+        summary: 'Enable or disable a provider, rename it, trust it for MFA or not',
+        params: IdParams,
+        body: Type.Object(
+          { enabled: Type.Optional(Type.Boolean()), name: Type.Optional(NameSchema), trustedMfa: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+      },
+    },
+    async (request) => deps.providers.change(request.params.id, request.body, actorOf(request), request.ip),
+  );
+
+  r.delete(
+    '/api/admin/upstream/:id',
+    { config: { access: 'admin', stepUp: true }, schema: { tags, summary: 'Remove a provider and every link to it (the accounts stay)', params: IdParams } },
+    async (request, reply) => {
+      await deps.providers.remove(request.params.id, actorOf(request), request.ip);
+      return reply.code(204).send();
+    },
+  );
+
+  r.get(
+    '/api/me/upstream',
+    { config: { access: 'full' }, schema: { tags: ['account'], summary: 'The providers this account is linked to' } },
+    async (request) => ({
+      links: await deps.providers.linksOf(actorOf(request).id),
+    }),
+  );
+
+  r.delete(
+    '/api/me/upstream/:providerId',
+    {
+      config: { access: 'full', stepUp: true },
+      schema: {
+        tags: ['account'],
+        summary: 'Unlink a provider · 409 last_way_to_sign_in when the account has no password and no other link',
+        params: Type.Object({ providerId: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      await deps.providers.unlink(actorOf(request), request.params.providerId, request.ip);
+      return reply.code(204).send();
+    },
+  );
+}

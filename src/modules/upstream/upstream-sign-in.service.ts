@@ -1,0 +1,266 @@
+// Signing in with another provider (issue 34): the redirect there (code flow, PKCE S256, state,
+// nonce), the callback (openid-client validates the code exchange and the ID token: signature,
+// issuer, audience, nonce, times by the injected clock), and what the identity earns:
+// - a link (provider, subject) → that account: its sign-in, with Gatehouse's second step when the
+//   account has 2FA, unless the provider is trusted for MFA and its ID token says so (amr mfa, or an
+//   acr in MFA_ACR_VALUES);
+// - no link, a VERIFIED email of an existing account: never signed in to it. A link ticket waits
+//   (10 minutes, bound to this browser by an HttpOnly cookie) until the person proves that account
+//   with its password (and its second factor when it has 2FA): else anyone who controls an email at
+//   some provider would take over the Gatehouse account of that email;
+// - no account: one is created only where registration is open to the email (its domains,
+//   approval), with an unusable password mark.
+// An unverified email never links and never creates. Every refusal is an UpstreamErrorCode for
+// `/sign-in?upstream_error=…`, audited as upstream.refused with the reason (never a token), and
+// creates nothing.
+import type { Kysely } from 'kysely';
+import * as client from 'openid-client';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../http/errors.js';
+import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
+import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
+import type { RecordAudit } from '../audit/index.js';
+import type { UpstreamErrorCode } from '../../shared/api-types.js';
+import type { RegistrationService } from '../onboarding/index.js';
+import { findUserById, findUserForSignIn, recordSignIn, type SignInCandidate, type UserRow } from '../users/index.js';
+import * as repo from './upstream.repository.js';
+import { UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
+
+/** How long the person may take at the provider, and to prove a matching account. */
+export const FLOW_MINUTES = 10;
+const FLOW_MS = FLOW_MINUTES * 60_000;
+/** `acr` values that mean several factors (besides an `amr` with mfa): the common ones. */
+export const MFA_ACR_VALUES: readonly string[] = ['mfa', 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'];
+
+export class UpstreamRefusal extends Error {
+  constructor(readonly code: UpstreamErrorCode) {
+    super(code);
+  }
+}
+
+/** What the callback earned (the route turns it into a session, a cookie and a redirect). */
+export type CallbackOutcome =
+  | { kind: 'signed_in'; user: SignInCandidate; trustedMfa: boolean; returnTo: string | null }
+  | { kind: 'second_factor'; user: SignInCandidate; returnTo: string | null }
+  | { kind: 'link'; ticket: string; returnTo: string | null };
+
+export interface UpstreamSignInDeps {
+  db: Kysely<DB>;
+  providers: UpstreamService;
+  registrations: Pick<RegistrationService, 'admitFromProvider'>;
+  secretBox: Buffer;
+  audit: RecordAudit;
+  clock: () => number;
+  /** The one callback address, for every provider: `<public URL>/api/upstream/callback`. */
+  callbackUrl: string;
+}
+
+export class UpstreamSignInService {
+  constructor(private readonly deps: UpstreamSignInDeps) {}
+
+  /** The provider's authorization URL for a new flow, and the state the browser's cookie binds. */
+  async start(providerId: string, returnTo: string | null, address: string | null): Promise<{ url: string; state: string }> {
+    const { db, clock, secretBox } = this.deps;
+    const provider = await this.deps.providers.find(providerId);
+    if (provider?.enabled !== 1) throw new UpstreamRefusal('provider_unavailable');
+    const config = await this.deps.providers.configure(provider).catch(async (error: unknown) => {
+      await this.refused('provider_unavailable', provider.id, address, error);
+      throw new UpstreamRefusal('provider_unavailable');
+    });
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const verifier = client.randomPKCECodeVerifier();
+    const stateHash = hashSessionToken(state);
+    const now = clock();
+    await repo.insertFlow(db, {
+      state_hash: stateHash,
+      provider_id: provider.id,
+      code_verifier: encryptSecret(secretBox, verifier, `upstream-flow ${stateHash}`),
+      nonce,
+      purpose: 'sign_in',
+      return_to: returnTo,
+      created_at: now,
+      expires_at: now + FLOW_MS,
+      used_at: null,
+    });
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: this.deps.callbackUrl,
+      scope: 'openid email profile',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    return { url: url.href, state };
+  }
+
+  /**
+   * The provider's answer. `query` is the callback's raw query string; `boundState` the state this
+   * browser's cookie holds (a callback another browser started is refused: login CSRF).
+   */
+  async callback(query: URLSearchParams, boundState: string | null, address: string | null): Promise<CallbackOutcome> {
+    const { db, clock } = this.deps;
+    const state = query.get('state');
+    const flow = state ? await repo.findFlow(db, hashSessionToken(state)) : undefined;
+    if (!state || !flow) return this.refuse('invalid_state', null, address);
+    // Spent before anything else: a replayed callback never reaches the provider's token endpoint.
+    if (!(await repo.spendFlow(db, flow.state_hash, clock()))) return this.refuse('replayed', flow.provider_id, address);
+    if (boundState !== state) return this.refuse('invalid_state', flow.provider_id, address);
+    if (flow.expires_at <= clock()) return this.refuse('expired', flow.provider_id, address);
+    if (query.has('error')) return this.refuse('access_denied', flow.provider_id, address, query.get('error'));
+    const provider = await this.deps.providers.find(flow.provider_id);
+    if (provider?.enabled !== 1) return this.refuse('provider_unavailable', flow.provider_id, address);
+    let claims: client.IDToken;
+    try {
+      const config = await this.deps.providers.configure(provider);
+      const verifier = decryptSecret(this.deps.secretBox, flow.code_verifier, `upstream-flow ${flow.state_hash}`);
+      const current = new URL(`${this.deps.callbackUrl}?${query.toString()}`);
+      const tokens = await client.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      });
+      claims = tokens.claims()!;
+    } catch (error) {
+      return this.refuse('invalid_token', provider.id, address, error);
+    }
+    return this.decide(provider, claims, flow.return_to, address);
+  }
+
+  private async decide(provider: repo.ProviderRow, claims: client.IDToken, returnTo: string | null, address: string | null): Promise<CallbackOutcome> {
+    const { db, clock } = this.deps;
+    const subject = claims.sub;
+    const email = typeof claims.email === 'string' ? claims.email : null;
+    const verified = claims.email_verified === true && email !== null;
+    const amr = Array.isArray(claims.amr) ? (claims.amr as unknown[]) : [];
+    const trustedMfa = provider.trusted_mfa === 1 && (amr.includes('mfa') || (typeof claims.acr === 'string' && MFA_ACR_VALUES.includes(claims.acr)));
+    const link = await repo.findLink(db, provider.id, subject);
+    if (link) {
+      const row = await findUserById(db, link.user_id);
+      const user = row ? await findUserForSignIn(db, row.email) : undefined;
+      if (!user) return this.refuse('invalid_state', provider.id, address);
+      return this.signIn(provider, user, trustedMfa, returnTo, address);
+    }
+    if (!verified) return this.refuse('unverified_email', provider.id, address);
+    const existing = await findUserForSignIn(db, email);
+    if (existing) {
+      // Never signed in on the provider's word alone: the person proves this account first.
+      const ticket = generateSessionToken();
+      const now = clock();
+      await repo.insertTicket(db, {
+        token_hash: hashSessionToken(ticket),
+        provider_id: provider.id,
+        subject,
+        user_id: existing.id,
+        email,
+        return_to: returnTo,
+        created_at: now,
+        expires_at: now + FLOW_MS,
+        used_at: null,
+      });
+      await this.deps.audit({
+        kind: 'upstream.link_offered',
+        subject: { id: existing.id, email: existing.email },
+        address,
+        details: { providerId: provider.id },
+      });
+      return { kind: 'link', ticket, returnTo };
+    }
+    let created: { user: UserRow; awaitingApproval: boolean };
+    try {
+      const name = typeof claims.name === 'string' ? claims.name.slice(0, 100) : null;
+      created = await this.deps.registrations.admitFromProvider(
+        { email, displayName: name, passwordHash: UPSTREAM_PASSWORD_MARK, source: 'upstream' },
+        address,
+        (trx, user) => repo.insertLink(trx, { provider_id: provider.id, subject, user_id: user.id, email, created_at: clock() }),
+      );
+    } catch (error) {
+      if (error instanceof AppError && (error.code === 'registration_closed' || error.code === 'registration_domain'))
+        return this.refuse(error.code, provider.id, address);
+      throw error;
+    }
+    const ref = { id: created.user.id, email: created.user.email };
+    await this.deps.audit({ kind: 'upstream.linked', actor: ref, subject: ref, address, details: { providerId: provider.id, created: true } });
+    if (created.awaitingApproval) return this.refuse('awaiting_approval', provider.id, address);
+    const user = await findUserForSignIn(db, created.user.email);
+    return this.signIn(provider, user!, trustedMfa, returnTo, address);
+  }
+
+  /** A linked account signs in: refused like at sign-in when blocked or waiting for approval. */
+  private async signIn(
+    provider: repo.ProviderRow,
+    user: SignInCandidate,
+    trustedMfa: boolean,
+    returnTo: string | null,
+    address: string | null,
+  ): Promise<CallbackOutcome> {
+    const ref = { id: user.id, email: user.email };
+    if (user.blocked) return this.refuse('blocked', provider.id, address, null, ref);
+    if (user.awaiting_approval === 1) return this.refuse('awaiting_approval', provider.id, address, null, ref);
+    const secondStep = user.twoFactorEnabled && !trustedMfa;
+    await this.deps.audit({ kind: 'upstream.sign_in', actor: ref, subject: ref, address, details: { providerId: provider.id, trustedMfa, secondStep } });
+    if (secondStep) return { kind: 'second_factor', user, returnTo };
+    await recordSignIn(this.deps.db, user.id, this.deps.clock());
+    return { kind: 'signed_in', user, trustedMfa, returnTo };
+  }
+
+  /** The ticket's identity, while it is good (the link step's password comes next). */
+  async ticket(token: string | null): Promise<repo.TicketRow> {
+    const row = token ? await repo.findTicket(this.deps.db, hashSessionToken(token)) : undefined;
+    if (!row || row.used_at !== null || row.expires_at <= this.deps.clock()) throw new AppError('no_pending_link');
+    return row;
+  }
+
+  /** The account a ticket would link (its email is what the password step signs in with). */
+  async accountOf(ticket: repo.TicketRow): Promise<UserRow> {
+    const user = await findUserById(this.deps.db, ticket.user_id);
+    if (!user) throw new AppError('no_pending_link');
+    return user;
+  }
+
+  /** The person proved the account: the ticket is spent and the link made (exactly once). */
+  async completeLink(token: string, userId: string, address: string | null): Promise<repo.TicketRow> {
+    const { db, clock } = this.deps;
+    const ticket = await this.ticket(token);
+    if (ticket.user_id !== userId) throw new AppError('no_pending_link');
+    await db.transaction().execute(async (trx) => {
+      if (!(await repo.spendTicket(trx, ticket.token_hash, clock()))) throw new AppError('no_pending_link');
+      // A link made meanwhile (another browser) for this subject: this one is moot.
+      if (await repo.findLink(trx, ticket.provider_id, ticket.subject)) throw new AppError('no_pending_link');
+      await repo.insertLink(trx, { provider_id: ticket.provider_id, subject: ticket.subject, user_id: userId, email: ticket.email, created_at: clock() });
+    });
+    const row = await findUserById(db, userId);
+    const ref = { id: userId, email: row?.email ?? ticket.email };
+    await this.deps.audit({ kind: 'upstream.linked', actor: ref, subject: ref, address, details: { providerId: ticket.provider_id, created: false } });
+    return ticket;
+  }
+
+  async prune(): Promise<void> {
+    await repo.pruneFlows(this.deps.db, this.deps.clock() - FLOW_MS);
+  }
+
+  private async refused(
+    reason: UpstreamErrorCode,
+    providerId: string | null,
+    address: string | null,
+    cause?: unknown,
+    subject?: { id: string; email: string },
+  ) {
+    // The cause's name and code only: an error's message may quote what the provider sent.
+    const detail =
+      cause instanceof Error ? { cause: (cause as { code?: string }).code ?? cause.name } : typeof cause === 'string' ? { cause: cause.slice(0, 64) } : {};
+    await this.deps.audit({ kind: 'upstream.refused', subject: subject ?? null, address, details: { reason, providerId, ...detail } });
+  }
+
+  private async refuse(
+    code: UpstreamErrorCode,
+    providerId: string | null,
+    address: string | null,
+    cause?: unknown,
+    subject?: { id: string; email: string },
+  ): Promise<never> {
+    await this.refused(code, providerId, address, cause, subject);
+    throw new UpstreamRefusal(code);
+  }
+}

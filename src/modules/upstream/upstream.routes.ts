@@ -1,0 +1,209 @@
+// Signing in with another provider, the browser's side: the buttons' list, the redirect to the
+// provider, its callback, and the link step (the password of the matching account, then its
+// second factor). Two HttpOnly cookies scoped to /api/upstream carry what the browser must hold:
+// the flow's state (a callback this browser did not start is refused: login CSRF) and a link ticket.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '../../http/errors.js';
+import { clearCookie, readCookie, setCookie } from '../../http/cookies.js';
+import { clearSessionCookies, type SessionsService, startSession } from '../sessions/index.js';
+import { deviceTokenOf, rememberBrowser, type TrustedDevicesService } from '../trusted-devices/index.js';
+import { CodeSchema, type RequireTwoFactorPolicy } from '../two-factor/index.js';
+import type { SignInService } from '../sign-in/index.js';
+import { PasswordSchema, presentUser } from '../users/index.js';
+import { AMR_PASSWORD, AMR_TWO_FACTOR, federatedAmr } from '../../core/amr.js';
+import type { UpstreamService } from './upstream.service.js';
+import { type CallbackOutcome, FLOW_MINUTES, UpstreamRefusal, type UpstreamSignInService } from './upstream-sign-in.service.js';
+
+const FLOW_COOKIE = 'gatehouse_upstream_flow';
+const LINK_COOKIE = 'gatehouse_upstream_link';
+/** A path on this site, never another origin (`//host`, `/\host`). */
+const RETURN_TO = Type.String({ maxLength: 512, pattern: /^\/([^/\\\s][^\\\s]*)?$/.source });
+const Text = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
+
+export interface UpstreamRouteDeps {
+  providers: UpstreamService;
+  upstream: UpstreamSignInService;
+  signIn: SignInService;
+  sessions: SessionsService;
+  devices: TrustedDevicesService;
+  policy: RequireTwoFactorPolicy;
+  signinRateLimit: number;
+}
+
+export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const rateLimit = deps.signinRateLimit > 0 ? { rateLimit: { max: deps.signinRateLimit, timeWindow: 60_000 } } : {};
+  const tags = ['upstream'];
+  const cookie = () => ({ httpOnly: true, sameSite: 'lax' as const, secure: deps.sessions.cookies.secureCookies, path: '/api/upstream' });
+  const keep = (reply: FastifyReply, name: string, value: string) => setCookie(reply, name, value, { ...cookie(), maxAge: FLOW_MINUTES * 60 });
+  const redirect = (reply: FastifyReply, to: string) => reply.code(302).header('location', to).header('cache-control', 'no-store').send();
+  const refusal = (reply: FastifyReply, error: unknown) => {
+    if (!(error instanceof UpstreamRefusal)) throw error;
+    clearCookie(reply, FLOW_COOKIE, cookie());
+    return redirect(reply, `/sign-in?upstream_error=${error.code}`);
+  };
+
+  r.get(
+    '/api/upstream/providers',
+    { config: { access: 'public' }, schema: { tags, summary: 'The providers the sign-in page offers (enabled ones)' } },
+    async () => deps.providers.enabled(),
+  );
+
+  r.get(
+    '/api/upstream/:id/start',
+    {
+      config: { access: 'public', ...rateLimit },
+      schema: {
+        tags,
+        summary: 'Go to the provider to sign in (302; code flow with PKCE, state and nonce)',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+        querystring: Type.Object({ returnTo: Type.Optional(RETURN_TO) }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      try {
+        const { url, state } = await deps.upstream.start(request.params.id, request.query.returnTo ?? null, request.ip);
+        keep(reply, FLOW_COOKIE, state);
+        return redirect(reply, url);
+      } catch (error) {
+        return refusal(reply, error);
+      }
+    },
+  );
+
+  r.get(
+    '/api/upstream/callback',
+    {
+      config: { access: 'public', ...rateLimit },
+      schema: {
+        tags,
+        summary: "The provider's answer (302: signed in, the second step, the link step, or /sign-in?upstream_error=…)",
+        // What providers add besides code and state: RFC 9207's iss, Google's authuser/hd/prompt/scope, Entra's session_state.
+        querystring: Type.Object(
+          {
+            code: Text(4096),
+            state: Text(256),
+            iss: Text(512),
+            error: Text(128),
+            error_description: Text(1024),
+            error_uri: Text(1024),
+            scope: Text(1024),
+            authuser: Text(16),
+            hd: Text(256),
+            prompt: Text(64),
+            session_state: Text(256),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const raw = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+      let outcome: CallbackOutcome;
+      try {
+        outcome = await deps.upstream.callback(new URLSearchParams(raw), readCookie(request, FLOW_COOKIE) ?? null, request.ip);
+      } catch (error) {
+        return refusal(reply, error);
+      }
+      clearCookie(reply, FLOW_COOKIE, cookie());
+      return redirect(reply, await finish(request, reply, outcome));
+    },
+  );
+
+  /** The session the callback earned; answers where the browser goes next. */
+  async function finish(request: FastifyRequest, reply: FastifyReply, outcome: CallbackOutcome): Promise<string> {
+    const address = request.ip;
+    switch (outcome.kind) {
+      case 'link':
+        keep(reply, LINK_COOKIE, outcome.ticket);
+        return '/sign-in?upstream_link=1';
+      case 'second_factor':
+        await startSession(reply, deps.sessions, { userId: outcome.user.id, kind: 'pending', address });
+        return '/sign-in?upstream_step=second_factor';
+      case 'signed_in': {
+        const decision = await deps.policy.decide(outcome.user, outcome.user.twoFactorEnabled);
+        const amr = federatedAmr(outcome.trustedMfa);
+        await startSession(reply, deps.sessions, { userId: outcome.user.id, kind: decision.restricted ? 'restricted' : 'full', address, amr });
+        if (decision.restricted) return '/';
+        await rememberBrowser(request, reply, deps.devices, await deps.devices.recognise(outcome.user.id, deviceTokenOf(request, deps.devices)));
+        return outcome.returnTo ?? '/';
+      }
+    }
+  }
+
+  r.get(
+    '/api/upstream/link',
+    { config: { access: 'public' }, schema: { tags, summary: 'The sign-in waiting to be linked: the provider and the account’s email · 401 no_pending_link' } },
+    async (request) => {
+      const ticket = await deps.upstream.ticket(readCookie(request, LINK_COOKIE) ?? null);
+      const provider = await deps.providers.find(ticket.provider_id);
+      const account = await deps.upstream.accountOf(ticket);
+      return { provider: { id: ticket.provider_id, name: provider?.name ?? '' }, email: account.email, expiresAt: new Date(ticket.expires_at).toISOString() };
+    },
+  );
+
+  r.post(
+    '/api/upstream/link',
+    {
+      config: { access: 'public', ...rateLimit },
+      schema: {
+        tags,
+        summary: 'Prove the matching account with its password to link it (then its second factor when it has 2FA)',
+        body: Type.Object({ password: PasswordSchema }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const token = readCookie(request, LINK_COOKIE) ?? null;
+      const ticket = await deps.upstream.ticket(token);
+      const account = await deps.upstream.accountOf(ticket);
+      const result = await deps.signIn.passwordStep(account.email, request.body.password, request.ip, deviceTokenOf(request, deps.devices));
+      const userId = result.user.id;
+      if (result.status === 'second_factor_required') {
+        await startSession(reply, deps.sessions, { userId, kind: 'pending', address: request.ip });
+        return { status: result.status };
+      }
+      await deps.upstream.completeLink(token!, userId, request.ip);
+      clearCookie(reply, LINK_COOKIE, cookie());
+      if (result.status === 'two_factor_setup_required') {
+        await startSession(reply, deps.sessions, { userId, kind: 'restricted', address: request.ip, amr: AMR_PASSWORD });
+        return { status: result.status };
+      }
+      await startSession(reply, deps.sessions, { userId, kind: 'full', address: request.ip, amr: AMR_PASSWORD });
+      await rememberBrowser(request, reply, deps.devices, result.browser);
+      const user = presentUser(result.user, false, { twoFactorRequiredBy: result.decision.requiredBy });
+      return { status: result.status, user, returnTo: ticket.return_to };
+    },
+  );
+
+  r.post(
+    '/api/upstream/link/second-factor',
+    {
+      config: { access: 'pending', ...rateLimit },
+      schema: {
+        tags,
+        summary: 'The link step’s second factor: a code from the app or a backup code; links and signs in',
+        body: Type.Object({ code: CodeSchema }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const pending = request.session!;
+      const token = readCookie(request, LINK_COOKIE) ?? null;
+      const ticket = await deps.upstream.ticket(token);
+      // The pending sign-in must be this ticket's: a code typed for another account links nothing.
+      if (ticket.user_id !== pending.user.id) throw new AppError('no_pending_link');
+      const browser = await deps.devices.recognise(pending.user.id, deviceTokenOf(request, deps.devices));
+      await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip, browser.counterKey);
+      if (!(await deps.sessions.end(pending.tokenHash))) {
+        clearSessionCookies(reply, deps.sessions);
+        return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
+      }
+      await deps.upstream.completeLink(token!, pending.user.id, request.ip);
+      clearCookie(reply, LINK_COOKIE, cookie());
+      await startSession(reply, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
+      await rememberBrowser(request, reply, deps.devices, browser);
+      return { status: 'authenticated' as const, user: presentUser(pending.user, true), returnTo: ticket.return_to };
+    },
+  );
+}
