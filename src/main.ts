@@ -7,6 +7,7 @@ import type { Services } from './services.js';
 import { checkClockAtStartup } from './modules/clock-health/index.js';
 import { pruneSentMessages } from './modules/mail/index.js';
 import { pruneEmailChanges } from './modules/email-change/index.js';
+import { upstreamServices } from './modules/upstream/index.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
@@ -22,6 +23,8 @@ async function housekeeping(s: Services): Promise<void> {
   await s.invitations.prune();
   await s.registrations.prune();
   await pruneEmailChanges(s.db, now);
+  // Upstream sign-in flows and link tickets that ended (the services are cheap to build: no I/O).
+  await upstreamServices(s).upstream.prune();
   await pruneSentMessages(s.db, now - 30 * 86_400_000);
 }
 

@@ -11,6 +11,7 @@ import { DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { seedUser, startTestApp } from '../test-support/harness.js';
 import { TestClock } from '../test-support/clock.js';
 import { phoneCode } from '../test-support/authenticator.js';
+import { decryptSecret, deriveSecretBoxKey, encryptSecret } from '../crypto/secret-box.js';
 import { rotateKey } from './maintenance.js';
 import { backupDatabase, restoreDatabase } from './backup.js';
 
@@ -81,6 +82,21 @@ for (const dialect of DIALECTS) {
       const key = (await c.post('/api/me/2fa/setup')).body.key as string;
       const codes = (await c.post('/api/me/2fa/enable', { code: phoneCode(key, clock.now()) })).body.backupCodes as string[];
       const before = await t.s.db.selectFrom('two_factor').select('secret_ciphertext').executeTakeFirstOrThrow();
+      // An upstream provider's client secret, sealed as the upstream module seals it (its id as associated data).
+      const oldBox = deriveSecretBoxKey(oldKey);
+      await t.s.db
+        .insertInto('upstream_providers')
+        .values({
+          id: 'sso',
+          name: 'Company SSO',
+          issuer: 'https://sso.example.com',
+          client_id: 'gatehouse',
+          client_secret: encryptSecret(oldBox, 'the-client-secret', 'upstream-provider sso'),
+          trusted_mfa: 0,
+          enabled: 1,
+          created_at: clock.now(),
+        })
+        .execute();
       await t.close();
 
       const config = loadConfig({ GATEHOUSE_DATABASE_URL: database.url, GATEHOUSE_ENCRYPTION_KEY: newKey.toString('base64') });
@@ -89,6 +105,13 @@ for (const dialect of DIALECTS) {
 
       const rotated = await startTestApp({ url: database.url, masterKey: newKey, clock: clock.read });
       const after = await rotated.s.db.selectFrom('two_factor').select('secret_ciphertext').executeTakeFirstOrThrow();
+      const sso = await rotated.s.db.selectFrom('upstream_providers').select('client_secret').where('id', '=', 'sso').executeTakeFirstOrThrow();
+      assert.equal(
+        decryptSecret(deriveSecretBoxKey(newKey), sso.client_secret, 'upstream-provider sso'),
+        'the-client-secret',
+        'the provider secret moved to the new key',
+      );
+      assert.throws(() => decryptSecret(oldBox, sso.client_secret, 'upstream-provider sso'));
       assert.notEqual(after.secret_ciphertext, before.secret_ciphertext);
       clock.advance(30_000);
       const u = rotated.client();

@@ -8,11 +8,12 @@ import { resealPepper } from '../modules/settings/index.js';
 import { listSecretCiphertexts, updateSecretCiphertext } from '../modules/two-factor/index.js';
 import { secretAad } from '../modules/oidc/index.js';
 import { resealOidcSecrets } from '../modules/oidc/index.js';
+import { resealUpstreamSecrets } from '../modules/upstream/index.js';
 
 export class MaintenanceError extends Error {}
 
 /**
- * Re-encrypts every TOTP secret, the hash pepper, the OpenID Connect signing keys and client secrets from the old master key to the one now in
+ * Re-encrypts every TOTP secret, the hash pepper, the OpenID Connect signing keys and client secrets, and the upstream providers' secrets from the old master key to the one now in
  * GATEHOUSE_ENCRYPTION_KEY, in one transaction: either every row moves to the new key or none does.
  */
 export async function rotateKey(config: Config, oldKey: Buffer, clock: () => number = Date.now): Promise<number> {
@@ -37,6 +38,7 @@ export async function rotateKey(config: Config, oldKey: Buffer, clock: () => num
         await updateSecretCiphertext(trx, row.user_id, encryptSecret(newBox, secret, row.user_id));
       }
       await resealOidcSecrets(trx, oldBox, newBox, secretAad);
+      await resealUpstreamSecrets(trx, oldBox, newBox);
       return rows.length;
     });
   } finally {

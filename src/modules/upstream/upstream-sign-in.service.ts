@@ -24,7 +24,7 @@ import type { UpstreamErrorCode } from '../../shared/api-types.js';
 import type { RegistrationService } from '../onboarding/index.js';
 import { findUserById, findUserForSignIn, recordSignIn, type SignInCandidate, type UserRow } from '../users/index.js';
 import * as repo from './upstream.repository.js';
-import { UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
+import { flowAad, UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
 
 /** How long the person may take at the provider, and to prove a matching account. */
 export const FLOW_MINUTES = 10;
@@ -75,7 +75,7 @@ export class UpstreamSignInService {
     await repo.insertFlow(db, {
       state_hash: stateHash,
       provider_id: provider.id,
-      code_verifier: encryptSecret(secretBox, verifier, `upstream-flow ${stateHash}`),
+      code_verifier: encryptSecret(secretBox, verifier, flowAad(stateHash)),
       nonce,
       purpose: 'sign_in',
       return_to: returnTo,
@@ -113,7 +113,7 @@ export class UpstreamSignInService {
     let claims: client.IDToken;
     try {
       const config = await this.deps.providers.configure(provider);
-      const verifier = decryptSecret(this.deps.secretBox, flow.code_verifier, `upstream-flow ${flow.state_hash}`);
+      const verifier = decryptSecret(this.deps.secretBox, flow.code_verifier, flowAad(flow.state_hash));
       const current = new URL(`${this.deps.callbackUrl}?${query.toString()}`);
       const tokens = await client.authorizationCodeGrant(config, current, {
         pkceCodeVerifier: verifier,

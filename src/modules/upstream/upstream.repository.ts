@@ -102,3 +102,18 @@ export async function pruneFlows(db: Kysely<DB>, before: number): Promise<void> 
   await db.deleteFrom('upstream_flows').where('expires_at', '<', before).execute();
   await db.deleteFrom('upstream_link_tickets').where('expires_at', '<', before).execute();
 }
+
+/** Every sealed value the module holds (providers' client secrets, flows' PKCE verifiers): a key rotation re-seals them. */
+export async function listSealed(db: Kysely<DB>) {
+  const providers = await db.selectFrom('upstream_providers').select(['id', 'client_secret']).execute();
+  const flows = await db.selectFrom('upstream_flows').select(['state_hash', 'code_verifier']).execute();
+  return { providers, flows };
+}
+
+export async function updateProviderSecret(db: Kysely<DB>, id: string, sealed: string): Promise<void> {
+  await db.updateTable('upstream_providers').set({ client_secret: sealed }).where('id', '=', id).execute();
+}
+
+export async function updateFlowVerifier(db: Kysely<DB>, stateHash: string, sealed: string): Promise<void> {
+  await db.updateTable('upstream_flows').set({ code_verifier: sealed }).where('state_hash', '=', stateHash).execute();
+}

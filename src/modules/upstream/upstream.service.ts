@@ -19,6 +19,8 @@ const PROVIDER_TIMEOUT_SECONDS = 10;
 
 /** The binding of a sealed client secret to its provider: a ciphertext moved to another row fails. */
 const secretAad = (providerId: string) => `upstream-provider ${providerId}`;
+/** What binds a flow's sealed PKCE verifier to its row. */
+export const flowAad = (stateHash: string) => `upstream-flow ${stateHash}`;
 
 export interface NewProvider {
   name: string;
@@ -61,6 +63,23 @@ function present(row: repo.ProviderRow): AdminUpstreamProvider {
     enabled: row.enabled === 1,
     createdAt: new Date(row.created_at).toISOString(),
   };
+}
+
+/**
+ * Re-seals the providers' client secrets and the waiting flows' PKCE verifiers from the old master
+ * key's box to the new one, in the caller's transaction (`gatehouse rotate-key`): without it, every
+ * provider stops working after a rotation.
+ */
+export async function resealUpstreamSecrets(trx: Kysely<DB>, oldBox: Buffer, newBox: Buffer): Promise<void> {
+  const { providers, flows } = await repo.listSealed(trx);
+  for (const row of providers) {
+    const aad = secretAad(row.id);
+    await repo.updateProviderSecret(trx, row.id, encryptSecret(newBox, decryptSecret(oldBox, row.client_secret, aad), aad));
+  }
+  for (const row of flows) {
+    const aad = flowAad(row.state_hash);
+    await repo.updateFlowVerifier(trx, row.state_hash, encryptSecret(newBox, decryptSecret(oldBox, row.code_verifier, aad), aad));
+  }
 }
 
 export class UpstreamService {
