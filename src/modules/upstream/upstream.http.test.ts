@@ -270,6 +270,15 @@ describeOnEachDialect('sign in with another provider', { clock: realClock }, (su
     const reasons = (await refusals()).slice(before).map((r) => JSON.parse(r.details as string).reason);
     for (const reason of ['invalid_state', 'invalid_token', 'replayed', 'expired', 'access_denied'])
       assert.ok(reasons.includes(reason), `${reason} audited: ${reasons}`);
+    // A return address off this site, or one that could not be stored or sent back in Location: 400, no flow.
+    const flows = (await down.s.db.selectFrom('upstream_flows').select('state_hash').execute()).length;
+    for (const returnTo of ['//evil.example', '/\\evil.example', '/\u0000', '/\u0001x', '/\u4f60', '/a b'])
+      assert.equal(
+        (await new TwoSiteBrowser().get(`${downUrl}/api/upstream/${plain}/start?returnTo=${encodeURIComponent(returnTo)}`)).status,
+        400,
+        JSON.stringify(returnTo),
+      );
+    assert.equal((await down.s.db.selectFrom('upstream_flows').select('state_hash').execute()).length, flows, 'no flow written');
     // A successful callback, replayed, is refused too.
     const b5 = new TwoSiteBrowser();
     const good = await atProvider(b5, plain, { email });

@@ -18,8 +18,12 @@ import { type CallbackOutcome, FLOW_MINUTES, UpstreamRefusal, type UpstreamSignI
 
 const FLOW_COOKIE = 'gatehouse_upstream_flow';
 const LINK_COOKIE = 'gatehouse_upstream_link';
-/** A path on this site, never another origin (`//host`, `/\host`). */
-const RETURN_TO = Type.String({ maxLength: 512, pattern: /^\/([^/\\\s][^\\\s]*)?$/.source });
+/**
+ * A path on this site, never another origin (`//host`, `/\host`), in printable ASCII only: it is
+ * stored (PostgreSQL refuses NUL in text) and sent back in a Location header (Node refuses control
+ * and non-Latin-1 characters there), so anything else would be a 500 rather than a 400.
+ */
+const RETURN_TO = Type.String({ maxLength: 512, pattern: /^\/(?:[!-.0-[\]-~][!-[\]-~]*)?$/.source });
 const Text = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
 
 export interface UpstreamRouteDeps {
