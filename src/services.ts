@@ -36,6 +36,7 @@ import type { Role } from './modules/users/index.js';
 import { usersWithTwoFactor } from './modules/two-factor/index.js';
 import { usersWithCredentials } from './modules/webauthn/index.js';
 import { DirectoryClient, DirectoryService } from './modules/directory/index.js';
+import { endUpstreamAccess } from './modules/upstream/index.js';
 
 export interface Services {
   readonly config: Config;
@@ -137,6 +138,8 @@ export async function createServices(
     // An email change still waiting for its link dies with the access that asked for it: a thief's
     // request must not outlive the owner's reset, a block or "sign out everywhere".
     await cancelPendingEmailChanges(trx, userId, clock());
+    // So do its links to other providers (a thief's link must not outlive the owner's recovery).
+    await endUpstreamAccess(trx, userId);
   };
   const sessions = new SessionsService({ db, readRow: database.readRow, settings: config, clock, authSettings: settings, endAccountAccess });
   const devices = new TrustedDevicesService({ db, settings: config, clock, notify });

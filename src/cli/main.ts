@@ -60,8 +60,8 @@ const USAGE = `Usage: gatehouse <command>
   access check --email E --url URL [--factors F] [--json]      can this person reach this address? the decision and why
   directory test [--user NAME]                                 check the LDAP connection, bind and filters; what one person resolves to
   directory sync [--dry-run]                                   follow the directory now: emails, groups, disabled → blocked (prints the changes)
-  upstream add --issuer URL --client-id ID --client-secret-stdin [--name N] [--trusted-mfa]
-                                                               an OpenID Connect provider to sign in with (discovery at once; prints it as JSON)
+  upstream add [--preset oidc|google|entra|gitlab|github] [--issuer URL] [--tenant T] --client-id ID --client-secret-stdin [--name N] [--trusted-mfa]
+                                                               a provider to sign in with (discovery at once; prints it as JSON)
   upstream list                                                the upstream providers (JSON, never their secrets)
   upstream remove --id ID                                      remove a provider and every link to it (the accounts stay)`;
 

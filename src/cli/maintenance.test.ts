@@ -88,7 +88,11 @@ for (const dialect of DIALECTS) {
         .insertInto('upstream_providers')
         .values({
           id: 'sso',
+          kind: 'oidc',
           name: 'Company SSO',
+          logo: null,
+          groups_claim: null,
+          group_map: '{}',
           issuer: 'https://sso.example.com',
           client_id: 'gatehouse',
           client_secret: encryptSecret(oldBox, 'the-client-secret', 'upstream-provider sso'),

@@ -2,7 +2,10 @@
 // administrators' API manages them (discovery at once on add), audited as the command line's.
 import { parseArgs } from 'node:util';
 import type { Services } from '../services.js';
-import { upstreamServices } from '../modules/upstream/index.js';
+import { PROVIDER_PRESETS, type ProviderPreset, upstreamServices } from '../modules/upstream/index.js';
+
+/** The button's name when --name is not given. */
+const PRESET_NAMES: Partial<Record<ProviderPreset, string>> = { google: 'Google', entra: 'Microsoft', gitlab: 'GitLab', github: 'GitHub' };
 
 export class UpstreamCommandError extends Error {}
 
@@ -18,7 +21,9 @@ export async function upstreamCommand(
       const { values } = parseArgs({
         args,
         options: {
+          preset: { type: 'string' },
           issuer: { type: 'string' },
+          tenant: { type: 'string' },
           'client-id': { type: 'string' },
           'client-secret-stdin': { type: 'boolean' },
           name: { type: 'string' },
@@ -26,15 +31,27 @@ export async function upstreamCommand(
         },
         strict: true,
       });
-      if (!values.issuer) throw new UpstreamCommandError('--issuer URL is required (e.g. https://accounts.google.com)');
+      const preset = (values.preset ?? 'oidc') as ProviderPreset;
+      if (!PROVIDER_PRESETS.includes(preset)) throw new UpstreamCommandError(`--preset is one of ${PROVIDER_PRESETS.join(', ')}`);
+      if (preset === 'oidc' && !values.issuer) throw new UpstreamCommandError('--issuer URL is required (or a --preset: google, entra, gitlab, github)');
+      if (preset === 'entra' && !values.tenant) throw new UpstreamCommandError('--tenant is required for Entra ID (the directory id or a verified domain)');
+      if (values.issuer !== undefined && !URL.canParse(values.issuer)) throw new UpstreamCommandError(`--issuer is not a URL: ${values.issuer}`);
       if (!values['client-id']) throw new UpstreamCommandError('--client-id is required');
       if (!values['client-secret-stdin']) throw new UpstreamCommandError('--client-secret-stdin is required: pipe the client secret in');
       const clientSecret = (await readSecret()).trim();
       if (clientSecret === '') throw new UpstreamCommandError('the client secret from standard input is empty');
-      const name = values.name ?? new URL(values.issuer).hostname;
+      const name = values.name ?? PRESET_NAMES[preset] ?? new URL(values.issuer!).hostname;
       const added = await withServices((s) =>
         upstreamServices(s).providers.add(
-          { name, issuer: values.issuer!, clientId: values['client-id']!, clientSecret, trustedMfa: values['trusted-mfa'] ?? false },
+          {
+            preset,
+            name,
+            ...(values.issuer === undefined ? {} : { issuer: values.issuer }),
+            ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
+            clientId: values['client-id']!,
+            clientSecret,
+            trustedMfa: values['trusted-mfa'] ?? false,
+          },
           'cli',
           null,
         ),

@@ -17,3 +17,13 @@ export function keyAmr(withPassword: boolean, userVerified: boolean): string[] {
 export function federatedAmr(trustedMfa: boolean): string[] {
   return trustedMfa ? ['fed', 'mfa'] : ['fed'];
 }
+
+/**
+ * The factors of a sign-in completed by a second step: the first step's (a password, or `fed`
+ * after another provider) and the second's. A federated first step never reports `pwd`: no
+ * password was typed here.
+ */
+export function withSecondStep(federated: boolean, second: readonly string[]): string[] {
+  const methods = federated ? ['fed', ...second.filter((m) => m !== 'pwd')] : [...second];
+  return [...new Set(methods)];
+}

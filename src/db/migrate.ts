@@ -24,6 +24,7 @@ import * as m0022 from './migrations/0022_directory.js';
 import * as m0023 from './migrations/0023_onboarding.js';
 import * as m0024 from './migrations/0024_self_service.js';
 import * as m0025 from './migrations/0025_upstream.js';
+import * as m0026 from './migrations/0026_upstream_presets.js';
 
 // Listed here rather than read from the folder, so the same code runs from src/ and dist/.
 const migrations: Record<string, Migration> = {
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0023_onboarding': m0023,
   '0024_self_service': m0024,
   '0025_upstream': m0025,
+  '0026_upstream_presets': m0026,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

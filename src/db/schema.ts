@@ -216,6 +216,14 @@ export interface UpstreamProvidersTable {
   trusted_mfa: number;
   enabled: number;
   created_at: number;
+  /** 'oidc' (by discovery) or 'github' (OAuth 2.0 and GitHub's user API) (migration 0026). */
+  kind: string;
+  /** A data: URL the administrator uploaded, or null. */
+  logo: string | null;
+  /** The ID token claim that lists the person's groups upstream, or null (no mapping). */
+  groups_claim: string | null;
+  /** JSON object: upstream group value → local group name. */
+  group_map: string;
 }
 
 /** An account linked to a provider's subject (migration 0025). */
@@ -253,6 +261,8 @@ export interface UpstreamLinkTicketsTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /** The SHA-256 of the pending session the link step's password made (migration 0026). */
+  pending_session: string | null;
 }
 
 /** An email change (migration 0024): confirmed by a link to the new address, undone for 72 h by one to the old. */

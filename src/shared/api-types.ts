@@ -521,16 +521,25 @@ export interface SentInvitation {
 export interface UpstreamProviderSummary {
   id: string;
   name: string;
+  /** The logo the administrator uploaded, as a data: URL (never a third-party address), or null. */
+  logo: string | null;
 }
 
 /** An upstream provider as administrators see it (never its secret). */
 export interface AdminUpstreamProvider {
   id: string;
+  /** oidc: by discovery; github: OAuth 2.0 and GitHub's user API. */
+  kind: 'oidc' | 'github';
   name: string;
   issuer: string;
   clientId: string;
   trustedMfa: boolean;
   enabled: boolean;
+  logo: string | null;
+  /** The ID token claim listing the person's groups upstream (null: no mapping). */
+  groupsClaim: string | null;
+  /** Upstream group value → local group name; each sign-in sets the account's membership of these groups. */
+  groupMap: Record<string, string>;
   createdAt: string;
 }
 
@@ -547,7 +556,8 @@ export interface UpstreamLink {
  * created): the provider refused or the person cancelled, the flow's state was wrong, missing or
  * spent, it took over 10 minutes, the provider's answer or ID token did not validate, the email was
  * not verified, registration is closed (or not open to the domain), the account is blocked or
- * awaits approval, the provider is disabled or does not answer.
+ * awaits approval, the provider is disabled or does not answer, or what the provider says of the
+ * person (its email or name) cannot make an account here (invalid_profile).
  */
 export type UpstreamErrorCode =
   | 'access_denied'
@@ -560,4 +570,5 @@ export type UpstreamErrorCode =
   | 'registration_domain'
   | 'blocked'
   | 'awaiting_approval'
-  | 'provider_unavailable';
+  | 'provider_unavailable'
+  | 'invalid_profile';

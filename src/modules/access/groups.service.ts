@@ -188,6 +188,37 @@ export class GroupsService {
   }
 
   /**
+   * Sets the account's membership of the local groups another provider's mapping names (`mapped`):
+   * a member of exactly those of them in `wanted`, other groups untouched. One transaction with
+   * the access version bumped when anything changed; a mapped group deleted since, or now from the
+   * directory, is skipped. Answers what changed.
+   */
+  async setMappedGroups(
+    user: { id: string; email: string },
+    mapped: readonly string[],
+    wanted: readonly string[],
+    source: string,
+  ): Promise<{ added: string[]; removed: string[] }> {
+    const want = new Set(wanted);
+    return change(this.deps.db, this.deps.clock, async (trx) => {
+      const plan = { added: [] as string[], removed: [] as string[] };
+      const now = this.deps.clock();
+      for (const name of new Set(mapped)) {
+        const group = await repo.findGroupByName(trx, name);
+        if (group?.source !== 'local') continue;
+        if (want.has(name)) {
+          if (await repo.insertMember(trx, { group_id: group.id, user_id: user.id, added_at: now })) plan.added.push(name);
+        } else if (await repo.deleteMember(trx, group.id, user.id)) plan.removed.push(name);
+      }
+      const events = [
+        ...plan.added.map((group) => ({ kind: 'group.member_added', actor: null, subject: user, address: null, details: { group, source } })),
+        ...plan.removed.map((group) => ({ kind: 'group.member_removed', actor: null, subject: user, address: null, details: { group, source } })),
+      ];
+      return { result: plan, events };
+    });
+  }
+
+  /**
    * Adds a new account to these local groups inside the caller's transaction (an invitation
    * accepted) and answers the names it joined: a group deleted or taken over by the directory since
    * the invitation was sent is skipped (the caller's audit event says which were joined).

@@ -24,6 +24,7 @@ const EVERY: MailTemplate[] = [
   { kind: 'password_changed', how: 'changed' },
   { kind: 'password_changed', how: 'reset' },
   { kind: 'security_key_added', name: 'YubiKey 5' },
+  { kind: 'upstream_linked', provider: '<b>Company SSO</b>' },
   { kind: 'email_change_confirm', link: 'https://login.example.com/email-change?token=abc', hours: 24, account: 'ana@example.com' },
   { kind: 'email_change_taken' },
   { kind: 'email_changed', link: 'https://login.example.com/email-change/undo?token=abc', newEmail: '<i>new@example.com</i>', hours: 72 },

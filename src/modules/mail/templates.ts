@@ -20,6 +20,7 @@ export type MailTemplate =
   | { kind: 'account_locked'; until: number | null }
   | { kind: 'password_changed'; how: 'changed' | 'reset' }
   | { kind: 'security_key_added'; name: string }
+  | { kind: 'upstream_linked'; provider: string }
   | { kind: 'account_deleted'; by: 'admin' | 'self' | 'cli' }
   | { kind: 'email_change_confirm'; link: string; hours: number; account: string }
   | { kind: 'email_change_taken' }
@@ -219,6 +220,16 @@ function parts(t: MailTemplate, locale: MailLocale, securityUrl: string): Parts 
       return {
         subject: es ? 'Se añadió una llave de seguridad' : 'A security key was added',
         lines: [es ? `Se añadió la llave de seguridad «${t.name}» a tu cuenta.` : `The security key "${t.name}" was added to your account.`, NOT_YOU[locale]],
+        action: security,
+      };
+    case 'upstream_linked':
+      // A link is a way in like a password: the owner hears of it, and the security page removes it.
+      return {
+        subject: es ? 'Se vinculó un proveedor de inicio de sesión' : 'A sign-in provider was linked',
+        lines: [
+          es ? `Ahora se puede iniciar sesión en tu cuenta con «${t.provider}».` : `Your account can now be signed in to with "${t.provider}".`,
+          NOT_YOU[locale],
+        ],
         action: security,
       };
     case 'account_deleted': {

@@ -27,6 +27,8 @@ export interface ResolvedSession {
   reauthenticatedAt: number | null;
   /** How strongly the session signed in (or stepped up to since): what forward auth's rules compare with. */
   strength: Strength;
+  /** The first step was a sign-in at another provider (amr `fed`): a second step then reports no `pwd`. */
+  federated: boolean;
   /** What happened to the account since the previous sign-in, until the owner acknowledges it. */
   signInWarning: SignInWarning | null;
 }
@@ -164,6 +166,7 @@ export class SessionsService {
       id: found.session.public_id,
       reauthenticatedAt: found.session.reauthenticated_at,
       strength: strengthOf(found.session.amr),
+      federated: found.session.amr?.includes('"fed"') ?? false,
       signInWarning: found.signInWarning === null ? null : (JSON.parse(found.signInWarning) as SignInWarning),
     };
   }

@@ -1,6 +1,7 @@
 // Signing in with a security key: as the second step of a password sign-in (pending session only),
 // or a passkey alone (a discoverable credential with user verification) as a full two-factor
 // sign-in. Both count toward the account's code-attempt limit.
+import { withSecondStep } from '../../core/amr.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { clearSessionCookies, startSession } from '../sessions/index.js';
@@ -85,7 +86,7 @@ export function webauthnSignInRoutes(app: FastifyInstance, deps: KeySignInDeps):
         clearSessionCookies(reply, deps.sessions);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      await finish(request, reply, browser, amr);
+      await finish(request, reply, browser, withSecondStep(pending.federated, amr));
       return { status: 'authenticated', user: presentUser(pending.user, true), method: 'webauthn', ...(warning ? { warning } : {}) };
     },
   );

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { deviceTokenOf, rememberBrowser, type TrustedDevicesService } from '../trusted-devices/index.js';
 import { actorOf } from '../sessions/index.js';
 import type { SessionsService } from '../sessions/index.js';
-import { AMR_TWO_FACTOR } from '../../core/amr.js';
+import { AMR_TWO_FACTOR, withSecondStep } from '../../core/amr.js';
 import { AMR_PASSWORD } from '../../core/amr.js';
 import { CodeSchema } from '../two-factor/index.js';
 import { presentUser } from '../users/index.js';
@@ -84,7 +84,12 @@ export function signInRoutes(
         clearSessionCookies(reply, deps.sessions);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      await startSession(reply, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
+      await startSession(reply, deps.sessions, {
+        userId: pending.user.id,
+        kind: 'full',
+        address: request.ip,
+        amr: withSecondStep(pending.federated, AMR_TWO_FACTOR),
+      });
       await rememberBrowser(request, reply, deps.devices, browser);
       const user = presentUser(pending.user, true);
       const warning = result.warning ? { warning: result.warning } : {};

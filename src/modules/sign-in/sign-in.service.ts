@@ -236,6 +236,14 @@ export class SignInService {
     return { amr: keyMethod.amr(proof, method === 'webauthn'), warning: await this.completeSignIn(user, address, method) };
   }
 
+  /**
+   * A sign-in at another provider that needs no second step here (no 2FA, or a provider trusted for
+   * MFA that did it): recorded, and its warning kept for the owner, like every other sign-in.
+   */
+  completeUpstreamSignIn(user: SignedInUser, address: string | null): Promise<SignInWarning | null> {
+    return this.completeSignIn(user, address, 'upstream');
+  }
+
   /** The warning shown to the owner since their last sign-in, until acknowledged. */
   acknowledgeWarning(userId: string): Promise<void> {
     return clearWarning(this.deps.db, userId);

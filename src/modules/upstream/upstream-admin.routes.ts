@@ -6,10 +6,14 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { NO_CONTROL } from '../../http/query.js';
 import { actorOf } from '../sessions/index.js';
-import type { UpstreamService } from './upstream.service.js';
+import { PROVIDER_PRESETS, type UpstreamService } from './upstream.service.js';
 
 const NameSchema = Type.String({ minLength: 1, maxLength: 64, pattern: `^[^${NO_CONTROL}]+$` });
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+/** A data: URL of an image (the service checks its type and size); null removes it. */
+const LogoSchema = Type.Union([Type.String({ maxLength: 49_152 }), Type.Null()]);
+const GroupsClaimSchema = Type.Union([Type.String({ maxLength: 128 }), Type.Null()]);
+const GroupMapSchema = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ minLength: 1, maxLength: 64 }), { maxProperties: 100 });
 
 export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: UpstreamService }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -29,14 +33,20 @@ export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: Ups
       config: { access: 'admin', stepUp: true },
       schema: {
         tags,
-        summary: 'Add a provider by its issuer (discovery at once: 400 upstream_discovery_failed when it does not answer)',
+        summary:
+          'Add a provider: any OpenID Connect issuer, or a preset (google, entra with its tenant, gitlab, github); discovery at once: 400 upstream_discovery_failed when it does not answer',
         body: Type.Object(
           {
+            preset: Type.Optional(Type.Union(PROVIDER_PRESETS.map((p) => Type.Literal(p)))),
             name: NameSchema,
-            issuer: Type.String({ minLength: 1, maxLength: 512 }),
+            issuer: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+            tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
             clientId: Type.String({ minLength: 1, maxLength: 255, pattern: `^[^${NO_CONTROL}]+$` }),
             clientSecret: Type.String({ minLength: 1, maxLength: 1024 }),
             trustedMfa: Type.Optional(Type.Boolean()),
+            logo: Type.Optional(LogoSchema),
+            groupsClaim: Type.Optional(GroupsClaimSchema),
+            groupMap: Type.Optional(GroupMapSchema),
           },
           { additionalProperties: false },
         ),
@@ -51,10 +61,17 @@ export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: Ups
       config: { access: 'admin', stepUp: true },
       schema: {
         tags,
-        summary: 'Enable or disable a provider, rename it, trust it for MFA or not',
+        summary: 'Enable or disable a provider, rename it, trust it for MFA or not, change its logo or group mapping',
         params: IdParams,
         body: Type.Object(
-          { enabled: Type.Optional(Type.Boolean()), name: Type.Optional(NameSchema), trustedMfa: Type.Optional(Type.Boolean()) },
+          {
+            enabled: Type.Optional(Type.Boolean()),
+            name: Type.Optional(NameSchema),
+            trustedMfa: Type.Optional(Type.Boolean()),
+            logo: Type.Optional(LogoSchema),
+            groupsClaim: Type.Optional(GroupsClaimSchema),
+            groupMap: Type.Optional(GroupMapSchema),
+          },
           { additionalProperties: false, minProperties: 1 },
         ),
       },

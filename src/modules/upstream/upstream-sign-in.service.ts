@@ -10,6 +10,9 @@
 //   some provider would take over the Gatehouse account of that email;
 // - no account: one is created only where registration is open to the email (its domains,
 //   approval), with an unusable password mark.
+// GitHub (kind github) has no ID token: its identity is the user API's (github.ts), the primary
+// email and whether GitHub verified it. A provider trusted for MFA must also have done it lately:
+// Gatehouse asks for max_age and checks auth_time, or Gatehouse's own second step is asked.
 // An unverified email never links and never creates. Every refusal is an UpstreamErrorCode for
 // `/sign-in?upstream_error=…`, audited as upstream.refused with the reason (never a token), and
 // creates nothing.
@@ -21,16 +24,27 @@ import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { RecordAudit } from '../audit/index.js';
 import type { UpstreamErrorCode } from '../../shared/api-types.js';
+import type { GroupsService } from '../access/index.js';
+import type { Notify } from '../mail/index.js';
 import type { RegistrationService } from '../onboarding/index.js';
-import { findUserById, findUserForSignIn, recordSignIn, type SignInCandidate, type UserRow } from '../users/index.js';
+import { findUserById, findUserForSignIn, isUniqueViolation, nameFromDirectory, type SignInCandidate, type UserRow } from '../users/index.js';
 import * as repo from './upstream.repository.js';
-import { flowAad, UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
+import { flowAad, groupMapOf, UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
+import { githubAuthorizationUrl, githubIdentity } from './github.js';
+import type { UpstreamIdentity } from './identity.js';
 
 /** How long the person may take at the provider, and to prove a matching account. */
 export const FLOW_MINUTES = 10;
 const FLOW_MS = FLOW_MINUTES * 60_000;
 /** `acr` values that mean several factors (besides an `amr` with mfa): the common ones. */
 export const MFA_ACR_VALUES: readonly string[] = ['mfa', 'http://schemas.openid.net/pape/policies/2007/06/multi-factor'];
+/**
+ * How recent a trusted provider's sign-in must be to stand for Gatehouse's second step: sent as
+ * max_age, and auth_time checked (a minute's leeway for the two clocks). An older one, or none
+ * said, gets Gatehouse's second step.
+ */
+export const MFA_MAX_AGE_SECONDS = 600;
+const CLOCK_LEEWAY_SECONDS = 60;
 
 export class UpstreamRefusal extends Error {
   constructor(readonly code: UpstreamErrorCode) {
@@ -48,6 +62,8 @@ export interface UpstreamSignInDeps {
   db: Kysely<DB>;
   providers: UpstreamService;
   registrations: Pick<RegistrationService, 'admitFromProvider'>;
+  groups: Pick<GroupsService, 'setMappedGroups'>;
+  notify: Notify;
   secretBox: Buffer;
   audit: RecordAudit;
   clock: () => number;
@@ -63,7 +79,7 @@ export class UpstreamSignInService {
     const { db, clock, secretBox } = this.deps;
     const provider = await this.deps.providers.find(providerId);
     if (provider?.enabled !== 1) throw new UpstreamRefusal('provider_unavailable');
-    const config = await this.deps.providers.configure(provider).catch(async (error: unknown) => {
+    const made = await this.deps.providers.configure(provider).catch(async (error: unknown) => {
       await this.refused('provider_unavailable', provider.id, address, error);
       throw new UpstreamRefusal('provider_unavailable');
     });
@@ -83,14 +99,21 @@ export class UpstreamSignInService {
       expires_at: now + FLOW_MS,
       used_at: null,
     });
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: this.deps.callbackUrl,
-      scope: 'openid email profile',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
+    const codeChallenge = await client.calculatePKCECodeChallenge(verifier);
+    const url =
+      made.kind === 'github'
+        ? githubAuthorizationUrl(made.config, { redirectUri: this.deps.callbackUrl, state, codeChallenge })
+        : client.buildAuthorizationUrl(made.config, {
+            redirect_uri: this.deps.callbackUrl,
+            // The groups scope only where a mapping wants it and the provider offers it (some refuse an unknown scope).
+            scope: wantsGroupsScope(provider, made.config) ? 'openid email profile groups' : 'openid email profile',
+            code_challenge: codeChallenge,
+            code_challenge_method: 'S256',
+            state,
+            nonce,
+            // A provider trusted for MFA must prove a recent sign-in (auth_time is then checked).
+            ...(provider.trusted_mfa === 1 ? { max_age: String(MFA_MAX_AGE_SECONDS) } : {}),
+          });
     return { url: url.href, state };
   }
 
@@ -110,37 +133,46 @@ export class UpstreamSignInService {
     if (query.has('error')) return this.refuse('access_denied', flow.provider_id, address, query.get('error'));
     const provider = await this.deps.providers.find(flow.provider_id);
     if (provider?.enabled !== 1) return this.refuse('provider_unavailable', flow.provider_id, address);
-    let claims: client.IDToken;
+    let identity: UpstreamIdentity;
     try {
-      const config = await this.deps.providers.configure(provider);
+      const made = await this.deps.providers.configure(provider);
       const verifier = decryptSecret(this.deps.secretBox, flow.code_verifier, flowAad(flow.state_hash));
       const current = new URL(`${this.deps.callbackUrl}?${query.toString()}`);
-      const tokens = await client.authorizationCodeGrant(config, current, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        expectedNonce: flow.nonce,
-        idTokenExpected: true,
-      });
-      claims = tokens.claims()!;
+      if (made.kind === 'github') identity = await githubIdentity(made.config, made.github!, current, { verifier, state });
+      else {
+        const tokens = await client.authorizationCodeGrant(made.config, current, {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+          expectedNonce: flow.nonce,
+          idTokenExpected: true,
+        });
+        identity = identityFromClaims(tokens.claims()!);
+      }
     } catch (error) {
+      // Its keys may have rotated: the next sign-in fetches the discovery document again.
+      this.deps.providers.forget(provider.id);
       return this.refuse('invalid_token', provider.id, address, error);
     }
-    return this.decide(provider, claims, flow.return_to, address);
+    try {
+      return await this.decide(provider, identity, flow.return_to, address);
+    } catch (error) {
+      // Two first sign-ins of one person at once: the loser finds the link the winner made.
+      if (isUniqueViolation(error)) return this.decide(provider, identity, flow.return_to, address);
+      throw error;
+    }
   }
 
-  private async decide(provider: repo.ProviderRow, claims: client.IDToken, returnTo: string | null, address: string | null): Promise<CallbackOutcome> {
+  private async decide(provider: repo.ProviderRow, identity: UpstreamIdentity, returnTo: string | null, address: string | null): Promise<CallbackOutcome> {
     const { db, clock } = this.deps;
-    const subject = claims.sub;
-    const email = typeof claims.email === 'string' ? claims.email : null;
-    const verified = claims.email_verified === true && email !== null;
-    const amr = Array.isArray(claims.amr) ? (claims.amr as unknown[]) : [];
-    const trustedMfa = provider.trusted_mfa === 1 && (amr.includes('mfa') || (typeof claims.acr === 'string' && MFA_ACR_VALUES.includes(claims.acr)));
+    const { subject, email } = identity;
+    const verified = identity.emailVerified && email !== null;
+    const trustedMfa = provider.trusted_mfa === 1 && saysRecentMfa(identity, clock());
     const link = await repo.findLink(db, provider.id, subject);
     if (link) {
       const row = await findUserById(db, link.user_id);
       const user = row ? await findUserForSignIn(db, row.email) : undefined;
       if (!user) return this.refuse('invalid_state', provider.id, address);
-      return this.signIn(provider, user, trustedMfa, returnTo, address);
+      return this.signIn(provider, identity, user, trustedMfa, returnTo, address);
     }
     if (!verified) return this.refuse('unverified_email', provider.id, address);
     const existing = await findUserForSignIn(db, email);
@@ -158,6 +190,7 @@ export class UpstreamSignInService {
         created_at: now,
         expires_at: now + FLOW_MS,
         used_at: null,
+        pending_session: null,
       });
       await this.deps.audit({
         kind: 'upstream.link_offered',
@@ -169,27 +202,33 @@ export class UpstreamSignInService {
     }
     let created: { user: UserRow; awaitingApproval: boolean };
     try {
-      const name = typeof claims.name === 'string' ? claims.name.slice(0, 100) : null;
       created = await this.deps.registrations.admitFromProvider(
-        { email, displayName: name, passwordHash: UPSTREAM_PASSWORD_MARK, source: 'upstream' },
+        { email, displayName: nameFromDirectory(identity.name), passwordHash: UPSTREAM_PASSWORD_MARK, source: 'upstream' },
         address,
-        (trx, user) => repo.insertLink(trx, { provider_id: provider.id, subject, user_id: user.id, email, created_at: clock() }),
+        async (trx, user) => {
+          await repo.insertLink(trx, { provider_id: provider.id, subject, user_id: user.id, email, created_at: clock() });
+          // The address's owner hears of it: an account made in their name by a provider's word.
+          await this.deps.notify(trx, user.id, { kind: 'upstream_linked', provider: provider.name });
+        },
       );
     } catch (error) {
       if (error instanceof AppError && (error.code === 'registration_closed' || error.code === 'registration_domain'))
         return this.refuse(error.code, provider.id, address);
+      // An email Gatehouse cannot deliver to (or an address in use under another spelling): a refusal, not a 400 mid-flow.
+      if (error instanceof AppError) return this.refuse('invalid_profile', provider.id, address, error.code);
       throw error;
     }
     const ref = { id: created.user.id, email: created.user.email };
     await this.deps.audit({ kind: 'upstream.linked', actor: ref, subject: ref, address, details: { providerId: provider.id, created: true } });
     if (created.awaitingApproval) return this.refuse('awaiting_approval', provider.id, address);
     const user = await findUserForSignIn(db, created.user.email);
-    return this.signIn(provider, user!, trustedMfa, returnTo, address);
+    return this.signIn(provider, identity, user!, trustedMfa, returnTo, address);
   }
 
   /** A linked account signs in: refused like at sign-in when blocked or waiting for approval. */
   private async signIn(
     provider: repo.ProviderRow,
+    identity: UpstreamIdentity,
     user: SignInCandidate,
     trustedMfa: boolean,
     returnTo: string | null,
@@ -198,11 +237,29 @@ export class UpstreamSignInService {
     const ref = { id: user.id, email: user.email };
     if (user.blocked) return this.refuse('blocked', provider.id, address, null, ref);
     if (user.awaiting_approval === 1) return this.refuse('awaiting_approval', provider.id, address, null, ref);
+    await this.followGroups(provider, identity, ref);
     const secondStep = user.twoFactorEnabled && !trustedMfa;
     await this.deps.audit({ kind: 'upstream.sign_in', actor: ref, subject: ref, address, details: { providerId: provider.id, trustedMfa, secondStep } });
+    // The sign-in itself is recorded (and its warning kept) by the route, through SignInService.
     if (secondStep) return { kind: 'second_factor', user, returnTo };
-    await recordSignIn(this.deps.db, user.id, this.deps.clock());
     return { kind: 'signed_in', user, trustedMfa, returnTo };
+  }
+
+  /**
+   * The provider's groups claim, through its mapping, sets the account's membership of the mapped
+   * local groups at every sign-in there (a value no longer claimed leaves the group). A claim that
+   * is absent or not a list of strings changes nothing: a provider that stopped sending it must
+   * not empty the groups.
+   */
+  private async followGroups(provider: repo.ProviderRow, identity: UpstreamIdentity, user: { id: string; email: string }): Promise<void> {
+    const map = groupMapOf(provider);
+    if (!provider.groups_claim || Object.keys(map).length === 0) return;
+    const claimed = identity.claims[provider.groups_claim];
+    const values =
+      typeof claimed === 'string' ? [claimed] : Array.isArray(claimed) && claimed.every((v) => typeof v === 'string') ? (claimed as string[]) : null;
+    if (values === null) return;
+    const wanted = values.filter((v) => Object.hasOwn(map, v)).map((v) => map[v]!);
+    await this.deps.groups.setMappedGroups(user, Object.values(map), wanted, `upstream:${provider.name}`);
   }
 
   /** The ticket's identity, while it is good (the link step's password comes next). */
@@ -219,16 +276,27 @@ export class UpstreamSignInService {
     return user;
   }
 
-  /** The person proved the account: the ticket is spent and the link made (exactly once). */
-  async completeLink(token: string, userId: string, address: string | null): Promise<repo.TicketRow> {
+  /** The link step's password was right and a second factor comes next: only this pending session may finish it. */
+  async bindTicket(ticket: repo.TicketRow, pendingSessionHash: string): Promise<void> {
+    await repo.bindTicketToSession(this.deps.db, ticket.token_hash, pendingSessionHash);
+  }
+
+  /**
+   * The person proved the account: the ticket is spent and the link made (exactly once), and the
+   * owner is mailed. `pendingSessionHash`: the pending session the second factor completed, which
+   * must be the one the link step's password made (null: the password alone was enough).
+   */
+  async completeLink(token: string, userId: string, pendingSessionHash: string | null, address: string | null): Promise<repo.TicketRow> {
     const { db, clock } = this.deps;
     const ticket = await this.ticket(token);
-    if (ticket.user_id !== userId) throw new AppError('no_pending_link');
+    if (ticket.user_id !== userId || ticket.pending_session !== pendingSessionHash) throw new AppError('no_pending_link');
+    const provider = await this.deps.providers.find(ticket.provider_id);
     await db.transaction().execute(async (trx) => {
       if (!(await repo.spendTicket(trx, ticket.token_hash, clock()))) throw new AppError('no_pending_link');
       // A link made meanwhile (another browser) for this subject: this one is moot.
       if (await repo.findLink(trx, ticket.provider_id, ticket.subject)) throw new AppError('no_pending_link');
       await repo.insertLink(trx, { provider_id: ticket.provider_id, subject: ticket.subject, user_id: userId, email: ticket.email, created_at: clock() });
+      await this.deps.notify(trx, userId, { kind: 'upstream_linked', provider: provider?.name ?? '' });
     });
     const row = await findUserById(db, userId);
     const ref = { id: userId, email: row?.email ?? ticket.email };
@@ -263,4 +331,30 @@ export class UpstreamSignInService {
     await this.refused(code, providerId, address, cause, subject);
     throw new UpstreamRefusal(code);
   }
+}
+
+/** An OpenID Connect provider's ID token as the identity the decision reads. */
+function identityFromClaims(claims: client.IDToken): UpstreamIdentity {
+  return {
+    subject: claims.sub,
+    email: typeof claims.email === 'string' ? claims.email : null,
+    emailVerified: claims.email_verified === true,
+    name: typeof claims.name === 'string' ? claims.name : null,
+    amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
+    acr: typeof claims.acr === 'string' ? claims.acr : null,
+    authTime: typeof claims.auth_time === 'number' ? claims.auth_time : null,
+    claims: claims as Record<string, unknown>,
+  };
+}
+
+/** The upstream said it used several factors (amr mfa, or an MFA acr), at a sign-in within MFA_MAX_AGE_SECONDS. */
+function saysRecentMfa(identity: UpstreamIdentity, now: number): boolean {
+  const mfa = identity.amr.includes('mfa') || (identity.acr !== null && MFA_ACR_VALUES.includes(identity.acr));
+  if (!mfa || identity.authTime === null) return false;
+  const age = Math.floor(now / 1000) - identity.authTime;
+  return age <= MFA_MAX_AGE_SECONDS + CLOCK_LEEWAY_SECONDS && age >= -CLOCK_LEEWAY_SECONDS;
+}
+
+function wantsGroupsScope(provider: repo.ProviderRow, config: client.Configuration): boolean {
+  return provider.groups_claim !== null && (config.serverMetadata().scopes_supported ?? []).includes('groups');
 }

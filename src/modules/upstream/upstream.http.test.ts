@@ -8,6 +8,7 @@
 // expiry into the past in the database, not by moving a clock.
 import { before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describeOnEachDialect } from '../../test-support/dialect-suite.js';
 import { realClock } from '../../test-support/processes.js';
@@ -195,6 +196,92 @@ describeOnEachDialect('sign in with another provider', { clock: realClock }, (su
     const second = await next.post(`${downUrl}/api/session/second-factor`, { code: phoneCode(key, clock.now() + 30_000) });
     assert.equal(second.status, 200, JSON.stringify(second.body));
     assert.equal((await next.get(`${downUrl}/api/session`)).body.user.id, account.id);
+    assert.deepEqual(await amrOf(account.id), ['fed', 'otp', 'mfa'], 'no password was typed here: fed, not pwd');
+    const mailed = await down.s.db
+      .selectFrom('mail_outbox')
+      .select(['kind', 'recipient'])
+      .where('kind', '=', 'upstream_linked')
+      .where('recipient', '=', email)
+      .execute();
+    assert.equal(mailed.length, 1, 'the owner is told of the link');
+  });
+
+  it('the link step finishes only the pending sign-in its password made, not another of the same account', async () => {
+    const email = uniqueEmail('bound');
+    await seedUser(up.s, email);
+    const account = await seedUser(down.s, email);
+    const key = await withTwoFactor(down, email);
+    const browser = new TwoSiteBrowser();
+    assert.equal(await signInUpstream(browser, plain, { email }), '/sign-in?upstream_link=1');
+    assert.equal((await browser.post(`${downUrl}/api/upstream/link`, { password: STRONG_PASSWORD })).body.status, 'second_factor_required');
+    // Another pending sign-in of the account (the password typed elsewhere), with this browser's ticket.
+    const other = down.client();
+    assert.equal((await other.signIn(email)).body.status, 'second_factor_required');
+    const otherSession = other.cookie;
+    assert.ok(otherSession);
+    const mixed = await fetch(`${downUrl}/api/upstream/link/second-factor`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `gatehouse_session=${otherSession}; gatehouse_upstream_link=${browser.cookie(downUrl, 'gatehouse_upstream_link')}`,
+      },
+      body: JSON.stringify({ code: phoneCode(key, clock.now()) }),
+    });
+    assert.deepEqual([mixed.status, ((await mixed.json()) as { error: string }).error], [401, 'no_pending_link']);
+    assert.equal((await links(account.id)).length, 0);
+    // The same code still works here: the refused request never reached the code check.
+    const own = await browser.post(`${downUrl}/api/upstream/link/second-factor`, { code: phoneCode(key, clock.now()) });
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    assert.equal((await links(account.id)).length, 1);
+  });
+
+  it("ending the account's access (a reset, a block, sign out everywhere) ends its links; an account the provider made keeps its only way in", async () => {
+    const email = uniqueEmail('recovered');
+    await seedUser(up.s, email);
+    const account = await seedUser(down.s, email);
+    const browser = new TwoSiteBrowser();
+    assert.equal(await signInUpstream(browser, plain, { email }), '/sign-in?upstream_link=1');
+    const linked = await browser.post(`${downUrl}/api/upstream/link`, { password: STRONG_PASSWORD });
+    assert.equal(linked.body.status, 'authenticated', JSON.stringify(linked.body));
+    assert.equal((await links(account.id)).length, 1);
+    await down.s.sessions.endAllFor(account.id);
+    assert.equal((await links(account.id)).length, 0, 'a thief’s link must not outlive the owner’s recovery');
+    assert.equal(await signInUpstream(new TwoSiteBrowser(), plain, { email }), '/sign-in?upstream_link=1', 'linking again needs the password again');
+
+    await suite.resetSettings({ registration: 'open' });
+    const newcomer = uniqueEmail('made-upstream');
+    await seedUser(up.s, newcomer);
+    assert.equal(await signInUpstream(new TwoSiteBrowser(), plain, { email: newcomer }), '/');
+    const made = (await down.s.users.findByEmail(newcomer))!;
+    await down.s.sessions.endAllFor(made.id);
+    assert.equal((await links(made.id)).length, 1, 'its only way in stays');
+    const events = await down.s.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('kind', '=', 'sign_in.succeeded')
+      .where('subject_id', '=', made.id)
+      .execute();
+    assert.ok(
+      events.some((e) => String(e.details).includes('upstream')),
+      'recorded as a sign-in, with its warning checked',
+    );
+  });
+
+  it('asks a provider trusted for MFA for a recent sign-in (max_age), and only there', async () => {
+    const start = async (id: string) => new URL((await new TwoSiteBrowser().get(`${downUrl}/api/upstream/${id}/start`)).location!);
+    assert.equal((await start(trusted)).searchParams.get('max_age'), '600');
+    assert.equal((await start(plain)).searchParams.get('max_age'), null);
+  });
+
+  it('under https the flow cookie is __Host- prefixed (Secure, Path=/): a sibling host cannot toss its own in', async () => {
+    const secure = await suite.startApp({ env: { GATEHOUSE_PUBLIC_URL: 'https://login.example.com' } });
+    const id = (await upstreamServices(secure.s).providers.add({ name: 'SSO', issuer: upUrl, clientId: client.id, clientSecret: client.secret }, 'cli', null))
+      .id;
+    const answer = await secure.app.inject({ method: 'GET', url: `/api/upstream/${id}/start` });
+    assert.equal(answer.statusCode, 302);
+    const flow = answer.cookies.find((c) => c.name === '__Host-gatehouse_upstream_flow');
+    assert.ok(flow, JSON.stringify(answer.cookies));
+    assert.deepEqual([flow.path, flow.secure, flow.httpOnly, flow.domain], ['/', true, true, undefined]);
   });
 
   it('a provider trusted for MFA skips the second step only when the upstream amr says mfa', async () => {
@@ -221,6 +308,46 @@ describeOnEachDialect('sign in with another provider', { clock: realClock }, (su
     assert.equal((await browser.get(`${downUrl}/api/session`)).body.user.id, account.id);
     // A password alone upstream (amr pwd): Gatehouse's own second step, trusted or not.
     assert.equal(await signInUpstream(new TwoSiteBrowser(), trusted, { email: weak }), '/sign-in?upstream_step=second_factor');
+  });
+
+  it('maps the provider’s groups claim to local groups at every sign-in there, and leaves other groups alone', async () => {
+    await suite.resetSettings({ registration: 'open' });
+    const email = uniqueEmail('grouped');
+    const upUser = await seedUser(up.s, email);
+    const upStaff = await up.s.groups.create(`staff-${randomBytes(4).toString('hex')}`, 'cli', null);
+    await up.s.groups.addMember(upStaff.id, upUser.id, 'cli', null);
+    const staff = await down.s.groups.create(`down-staff-${randomBytes(4).toString('hex')}`, 'cli', null);
+    const other = await down.s.groups.create(`down-other-${randomBytes(4).toString('hex')}`, 'cli', null);
+    const { providers } = upstreamServices(down.s);
+    await assert.rejects(
+      providers.add(
+        { name: 'Bad map', issuer: upUrl, clientId: client.id, clientSecret: client.secret, groupsClaim: 'groups', groupMap: { x: 'no-such-group' } },
+        'cli',
+        null,
+      ),
+      /No local group/,
+    );
+    const mapped = (
+      await providers.add(
+        {
+          name: 'Mapped SSO',
+          issuer: upUrl,
+          clientId: client.id,
+          clientSecret: client.secret,
+          groupsClaim: 'groups',
+          groupMap: { [upStaff.name]: staff.name },
+        },
+        'cli',
+        null,
+      )
+    ).id;
+    assert.equal(await signInUpstream(new TwoSiteBrowser(), mapped, { email }), '/');
+    const account = (await down.s.users.findByEmail(email))!;
+    await down.s.groups.addMember(other.id, account.id, 'cli', null);
+    assert.deepEqual((await down.s.groups.namesOf(account.id)).sort(), [other.name, staff.name].sort());
+    await up.s.groups.removeMember(upStaff.id, upUser.id, 'cli', null);
+    assert.equal(await signInUpstream(new TwoSiteBrowser(), mapped, { email }), '/');
+    assert.deepEqual(await down.s.groups.namesOf(account.id), [other.name], 'out of the mapped group; the unmapped one untouched');
   });
 
   it('refuses a tampered state, a tampered nonce, a replayed callback, a denial and an expired flow: nothing is created', async () => {
@@ -378,6 +505,13 @@ describeOnEachDialect('sign in with another provider', { clock: realClock }, (su
     const refusal = (args: string[]) => run(args).then(() => assert.fail(`${args.join(' ')} was not refused`), describeCliError);
     assert.match(await refusal(['upstream', 'add', '--client-id', 'x', '--client-secret-stdin']), /--issuer URL is required/);
     assert.match(await refusal(['upstream', 'add', '--issuer', upUrl, '--client-id', 'x']), /--client-secret-stdin is required/);
+    assert.match(await refusal(['upstream', 'add', '--issuer', 'not a url', '--client-id', 'x', '--client-secret-stdin']), /--issuer is not a URL/);
+    assert.match(await refusal(['upstream', 'add', '--preset', 'myspace', '--client-id', 'x', '--client-secret-stdin']), /--preset is one of/);
+    assert.match(await refusal(['upstream', 'add', '--preset', 'entra', '--client-id', 'x', '--client-secret-stdin']), /--tenant is required/);
+    await assert.rejects(
+      run(['upstream', 'add', '--issuer', upUrl, '--client-id', client.id, '--client-secret-stdin', '--name', 'bad\u0007name'], 'secret\n'),
+      /1 to 64 characters/,
+    );
     await run(
       ['upstream', 'add', '--issuer', upUrl, '--client-id', client.id, '--client-secret-stdin', '--name', 'From CLI', '--trusted-mfa'],
       `${client.secret}\n`,

@@ -10,11 +10,20 @@ import { upstreamAdminRoutes } from './upstream-admin.routes.js';
 type Services = Parameters<GatehouseModule['register']>[1];
 
 export function upstreamServices(s: Services): { providers: UpstreamService; upstream: UpstreamSignInService } {
-  const providers = new UpstreamService({ db: s.db, secretBox: s.keys.secretBox, audit: s.audit, clock: s.clock, directory: s.directory !== null });
+  const providers = new UpstreamService({
+    db: s.db,
+    secretBox: s.keys.secretBox,
+    audit: s.audit,
+    clock: s.clock,
+    directory: s.directory !== null,
+    groups: s.groups,
+  });
   const upstream = new UpstreamSignInService({
     db: s.db,
     providers,
     registrations: s.registrations,
+    groups: s.groups,
+    notify: s.mail.notify,
     secretBox: s.keys.secretBox,
     audit: s.audit,
     clock: s.clock,

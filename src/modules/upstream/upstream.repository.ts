@@ -23,7 +23,11 @@ export async function findProvider(db: Kysely<DB>, id: string): Promise<Provider
   return db.selectFrom('upstream_providers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function updateProvider(db: Kysely<DB>, id: string, change: Partial<Pick<ProviderRow, 'name' | 'enabled' | 'trusted_mfa'>>): Promise<void> {
+export async function updateProvider(
+  db: Kysely<DB>,
+  id: string,
+  change: Partial<Pick<ProviderRow, 'name' | 'enabled' | 'trusted_mfa' | 'logo' | 'groups_claim' | 'group_map'>>,
+): Promise<void> {
   if (Object.keys(change).length === 0) return;
   await db.updateTable('upstream_providers').set(change).where('id', '=', id).execute();
 }
@@ -56,6 +60,24 @@ export async function linksOf(db: Kysely<DB>, userId: string) {
 export async function deleteLinksOf(db: Kysely<DB>, userId: string, providerId: string): Promise<number> {
   const result = await db.deleteFrom('upstream_links').where('user_id', '=', userId).where('provider_id', '=', providerId).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * Ends the account's links and waiting link tickets (see endUpstreamAccess), unless the account has
+ * no password of its own (made by a provider): its links are then its only way in.
+ */
+export async function deleteLinksAndTicketsOf(db: Kysely<DB>, userId: string, keepLinksOfMark: string): Promise<void> {
+  await db.deleteFrom('upstream_link_tickets').where('user_id', '=', userId).execute();
+  await db
+    .deleteFrom('upstream_links')
+    .where('user_id', '=', userId)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('users').select('id').where('id', '=', userId).where('password_hash', '=', keepLinksOfMark))))
+    .execute();
+}
+
+/** Notes the pending session the link step's password made: only that one may finish the link. */
+export async function bindTicketToSession(db: Kysely<DB>, tokenHash: string, sessionHash: string): Promise<void> {
+  await db.updateTable('upstream_link_tickets').set({ pending_session: sessionHash }).where('token_hash', '=', tokenHash).execute();
 }
 
 export async function insertFlow(db: Kysely<DB>, row: FlowRow): Promise<void> {

@@ -1,13 +1,16 @@
 // Signing in with another provider, the browser's side: the buttons' list, the redirect to the
 // provider, its callback, and the link step (the password of the matching account, then its
-// second factor). Two HttpOnly cookies scoped to /api/upstream carry what the browser must hold:
-// the flow's state (a callback this browser did not start is refused: login CSRF) and a link ticket.
+// second factor). Two HttpOnly cookies carry what the browser must hold: the flow's state (a
+// callback this browser did not start is refused: login CSRF) and a link ticket. Under https they
+// are `__Host-` prefixed (so Path=/): a sibling host cannot plant its own flow's state or ticket
+// in this browser (cookie tossing), which would sign the victim in as the attacker.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../http/errors.js';
 import { clearCookie, readCookie, setCookie } from '../../http/cookies.js';
-import { clearSessionCookies, type SessionsService, startSession } from '../sessions/index.js';
+import { clearSessionCookies, type SessionsService, startSession, writeSessionCookies } from '../sessions/index.js';
+import { hashSessionToken } from '../../crypto/tokens.js';
 import { deviceTokenOf, rememberBrowser, type TrustedDevicesService } from '../trusted-devices/index.js';
 import { CodeSchema, type RequireTwoFactorPolicy } from '../two-factor/index.js';
 import type { SignInService } from '../sign-in/index.js';
@@ -16,8 +19,6 @@ import { AMR_PASSWORD, AMR_TWO_FACTOR, federatedAmr } from '../../core/amr.js';
 import type { UpstreamService } from './upstream.service.js';
 import { type CallbackOutcome, FLOW_MINUTES, UpstreamRefusal, type UpstreamSignInService } from './upstream-sign-in.service.js';
 
-const FLOW_COOKIE = 'gatehouse_upstream_flow';
-const LINK_COOKIE = 'gatehouse_upstream_link';
 /**
  * A path on this site, never another origin (`//host`, `/\host`), in printable ASCII only: it is
  * stored (PostgreSQL refuses NUL in text) and sent back in a Location header (Node refuses control
@@ -40,7 +41,10 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const rateLimit = deps.signinRateLimit > 0 ? { rateLimit: { max: deps.signinRateLimit, timeWindow: 60_000 } } : {};
   const tags = ['upstream'];
-  const cookie = () => ({ httpOnly: true, sameSite: 'lax' as const, secure: deps.sessions.cookies.secureCookies, path: '/api/upstream' });
+  const secure = deps.sessions.cookies.secureCookies;
+  const FLOW_COOKIE = secure ? '__Host-gatehouse_upstream_flow' : 'gatehouse_upstream_flow';
+  const LINK_COOKIE = secure ? '__Host-gatehouse_upstream_link' : 'gatehouse_upstream_link';
+  const cookie = () => ({ httpOnly: true, sameSite: 'lax' as const, secure, path: '/' });
   const keep = (reply: FastifyReply, name: string, value: string) => setCookie(reply, name, value, { ...cookie(), maxAge: FLOW_MINUTES * 60 });
   const redirect = (reply: FastifyReply, to: string) => reply.code(302).header('location', to).header('cache-control', 'no-store').send();
   const refusal = (reply: FastifyReply, error: unknown) => {
@@ -124,9 +128,11 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
         keep(reply, LINK_COOKIE, outcome.ticket);
         return '/sign-in?upstream_link=1';
       case 'second_factor':
-        await startSession(reply, deps.sessions, { userId: outcome.user.id, kind: 'pending', address });
+        // The first step was the provider's: the second step's session then says fed, never pwd.
+        await startSession(reply, deps.sessions, { userId: outcome.user.id, kind: 'pending', address, amr: federatedAmr(false) });
         return '/sign-in?upstream_step=second_factor';
       case 'signed_in': {
+        await deps.signIn.completeUpstreamSignIn(outcome.user, address);
         const decision = await deps.policy.decide(outcome.user, outcome.user.twoFactorEnabled);
         const amr = federatedAmr(outcome.trustedMfa);
         await startSession(reply, deps.sessions, { userId: outcome.user.id, kind: decision.restricted ? 'restricted' : 'full', address, amr });
@@ -165,10 +171,19 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
       const result = await deps.signIn.passwordStep(account.email, request.body.password, request.ip, deviceTokenOf(request, deps.devices));
       const userId = result.user.id;
       if (result.status === 'second_factor_required') {
-        await startSession(reply, deps.sessions, { userId, kind: 'pending', address: request.ip });
+        const userAgent = request.headers['user-agent'];
+        const started = await deps.sessions.start({
+          userId,
+          kind: 'pending',
+          address: request.ip,
+          userAgent: typeof userAgent === 'string' ? userAgent : null,
+        });
+        // Only this pending sign-in may finish the link: not another of the account's, made elsewhere.
+        await deps.upstream.bindTicket(ticket, hashSessionToken(started.token));
+        writeSessionCookies(reply, deps.sessions, started);
         return { status: result.status };
       }
-      await deps.upstream.completeLink(token!, userId, request.ip);
+      await deps.upstream.completeLink(token!, userId, null, request.ip);
       clearCookie(reply, LINK_COOKIE, cookie());
       if (result.status === 'two_factor_setup_required') {
         await startSession(reply, deps.sessions, { userId, kind: 'restricted', address: request.ip, amr: AMR_PASSWORD });
@@ -195,15 +210,16 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
       const pending = request.session!;
       const token = readCookie(request, LINK_COOKIE) ?? null;
       const ticket = await deps.upstream.ticket(token);
-      // The pending sign-in must be this ticket's: a code typed for another account links nothing.
-      if (ticket.user_id !== pending.user.id) throw new AppError('no_pending_link');
+      // The pending sign-in must be the one this ticket's password step made: a code typed for
+      // another account, or another sign-in of this one, links nothing.
+      if (ticket.user_id !== pending.user.id || ticket.pending_session !== pending.tokenHash) throw new AppError('no_pending_link');
       const browser = await deps.devices.recognise(pending.user.id, deviceTokenOf(request, deps.devices));
       await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip, browser.counterKey);
       if (!(await deps.sessions.end(pending.tokenHash))) {
         clearSessionCookies(reply, deps.sessions);
         return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
       }
-      await deps.upstream.completeLink(token!, pending.user.id, request.ip);
+      await deps.upstream.completeLink(token!, pending.user.id, pending.tokenHash, request.ip);
       clearCookie(reply, LINK_COOKIE, cookie());
       await startSession(reply, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
       await rememberBrowser(request, reply, deps.devices, browser);

@@ -6,11 +6,14 @@ import type { Kysely } from 'kysely';
 import * as client from 'openid-client';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
+import { NO_CONTROL } from '../../http/query.js';
 import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import type { Actor, RecordAudit } from '../audit/index.js';
 import type { AdminUpstreamProvider, UpstreamLink, UpstreamProviderSummary } from '../../shared/api-types.js';
+import type { GroupsService } from '../access/index.js';
 import { DIRECTORY_PASSWORD_MARK, findUserById } from '../users/index.js';
 import * as repo from './upstream.repository.js';
+import { type GitHubEndpoints, githubConfiguration, githubEndpoints } from './github.js';
 
 /** What an account created from a provider has as its password hash: no Argon2id hash equals it. */
 export const UPSTREAM_PASSWORD_MARK = '!upstream';
@@ -22,13 +25,57 @@ const secretAad = (providerId: string) => `upstream-provider ${providerId}`;
 /** What binds a flow's sealed PKCE verifier to its row. */
 export const flowAad = (stateHash: string) => `upstream-flow ${stateHash}`;
 
+/** How long a provider's discovery document is reused before it is fetched again. */
+const DISCOVERY_TTL_MS = 10 * 60_000;
+
+/**
+ * Where a provider is, by preset: any OpenID Connect issuer, or one of the common ones by name.
+ * GitHub is OAuth 2.0 with its user API (it speaks no OpenID Connect); its issuer is github.com or a
+ * GitHub Enterprise Server's address.
+ */
+export type ProviderPreset = 'oidc' | 'google' | 'entra' | 'gitlab' | 'github';
+export const PROVIDER_PRESETS: readonly ProviderPreset[] = ['oidc', 'google', 'entra', 'gitlab', 'github'];
+
 export interface NewProvider {
+  preset?: ProviderPreset;
   name: string;
-  issuer: string;
+  /** The issuer (oidc; a self-managed GitLab; a GitHub Enterprise Server): the preset's own otherwise. */
+  issuer?: string;
+  /** Entra ID's directory (tenant) id or domain. */
+  tenant?: string;
   clientId: string;
   clientSecret: string;
   trustedMfa?: boolean;
+  logo?: string | null;
+  groupsClaim?: string | null;
+  groupMap?: Record<string, string>;
 }
+
+export interface ProviderChange {
+  enabled?: boolean;
+  name?: string;
+  trustedMfa?: boolean;
+  logo?: string | null;
+  groupsClaim?: string | null;
+  groupMap?: Record<string, string>;
+}
+
+/** How Gatehouse talks to one provider: openid-client's Configuration, and GitHub's API address. */
+export interface ProviderClient {
+  kind: 'oidc' | 'github';
+  config: client.Configuration;
+  /** GitHub's endpoints (kind github). */
+  github: GitHubEndpoints | null;
+}
+
+/** A provider's name as the sign-in button shows it: 1–64 characters, no control characters. */
+const NAME = new RegExp(`^[^${NO_CONTROL}]{1,64}$`);
+/** A logo the administrator uploaded: an image as a data: URL (never a third-party address), ≤ 48 KB. */
+const LOGO = /^data:image\/(?:png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/;
+const LOGO_MAX = 48 * 1024;
+const CLAIM = /^[A-Za-z0-9_:./-]{1,128}$/;
+/** Entra ID tenant: a directory id (GUID) or a domain; not common/organizations/consumers, whose ID tokens each carry another issuer. */
+const TENANT = /^(?!(?:common|organizations|consumers)$)[A-Za-z0-9.-]{1,128}$/i;
 
 export interface UpstreamDeps {
   db: Kysely<DB>;
@@ -37,6 +84,8 @@ export interface UpstreamDeps {
   clock: () => number;
   /** Whether accounts from the directory sign in with their directory password (GATEHOUSE_LDAP_URL). */
   directory: boolean;
+  /** Checks that a group mapping names local groups. */
+  groups: Pick<GroupsService, 'findByName'>;
 }
 
 /** http:// only for a provider on this machine (tests, a local lab); anything else must be https. */
@@ -53,16 +102,75 @@ function issuerUrl(issuer: string): URL {
   return url;
 }
 
+/** The issuer a preset means (its own, or the one given where the preset allows another). */
+function presetIssuer(input: Pick<NewProvider, 'preset' | 'issuer' | 'tenant'>): { kind: 'oidc' | 'github'; issuer: string } {
+  const given = input.issuer?.trim() || undefined;
+  switch (input.preset ?? 'oidc') {
+    case 'oidc':
+      if (!given) throw new AppError('invalid_request', 'The issuer is required.');
+      return { kind: 'oidc', issuer: given };
+    case 'google':
+      return { kind: 'oidc', issuer: 'https://accounts.google.com' };
+    case 'entra': {
+      const tenant = input.tenant?.trim() ?? '';
+      if (!TENANT.test(tenant)) throw new AppError('invalid_request', 'Entra ID needs its tenant: the directory id or a verified domain.');
+      return { kind: 'oidc', issuer: `https://login.microsoftonline.com/${tenant}/v2.0` };
+    }
+    case 'gitlab':
+      return { kind: 'oidc', issuer: given ?? 'https://gitlab.com' };
+    case 'github':
+      return { kind: 'github', issuer: given ?? 'https://github.com' };
+  }
+}
+
+function checkName(raw: string): string {
+  const name = raw.trim();
+  if (!NAME.test(name)) throw new AppError('invalid_request', 'The name is 1 to 64 characters, without control characters.');
+  return name;
+}
+
+function checkLogo(logo: string | null): string | null {
+  if (logo === null) return null;
+  if (logo.length > LOGO_MAX || !LOGO.test(logo))
+    throw new AppError('invalid_request', 'The logo is a PNG, JPEG, WebP, GIF or SVG image as a base64 data: URL, up to 48 KB.');
+  return logo;
+}
+
+function checkClaim(claim: string | null): string | null {
+  if (claim === null || claim.trim() === '') return null;
+  if (!CLAIM.test(claim.trim())) throw new AppError('invalid_request', 'The groups claim is a claim name (letters, digits, _ : . / -).');
+  return claim.trim();
+}
+
+function parseGroupMap(text: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, string>;
+  } catch {
+    // A row written by this code is always an object; anything else maps nothing.
+  }
+  return {};
+}
+
 function present(row: repo.ProviderRow): AdminUpstreamProvider {
   return {
     id: row.id,
+    kind: row.kind === 'github' ? 'github' : 'oidc',
     name: row.name,
     issuer: row.issuer,
     clientId: row.client_id,
     trustedMfa: row.trusted_mfa === 1,
     enabled: row.enabled === 1,
+    logo: row.logo,
+    groupsClaim: row.groups_claim,
+    groupMap: parseGroupMap(row.group_map),
     createdAt: new Date(row.created_at).toISOString(),
   };
+}
+
+/** The provider's mapping of upstream group values to local group names (see UpstreamSignInService). */
+export function groupMapOf(row: Pick<repo.ProviderRow, 'group_map'>): Record<string, string> {
+  return parseGroupMap(row.group_map);
 }
 
 /**
@@ -85,19 +193,43 @@ export async function resealUpstreamSecrets(trx: Kysely<DB>, oldBox: Buffer, new
 export class UpstreamService {
   constructor(private readonly deps: UpstreamDeps) {}
 
+  /** Discovery documents by provider, keyed by what they were fetched with (a row changed on another instance misses). */
+  private readonly discovered = new Map<string, { key: string; at: number; client: ProviderClient }>();
+
   /**
-   * The provider as openid-client's Configuration, from its discovery document. `clockSkew` makes
-   * openid-client judge the ID token's iat and exp by Gatehouse's injected clock, not the machine's:
-   * its "now" is the real epoch plus this offset (oauth4webapi: `epochTime() + clockSkew`).
+   * How to talk to the provider: openid-client's Configuration from its discovery document (reused
+   * for 10 minutes), or GitHub's fixed endpoints. `clockSkew` makes openid-client judge the ID
+   * token's iat and exp by Gatehouse's injected clock, not the machine's: its "now" is the real
+   * epoch plus this offset (oauth4webapi: `epochTime() + clockSkew`).
    */
-  async configure(provider: Pick<repo.ProviderRow, 'id' | 'issuer' | 'client_id' | 'client_secret'>): Promise<client.Configuration> {
+  async configure(provider: Pick<repo.ProviderRow, 'id' | 'kind' | 'issuer' | 'client_id' | 'client_secret'>): Promise<ProviderClient> {
     const url = issuerUrl(provider.issuer);
+    const now = this.deps.clock();
+    const key = `${provider.kind} ${provider.issuer} ${provider.client_id} ${provider.client_secret}`;
+    const cached = this.discovered.get(provider.id);
+    if (cached && cached.key === key && now - cached.at < DISCOVERY_TTL_MS && now >= cached.at) return cached.client;
     const secret = decryptSecret(this.deps.secretBox, provider.client_secret, secretAad(provider.id));
-    const skew = Math.floor(this.deps.clock() / 1000) - Math.floor(Date.now() / 1000);
-    return client.discovery(url, provider.client_id, { [client.clockSkew]: skew }, client.ClientSecretBasic(secret), {
-      timeout: PROVIDER_TIMEOUT_SECONDS,
-      ...(url.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}),
-    });
+    const skew = Math.floor(now / 1000) - Math.floor(Date.now() / 1000);
+    const insecure = url.protocol === 'http:';
+    let made: ProviderClient;
+    if (provider.kind === 'github') {
+      const endpoints = githubEndpoints(url);
+      const config = githubConfiguration(endpoints, provider.client_id, secret, { insecure, timeoutSeconds: PROVIDER_TIMEOUT_SECONDS, clockSkewSeconds: skew });
+      made = { kind: 'github', config, github: endpoints };
+    } else {
+      const config = await client.discovery(url, provider.client_id, { [client.clockSkew]: skew }, client.ClientSecretBasic(secret), {
+        timeout: PROVIDER_TIMEOUT_SECONDS,
+        ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+      });
+      made = { kind: 'oidc', config, github: null };
+    }
+    this.discovered.set(provider.id, { key, at: now, client: made });
+    return made;
+  }
+
+  /** Drops the provider's cached discovery (its answer did not validate: the keys may have rotated). */
+  forget(providerId: string): void {
+    this.discovered.delete(providerId);
   }
 
   async find(id: string): Promise<repo.ProviderRow | undefined> {
@@ -106,7 +238,7 @@ export class UpstreamService {
 
   /** The sign-in page's buttons. */
   async enabled(): Promise<UpstreamProviderSummary[]> {
-    return (await repo.listProviders(this.deps.db, true)).map((p) => ({ id: p.id, name: p.name }));
+    return (await repo.listProviders(this.deps.db, true)).map((p) => ({ id: p.id, name: p.name, logo: p.logo }));
   }
 
   async list(): Promise<AdminUpstreamProvider[]> {
@@ -117,18 +249,25 @@ export class UpstreamService {
   async add(input: NewProvider, actor: Actor, address: string | null): Promise<AdminUpstreamProvider> {
     const { db, clock, secretBox } = this.deps;
     const id = randomUUID();
+    const { kind, issuer } = presetIssuer(input);
+    issuerUrl(issuer);
+    if (input.clientId === '' || input.clientId.length > 255 || new RegExp(`[${NO_CONTROL}]`).test(input.clientId))
+      throw new AppError('invalid_request', 'The client id is 1 to 255 characters, without control characters.');
+    if (input.clientSecret === '') throw new AppError('invalid_request', 'The client secret is empty.');
     const row: repo.ProviderRow = {
       id,
-      name: input.name.trim(),
-      issuer: input.issuer.trim(),
+      kind,
+      name: checkName(input.name),
+      issuer,
       client_id: input.clientId,
       client_secret: encryptSecret(secretBox, input.clientSecret, secretAad(id)),
       trusted_mfa: input.trustedMfa ? 1 : 0,
       enabled: 1,
+      logo: checkLogo(input.logo ?? null),
+      groups_claim: checkClaim(input.groupsClaim ?? null),
+      group_map: JSON.stringify(await this.checkGroupMap(input.groupMap ?? {})),
       created_at: clock(),
     };
-    if (row.name === '') throw new AppError('invalid_request', 'The name is empty.');
-    issuerUrl(row.issuer);
     try {
       await this.configure(row);
     } catch (error) {
@@ -139,28 +278,44 @@ export class UpstreamService {
       kind: 'upstream.provider_added',
       actor,
       address,
-      details: { providerId: id, name: row.name, issuer: row.issuer, trustedMfa: input.trustedMfa ?? false },
+      details: { providerId: id, name: row.name, issuer: row.issuer, kind, trustedMfa: input.trustedMfa ?? false },
     });
     return present(row);
   }
 
-  async change(
-    id: string,
-    change: { enabled?: boolean; name?: string; trustedMfa?: boolean },
-    actor: Actor,
-    address: string | null,
-  ): Promise<AdminUpstreamProvider> {
+  /** A mapping's values must be local groups (a directory group's members follow the directory). */
+  private async checkGroupMap(map: Record<string, string>): Promise<Record<string, string>> {
+    const entries = Object.entries(map);
+    if (entries.length > 100) throw new AppError('invalid_request', 'A group mapping has at most 100 entries.');
+    for (const [value, group] of entries) {
+      if (value === '' || value.length > 256) throw new AppError('invalid_request', 'An upstream group value is 1 to 256 characters.');
+      const found = typeof group === 'string' ? await this.deps.groups.findByName(group) : undefined;
+      if (!found) throw new AppError('invalid_request', `No local group is named "${String(group).slice(0, 64)}".`);
+      if (found.source !== 'local') throw new AppError('directory_group');
+    }
+    return Object.fromEntries(entries);
+  }
+
+  async change(id: string, change: ProviderChange, actor: Actor, address: string | null): Promise<AdminUpstreamProvider> {
     const provider = await this.find(id);
     if (!provider) throw new AppError('not_found', 'No such provider.');
-    const name = change.name?.trim();
-    if (name === '') throw new AppError('invalid_request', 'The name is empty.');
     const set = {
-      ...(name === undefined ? {} : { name }),
+      ...(change.name === undefined ? {} : { name: checkName(change.name) }),
       ...(change.enabled === undefined ? {} : { enabled: change.enabled ? 1 : 0 }),
       ...(change.trustedMfa === undefined ? {} : { trusted_mfa: change.trustedMfa ? 1 : 0 }),
+      ...(change.logo === undefined ? {} : { logo: checkLogo(change.logo) }),
+      ...(change.groupsClaim === undefined ? {} : { groups_claim: checkClaim(change.groupsClaim) }),
+      ...(change.groupMap === undefined ? {} : { group_map: JSON.stringify(await this.checkGroupMap(change.groupMap)) }),
     };
     await repo.updateProvider(this.deps.db, id, set);
-    await this.deps.audit({ kind: 'upstream.provider_changed', actor, address, details: { providerId: id, ...change } });
+    // The audit keeps what changed, not the logo's bytes.
+    const { logo, ...rest } = change;
+    await this.deps.audit({
+      kind: 'upstream.provider_changed',
+      actor,
+      address,
+      details: { providerId: id, ...rest, ...(logo === undefined ? {} : { logo: logo === null ? 'removed' : 'set' }) },
+    });
     return present({ ...provider, ...set });
   }
 
@@ -168,6 +323,7 @@ export class UpstreamService {
   async remove(id: string, actor: Actor, address: string | null): Promise<void> {
     const provider = await this.find(id);
     if (!provider || !(await repo.deleteProvider(this.deps.db, id))) throw new AppError('not_found', 'No such provider.');
+    this.forget(id);
     await this.deps.audit({ kind: 'upstream.provider_removed', actor, address, details: { providerId: id, name: provider.name } });
   }
 
@@ -194,4 +350,15 @@ export class UpstreamService {
     await repo.deleteLinksOf(db, user.id, providerId);
     await this.deps.audit({ kind: 'upstream.unlinked', actor: user, subject: user, address, details: { providerId } });
   }
+}
+
+/**
+ * Ends the account's provider links and waiting link tickets, inside the caller's transaction: part
+ * of ending an account's access (a password reset or change, a block, "sign out everywhere", 2FA
+ * turned off), so a link a thief made with a stolen password and code does not outlive the owner's
+ * recovery. An account a provider created (no password here) keeps its links: they are its only
+ * way in, and its recovery is at the provider.
+ */
+export function endUpstreamAccess(trx: Kysely<DB>, userId: string): Promise<void> {
+  return repo.deleteLinksAndTicketsOf(trx, userId, UPSTREAM_PASSWORD_MARK);
 }
