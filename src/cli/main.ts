@@ -63,6 +63,7 @@ const USAGE = `Usage: gatehouse <command>
   upstream add [--preset oidc|google|entra|gitlab|github] [--issuer URL] [--tenant T] --client-id ID --client-secret-stdin [--name N] [--trusted-mfa]
                                                                a provider to sign in with (discovery at once; prints it as JSON)
   upstream list                                                the upstream providers (JSON, never their secrets)
+  upstream link --email E --id PROVIDER --subject SUB          link an account to a provider's subject by hand (the owner is mailed)
   upstream remove --id ID                                      remove a provider and every link to it (the accounts stay)`;
 
 function describeBackup(info: BackupInfo): string {

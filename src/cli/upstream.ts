@@ -63,6 +63,23 @@ export async function upstreamCommand(
       parseArgs({ args, options: {}, strict: true });
       out(`${JSON.stringify(await withServices((s) => upstreamServices(s).providers.list()), null, 2)}\n`);
       return;
+    case 'link': {
+      const { values } = parseArgs({ args, options: { email: { type: 'string' }, id: { type: 'string' }, subject: { type: 'string' } }, strict: true });
+      if (!values.email || !values.id || !values.subject)
+        throw new UpstreamCommandError('--email, --id (the provider) and --subject (its sub for the person) are required');
+      const link = await withServices(async (s) => {
+        const user = await s.users.findByEmail(values.email!);
+        if (!user) throw new UpstreamCommandError(`no account has the email ${values.email}`);
+        return upstreamServices(s).providers.linkByAdmin(
+          { userId: user.id, providerId: values.id!, subject: values.subject! },
+          'cli',
+          null,
+          (trx, userId, provider) => s.mail.notify(trx, userId, { kind: 'upstream_linked', provider }),
+        );
+      });
+      out(`Linked ${values.email} to ${link.providerName} (subject ${values.subject}).\n`);
+      return;
+    }
     case 'remove': {
       const { values } = parseArgs({ args, options: { id: { type: 'string' } }, strict: true });
       if (!values.id) throw new UpstreamCommandError('--id is required');
@@ -71,6 +88,6 @@ export async function upstreamCommand(
       return;
     }
     default:
-      throw new UpstreamCommandError(sub ? `unknown upstream command "${sub}"` : 'an upstream command is required (add, list, remove)');
+      throw new UpstreamCommandError(sub ? `unknown upstream command "${sub}"` : 'an upstream command is required (add, list, link, remove)');
   }
 }

@@ -37,6 +37,7 @@ export const ERRORS = {
     400,
     'The provider did not answer OpenID Connect discovery at this issuer. Check the issuer URL (it must serve /.well-known/openid-configuration).',
   ],
+  upstream_subject_linked: [409, 'This identity at the provider is already linked to an account.'],
   no_pending_link: [401, 'There is no sign-in with another provider waiting to be linked. Start again from the sign-in page.'],
   last_way_to_sign_in: [409, 'This is the only way this account can sign in: set a password or link another provider first.'],
   application_exists: [409, 'An application for this host already exists.'],

@@ -332,6 +332,7 @@ export type ApiErrorCode =
   | 'application_exists'
   | 'upstream_discovery_failed'
   | 'no_pending_link'
+  | 'upstream_subject_linked'
   | 'last_way_to_sign_in'
   | 'weak_password'
   | 'invalid_code'

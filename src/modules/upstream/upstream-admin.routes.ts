@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { NO_CONTROL } from '../../http/query.js';
 import { actorOf } from '../sessions/index.js';
+import type { Notify } from '../mail/index.js';
 import { PROVIDER_PRESETS, type UpstreamService } from './upstream.service.js';
 
 const NameSchema = Type.String({ minLength: 1, maxLength: 64, pattern: `^[^${NO_CONTROL}]+$` });
@@ -15,7 +16,7 @@ const LogoSchema = Type.Union([Type.String({ maxLength: 49_152 }), Type.Null()])
 const GroupsClaimSchema = Type.Union([Type.String({ maxLength: 128 }), Type.Null()]);
 const GroupMapSchema = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ minLength: 1, maxLength: 64 }), { maxProperties: 100 });
 
-export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: UpstreamService }): void {
+export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: UpstreamService; notify: Notify }): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['administration'];
 
@@ -85,6 +86,37 @@ export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: Ups
     async (request, reply) => {
       await deps.providers.remove(request.params.id, actorOf(request), request.ip);
       return reply.code(204).send();
+    },
+  );
+
+  r.get(
+    '/api/admin/users/:id/upstream',
+    { config: { access: 'admin' }, schema: { tags, summary: 'The providers an account is linked to', params: IdParams } },
+    async (request) => ({ links: await deps.providers.linksOf(request.params.id) }),
+  );
+
+  r.post(
+    '/api/admin/users/:id/upstream',
+    {
+      config: { access: 'admin', stepUp: true },
+      schema: {
+        tags,
+        summary: 'Link an account to a provider’s subject by hand (the owner is mailed) · 409 upstream_subject_linked',
+        params: IdParams,
+        body: Type.Object(
+          { providerId: Type.String({ maxLength: 64 }), subject: Type.String({ minLength: 1, maxLength: 255 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const link = await deps.providers.linkByAdmin(
+        { userId: request.params.id, providerId: request.body.providerId, subject: request.body.subject },
+        actorOf(request),
+        request.ip,
+        (trx, userId, provider) => deps.notify(trx, userId, { kind: 'upstream_linked', provider }),
+      );
+      return reply.code(201).send(link);
     },
   );
 

@@ -485,6 +485,39 @@ describeOnEachDialect('sign in with another provider', { clock: realClock }, (su
     assert.equal((await links(account.id)).length, 0);
   });
 
+  it('an administrator links an account by hand (step-up; the owner is mailed); a subject linked elsewhere is refused', async () => {
+    const admin = uniqueEmail('linking-admin');
+    await seedUser(down.s, admin, 'admin');
+    const owner = uniqueEmail('hand-linked');
+    const account = await seedUser(down.s, owner);
+    const c = down.client();
+    await c.signIn(admin);
+    const body = { providerId: plain, subject: `hand-${owner}` };
+    assert.equal((await c.post(`/api/admin/users/${account.id}/upstream`, body)).body.error, 'reauthentication_required');
+    await c.stepUp();
+    const made = await c.post(`/api/admin/users/${account.id}/upstream`, body);
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual(
+      (await c.get(`/api/admin/users/${account.id}/upstream`)).body.links.map((l: { providerId: string }) => l.providerId),
+      [plain],
+    );
+    const other = await seedUser(down.s, uniqueEmail('other'));
+    assert.deepEqual(
+      [(await c.post(`/api/admin/users/${other.id}/upstream`, body)).status, (await c.post(`/api/admin/users/${other.id}/upstream`, body)).body.error],
+      [409, 'upstream_subject_linked'],
+    );
+    assert.equal((await c.post(`/api/admin/users/${account.id}/upstream`, { providerId: 'nope', subject: 'x' })).status, 404);
+    const mailed = await down.s.db.selectFrom('mail_outbox').select('kind').where('kind', '=', 'upstream_linked').where('recipient', '=', owner).execute();
+    assert.equal(mailed.length, 1);
+    const plainUser = down.client();
+    await plainUser.signIn(owner);
+    assert.equal(
+      (await plainUser.post(`/api/admin/users/${other.id}/upstream`, { providerId: plain, subject: 'mine' })).status,
+      403,
+      'nobody links someone else’s account but an administrator',
+    );
+  });
+
   it('gatehouse upstream add, list and remove', async () => {
     Object.assign(process.env, { GATEHOUSE_DATABASE_URL: suite.database.url, GATEHOUSE_ENCRYPTION_KEY: suite.masterKey.toString('base64') });
     const output: string[] = [];
@@ -521,6 +554,11 @@ describeOnEachDialect('sign in with another provider', { clock: realClock }, (su
     await run(['upstream', 'list']);
     const listed = output.pop()!;
     assert.ok(listed.includes(added.id) && !listed.includes(client.secret));
+    const linked = await seedUser(down.s, uniqueEmail('cli-linked'));
+    await run(['upstream', 'link', '--email', linked.email, '--id', added.id, '--subject', 'cli-sub']);
+    assert.match(output.pop()!, /Linked .* to From CLI/);
+    assert.equal((await links(linked.id)).length, 1);
+    assert.match(await refusal(['upstream', 'link', '--email', linked.email, '--id', added.id]), /--subject/);
     await run(['upstream', 'remove', '--id', added.id]);
     assert.match(output.pop()!, /Removed provider/);
     assert.equal(await upstreamServices(down.s).providers.find(added.id), undefined);

@@ -45,6 +45,6 @@ export const upstreamModule: GatehouseModule = {
       policy: s.policy,
       signinRateLimit: s.config.signinRateLimit,
     });
-    upstreamAdminRoutes(app, { providers });
+    upstreamAdminRoutes(app, { providers, notify: s.mail.notify });
   },
 };

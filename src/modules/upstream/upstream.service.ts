@@ -327,6 +327,37 @@ export class UpstreamService {
     await this.deps.audit({ kind: 'upstream.provider_removed', actor, address, details: { providerId: id, name: provider.name } });
   }
 
+  /**
+   * An administrator links an account to a provider's subject by hand (someone whose provider gives
+   * no verified email, or an account that cannot prove itself with a password). The owner is
+   * mailed, as for every link; a subject already linked to another account is refused.
+   */
+  async linkByAdmin(
+    input: { userId: string; providerId: string; subject: string },
+    actor: Actor,
+    address: string | null,
+    notify: (trx: Kysely<DB>, userId: string, providerName: string) => Promise<void>,
+  ): Promise<UpstreamLink> {
+    const { db, clock } = this.deps;
+    const provider = await this.find(input.providerId);
+    if (!provider) throw new AppError('not_found', 'No such provider.');
+    const user = await findUserById(db, input.userId);
+    if (!user) throw new AppError('not_found', 'No such user.');
+    const subject = input.subject.trim();
+    if (subject === '' || subject.length > 255 || new RegExp(`[${NO_CONTROL}]`).test(subject))
+      throw new AppError('invalid_request', 'The subject is the provider’s identifier of the person (its sub), 1 to 255 characters.');
+    const now = clock();
+    await db.transaction().execute(async (trx) => {
+      const existing = await repo.findLink(trx, provider.id, subject);
+      if (existing) throw new AppError('upstream_subject_linked');
+      await repo.insertLink(trx, { provider_id: provider.id, subject, user_id: user.id, email: null, created_at: now });
+      await notify(trx, user.id, provider.name);
+    });
+    const ref = { id: user.id, email: user.email };
+    await this.deps.audit({ kind: 'upstream.linked', actor, subject: ref, address, details: { providerId: provider.id, created: false, by: 'admin' } });
+    return { providerId: provider.id, providerName: provider.name, email: null, createdAt: new Date(now).toISOString() };
+  }
+
   async linksOf(userId: string): Promise<UpstreamLink[]> {
     return (await repo.linksOf(this.deps.db, userId)).map((l) => ({
       providerId: l.provider_id,
