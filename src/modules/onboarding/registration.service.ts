@@ -168,22 +168,7 @@ export class RegistrationService {
         });
         // Spent with the account's creation: of two browsers racing on one link exactly one gets here.
         if (!(await repo.spendRegistration(trx, tokenHash, created.id, now))) throw new AppError('registration_used');
-        // An invitation still waiting for this email is moot now.
-        await repo.revokePendingFor(trx, created.email, now);
-        const joined = settings.registrationGroup ? await this.deps.groups.joinIn(trx, created.id, [settings.registrationGroup]) : [];
-        const subject = { id: created.id, email: created.email };
-        await insertAuditEvent(trx, { kind: 'registration.completed', actor: subject, subject, address, details: { groups: joined, awaitingApproval } }, now);
-        await insertAuditEvent(trx, { kind: 'user.created', actor: subject, subject, address, details: { role: 'user', source: 'registration' } }, now);
-        if (awaitingApproval) {
-          const link = this.deps.mail.link('/admin/users');
-          for (const admin of await listActiveAdmins(trx)) {
-            await this.deps.mail.enqueue(trx, {
-              to: admin.email,
-              locale: toMailLocale(admin.locale),
-              template: { kind: 'registration_waiting', email: created.email, link },
-            });
-          }
-        }
+        await this.admitted(trx, created, { registrationGroup: settings.registrationGroup, awaitingApproval, address, source: 'registration', now });
         return created;
       });
       return { user, awaitingApproval };
@@ -223,29 +208,40 @@ export class RegistrationService {
         displayName,
         awaitingApproval,
       });
-      await repo.revokePendingFor(trx, created.email, now);
-      const joined = settings.registrationGroup ? await this.deps.groups.joinIn(trx, created.id, [settings.registrationGroup]) : [];
+      await this.admitted(trx, created, { registrationGroup: settings.registrationGroup, awaitingApproval, address, source: input.source, now });
       await within(trx, created);
-      const subject = { id: created.id, email: created.email };
-      await insertAuditEvent(
-        trx,
-        { kind: 'registration.completed', actor: subject, subject, address, details: { groups: joined, awaitingApproval, source: input.source } },
-        now,
-      );
-      await insertAuditEvent(trx, { kind: 'user.created', actor: subject, subject, address, details: { role: 'user', source: input.source } }, now);
-      if (awaitingApproval) {
-        const link = this.deps.mail.link('/admin/users');
-        for (const admin of await listActiveAdmins(trx)) {
-          await this.deps.mail.enqueue(trx, {
-            to: admin.email,
-            locale: toMailLocale(admin.locale),
-            template: { kind: 'registration_waiting', email: created.email, link },
-          });
-        }
-      }
       return created;
     });
     return { user, awaitingApproval };
+  }
+
+  /**
+   * What follows a new account by registration, by link or by another provider's word, in its
+   * transaction: a waiting invitation for the email is moot, the default group joined, both audited,
+   * and with approval on every active administrator is told.
+   */
+  private async admitted(
+    trx: Kysely<DB>,
+    created: UserRow,
+    how: { registrationGroup: string | null; awaitingApproval: boolean; address: string | null; source: string; now: number },
+  ): Promise<void> {
+    const { awaitingApproval, address, source, now } = how;
+    await repo.revokePendingFor(trx, created.email, now);
+    const joined = how.registrationGroup ? await this.deps.groups.joinIn(trx, created.id, [how.registrationGroup]) : [];
+    const subject = { id: created.id, email: created.email };
+    // The link's own registration says no source (as before providers could register people).
+    const details = source === 'registration' ? { groups: joined, awaitingApproval } : { groups: joined, awaitingApproval, source };
+    await insertAuditEvent(trx, { kind: 'registration.completed', actor: subject, subject, address, details }, now);
+    await insertAuditEvent(trx, { kind: 'user.created', actor: subject, subject, address, details: { role: 'user', source } }, now);
+    if (!awaitingApproval) return;
+    const link = this.deps.mail.link('/admin/users');
+    for (const admin of await listActiveAdmins(trx)) {
+      await this.deps.mail.enqueue(trx, {
+        to: admin.email,
+        locale: toMailLocale(admin.locale),
+        template: { kind: 'registration_waiting', email: created.email, link },
+      });
+    }
   }
 
   /** An administrator lets a waiting account sign in; the person is told by mail. */
