@@ -8,7 +8,8 @@ import { after, before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeOnEachDialect } from '../../test-support/dialect-suite.js';
 import { type Client, seedUser, STRONG_PASSWORD, type TestApp, uniqueEmail } from '../../test-support/harness.js';
-import { startSmtp, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
+import { type TestSmtp, tokenOf } from '../../test-support/smtp.js';
+import { startMailingApp, stopMailingApp } from '../../test-support/mailing-app.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import { spendConfirmToken, spendUndoToken } from './email-change.repository.js';
 
@@ -22,14 +23,8 @@ describeOnEachDialect('email change by mail', { resetSettings: true }, (suite) =
   let smtp: TestSmtp;
   let t: TestApp;
 
-  before(async () => {
-    smtp = await startSmtp();
-    t = await suite.startApp({ mailPollMs: 20, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_PUBLIC_URL: 'http://login.example.com/' } });
-  });
-  after(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  before(async () => ({ smtp, t } = await startMailingApp(suite)));
+  after(() => stopMailingApp({ smtp, t }));
 
   interface Account {
     id: string;

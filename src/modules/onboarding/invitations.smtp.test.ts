@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describeOnEachDialect } from '../../test-support/dialect-suite.js';
 import { Client, enrolTwoFactor, seedUser, STRONG_PASSWORD, type TestApp, uniqueEmail } from '../../test-support/harness.js';
 import { phoneCode } from '../../test-support/authenticator.js';
-import { matching, startSmtp, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
+import { matching, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
+import { startMailingApp, stopMailingApp } from '../../test-support/mailing-app.js';
 
 const CHOSEN = 'a-password-of-my-own-31';
 
@@ -16,14 +17,8 @@ describeOnEachDialect('invitations by mail', { resetSettings: true }, (suite) =>
   let t: TestApp;
   let admin: Client;
 
-  before(async () => {
-    smtp = await startSmtp();
-    t = await suite.startApp({ mailPollMs: 20, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_PUBLIC_URL: 'http://login.example.com/' } });
-  });
-  after(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  before(async () => ({ smtp, t } = await startMailingApp(suite)));
+  after(() => stopMailingApp({ smtp, t }));
   beforeEach(async () => {
     const email = uniqueEmail('admin');
     await seedUser(t.s, email, 'admin');

@@ -8,7 +8,8 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeOnEachDialect } from '../../test-support/dialect-suite.js';
 import { Client, seedUser, type TestApp, uniqueEmail } from '../../test-support/harness.js';
-import { matching, startSmtp, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
+import { matching, type TestSmtp, tokenOf } from '../../test-support/smtp.js';
+import { startMailingApp, stopMailingApp } from '../../test-support/mailing-app.js';
 
 const CHOSEN = 'a-password-of-my-own-31';
 const NEW_SUBJECT = 'Confirm your address to create your account';
@@ -18,14 +19,8 @@ describeOnEachDialect('self-registration', { resetSettings: true }, (suite) => {
   let smtp: TestSmtp;
   let t: TestApp;
 
-  before(async () => {
-    smtp = await startSmtp();
-    t = await suite.startApp({ mailPollMs: 20, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_PUBLIC_URL: 'http://login.example.com/' } });
-  });
-  after(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  before(async () => ({ smtp, t } = await startMailingApp(suite)));
+  after(() => stopMailingApp({ smtp, t }));
 
   async function admin(): Promise<Client> {
     const email = uniqueEmail('admin');

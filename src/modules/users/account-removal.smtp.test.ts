@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeOnEachDialect } from '../../test-support/dialect-suite.js';
 import { type Client, enrolTwoFactor, seedUser, STRONG_PASSWORD, type TestApp, uniqueEmail } from '../../test-support/harness.js';
-import { startSmtp, type TestSmtp } from '../../test-support/smtp.js';
+import type { TestSmtp } from '../../test-support/smtp.js';
+import { startMailingApp, stopMailingApp } from '../../test-support/mailing-app.js';
 import { hashSessionToken } from '../../crypto/tokens.js';
 import { markEndedSessionsDue } from '../oidc/backchannel.repository.js';
 
@@ -47,14 +48,12 @@ describeOnEachDialect('account removal', { resetSettings: true }, (suite) => {
   let adminEmail: string;
 
   before(async () => {
-    smtp = await startSmtp();
     receiver = await startReceiver();
-    t = await suite.startApp({ mailPollMs: 20, env: { GATEHOUSE_SMTP_URL: smtp.url, GATEHOUSE_PUBLIC_URL: 'http://login.example.com/' } });
+    ({ smtp, t } = await startMailingApp(suite));
   });
   after(async () => {
-    await t?.close();
+    await stopMailingApp({ smtp, t });
     await receiver?.stop();
-    await smtp?.stop();
   });
   beforeEach(async () => {
     adminEmail = uniqueEmail('admin');
