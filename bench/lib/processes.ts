@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/test-support/processes.js';
 
@@ -87,6 +87,42 @@ export async function startBareFastify(): Promise<BenchServer> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-fastify.mjs'), String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForListening(child, /listening/);
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, stop: stopper(child) };
+}
+
+/**
+ * `oidc-provider` alone (lib/bare-oidc.mjs: its in-memory adapter, one confidential client, one
+ * account), the limit Gatehouse's OpenID Connect endpoints are compared with.
+ */
+export async function startBareOidc(client: { id: string; secret: string; redirectUri: string }): Promise<BenchServer> {
+  const port = await freePort();
+  const script = path.join(ROOT, 'bench', 'lib', 'bare-oidc.mjs');
+  const child = spawn(process.execPath, [script, String(port), client.id, client.secret, client.redirectUri], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForListening(child, /listening/);
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, stop: stopper(child) };
+}
+
+/**
+ * A load driver (a .ts file under bench/lib that reads its input from the file named by its first
+ * argument and writes its answer to the second) in a Node process of its own, so that it shares no
+ * event loop with the benchmark and its CPU can be reported; on `cpus` (taskset) when given.
+ */
+export async function runDriver<Output>(driver: string, input: unknown, cpus?: string): Promise<Output> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-driver-'));
+  const inFile = path.join(dir, 'in.json');
+  const outFile = path.join(dir, 'out.json');
+  fs.writeFileSync(inFile, JSON.stringify(input));
+  const node = [process.execPath, '--import', 'tsx', driver, inFile, outFile];
+  const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node;
+  try {
+    await new Promise<void>((resolve, reject) =>
+      execFile(command!, args, { maxBuffer: 1 << 24 }, (error, _stdout, stderr) =>
+        error ? reject(new Error(`${path.basename(driver)} failed: ${stderr}`)) : resolve(),
+      ),
+    );
+    return JSON.parse(fs.readFileSync(outFile, 'utf8')) as Output;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** user + system CPU seconds of a process so far (/proc/PID/stat, in clock ticks of 1/100 s). */

@@ -1,8 +1,8 @@
 // Fast seeding for benchmarks: users share one precomputed Argon2id hash (OWASP parameters), and
 // optionally an enabled TOTP secret each, written straight into the database in batches.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import type { TrustedDevicesTable, TwoFactorTable, UsersTable } from '../../src/db/schema.js';
+import type { SessionFactorsColumn, SessionsTable, TrustedDevicesTable, TwoFactorTable, UsersTable } from '../../src/db/schema.js';
 import { generateSessionToken, hashSessionToken } from '../../src/crypto/tokens.js';
 import { deviceCookieName } from '../../src/modules/trusted-devices/index.js';
 import { hash, Algorithm } from '@node-rs/argon2';
@@ -91,4 +91,44 @@ export async function seedUsers(
   }
   await database.close();
   return { emails, secrets, devices };
+}
+
+/**
+ * `count` live sessions (signed in with a password a moment ago, seven days to live, the default
+ * lifetime) spread over the users already in the database, written straight into it in batches,
+ * each with a real token's hash. Answers the tokens, for session checks.
+ */
+export async function seedSessions(url: string, count: number): Promise<string[]> {
+  const database = openDatabase(url);
+  const users = (await database.db.selectFrom('users').select('id').execute()).map((row) => row.id);
+  if (users.length === 0) throw new Error('seedSessions: seed the users first');
+  const tokens: string[] = [];
+  const now = Date.now();
+  const batch = 500;
+  await database.db.transaction().execute(async (trx) => {
+    for (let start = 0; start < count; start += batch) {
+      const rows: Array<Insertable<SessionsTable> & SessionFactorsColumn> = [];
+      for (let i = start; i < Math.min(count, start + batch); i++) {
+        const token = generateSessionToken();
+        tokens.push(token);
+        rows.push({
+          token_hash: hashSessionToken(token),
+          user_id: users[i % users.length]!,
+          kind: 'full',
+          created_at: now,
+          last_seen_at: now,
+          expires_at: now + 7 * 86_400_000,
+          address: '127.0.0.1',
+          public_id: randomBytes(16).toString('base64url'),
+          user_agent: 'bench',
+          reauthenticated_at: null,
+          verify_token_hash: null,
+          amr: '["pwd"]',
+        });
+      }
+      await trx.insertInto('sessions').values(rows).execute();
+    }
+  });
+  await database.close();
+  return tokens;
 }

@@ -1,15 +1,20 @@
 -- wrk script for the benchmarks: an optional body per request, taken in turn from the file named
--- by WRK_BODIES (one per line, "cookie<TAB>body" when the request carries its own cookie; each wrk
--- thread starts at its own offset), and a JSON summary line at the end for bench/lib/wrk.ts.
--- Method and the other headers come from WRK_METHOD and the command line (-H).
+-- by WRK_BODIES (one per line, "cookie<TAB>body" when the request carries its own cookie, or
+-- "value<TAB>" for a bodiless request with its own value of the header WRK_LINE_HEADER, Cookie by
+-- default; each wrk thread starts at its own offset), and a JSON summary line at the end for
+-- bench/lib/wrk.ts. Method and the other headers come from WRK_METHOD and the command line (-H).
 local bodies = {}
 local cookies = {}
+local lines = 0
+local line_header = os.getenv("WRK_LINE_HEADER") or "Cookie"
 local bodies_file = os.getenv("WRK_BODIES")
 if bodies_file then
   for line in io.lines(bodies_file) do
     local cookie, body = line:match("^([^\t]*)\t(.*)$")
-    bodies[#bodies + 1] = body or line
-    cookies[#cookies + 1] = cookie or false
+    lines = lines + 1
+    if body == "" then body = false end
+    bodies[lines] = body == nil and line or body
+    cookies[lines] = cookie or false
   end
 end
 wrk.method = os.getenv("WRK_METHOD") or "GET"
@@ -26,16 +31,17 @@ function init()
 end
 
 function request()
-  if #bodies == 0 then return wrk.format() end
+  if lines == 0 then return wrk.format() end
   counter = counter + 1
-  local i = (counter % #bodies) + 1
+  local i = (counter % lines) + 1
+  local body = bodies[i] or nil
   if cookies[i] then
     local headers = {}
     for name, value in pairs(wrk.headers) do headers[name] = value end
-    headers["Cookie"] = cookies[i]
-    return wrk.format(nil, nil, headers, bodies[i])
+    headers[line_header] = cookies[i]
+    return wrk.format(nil, nil, headers, body)
   end
-  return wrk.format(nil, nil, nil, bodies[i])
+  return wrk.format(nil, nil, nil, body)
 end
 
 function done(summary, latency)

@@ -37,6 +37,8 @@ export async function hammer(options: {
   headers?: Record<string, string>;
   /** Request bodies used in turn (POST), each with its own Cookie header if given. */
   bodies?: Array<string | { cookie: string; body: string }>;
+  /** Bodiless requests, each with the next of `values` as its header `name` (a pool of cookies or bearer tokens). */
+  perRequest?: { name: string; values: string[] };
   /** CPUs for wrk (taskset -c), e.g. "0". */
   cpus?: string;
   threads?: number;
@@ -44,9 +46,9 @@ export async function hammer(options: {
   const threads = Math.min(options.threads ?? 1, options.connections);
   const headers = { ...(options.bodies ? { 'content-type': 'application/json' } : {}), ...options.headers };
   let bodiesFile: string | undefined;
-  if (options.bodies) {
+  const lines = options.bodies?.map((b) => (typeof b === 'string' ? b : `${b.cookie}\t${b.body}`)) ?? options.perRequest?.values.map((value) => `${value}\t`);
+  if (lines) {
     bodiesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-wrk-')), 'bodies.txt');
-    const lines = options.bodies.map((b) => (typeof b === 'string' ? b : `${b.cookie}\t${b.body}`));
     fs.writeFileSync(bodiesFile, `${lines.join('\n')}\n`);
   }
   const wrkArgs = [
@@ -68,7 +70,12 @@ export async function hammer(options: {
   const args = options.cpus ? ['-c', options.cpus, 'sh', ...shell] : shell;
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(command, args, {
-      env: { ...process.env, WRK_METHOD: options.method ?? 'GET', ...(bodiesFile ? { WRK_BODIES: bodiesFile } : {}) },
+      env: {
+        ...process.env,
+        WRK_METHOD: options.method ?? 'GET',
+        ...(bodiesFile ? { WRK_BODIES: bodiesFile } : {}),
+        ...(options.perRequest ? { WRK_LINE_HEADER: options.perRequest.name } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
