@@ -34,7 +34,7 @@ export async function upstreamCommand(
       const preset = (values.preset ?? 'oidc') as ProviderPreset;
       if (!PROVIDER_PRESETS.includes(preset)) throw new UpstreamCommandError(`--preset is one of ${PROVIDER_PRESETS.join(', ')}`);
       if (preset === 'oidc' && !values.issuer) throw new UpstreamCommandError('--issuer URL is required (or a --preset: google, entra, gitlab, github)');
-      if (preset === 'entra' && !values.tenant) throw new UpstreamCommandError('--tenant is required for Entra ID (the directory id or a verified domain)');
+      if (preset === 'entra' && !values.tenant) throw new UpstreamCommandError('--tenant is required for Entra ID (the Directory (tenant) ID, a GUID)');
       if (values.issuer !== undefined && !URL.canParse(values.issuer)) throw new UpstreamCommandError(`--issuer is not a URL: ${values.issuer}`);
       if (!values['client-id']) throw new UpstreamCommandError('--client-id is required');
       if (!values['client-secret-stdin']) throw new UpstreamCommandError('--client-secret-stdin is required: pipe the client secret in');

@@ -544,6 +544,22 @@ export interface AdminUpstreamProvider {
   createdAt: string;
 }
 
+/** Where a provider is: any OpenID Connect issuer, or a preset (POST /api/admin/upstream `preset`). */
+export type ProviderPreset = 'oidc' | 'google' | 'entra' | 'gitlab' | 'github';
+
+/** The sign-in waiting to be linked (GET /api/upstream/link). */
+export interface PendingUpstreamLink {
+  provider: { id: string; name: string };
+  email: string;
+  expiresAt: string;
+}
+
+/** What POST /api/upstream/link and POST /api/upstream/link/second-factor answer (the user left out). */
+export type UpstreamLinkAnswer =
+  | { status: 'authenticated'; returnTo?: string | null }
+  | { status: 'second_factor_required' }
+  | { status: 'two_factor_setup_required' };
+
 /** One of the owner's linked providers (GET /api/me/upstream). */
 export interface UpstreamLink {
   providerId: string;

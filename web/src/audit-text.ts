@@ -60,6 +60,14 @@ export const AUDIT_KINDS = [
   'registration.requested',
   'registration.completed',
   'user.approved',
+  'upstream.provider_added',
+  'upstream.provider_changed',
+  'upstream.provider_removed',
+  'upstream.link_offered',
+  'upstream.linked',
+  'upstream.unlinked',
+  'upstream.sign_in',
+  'upstream.refused',
 ] as const;
 
 const keyOf = (kind: string) => `audit.kinds.${kind.replace(/\./g, '_')}`;

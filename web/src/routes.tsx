@@ -15,6 +15,7 @@ import { InteractionPage } from './pages/InteractionPage';
 import { InvitationPage } from './pages/InvitationPage';
 import { InvitationsPage } from './pages/InvitationsPage';
 import { EmailChangeConfirmPage, EmailChangeUndoPage } from './pages/EmailChangePages';
+import { ProvidersPage } from './pages/ProvidersPage';
 import { RegisterPage } from './pages/RegisterPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SettingsPage } from './pages/SettingsPage';
@@ -63,6 +64,7 @@ const SIGNED_IN_ROUTES: Route[] = [
   { path: '/admin/audit', admin: true, page: () => <AuditPage /> },
   { path: '/admin/settings', admin: true, page: (user) => <SettingsPage user={user} /> },
   { path: '/admin/applications', admin: true, page: () => <ApplicationsPage /> },
+  { path: '/admin/providers', admin: true, page: () => <ProvidersPage /> },
 ];
 
 /** An application's sign-in request (OpenID Connect): its id, when the path is its page. */

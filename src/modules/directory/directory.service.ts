@@ -88,6 +88,20 @@ export class DirectoryService {
     return { entry, account: await findUserForSignInByDirectoryId(db, entry.id) };
   }
 
+  /**
+   * A directory account signing in some other way than its directory password (another provider):
+   * whether its entry still exists and is enabled, and if so its email and groups made the
+   * directory's now, as a password sign-in would. Throws DirectoryUnavailable when the directory
+   * does not answer.
+   */
+  async stillEnabled(account: { id: string; email: string; directory_id: string }): Promise<boolean> {
+    const entry = await this.observe(() => this.deps.client.findById(account.directory_id));
+    if (!entry || entry.disabled) return false;
+    if (entry.mail !== null) await this.followEmail(account, entry.mail);
+    await this.refreshGroups(account, entry);
+    return true;
+  }
+
   /** GATEHOUSE_LDAP_PASSWORD_URL: where people change their directory password (null: not given). */
   get passwordUrl(): string | null {
     return this.deps.client.config.passwordUrl;

@@ -10,7 +10,8 @@ import type { Notify } from '../mail/index.js';
 import { PROVIDER_PRESETS, type UpstreamService } from './upstream.service.js';
 
 const NameSchema = Type.String({ minLength: 1, maxLength: 64, pattern: `^[^${NO_CONTROL}]+$` });
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+const IdText = Type.String({ maxLength: 64, pattern: `^[^${NO_CONTROL}]*$` });
+const IdParams = Type.Object({ id: IdText }, { additionalProperties: false });
 /** A data: URL of an image (the service checks its type and size); null removes it. */
 const LogoSchema = Type.Union([Type.String({ maxLength: 49_152 }), Type.Null()]);
 const GroupsClaimSchema = Type.Union([Type.String({ maxLength: 128 }), Type.Null()]);
@@ -103,10 +104,7 @@ export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: Ups
         tags,
         summary: 'Link an account to a provider’s subject by hand (the owner is mailed) · 409 upstream_subject_linked',
         params: IdParams,
-        body: Type.Object(
-          { providerId: Type.String({ maxLength: 64 }), subject: Type.String({ minLength: 1, maxLength: 255 }) },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ providerId: IdText, subject: Type.String({ minLength: 1, maxLength: 255 }) }, { additionalProperties: false }),
       },
     },
     async (request, reply) => {
@@ -135,7 +133,7 @@ export function upstreamAdminRoutes(app: FastifyInstance, deps: { providers: Ups
       schema: {
         tags: ['account'],
         summary: 'Unlink a provider · 409 last_way_to_sign_in when the account has no password and no other link',
-        params: Type.Object({ providerId: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+        params: Type.Object({ providerId: IdText }, { additionalProperties: false }),
       },
     },
     async (request, reply) => {

@@ -172,6 +172,50 @@ describeOnEachDialect('sign in with GitHub and with a bare OpenID Connect provid
     assert.ok(account.display_name!.length <= 100);
   });
 
+  it('an address that NFKC folds into another, or with a control character, is refused; so is a subject with one', async () => {
+    for (const [sub, email] of [
+      ['u-lookalike', `\uFF41dmin-${Math.floor(Math.random() * 1e9)}@example.com`],
+      ['u-control', 'tab\tbed@example.com'],
+      ['u-\u0007bell', uniqueEmail('bell')],
+    ] as const) {
+      const browser = new CookieBrowser();
+      const callback = await bareCallback(browser, { sub, email, email_verified: true });
+      assert.equal(
+        pathOf((await browser.get(callback)).location),
+        '/sign-in?upstream_error=invalid_profile',
+        `${JSON.stringify(sub)} ${JSON.stringify(email)}`,
+      );
+      assert.equal(await down.s.db.selectFrom('upstream_links').select('subject').where('subject', '=', sub).executeTakeFirst(), undefined);
+    }
+  });
+
+  it('a directory account is refused here when no directory can vouch for it now (disabled, gone, or not configured)', async () => {
+    const email = uniqueEmail('from-ldap');
+    const account = await seedUser(down.s, email);
+    await down.s.db
+      .updateTable('users')
+      .set({ source: 'directory', directory_id: 'entry-uuid-1', password_hash: '!directory' })
+      .where('id', '=', account.id)
+      .execute();
+    await down.s.db
+      .insertInto('upstream_links')
+      .values({ provider_id: bareId, subject: `u-${email}`, user_id: account.id, email, created_at: realClock() })
+      .execute();
+    const browser = new CookieBrowser();
+    const callback = await bareCallback(browser, { sub: `u-${email}`, email, email_verified: true });
+    assert.equal(pathOf((await browser.get(callback)).location), '/sign-in?upstream_error=blocked');
+    assert.equal((await browser.get(`${downUrl}/api/session`)).status, 401);
+  });
+
+  it('an administrator’s link to GitHub names the numeric id, never a login', async () => {
+    const account = await seedUser(down.s, uniqueEmail('gh-hand'));
+    const { providers } = upstreamServices(down.s);
+    const notify = async () => {};
+    await assert.rejects(providers.linkByAdmin({ userId: account.id, providerId: githubId, subject: 'octocat' }, 'cli', null, notify), /numeric user id/);
+    await providers.linkByAdmin({ userId: account.id, providerId: githubId, subject: '583231' }, 'cli', null, notify);
+    assert.equal((await linksOf(account.id)).length, 1);
+  });
+
   it('two first sign-ins of one person at once make one account and one link, and both browsers are signed in', async () => {
     const email = uniqueEmail('twice');
     const account = { sub: `u-${email}`, email, email_verified: true };

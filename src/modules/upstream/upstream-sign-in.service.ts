@@ -20,14 +20,16 @@ import type { Kysely } from 'kysely';
 import * as client from 'openid-client';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
+import { NO_CONTROL } from '../../http/query.js';
 import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { RecordAudit } from '../audit/index.js';
 import type { UpstreamErrorCode } from '../../shared/api-types.js';
 import type { GroupsService } from '../access/index.js';
+import type { DirectoryService } from '../directory/index.js';
 import type { Notify } from '../mail/index.js';
 import type { RegistrationService } from '../onboarding/index.js';
-import { findUserById, findUserForSignIn, isUniqueViolation, nameFromDirectory, type SignInCandidate, type UserRow } from '../users/index.js';
+import { findUserById, findUserForSignIn, isUniqueViolation, nameFromDirectory, normalizeEmail, type SignInCandidate, type UserRow } from '../users/index.js';
 import * as repo from './upstream.repository.js';
 import { flowAad, groupMapOf, UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
 import { githubAuthorizationUrl, githubIdentity } from './github.js';
@@ -45,6 +47,11 @@ export const MFA_ACR_VALUES: readonly string[] = ['mfa', 'http://schemas.openid.
  */
 export const MFA_MAX_AGE_SECONDS = 600;
 const CLOCK_LEEWAY_SECONDS = 60;
+const CONTROL = new RegExp(`[${NO_CONTROL}]`);
+/** Entra ID's issuers: it sends no email_verified, but `xms_edov` (the email's domain is verified by the tenant) when asked. */
+const ENTRA_ISSUER = /^https:\/\/login\.microsoftonline\.com\/[0-9a-f-]{36}\/v2\.0$/;
+/** A token that did not validate drops the provider's discovery (its keys may have rotated) at most this often. */
+const FORGET_AT_MOST_EVERY_MS = 60_000;
 
 export class UpstreamRefusal extends Error {
   constructor(readonly code: UpstreamErrorCode) {
@@ -64,6 +71,8 @@ export interface UpstreamSignInDeps {
   registrations: Pick<RegistrationService, 'admitFromProvider'>;
   groups: Pick<GroupsService, 'setMappedGroups'>;
   notify: Notify;
+  /** The directory (GATEHOUSE_LDAP_URL), null without one: a directory account's entry is checked at every sign-in here. */
+  directory: Pick<DirectoryService, 'stillEnabled'> | null;
   secretBox: Buffer;
   audit: RecordAudit;
   clock: () => number;
@@ -146,11 +155,12 @@ export class UpstreamSignInService {
           expectedNonce: flow.nonce,
           idTokenExpected: true,
         });
-        identity = identityFromClaims(tokens.claims()!);
+        identity = identityFromClaims(tokens.claims()!, ENTRA_ISSUER.test(provider.issuer));
       }
     } catch (error) {
-      // Its keys may have rotated: the next sign-in fetches the discovery document again.
-      this.deps.providers.forget(provider.id);
+      // Its keys may have rotated: a later sign-in fetches the discovery document again (not at
+      // every bad callback: anyone can send one, and each would cost a discovery and a JWKS fetch).
+      this.forgetAtMostOncePerMinute(provider.id);
       return this.refuse('invalid_token', provider.id, address, error);
     }
     try {
@@ -166,6 +176,13 @@ export class UpstreamSignInService {
     const { db, clock } = this.deps;
     const { subject, email } = identity;
     const verified = identity.emailVerified && email !== null;
+    // What Gatehouse keys a link or an account by must be what the provider said: a control
+    // character is no identifier (and a 500 from PostgreSQL), and an address that NFKC folds into
+    // another (a full-width letter) would make the provider's look-alike mailbox the owner of the
+    // plain one.
+    if (subject === '' || subject.length > 255 || CONTROL.test(subject)) return this.refuse('invalid_profile', provider.id, address, 'subject');
+    if (email !== null && (email.length > 320 || CONTROL.test(email) || normalizeEmail(email) !== email.trim().toLowerCase()))
+      return this.refuse('invalid_profile', provider.id, address, 'email');
     const trustedMfa = provider.trusted_mfa === 1 && saysRecentMfa(identity, clock());
     const link = await repo.findLink(db, provider.id, subject);
     if (link) {
@@ -237,6 +254,17 @@ export class UpstreamSignInService {
     const ref = { id: user.id, email: user.email };
     if (user.blocked) return this.refuse('blocked', provider.id, address, null, ref);
     if (user.awaiting_approval === 1) return this.refuse('awaiting_approval', provider.id, address, null, ref);
+    // A directory account is the directory's: disabled or gone there, it is refused here too, at
+    // once (not at the next sync); its email and groups follow the entry as at a password sign-in.
+    if (user.directory_id) {
+      const enabled = this.deps.directory
+        ? await this.deps.directory.stillEnabled({ ...ref, directory_id: user.directory_id }).catch(async (error: unknown) => {
+            await this.refused('provider_unavailable', provider.id, address, error, ref);
+            throw new UpstreamRefusal('provider_unavailable');
+          })
+        : false;
+      if (!enabled) return this.refuse('blocked', provider.id, address, 'directory', ref);
+    }
     await this.followGroups(provider, identity, ref);
     const secondStep = user.twoFactorEnabled && !trustedMfa;
     await this.deps.audit({ kind: 'upstream.sign_in', actor: ref, subject: ref, address, details: { providerId: provider.id, trustedMfa, secondStep } });
@@ -260,6 +288,16 @@ export class UpstreamSignInService {
     if (values === null) return;
     const wanted = values.filter((v) => Object.hasOwn(map, v)).map((v) => map[v]!);
     await this.deps.groups.setMappedGroups(user, Object.values(map), wanted, `upstream:${provider.name}`);
+  }
+
+  private readonly forgotten = new Map<string, number>();
+
+  private forgetAtMostOncePerMinute(providerId: string): void {
+    const now = this.deps.clock();
+    const last = this.forgotten.get(providerId);
+    if (last !== undefined && now - last < FORGET_AT_MOST_EVERY_MS && now >= last) return;
+    this.forgotten.set(providerId, now);
+    this.deps.providers.forget(providerId);
   }
 
   /** The ticket's identity, while it is good (the link step's password comes next). */
@@ -334,11 +372,11 @@ export class UpstreamSignInService {
 }
 
 /** An OpenID Connect provider's ID token as the identity the decision reads. */
-function identityFromClaims(claims: client.IDToken): UpstreamIdentity {
+function identityFromClaims(claims: client.IDToken, entra: boolean): UpstreamIdentity {
   return {
     subject: claims.sub,
     email: typeof claims.email === 'string' ? claims.email : null,
-    emailVerified: claims.email_verified === true,
+    emailVerified: claims.email_verified === true || (entra && claims.xms_edov === true),
     name: typeof claims.name === 'string' ? claims.name : null,
     amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
     acr: typeof claims.acr === 'string' ? claims.acr : null,

@@ -24,6 +24,7 @@ export function upstreamServices(s: Services): { providers: UpstreamService; ups
     registrations: s.registrations,
     groups: s.groups,
     notify: s.mail.notify,
+    directory: s.directory,
     secretBox: s.keys.secretBox,
     audit: s.audit,
     clock: s.clock,

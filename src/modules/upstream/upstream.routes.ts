@@ -16,6 +16,7 @@ import { CodeSchema, type RequireTwoFactorPolicy } from '../two-factor/index.js'
 import type { SignInService } from '../sign-in/index.js';
 import { PasswordSchema, presentUser } from '../users/index.js';
 import { AMR_PASSWORD, AMR_TWO_FACTOR, federatedAmr } from '../../core/amr.js';
+import type { PendingUpstreamLink } from '../../shared/api-types.js';
 import type { UpstreamService } from './upstream.service.js';
 import { type CallbackOutcome, FLOW_MINUTES, UpstreamRefusal, type UpstreamSignInService } from './upstream-sign-in.service.js';
 
@@ -130,7 +131,10 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
       case 'second_factor':
         // The first step was the provider's: the second step's session then says fed, never pwd.
         await startSession(reply, deps.sessions, { userId: outcome.user.id, kind: 'pending', address, amr: federatedAmr(false) });
-        return '/sign-in?upstream_step=second_factor';
+        // Where the full sign-in lands once the second step is done (an application's sign-in request, ?rd=).
+        return outcome.returnTo
+          ? `/sign-in?upstream_step=second_factor&returnTo=${encodeURIComponent(outcome.returnTo)}`
+          : '/sign-in?upstream_step=second_factor';
       case 'signed_in': {
         await deps.signIn.completeUpstreamSignIn(outcome.user, address);
         const decision = await deps.policy.decide(outcome.user, outcome.user.twoFactorEnabled);
@@ -150,7 +154,12 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
       const ticket = await deps.upstream.ticket(readCookie(request, LINK_COOKIE) ?? null);
       const provider = await deps.providers.find(ticket.provider_id);
       const account = await deps.upstream.accountOf(ticket);
-      return { provider: { id: ticket.provider_id, name: provider?.name ?? '' }, email: account.email, expiresAt: new Date(ticket.expires_at).toISOString() };
+      const pending: PendingUpstreamLink = {
+        provider: { id: ticket.provider_id, name: provider?.name ?? '' },
+        email: account.email,
+        expiresAt: new Date(ticket.expires_at).toISOString(),
+      };
+      return pending;
     },
   );
 

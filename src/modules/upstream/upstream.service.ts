@@ -9,7 +9,7 @@ import { AppError } from '../../http/errors.js';
 import { NO_CONTROL } from '../../http/query.js';
 import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import type { Actor, RecordAudit } from '../audit/index.js';
-import type { AdminUpstreamProvider, UpstreamLink, UpstreamProviderSummary } from '../../shared/api-types.js';
+import type { AdminUpstreamProvider, ProviderPreset, UpstreamLink, UpstreamProviderSummary } from '../../shared/api-types.js';
 import type { GroupsService } from '../access/index.js';
 import { DIRECTORY_PASSWORD_MARK, findUserById } from '../users/index.js';
 import * as repo from './upstream.repository.js';
@@ -33,7 +33,7 @@ const DISCOVERY_TTL_MS = 10 * 60_000;
  * GitHub is OAuth 2.0 with its user API (it speaks no OpenID Connect); its issuer is github.com or a
  * GitHub Enterprise Server's address.
  */
-export type ProviderPreset = 'oidc' | 'google' | 'entra' | 'gitlab' | 'github';
+export type { ProviderPreset };
 export const PROVIDER_PRESETS: readonly ProviderPreset[] = ['oidc', 'google', 'entra', 'gitlab', 'github'];
 
 export interface NewProvider {
@@ -70,12 +70,16 @@ export interface ProviderClient {
 
 /** A provider's name as the sign-in button shows it: 1–64 characters, no control characters. */
 const NAME = new RegExp(`^[^${NO_CONTROL}]{1,64}$`);
-/** A logo the administrator uploaded: an image as a data: URL (never a third-party address), ≤ 48 KB. */
-const LOGO = /^data:image\/(?:png|jpeg|webp|gif|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/;
-const LOGO_MAX = 48 * 1024;
+/** A logo the administrator uploaded: an image as a data: URL (never a third-party address); 32 KB of image is 43,692 characters of base64. */
+const LOGO = /^data:image\/(?:png|jpeg|webp|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/;
+const LOGO_MAX = 'data:image/svg+xml;base64,'.length + Math.ceil((32 * 1024) / 3) * 4;
 const CLAIM = /^[A-Za-z0-9_:./-]{1,128}$/;
-/** Entra ID tenant: a directory id (GUID) or a domain; not common/organizations/consumers, whose ID tokens each carry another issuer. */
-const TENANT = /^(?!(?:common|organizations|consumers)$)[A-Za-z0-9.-]{1,128}$/i;
+/**
+ * Entra ID tenant: its directory id (a GUID). Not a domain: the discovery document of a domain names
+ * the GUID issuer, which openid-client (rightly) refuses as another issuer; not common/organizations/
+ * consumers, whose ID tokens each carry another issuer.
+ */
+const TENANT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface UpstreamDeps {
   db: Kysely<DB>;
@@ -113,8 +117,9 @@ function presetIssuer(input: Pick<NewProvider, 'preset' | 'issuer' | 'tenant'>):
       return { kind: 'oidc', issuer: 'https://accounts.google.com' };
     case 'entra': {
       const tenant = input.tenant?.trim() ?? '';
-      if (!TENANT.test(tenant)) throw new AppError('invalid_request', 'Entra ID needs its tenant: the directory id or a verified domain.');
-      return { kind: 'oidc', issuer: `https://login.microsoftonline.com/${tenant}/v2.0` };
+      if (!TENANT.test(tenant))
+        throw new AppError('invalid_request', 'Entra ID needs its tenant id (Directory (tenant) ID, a GUID, on the app registration’s Overview).');
+      return { kind: 'oidc', issuer: `https://login.microsoftonline.com/${tenant.toLowerCase()}/v2.0` };
     }
     case 'gitlab':
       return { kind: 'oidc', issuer: given ?? 'https://gitlab.com' };
@@ -132,7 +137,7 @@ function checkName(raw: string): string {
 function checkLogo(logo: string | null): string | null {
   if (logo === null) return null;
   if (logo.length > LOGO_MAX || !LOGO.test(logo))
-    throw new AppError('invalid_request', 'The logo is a PNG, JPEG, WebP, GIF or SVG image as a base64 data: URL, up to 48 KB.');
+    throw new AppError('invalid_request', 'The logo is a PNG, JPEG, WebP or SVG image as a base64 data: URL, up to 32 KB.');
   return logo;
 }
 
@@ -346,6 +351,9 @@ export class UpstreamService {
     const subject = input.subject.trim();
     if (subject === '' || subject.length > 255 || new RegExp(`[${NO_CONTROL}]`).test(subject))
       throw new AppError('invalid_request', 'The subject is the provider’s identifier of the person (its sub), 1 to 255 characters.');
+    // GitHub's subject is the numeric user id, never the login (a login can be all digits, and belong to someone else).
+    if (provider.kind === 'github' && !/^[1-9]\d{0,15}$/.test(subject))
+      throw new AppError('invalid_request', 'A GitHub subject is the numeric user id (api.github.com/users/LOGIN shows it), not the login.');
     const now = clock();
     await db.transaction().execute(async (trx) => {
       const existing = await repo.findLink(trx, provider.id, subject);

@@ -1,4 +1,5 @@
 // SQL for the users table. Functions take the database (or a transaction) first.
+import { NO_CONTROL } from '../../http/query.js';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../http/errors.js';
 import type { Kysely, Selectable } from 'kysely';
@@ -22,7 +23,9 @@ export function normalizeEmail(email: string): string {
 // splits or quotes a recipient list. The request schema checks the raw text; NFKC can still make
 // an @ or a comma out of a full-width one (me＠evil.com，x@corp.com), which would pass a domain
 // check on the last @ and mail two people.
-const DELIVERABLE_EMAIL = /^[^\s@,;<>()":[\]\\]+@[^\s@,;<>()":[\]\\]+$/u;
+// No control character either (a NUL is a 500 from PostgreSQL's text, and no mailbox has one).
+const ADDRESS_PART = `[^\\s@,;<>()":[\\]\\\\${NO_CONTROL}]+`;
+const DELIVERABLE_EMAIL = new RegExp(`^${ADDRESS_PART}@${ADDRESS_PART}$`, 'u');
 
 /** The normalised address of a new account or a new email: 400 invalid_request when mail could not take it as one address. */
 export function deliverableEmail(email: string): string {

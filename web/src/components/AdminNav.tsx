@@ -9,6 +9,7 @@ const LINKS = [
   ['/admin/settings', 'menu.settings'],
   ['/admin/audit', 'menu.audit'],
   ['/admin/applications', 'menu.applications'],
+  ['/admin/providers', 'menu.providers'],
 ] as const;
 
 export function AdminNav({ path }: { path: string }) {

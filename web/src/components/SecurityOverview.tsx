@@ -9,6 +9,7 @@ import type {
   SessionAnswer,
   TrustedDevice,
   TwoFactorStatus,
+  UpstreamLink,
   User,
 } from '../../../src/shared/api-types';
 import { api } from '../api';
@@ -26,6 +27,7 @@ export function SecurityOverview({ user }: { user: User }) {
   const trusted = useLoad(async () => (await api<{ devices: TrustedDevice[] }>('GET', '/api/me/trusted-devices')).devices);
   const applications = useLoad(async () => (await api<GrantedApplicationList>('GET', '/api/me/applications')).applications);
   const groups = useLoad(async () => (await api<{ groups: string[] }>('GET', '/api/me/groups')).groups);
+  const links = useLoad(async () => (await api<{ links: UpstreamLink[] }>('GET', '/api/me/upstream')).links);
   // Whether the owner may delete the account (the Authentication settings say; the session answer tells).
   const deletable = useLoad(async () => (await api<SessionAnswer>('GET', '/api/session')).canDeleteAccount === true);
 
@@ -90,6 +92,14 @@ export function SecurityOverview({ user }: { user: User }) {
         state={applications.data && (applications.data.length === 0 ? t('granted.none') : t('overview.applications', { count: applications.data.length }))}
         action={<Action to="/account/security/applications" label={t('overview.manage')} area={t('granted.title')} />}
       />
+      {/* Only for an account that signs in with another provider too. */}
+      {links.data && links.data.length > 0 && (
+        <Row
+          title={t('upstream.linked.title')}
+          state={links.data.map((l) => l.providerName).join(', ')}
+          action={<Action to="/account/security/providers" label={t('overview.manage')} area={t('upstream.linked.title')} />}
+        />
+      )}
       <Row
         title={t('account.groups')}
         state={groups.data && (groups.data.length === 0 ? t('account.noGroups') : t('overview.groups', { names: groups.data.join(', ') }))}

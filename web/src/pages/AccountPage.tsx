@@ -9,6 +9,7 @@ import { Devices } from '../components/Devices';
 import { EmailChange } from '../components/EmailChange';
 import { GrantedApplications } from '../components/GrantedApplications';
 import { Link } from '../components/Link';
+import { LinkedProviders } from '../components/LinkedProviders';
 import { MyGroups } from '../components/MyGroups';
 import { PasswordForm } from '../components/PasswordForm';
 import { ProfileForm } from '../components/ProfileForm';
@@ -37,6 +38,7 @@ export const ACCOUNT_VIEWS: Record<string, (props: ViewProps) => ReactNode> = {
     </>
   ),
   '/account/security/applications': () => <GrantedApplications />,
+  '/account/security/providers': () => <LinkedProviders />,
   '/account/security/groups': () => <MyGroups />,
   '/account/security/activity': () => <SecurityEvents />,
   '/account/security/delete': ({ user, onChanged }) => <DeleteAccount user={user} onChanged={onChanged} />,

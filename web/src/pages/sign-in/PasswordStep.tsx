@@ -1,4 +1,5 @@
-// Sign-in, first step: email and password; or a passkey alone; or the way to a new password.
+// Sign-in, first step: email and password; or a passkey alone; or another provider (its buttons,
+// and why the last sign-in with one came back refused); or the way to a new password.
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PasswordField } from '../../components/PasswordField';
@@ -19,6 +20,10 @@ export function PasswordStep(props: {
   keyDisabled: boolean;
   onPasskey: () => void;
   forgotLink: ReactNode;
+  /** Why a sign-in with another provider came back here (?upstream_error=), in words; null when it did not. */
+  upstreamError: string | null;
+  /** The "Sign in with …" links (nothing when no provider is enabled). */
+  providers: ReactNode;
 }) {
   const { t } = useTranslation();
   // Why this browser was signed out, when it was on purpose (an account deleted): said once.
@@ -31,6 +36,11 @@ export function PasswordStep(props: {
           {t(`signedOut.${notice}`)}
         </p>
       )}
+      {props.upstreamError && (
+        <p role="alert" className="error" data-upstream-error>
+          {props.upstreamError}
+        </p>
+      )}
       <form onSubmit={props.onSubmit}>
         <label htmlFor="email">{t('signIn.email')}</label>
         <input id="email" {...emailInput('username')} value={props.email} onChange={(e) => props.onEmail(e.target.value)} required autoFocus />
@@ -40,6 +50,7 @@ export function PasswordStep(props: {
           {t('signIn.submit')}
         </button>
       </form>
+      {props.providers}
       {props.keyAlert}
       {/* A link, not a second button: "Sign in" stays the page's one button of that name. */}
       <p>
