@@ -254,6 +254,7 @@ export async function createServices(
     configuredDefault: config.accessDefault,
     audit,
     hasSecondFactor: async (userId) => (await usersWithTwoFactor(db, [userId])).has(userId) || (await usersWithCredentials(db, [userId])).has(userId),
+    hotPath: { readRow: database.readRow, dialect: database.dialect },
   });
   return {
     config,

@@ -9,6 +9,7 @@ import { AuditThrottle, type RecordAudit } from '../audit/index.js';
 import { findUserByEmail, normalizeEmail } from '../users/index.js';
 import type { Strength } from '../../core/session-strength.js';
 import type { AccessCheck, AccessReason } from '../../shared/api-types.js';
+import type { DialectName, RowReader } from '../../db/database.js';
 import * as repo from './access.repository.js';
 import { AccessSnapshot, type Decision, orderRules, type ApplicationSnapshot, type RuleSnapshot } from './policy.js';
 import { presentRule } from './rule.presenter.js';
@@ -21,6 +22,12 @@ export interface AccessPolicyDeps {
   audit: RecordAudit;
   /** Whether the account has a second factor it can step up with (the two-factor module knows). */
   hasSecondFactor: (userId: string) => Promise<boolean>;
+  /**
+   * The database's hot-path reader (a prepared statement on SQLite's read-only connection) and its
+   * dialect: every forward-auth check reads the version and the account's groups through it.
+   * Without it (tools, some tests) the read goes through Kysely.
+   */
+  hotPath?: { readRow: RowReader; dialect: DialectName };
 }
 
 /** Who is asking, from their session. */
@@ -57,7 +64,10 @@ export class AccessPolicy {
 
   /** The decision for this person going to `address` (null: the proxy did not say where). */
   async decide(address: URL | null, asker: Asker): Promise<Answer> {
-    const { version, groupIds } = await repo.readVersionAndGroups(this.deps.db, asker.userId);
+    const { hotPath } = this.deps;
+    const { version, groupIds } = hotPath
+      ? await repo.readVersionAndGroupsRow(hotPath.readRow, hotPath.dialect, asker.userId)
+      : await repo.readVersionAndGroups(this.deps.db, asker.userId);
     const loaded = await this.at(version);
     const decision = loaded.snapshot.decide(address, {
       userId: asker.userId,

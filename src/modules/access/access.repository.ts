@@ -2,6 +2,7 @@
 // applications' groups, and the access version. Every write that changes who may go where also
 // bumps the version (bumpVersion) in the same transaction: that is how other instances learn of it.
 import type { Kysely } from 'kysely';
+import type { DialectName, RowReader } from '../../db/database.js';
 import { compiled } from '../../db/compiled.js';
 import type { AccessApplicationsTable, AccessRulesTable, DB } from '../../db/schema.js';
 
@@ -30,6 +31,22 @@ export async function readVersionAndGroups(db: Db, userId: string): Promise<{ ve
   const groupIds: string[] = [];
   for (const row of rows) if (row.group_id !== null) groupIds.push(row.group_id);
   return { version: Number(rows[0]?.version ?? 0), groupIds };
+}
+
+/**
+ * The same as readVersionAndGroups, as one row through the database's hot-path reader (no Kysely
+ * on the way): the group ids joined by commas (they are UUIDs, which have none). The SQL is each
+ * dialect's own, as the aggregate's name differs.
+ */
+const VERSION_AND_GROUPS_SQL: Record<DialectName, string> = {
+  sqlite: "select s.version, (select group_concat(m.group_id, ',') from group_members m where m.user_id = ?) from access_state s where s.id = 1",
+  postgres: "select s.version, (select string_agg(m.group_id, ',') from group_members m where m.user_id = $1) from access_state s where s.id = 1",
+};
+
+export async function readVersionAndGroupsRow(readRow: RowReader, dialect: DialectName, userId: string): Promise<{ version: number; groupIds: string[] }> {
+  const row = await readRow(VERSION_AND_GROUPS_SQL[dialect], [userId]);
+  const joined = row?.[1];
+  return { version: Number(row?.[0] ?? 0), groupIds: typeof joined === 'string' && joined !== '' ? joined.split(',') : [] };
 }
 
 export async function readState(db: Db): Promise<{ version: number; installDefault: 'allow' | 'deny' }> {

@@ -8,7 +8,7 @@ import type { RecordAudit } from '../audit/index.js';
 import type { SessionDecision } from '../../core/two-factor-requirement.js';
 import type { SessionUser } from './sessions.repository.js';
 import { SignInWarningSchema } from './session.schemas.js';
-import { presentUser, type Profile } from '../users/index.js';
+import { presentUser } from '../users/index.js';
 import { UserSchema } from '../users/index.js';
 import { actorOf } from './access.js';
 import type { SessionsService } from './sessions.service.js';
@@ -19,8 +19,6 @@ export function sessionRoutes(
     sessions: SessionsService;
     policy: { decide(user: SessionUser, twoFactorEnabled: boolean): Promise<SessionDecision> };
     audit: RecordAudit;
-    /** The account's names: read here, not in every session check (they decide nothing). */
-    users: { profileOf(userId: string): Promise<Profile> };
     /** Whether owners may delete their accounts (told to a full session, never the rest of the settings). */
     settings: { get(): Promise<{ selfDeletion: boolean }> };
   },
@@ -46,7 +44,9 @@ export function sessionRoutes(
     },
     async (request) => {
       const session = request.session!;
-      const profile = await deps.users.profileOf(session.user.id);
+      // The names came with the session's one read.
+      const { display_name: displayName, given_name: givenName, family_name: familyName } = session.user;
+      const profile = { displayName, givenName, familyName };
       if (session.kind === 'restricted')
         return { user: { ...presentUser(session.user, session.twoFactorEnabled, { profile }), restricted: true }, restricted: true };
       const decision = await deps.policy.decide(session.user, session.twoFactorEnabled);

@@ -40,6 +40,10 @@ const SESSION_COLUMNS = [
   'users.last_sign_in_at',
   // The account's language: the UI adopts it on load (it never overwrites it unasked).
   'users.locale',
+  // Its names, which GET /api/session answers with: read here rather than in a second query.
+  'users.display_name',
+  'users.given_name',
+  'users.family_name',
   // The "since your last sign-in" notice, if one waits (GET /api/session shows it): no second read.
   'sign_in_warnings.warning as sign_in_warning',
 ] as const;
@@ -82,7 +86,18 @@ export type SessionState = Pick<SessionRow, 'kind' | 'created_at' | 'last_seen_a
 /** What a session check knows of the account (as it is now). */
 export type SessionUser = Pick<
   Selectable<UsersTable>,
-  'id' | 'email' | 'role' | 'blocked' | 'two_factor_required_since' | 'two_factor_required' | 'created_at' | 'last_sign_in_at' | 'locale'
+  | 'id'
+  | 'email'
+  | 'role'
+  | 'blocked'
+  | 'two_factor_required_since'
+  | 'two_factor_required'
+  | 'created_at'
+  | 'last_sign_in_at'
+  | 'locale'
+  | 'display_name'
+  | 'given_name'
+  | 'family_name'
 >;
 
 export interface SessionWithUser {
@@ -128,6 +143,9 @@ function sessionFromRow(values: unknown[]): SessionWithUser {
       created_at: row('created_at'),
       last_sign_in_at: row('last_sign_in_at'),
       locale: row('locale'),
+      display_name: row('display_name'),
+      given_name: row('given_name'),
+      family_name: row('family_name'),
     },
     // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
     twoFactorEnabled: row('two_factor_enabled_at') != null || Boolean(row('has_security_key')),
