@@ -17,6 +17,20 @@ describe('trusted proxies (GATEHOUSE_TRUST_PROXY)', () => {
     for (const address of ['127.0.0.2', '11.0.0.1', '::2', 'fe80::1', undefined, 'not-an-ip']) assert.equal(trusted(address), false, String(address));
     assert.equal(trustedProxyCheck([])('127.0.0.1'), false, 'no list: nobody');
   });
+
+  it('answers the same when asked again, also after more addresses than it keeps answers for', () => {
+    const trusted = trustedProxyCheck(['10.0.0.0/8']);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3000; i++) {
+        const inside = `10.${(i >> 8) & 255}.${i & 255}.1`;
+        const outside = `11.${(i >> 8) & 255}.${i & 255}.1`;
+        assert.equal(trusted(inside), true, inside);
+        assert.equal(trusted(outside), false, outside);
+      }
+    }
+    assert.equal(trusted('not-an-ip'), false);
+    assert.equal(trusted('not-an-ip'), false, 'a kept answer for a non-address is still no');
+  });
 });
 
 describe('the original address', () => {
