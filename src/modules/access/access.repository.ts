@@ -285,16 +285,19 @@ export async function clientGroupNames(db: Db, clientIds?: readonly string[]): P
 }
 
 /** Whether the account may use the client: it is open to everyone, or the account is in one of its groups. */
-export async function mayUseClient(db: Db, clientId: string, userId: string): Promise<boolean> {
-  const restricted = await db.selectFrom('oidc_client_groups').select('group_id').where('client_id', '=', clientId).limit(1).executeTakeFirst();
-  if (restricted === undefined) return true;
-  const member = await db
+// Asked at every OpenID Connect token and userinfo request: both built once.
+const clientRestriction = compiled((db, clientId: string) => db.selectFrom('oidc_client_groups').select('group_id').where('client_id', '=', clientId).limit(1));
+const clientMembership = compiled((db, clientId: string, userId: string) =>
+  db
     .selectFrom('oidc_client_groups as c')
     .innerJoin('group_members as m', 'm.group_id', 'c.group_id')
     .select('m.user_id')
     .where('c.client_id', '=', clientId)
     .where('m.user_id', '=', userId)
-    .limit(1)
-    .executeTakeFirst();
-  return member !== undefined;
+    .limit(1),
+);
+
+export async function mayUseClient(db: Db, clientId: string, userId: string): Promise<boolean> {
+  if ((await clientRestriction(db, clientId)).rows.length === 0) return true;
+  return (await clientMembership(db, clientId, userId)).rows.length > 0;
 }

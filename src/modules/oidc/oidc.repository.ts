@@ -1,6 +1,7 @@
 // SQL for the OpenID Connect provider: its artifacts (one JSON row each), the applications, the
 // signing keys, and the factors a Gatehouse session proved. Functions take the database (or a
 // transaction) first.
+import { compiled } from '../../db/compiled.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, OidcClientsTable, OidcPayloadsTable, OidcSigningKeysTable } from '../../db/schema.js';
 
@@ -24,33 +25,37 @@ export async function upsertPayload(db: Kysely<DB>, row: Omit<OidcPayloadsTable,
     .execute();
 }
 
+// The provider reads, spends and drops artifacts at every token and userinfo request: these are
+// built once (db/compiled.ts), not per call.
+const selectPayload = compiled((db, model: string, id: string) =>
+  db.selectFrom('oidc_payloads').select(['payload', 'expires_at', 'consumed_at']).where('model', '=', model).where('id', '=', id),
+);
+const selectPayloadByUid = compiled((db, model: string, value: string) =>
+  db.selectFrom('oidc_payloads').select(['payload', 'expires_at', 'consumed_at']).where('model', '=', model).where('uid', '=', value),
+);
+const selectPayloadByUserCode = compiled((db, model: string, value: string) =>
+  db.selectFrom('oidc_payloads').select(['payload', 'expires_at', 'consumed_at']).where('model', '=', model).where('user_code', '=', value),
+);
+const markConsumed = compiled((db, model: string, id: string, now: number) =>
+  db.updateTable('oidc_payloads').set({ consumed_at: now }).where('model', '=', model).where('id', '=', id).where('consumed_at', 'is', null),
+);
+const deletePayload = compiled((db, model: string, id: string) => db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id));
+
 export async function findPayload(db: Kysely<DB>, model: string, id: string): Promise<PayloadRow | undefined> {
-  return db.selectFrom('oidc_payloads').select(['payload', 'expires_at', 'consumed_at']).where('model', '=', model).where('id', '=', id).executeTakeFirst();
+  return (await selectPayload(db, model, id)).rows[0];
 }
 
 export async function findPayloadBy(db: Kysely<DB>, model: string, column: 'uid' | 'user_code', value: string): Promise<PayloadRow | undefined> {
-  return db
-    .selectFrom('oidc_payloads')
-    .select(['payload', 'expires_at', 'consumed_at'])
-    .where('model', '=', model)
-    .where(column, '=', value)
-    .executeTakeFirst();
+  return (await (column === 'uid' ? selectPayloadByUid : selectPayloadByUserCode)(db, model, value)).rows[0];
 }
 
 /** Marks an artifact used; answers whether this call was the one that did it. */
 export async function consumePayload(db: Kysely<DB>, model: string, id: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('oidc_payloads')
-    .set({ consumed_at: now })
-    .where('model', '=', model)
-    .where('id', '=', id)
-    .where('consumed_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return Number((await markConsumed(db, model, id, now)).numAffectedRows ?? 0) > 0;
 }
 
 export async function destroyPayload(db: Kysely<DB>, model: string, id: string): Promise<void> {
-  await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
+  await deletePayload(db, model, id);
 }
 
 /** Every artifact of a grant (codes, tokens, the grant itself): how a grant is revoked. */
@@ -108,8 +113,10 @@ export async function insertClient(db: Kysely<DB>, row: ClientRow): Promise<void
   await db.insertInto('oidc_clients').values(row).execute();
 }
 
+const selectClient = compiled((db, id: string) => db.selectFrom('oidc_clients').selectAll().where('id', '=', id));
+
 export async function findClient(db: Kysely<DB>, id: string): Promise<ClientRow | undefined> {
-  return db.selectFrom('oidc_clients').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await selectClient(db, id)).rows[0];
 }
 
 export async function listClients(db: Kysely<DB>): Promise<ClientRow[]> {

@@ -43,6 +43,7 @@ export const upstreamModule: GatehouseModule = {
       signIn: s.signIn,
       sessions: s.sessions,
       devices: s.devices,
+      webauthn: s.webauthn,
       policy: s.policy,
       signinRateLimit: s.config.signinRateLimit,
     });

@@ -1,21 +1,23 @@
 // Signing in with another provider, the browser's side: the buttons' list, the redirect to the
 // provider, its callback, and the link step (the password of the matching account, then its
-// second factor). Two HttpOnly cookies carry what the browser must hold: the flow's state (a
+// second factor: a code, or a security key). Two HttpOnly cookies carry what the browser must hold: the flow's state (a
 // callback this browser did not start is refused: login CSRF) and a link ticket. Under https they
 // are `__Host-` prefixed (so Path=/): a sibling host cannot plant its own flow's state or ticket
 // in this browser (cookie tossing), which would sign the victim in as the attacker.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { AppError } from '../../http/errors.js';
 import { clearCookie, readCookie, setCookie } from '../../http/cookies.js';
 import { clearSessionCookies, type SessionsService, startSession, writeSessionCookies } from '../sessions/index.js';
 import { hashSessionToken } from '../../crypto/tokens.js';
-import { deviceTokenOf, rememberBrowser, type TrustedDevicesService } from '../trusted-devices/index.js';
+import { deviceTokenOf, type RecognisedBrowser, rememberBrowser, type TrustedDevicesService } from '../trusted-devices/index.js';
 import { CodeSchema, type RequireTwoFactorPolicy } from '../two-factor/index.js';
 import type { SignInService } from '../sign-in/index.js';
 import { PasswordSchema, presentUser } from '../users/index.js';
-import { AMR_PASSWORD, AMR_TWO_FACTOR, federatedAmr } from '../../core/amr.js';
+import { AuthenticationResponseSchema, type WebauthnService } from '../webauthn/index.js';
+import { AMR_PASSWORD, AMR_TWO_FACTOR, federatedAmr, withSecondStep } from '../../core/amr.js';
 import type { PendingUpstreamLink } from '../../shared/api-types.js';
 import type { UpstreamService } from './upstream.service.js';
 import { type CallbackOutcome, FLOW_MINUTES, UpstreamRefusal, type UpstreamSignInService } from './upstream-sign-in.service.js';
@@ -27,6 +29,8 @@ import { type CallbackOutcome, FLOW_MINUTES, UpstreamRefusal, type UpstreamSignI
  */
 const RETURN_TO = Type.String({ maxLength: 512, pattern: /^\/(?:[!-.0-[\]-~][!-[\]-~]*)?$/.source });
 const Text = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
+/** A browser's assertion, as the sign-in's own security-key step bounds it (security-key-sign-in.routes.ts). */
+const KEY_BODY_LIMIT = 16 * 1024;
 
 export interface UpstreamRouteDeps {
   providers: UpstreamService;
@@ -34,8 +38,17 @@ export interface UpstreamRouteDeps {
   signIn: SignInService;
   sessions: SessionsService;
   devices: TrustedDevicesService;
+  webauthn: WebauthnService;
   policy: RequireTwoFactorPolicy;
   signinRateLimit: number;
+}
+
+/** A link step's second factor, before it is checked: the pending sign-in, the ticket it is bound to, the browser. */
+interface BoundLink {
+  pending: NonNullable<FastifyRequest['session']>;
+  token: string;
+  ticket: Awaited<ReturnType<UpstreamSignInService['ticket']>>;
+  browser: RecognisedBrowser;
 }
 
 export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): void {
@@ -205,6 +218,35 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
     },
   );
 
+  /**
+   * The link step's second factor may finish only the pending sign-in this ticket's password step
+   * made: a factor proven for another account, or for another sign-in of this one, links nothing.
+   */
+  async function boundLink(request: FastifyRequest): Promise<BoundLink> {
+    const pending = request.session!;
+    const token = readCookie(request, LINK_COOKIE) ?? null;
+    const ticket = await deps.upstream.ticket(token);
+    if (ticket.user_id !== pending.user.id || ticket.pending_session !== pending.tokenHash) throw new AppError('no_pending_link');
+    // The browser is recognised once: its counter is spent by the step, its trust renewed after.
+    const browser = await deps.devices.recognise(pending.user.id, deviceTokenOf(request, deps.devices));
+    return { pending, token: token!, ticket, browser };
+  }
+
+  /** The second factor is proven: the pending sign-in ends exactly once, the provider is linked, the session is full. */
+  async function finishLink(request: FastifyRequest, reply: FastifyReply, link: BoundLink, amr: readonly string[]) {
+    const { pending, browser } = link;
+    // A racing twin that lost gets no session, and links nothing.
+    if (!(await deps.sessions.end(pending.tokenHash))) {
+      clearSessionCookies(reply, deps.sessions);
+      return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
+    }
+    await deps.upstream.completeLink(link.token, pending.user.id, pending.tokenHash, request.ip);
+    clearCookie(reply, LINK_COOKIE, cookie());
+    await startSession(reply, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip, amr });
+    await rememberBrowser(request, reply, deps.devices, browser);
+    return { status: 'authenticated' as const, user: presentUser(pending.user, true), returnTo: link.ticket.return_to };
+  }
+
   r.post(
     '/api/upstream/link/second-factor',
     {
@@ -216,23 +258,42 @@ export function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): v
       },
     },
     async (request, reply) => {
-      const pending = request.session!;
-      const token = readCookie(request, LINK_COOKIE) ?? null;
-      const ticket = await deps.upstream.ticket(token);
-      // The pending sign-in must be the one this ticket's password step made: a code typed for
-      // another account, or another sign-in of this one, links nothing.
-      if (ticket.user_id !== pending.user.id || ticket.pending_session !== pending.tokenHash) throw new AppError('no_pending_link');
-      const browser = await deps.devices.recognise(pending.user.id, deviceTokenOf(request, deps.devices));
-      await deps.signIn.secondFactorStep(pending.user, request.body.code, request.ip, browser.counterKey);
-      if (!(await deps.sessions.end(pending.tokenHash))) {
-        clearSessionCookies(reply, deps.sessions);
-        return reply.code(401).send({ error: 'no_pending_sign_in', message: 'This sign-in was already completed.' });
-      }
-      await deps.upstream.completeLink(token!, pending.user.id, pending.tokenHash, request.ip);
-      clearCookie(reply, LINK_COOKIE, cookie());
-      await startSession(reply, deps.sessions, { userId: pending.user.id, kind: 'full', address: request.ip, amr: AMR_TWO_FACTOR });
-      await rememberBrowser(request, reply, deps.devices, browser);
-      return { status: 'authenticated' as const, user: presentUser(pending.user, true), returnTo: ticket.return_to };
+      const link = await boundLink(request);
+      await deps.signIn.secondFactorStep(link.pending.user, request.body.code, request.ip, link.browser.counterKey);
+      return finishLink(request, reply, link, AMR_TWO_FACTOR);
+    },
+  );
+
+  r.post(
+    '/api/upstream/link/security-key/options',
+    {
+      config: { access: 'pending', ...rateLimit },
+      schema: {
+        tags,
+        summary: "The link step's second factor by security key: options for navigator.credentials.get() (the account's keys) · 409 no_security_key",
+      },
+    },
+    async (request) => deps.webauthn.secondFactorOptions(request.session!.user.id),
+  );
+
+  r.post(
+    '/api/upstream/link/security-key',
+    {
+      config: { access: 'pending', ...rateLimit },
+      bodyLimit: KEY_BODY_LIMIT,
+      schema: {
+        tags,
+        summary:
+          "The link step's second factor by security key: the browser's assertion; links and signs in. 401 invalid_security_key (counts toward the code-attempt limit) · 401 no_pending_link · 429 locked",
+        body: Type.Object({ response: AuthenticationResponseSchema }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const link = await boundLink(request);
+      const response = request.body.response as AuthenticationResponseJSON;
+      const { amr } = await deps.signIn.securityKeyStep(link.pending.user, request.ip, link.browser.counterKey, 'webauthn', response);
+      // The password was typed here (never federated): the step's amr, as the sign-in's own key step.
+      return finishLink(request, reply, link, withSecondStep(link.pending.federated, amr));
     },
   );
 }

@@ -144,8 +144,11 @@ export async function listDirectoryUsers(db: Kysely<DB>): Promise<UserRow[]> {
   return db.selectFrom('users').selectAll().where('source', '=', 'directory').orderBy('created_at').execute();
 }
 
+// Read on every OpenID Connect token and userinfo request, and at many other steps: built once.
+const selectUserById = compiled((db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 export async function findUserById(db: Kysely<DB>, id: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await selectUserById(db, id)).rows[0];
 }
 
 export async function insertUser(
