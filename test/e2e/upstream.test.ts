@@ -6,7 +6,8 @@
 // (127.0.0.1 and localhost), so each keeps its own cookies, as two sites do. Cases: a new account
 // when registration is open and none when it is closed; the link step of an existing account with
 // 2FA (a wrong password refused, the right one and its code link it; the second factor is still
-// asked next time; Unlink on the security page); a provider trusted for MFA skipping Gatehouse's
+// asked next time; Unlink on the security page); the link step of an account whose only second
+// factor is a security key (Chromium's virtual authenticator); a provider trusted for MFA skipping Gatehouse's
 // second step only after an upstream sign-in with 2FA; the administrators' page adding a provider
 // by discovery. axe-core checks each new page at 1280 and 390 px in English and Spanish. Everything
 // runs on the real clock (a browser and two processes agree on no other); each case has its own
@@ -216,6 +217,51 @@ for (const dialect of DIALECTS) {
       await again.getByRole('heading', { name: 'Devices', exact: true }).waitFor();
       await again.waitForTimeout(300);
       assert.equal(await again.getByRole('heading', { name: 'Linked providers' }).count(), 0, 'no links: no section');
+    });
+
+    it('an existing account whose only second factor is a security key: the link step asks the key, and links', async () => {
+      const email = uniqueEmail('key-only');
+      await up.account(email);
+      await down.account(email);
+      const page = await fresh();
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: down.url });
+      // A security key (Chromium's virtual authenticator, DevTools Protocol WebAuthn domain), registered by its owner.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: false, automaticPresenceSimulation: true },
+      });
+      await page.goto(`${down.url}/sign-in`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await securityPage(page);
+      await page.getByRole('link', { name: 'Manage: Security keys and passkeys' }).click();
+      await page.getByRole('button', { name: 'Add a security key' }).click();
+      await page.getByLabel('Name of the key').fill('Desk key');
+      await page.getByRole('button', { name: 'Register the key' }).click();
+      await confirmIfAsked(page, page.getByRole('list', { name: 'Backup codes' }));
+      await page.getByRole('button', { name: 'Copy' }).click();
+      await page.getByRole('button', { name: 'I confirm that the codes are saved' }).click();
+      await page.getByText('Desk key').waitFor();
+      assert.equal(await page.evaluate(() => fetch('/api/session', { method: 'DELETE' }).then((r) => r.status)), 204);
+
+      await viaProvider(page, 'Company SSO', email);
+      assert.equal(new URL(page.url()).search, '?upstream_link=1');
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Link and sign in' }).click();
+      const useKey = page.getByRole('button', { name: 'Use your security key' });
+      await useKey.waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Use a code from the app' }).count(), 0, 'no app: no app code offered');
+      assert.equal(await signedInAs(page), null, 'nothing linked before the key');
+      await useKey.click();
+      await securityPage(page);
+      assert.equal(await signedInAs(page), email);
+      const links = (await (await page.request.get(`${down.url}/api/me/upstream`)).json()).links as Array<{ providerName: string }>;
+      assert.deepEqual(
+        links.map((l) => l.providerName),
+        ['Company SSO'],
+      );
     });
 
     it('a provider trusted for MFA: an upstream sign-in without 2FA still gets the second step; with 2FA at the upstream it skips it', async () => {

@@ -17,6 +17,7 @@ import { freePort } from '../../test-support/processes.js';
 import { CookieBrowser, type BrowserAnswer } from '../../test-support/cookie-browser.js';
 import { driveInteraction, type InteractionPerson } from '../../test-support/oidc-interaction.js';
 import { phoneCode } from '../../test-support/authenticator.js';
+import { SoftwareKey } from '../../test-support/software-key.js';
 import { describeCliError, runCli } from '../../cli/main.js';
 import { upstreamServices } from './index.js';
 
@@ -233,6 +234,60 @@ describeOnEachDialect('sign in with another provider', { clock: realClock }, (su
     const own = await browser.post(`${downUrl}/api/upstream/link/second-factor`, { code: phoneCode(key, clock.now()) });
     assert.equal(own.status, 200, JSON.stringify(own.body));
     assert.equal((await links(account.id)).length, 1);
+  });
+
+  it('an account whose only second factor is a security key links with it: a wrong assertion, or another pending sign-in, links nothing', async () => {
+    const email = uniqueEmail('key-only');
+    await seedUser(up.s, email);
+    const account = await seedUser(down.s, email);
+    const key = new SoftwareKey(downUrl);
+    const owner = down.client();
+    await owner.signIn(email);
+    await owner.stepUp();
+    const registration = (await owner.post('/api/me/webauthn/register/options')).body;
+    assert.equal((await owner.post('/api/me/webauthn/register', { name: 'Key', response: key.register(registration) })).status, 201);
+
+    const browser = new TwoSiteBrowser();
+    assert.equal(await signInUpstream(browser, plain, { email }), '/sign-in?upstream_link=1');
+    assert.equal((await browser.post(`${downUrl}/api/upstream/link`, { password: STRONG_PASSWORD })).body.status, 'second_factor_required');
+    // Which step the page shows, as after the sign-in's own password.
+    assert.deepEqual((await browser.get(`${downUrl}/api/session/second-factor/methods`)).body, { methods: ['webauthn'] });
+    const options = async () => (await browser.post(`${downUrl}/api/upstream/link/security-key/options`)).body;
+    const first = await options();
+    assert.deepEqual(
+      first.allowCredentials.map((c: { id: string }) => c.id),
+      [key.credentialId.toString('base64url')],
+    );
+
+    const forged = key.assert(first);
+    forged.response.signature = key.assert(first).response.signature;
+    const wrong = await browser.post(`${downUrl}/api/upstream/link/security-key`, { response: forged });
+    assert.deepEqual([wrong.status, wrong.body.error], [401, 'invalid_security_key']);
+    assert.equal((await links(account.id)).length, 0);
+
+    // Another pending sign-in of the account (the password typed elsewhere), with this browser's ticket.
+    const other = down.client();
+    assert.equal((await other.signIn(email)).body.status, 'second_factor_required');
+    const assertion = key.assert(await options());
+    const mixed = await fetch(`${downUrl}/api/upstream/link/security-key`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `gatehouse_session=${other.cookie}; gatehouse_upstream_link=${browser.cookie(downUrl, 'gatehouse_upstream_link')}`,
+      },
+      body: JSON.stringify({ response: assertion }),
+    });
+    assert.deepEqual([mixed.status, ((await mixed.json()) as { error: string }).error], [401, 'no_pending_link']);
+    assert.equal((await links(account.id)).length, 0);
+
+    // The same assertion here: the refused request never reached the key check (its challenge is unspent).
+    const done = await browser.post(`${downUrl}/api/upstream/link/security-key`, { response: assertion });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual([done.body.status, done.body.user.email], ['authenticated', email]);
+    assert.equal((await links(account.id)).length, 1);
+    assert.deepEqual(await amrOf(account.id), ['pwd', 'hwk', 'user', 'mfa'], 'the password was typed here, then the key');
+    assert.equal((await browser.get(`${downUrl}/api/session`)).body.user.id, account.id);
+    assert.equal((await browser.post(`${downUrl}/api/upstream/link`, { password: STRONG_PASSWORD })).body.error, 'no_pending_link', 'the ticket is spent');
   });
 
   it("ending the account's access (a reset, a block, sign out everywhere) ends its links; an account the provider made keeps its only way in", async () => {
