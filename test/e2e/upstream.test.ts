@@ -1,5 +1,7 @@
 // Sign in with another provider (issue 34) in a real Chromium, between two real `gatehouse serve`
-// processes on one database engine (SQLite, then PostgreSQL): an "upstream" Gatehouse is the
+// processes on SQLite (the same flows run on both databases over HTTP in
+// src/modules/upstream/upstream.http.test.ts; a second Chromium pass on PostgreSQL added 75 s to CI
+// and tested no other code): an "upstream" Gatehouse is the
 // OpenID Connect provider (a confidential client registered with `gatehouse client create`, its
 // redirect URI the downstream's one callback URL), the "downstream" one signs people in with it
 // (`gatehouse upstream add`, discovery at once). The browser knows them by two host names
@@ -37,7 +39,7 @@ const client = async (up: GatehouseSite, down: GatehouseSite, name: string) =>
     client_secret: string;
   };
 
-for (const dialect of DIALECTS) {
+for (const dialect of DIALECTS.filter((d) => d.name === 'sqlite')) {
   describe(`sign in with another provider, in Chromium (${dialect.name})`, { skip: skip ?? dialect.skip }, () => {
     let up: GatehouseSite;
     let down: GatehouseSite;
