@@ -20,7 +20,6 @@ import type { Kysely } from 'kysely';
 import * as client from 'openid-client';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../http/errors.js';
-import { NO_CONTROL } from '../../http/query.js';
 import { decryptSecret, encryptSecret } from '../../crypto/secret-box.js';
 import { generateSessionToken, hashSessionToken } from '../../crypto/tokens.js';
 import type { RecordAudit } from '../audit/index.js';
@@ -31,7 +30,7 @@ import type { Notify } from '../mail/index.js';
 import type { RegistrationService } from '../onboarding/index.js';
 import { findUserById, findUserForSignIn, isUniqueViolation, nameFromDirectory, normalizeEmail, type SignInCandidate, type UserRow } from '../users/index.js';
 import * as repo from './upstream.repository.js';
-import { flowAad, groupMapOf, UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
+import { CONTROL, flowAad, groupMapOf, UPSTREAM_PASSWORD_MARK, type UpstreamService } from './upstream.service.js';
 import { githubAuthorizationUrl, githubIdentity } from './github.js';
 import type { UpstreamIdentity } from './identity.js';
 
@@ -47,7 +46,6 @@ export const MFA_ACR_VALUES: readonly string[] = ['mfa', 'http://schemas.openid.
  */
 export const MFA_MAX_AGE_SECONDS = 600;
 const CLOCK_LEEWAY_SECONDS = 60;
-const CONTROL = new RegExp(`[${NO_CONTROL}]`);
 /** Entra ID's issuers: it sends no email_verified, but `xms_edov` (the email's domain is verified by the tenant) when asked. */
 const ENTRA_ISSUER = /^https:\/\/login\.microsoftonline\.com\/[0-9a-f-]{36}\/v2\.0$/;
 /** A token that did not validate drops the provider's discovery (its keys may have rotated) at most this often. */

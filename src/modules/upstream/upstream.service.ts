@@ -73,6 +73,8 @@ const NAME = new RegExp(`^[^${NO_CONTROL}]{1,64}$`);
 /** A logo the administrator uploaded: an image as a data: URL (never a third-party address); 32 KB of image is 43,692 characters of base64. */
 const LOGO = /^data:image\/(?:png|jpeg|webp|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/;
 const LOGO_MAX = 'data:image/svg+xml;base64,'.length + Math.ceil((32 * 1024) / 3) * 4;
+/** Any control character: never in an identifier. */
+export const CONTROL = new RegExp(`[${NO_CONTROL}]`);
 const CLAIM = /^[A-Za-z0-9_:./-]{1,128}$/;
 /**
  * Entra ID tenant: its directory id (a GUID). Not a domain: the discovery document of a domain names
@@ -210,11 +212,13 @@ export class UpstreamService {
   async configure(provider: Pick<repo.ProviderRow, 'id' | 'kind' | 'issuer' | 'client_id' | 'client_secret'>): Promise<ProviderClient> {
     const url = issuerUrl(provider.issuer);
     const now = this.deps.clock();
-    const key = `${provider.kind} ${provider.issuer} ${provider.client_id} ${provider.client_secret}`;
+    // The skew is part of what a Configuration was made with: an injected clock moved since (a
+    // test's) must not be judged by the old offset, so a different skew is a miss.
+    const skew = Math.round((now - Date.now()) / 1000);
+    const key = `${provider.kind} ${provider.issuer} ${provider.client_id} ${provider.client_secret} ${skew}`;
     const cached = this.discovered.get(provider.id);
     if (cached && cached.key === key && now - cached.at < DISCOVERY_TTL_MS && now >= cached.at) return cached.client;
     const secret = decryptSecret(this.deps.secretBox, provider.client_secret, secretAad(provider.id));
-    const skew = Math.floor(now / 1000) - Math.floor(Date.now() / 1000);
     const insecure = url.protocol === 'http:';
     let made: ProviderClient;
     if (provider.kind === 'github') {
@@ -256,7 +260,7 @@ export class UpstreamService {
     const id = randomUUID();
     const { kind, issuer } = presetIssuer(input);
     issuerUrl(issuer);
-    if (input.clientId === '' || input.clientId.length > 255 || new RegExp(`[${NO_CONTROL}]`).test(input.clientId))
+    if (input.clientId === '' || input.clientId.length > 255 || CONTROL.test(input.clientId))
       throw new AppError('invalid_request', 'The client id is 1 to 255 characters, without control characters.');
     if (input.clientSecret === '') throw new AppError('invalid_request', 'The client secret is empty.');
     const row: repo.ProviderRow = {
@@ -349,7 +353,7 @@ export class UpstreamService {
     const user = await findUserById(db, input.userId);
     if (!user) throw new AppError('not_found', 'No such user.');
     const subject = input.subject.trim();
-    if (subject === '' || subject.length > 255 || new RegExp(`[${NO_CONTROL}]`).test(subject))
+    if (subject === '' || subject.length > 255 || CONTROL.test(subject))
       throw new AppError('invalid_request', 'The subject is the provider’s identifier of the person (its sub), 1 to 255 characters.');
     // GitHub's subject is the numeric user id, never the login (a login can be all digits, and belong to someone else).
     if (provider.kind === 'github' && !/^[1-9]\d{0,15}$/.test(subject))
